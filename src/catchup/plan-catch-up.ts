@@ -1,0 +1,115 @@
+// The catch-up planner: which missed slots to run, given each job's last
+// execution time and `now`. Pure: no clock, no I/O. All instants are UTC ms.
+//
+// A job's missed slots are those in (max(last, now - catchupWindow), now].
+//   all    -> every missed slot, oldest first, at most maxCatchup (older ones dropped, counted)
+//   latest -> only the newest missed slot
+//   none   -> none
+// A job with no last execution is seen for the first time: no missed slots and
+// its baseline is now — unless it names a backfill start, which then stands in
+// for its last execution.
+import type { CatchupPolicy } from '../config/types.js';
+import type { SlotCalculator } from '../schedule/slot-calculator.js';
+
+/** Counting missed slots stops here (a per-second job down for a week has 604,800); counts are then lower bounds. */
+export const COUNT_BUDGET = 100_000;
+
+export interface PlanJobInput {
+  name: string;
+  slots: SlotCalculator;
+  catchup: CatchupPolicy;
+  catchupWindowMs: number;
+  maxCatchup: number;
+  backfillFromMs: number | undefined;
+}
+
+export interface JobPlan {
+  job: string;
+  /** Slots to run, oldest first. */
+  runs: number[];
+  /** Missed slots inside the window (a lower bound when !exact). */
+  missed: number;
+  /** Missed slots left out by maxCatchup (policy all). */
+  dropped: number;
+  /** Missed slots left out by the policy itself (latest, none). */
+  skipped: number;
+  /** Slots since the last execution that fell outside the catch-up window. */
+  expired: number;
+  /** False when a count hit COUNT_BUDGET and is a lower bound. */
+  exact: boolean;
+  /** True when the job had no last execution; `baselineMs` then becomes its last execution. */
+  firstSeen: boolean;
+  baselineMs: number | undefined;
+}
+
+export interface PlannedRun {
+  job: string;
+  scheduledAtMs: number;
+}
+
+export interface CatchUpPlan {
+  nowMs: number;
+  /** Every run of every job, ordered by scheduled time (then job name). */
+  runs: PlannedRun[];
+  jobs: JobPlan[];
+}
+
+export function planJob(job: PlanJobInput, lastMs: number | undefined, nowMs: number): JobPlan {
+  const plan: JobPlan = {
+    job: job.name,
+    runs: [],
+    missed: 0,
+    dropped: 0,
+    skipped: 0,
+    expired: 0,
+    exact: true,
+    firstSeen: false,
+    baselineMs: undefined,
+  };
+  let last = lastMs;
+  if (last === undefined) {
+    if (job.backfillFromMs === undefined || job.backfillFromMs > nowMs) {
+      plan.firstSeen = true;
+      plan.baselineMs = nowMs;
+      return plan;
+    }
+    // The backfill start itself is included: it stands for a last execution just before it.
+    last = job.backfillFromMs - 1;
+  }
+  if (last >= nowMs) return plan; // e.g. after a backward clock jump: nothing is missed
+
+  const windowStart = nowMs - job.catchupWindowMs;
+  const lower = Math.max(last, windowStart);
+  if (windowStart > last) {
+    const expired = job.slots.count(last, windowStart, COUNT_BUDGET);
+    plan.expired = expired.count;
+    plan.exact &&= expired.exact;
+  }
+  const wanted = job.catchup === 'all' ? job.maxCatchup : job.catchup === 'latest' ? 1 : 0;
+  // One more than wanted tells whether anything is left out; only then is a full count needed.
+  const newest = job.slots.newest(wanted + 1, lower, nowMs);
+  if (newest.length <= wanted) {
+    plan.missed = newest.length;
+  } else {
+    const missed = job.slots.count(lower, nowMs, COUNT_BUDGET);
+    plan.missed = Math.max(missed.count, newest.length);
+    plan.exact &&= missed.exact;
+  }
+  plan.runs = newest.slice(0, wanted).reverse();
+  const leftOut = Math.max(0, plan.missed - plan.runs.length);
+  if (job.catchup === 'all') plan.dropped = leftOut;
+  else plan.skipped = leftOut;
+  return plan;
+}
+
+export function planCatchUp(
+  jobs: readonly PlanJobInput[],
+  lastExecution: ReadonlyMap<string, number>,
+  nowMs: number,
+): CatchUpPlan {
+  const plans = jobs.map((job) => planJob(job, lastExecution.get(job.name), nowMs));
+  const runs: PlannedRun[] = [];
+  for (const p of plans) for (const s of p.runs) runs.push({ job: p.job, scheduledAtMs: s });
+  runs.sort((a, b) => a.scheduledAtMs - b.scheduledAtMs || (a.job < b.job ? -1 : a.job > b.job ? 1 : 0));
+  return { nowMs, runs, jobs: plans };
+}

@@ -1,0 +1,142 @@
+#!/usr/bin/env node
+// The command-line entry: `cronkeeper <command> [options]`.
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError } from './config/types.js';
+import { EXIT, UsageError, printConfigError, readConfig } from './commands/common.js';
+import { planCommand } from './commands/plan-command.js';
+import { runCommand } from './commands/run-command.js';
+import { migrateCommand, runsCommand, snapshotsCommand } from './commands/store-commands.js';
+
+const HELP: Record<string, string> = {
+  '': `cronkeeper — a cron daemon that never forgets
+
+Usage: cronkeeper <command> [options]
+
+Commands:
+  run          run the daemon
+  validate     check a config file; exit 78 listing every problem
+  plan         show what catch-up would run now, executing nothing
+  snapshots    list | show ID | compact --keep N | clear
+  runs         list the run ledger
+  migrate      apply pending schema migrations
+
+Common options:
+  -c, --config FILE   config file (default: $CRONKEEPER_CONFIG or config/cronkeeper.yaml)
+  --json              machine-readable output
+  -h, --help          help for a command
+  -v, --version       print the version
+
+Run 'cronkeeper <command> --help' for a command's options.`,
+  run: `Usage: cronkeeper run [--config FILE] [--pretty]
+
+Runs the daemon: restores state, runs missed slots by each job's catch-up
+policy, then schedules normally. SIGTERM/SIGINT stop it gracefully (running
+jobs get shutdownGrace to finish, the state is flushed); SIGHUP reloads the
+config. Logs are JSON lines on stdout; --pretty renders them for a terminal.`,
+  validate: `Usage: cronkeeper validate [--config FILE]
+
+Exits 0 if the config is valid; otherwise prints every problem as
+file:line:column: path: message and exits 78.`,
+  plan: `Usage: cronkeeper plan [--config FILE] [--state FILE] [--now ISO] [--json]
+
+Prints the catch-up runs the daemon would start now, executing nothing.
+  --state FILE  a JSON object { "<job>": "<ISO last execution time>" } used
+                instead of the store (the store is then not opened); jobs
+                missing from it are seen for the first time
+  --now ISO     plan as of this instant (with offset or Z) instead of now
+  --json        {"now", "runs": [{"job", "scheduledAt"}], "dropped": [{"job", "count"}]}`,
+  snapshots: `Usage: cronkeeper snapshots [list] [--json]
+       cronkeeper snapshots show ID [--json]
+       cronkeeper snapshots compact [--keep N] [--json]
+       cronkeeper snapshots clear [--json]
+
+list: the stored snapshots, newest first. show: one decoded (or why it cannot
+be). compact: keep the newest N (default snapshot.keep). clear: delete all;
+the next restore replays the run ledger.`,
+  runs: `Usage: cronkeeper runs [--job NAME] [--limit N] [--json]
+
+The run ledger, newest first (default limit 50).`,
+  migrate: `Usage: cronkeeper migrate [--config FILE] [--json]
+
+Applies pending schema migrations (the daemon also does this at start).`,
+};
+
+function version(): string {
+  const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      json: { type: 'boolean', default: false },
+      pretty: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+      version: { type: 'boolean', short: 'v', default: false },
+      state: { type: 'string' },
+      now: { type: 'string' },
+      job: { type: 'string' },
+      limit: { type: 'string' },
+      keep: { type: 'string' },
+    },
+  });
+  const [command = '', ...rest] = positionals;
+  if (values.version) {
+    process.stdout.write(`${version()}\n`);
+    return EXIT.ok;
+  }
+  if (values.help || command === '' || command === 'help') {
+    const topic = command === 'help' ? (rest[0] ?? '') : command;
+    const text = HELP[topic];
+    if (text === undefined) throw new UsageError(`unknown command '${topic}'`);
+    process.stdout.write(text + '\n');
+    return EXIT.ok;
+  }
+  if (!(command in HELP)) throw new UsageError(`unknown command '${command}'`);
+  if (command === 'run') {
+    const code = await runCommand(values.config, { pretty: values.pretty });
+    // Exit explicitly: a job's stray handle must not keep a stopped daemon alive.
+    process.exit(code);
+  }
+  const config = await readConfig(values.config);
+  switch (command) {
+    case 'validate':
+      process.stdout.write(`${config.file}: valid, ${config.jobs.length} job(s)\n`);
+      return EXIT.ok;
+    case 'plan':
+      await planCommand(config, { state: values.state, now: values.now, json: values.json });
+      return EXIT.ok;
+    case 'snapshots':
+      return snapshotsCommand(config, rest, { json: values.json, keep: values.keep });
+    case 'runs':
+      return runsCommand(config, { job: values.job, limit: values.limit, json: values.json });
+    case 'migrate':
+      return migrateCommand(config, { json: values.json });
+  }
+  throw new UsageError(`unknown command '${command}'`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError) {
+      printConfigError(err);
+      process.exitCode = EXIT.config;
+    } else if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`cronkeeper: ${(err as Error).message}\nRun 'cronkeeper --help' for usage.\n`);
+      process.exitCode = EXIT.usage;
+    } else {
+      process.stderr.write(`cronkeeper: ${(err as Error).message ?? String(err)}\n`);
+      process.exitCode = EXIT.failure;
+    }
+  },
+);

@@ -1,0 +1,77 @@
+// What every command shares: exit codes, output helpers, opening the store.
+import type { Config } from '../config/types.js';
+import { ConfigError, formatProblem } from '../config/types.js';
+import { loadConfig } from '../config/load-config.js';
+import type { Db } from '../store/db.js';
+import { migrate } from '../store/migrate.js';
+import { openStore } from '../store/open-store.js';
+
+/** sysexits.h codes systemd and shells understand. */
+export const EXIT = { ok: 0, failure: 1, usage: 64, config: 78 } as const;
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export const DEFAULT_CONFIG = 'config/cronkeeper.yaml';
+
+/** Loads the config or throws ConfigError; `run`/`validate` report its problems and exit 78. */
+export async function readConfig(file: string | undefined): Promise<Config> {
+  return loadConfig(file ?? process.env.CRONKEEPER_CONFIG ?? DEFAULT_CONFIG);
+}
+
+export function printConfigError(err: ConfigError): void {
+  for (const p of err.problems) process.stderr.write(formatProblem(p) + '\n');
+  process.stderr.write(`${err.problems.length} problem(s) in the config\n`);
+}
+
+/** Opens and migrates the store for a one-shot command, runs `fn`, closes it. */
+export async function withStore<T>(config: Config, fn: (db: Db) => Promise<T>): Promise<T> {
+  const db = await openStore(config.store);
+  try {
+    await migrate(db);
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+/** A plain aligned table for terminals. */
+export function printTable(headers: string[], rows: Array<Array<string | number | null>>): void {
+  const cells = [headers, ...rows.map((r) => r.map((c) => (c === null ? '-' : String(c))))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  for (const r of cells)
+    process.stdout.write(
+      r
+        .map((c, i) => (c ?? '').padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd() + '\n',
+    );
+}
+
+export function iso(ms: number | Date | null | undefined): string | null {
+  if (ms === null || ms === undefined) return null;
+  return new Date(ms).toISOString();
+}
+
+/** Parses an ISO 8601 instant; the offset (or Z) is required so no local zone is guessed. */
+export function parseInstant(text: string, what: string): number {
+  if (!/(Z|[+-]\d\d:?\d\d)$/i.test(text.trim())) {
+    throw new UsageError(`${what}: '${text}' needs a UTC offset or Z, e.g. 2026-03-29T02:30:00Z`);
+  }
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new UsageError(`${what}: '${text}' is not an ISO 8601 instant`);
+  return ms;
+}
+
+export function parsePositiveInt(text: string | undefined, what: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new UsageError(`${what}: '${text}' is not a positive integer`);
+  return n;
+}

@@ -1,0 +1,123 @@
+// The `jobs:` maps of the main file and of every included file → JobConfig[],
+// with job names unique across all files.
+import path from 'node:path';
+import { isAlias, isMap, isNode, isScalar, type Pair } from 'yaml';
+import { checkJobRules } from './job-rules.js';
+import { keyText, type NodeContext, nodeStart, positionAt, problemAt } from './locate-problem.js';
+import { describeValue, JOB_NAME, type JobDefaults, jobSchema, type ParsedJob } from './schema.js';
+import type { ConfigProblem, JobAction, JobConfig, ScheduleSpec, SourceLocation } from './types.js';
+import type { SourceFile } from './yaml-source.js';
+import { issuesToProblems, PARSE_OPTIONS } from './zod-issues.js';
+
+export class JobCollector {
+  readonly jobs: JobConfig[] = [];
+  readonly problems: ConfigProblem[] = [];
+  private readonly seen = new Map<string, SourceLocation>();
+
+  constructor(
+    private readonly defaults: JobDefaults,
+    private readonly nowMs: number,
+  ) {}
+
+  /** Collects the jobs under the top-level `jobs` key of `source` (absent or empty is fine). */
+  collect(source: SourceFile): void {
+    const root = source.doc.contents;
+    if (!isMap(root)) return;
+    const jobsPair = root.items.findLast((p) => keyText(p.key) === 'jobs');
+    if (!jobsPair) return;
+    const jobsNode = isAlias(jobsPair.value) ? jobsPair.value.resolve(source.doc) : jobsPair.value;
+    if (jobsNode === null || jobsNode === undefined || (isScalar(jobsNode) && jobsNode.value === null))
+      return;
+    if (!isMap(jobsNode)) {
+      const ctx: NodeContext = { source, root, rootKey: undefined, basePath: [] };
+      const message = `expected a map of job name to job, got ${describeValue(plain(source, jobsNode))}`;
+      this.problems.push(problemAt(ctx, ['jobs'], message));
+      return;
+    }
+    for (const pair of jobsNode.items) this.collectJob(source, pair);
+  }
+
+  private collectJob(source: SourceFile, pair: Pair): void {
+    const name = keyText(pair.key);
+    const ctx: NodeContext = { source, root: pair.value, rootKey: pair.key, basePath: ['jobs', name] };
+    const location = positionAt(source, nodeStart(pair.key) ?? 0);
+    let ok = true;
+    const report = (problem: ConfigProblem) => {
+      this.problems.push(problem);
+      ok = false;
+    };
+
+    if (!JOB_NAME.test(name)) {
+      report(
+        problemAt(
+          ctx,
+          [],
+          `invalid job name '${name}': use 1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit`,
+          'key',
+        ),
+      );
+    }
+    const first = this.seen.get(name);
+    if (first) {
+      const where = `${first.file}:${first.line}:${first.column}`;
+      report(problemAt(ctx, [], `duplicate job '${name}'; first defined at ${where}`, 'key'));
+    } else {
+      this.seen.set(name, location);
+    }
+
+    const raw = plain(source, pair.value);
+    const parsed = jobSchema.safeParse(raw, PARSE_OPTIONS);
+    if (!parsed.success) {
+      for (const p of issuesToProblems(ctx, parsed.error.issues, jobSchema)) report(p);
+    }
+    if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+      for (const issue of checkJobRules(raw as Record<string, unknown>, this.nowMs)) {
+        report(problemAt(ctx, issue.path, issue.message, issue.at));
+      }
+    }
+    if (ok && parsed.success) {
+      const job = this.build(name, location, parsed.data, path.dirname(source.file));
+      if (job) this.jobs.push(job);
+    }
+  }
+
+  private build(name: string, source: SourceLocation, job: ParsedJob, dir: string): JobConfig | undefined {
+    let schedule: ScheduleSpec;
+    if (job.schedule !== undefined) {
+      schedule = { kind: 'cron', pattern: job.schedule, timezone: job.timezone ?? 'UTC' };
+    } else if (job.every !== undefined) {
+      schedule = { kind: 'every', everyMs: job.every, offsetMs: job.offset ?? 0 };
+    } else {
+      return undefined;
+    }
+    let action: JobAction;
+    if (job.command !== undefined) {
+      const cwd = job.cwd === undefined ? undefined : path.resolve(dir, job.cwd);
+      action = { kind: 'command', argv: job.command, env: job.env ?? {}, cwd };
+    } else if (job.http !== undefined) {
+      const { url, method, headers } = job.http;
+      action = { kind: 'http', url, method: method ?? 'POST', headers: headers ?? {} };
+    } else {
+      return undefined;
+    }
+    const d = this.defaults;
+    return {
+      name,
+      source,
+      schedule,
+      action,
+      catchup: job.catchup ?? d.catchup,
+      catchupWindowMs: job.catchupWindow ?? d.catchupWindowMs,
+      maxCatchup: job.maxCatchup ?? d.maxCatchup,
+      overlap: job.overlap ?? d.overlap,
+      timeoutMs: job.timeout ?? d.timeoutMs,
+      killGraceMs: job.killGrace ?? d.killGraceMs,
+      backfillFromMs: job.backfillFrom,
+    };
+  }
+}
+
+/** A node's plain data (aliases resolved), as zod sees it. */
+function plain(source: SourceFile, node: unknown): unknown {
+  return isNode(node) ? (node.toJS(source.doc) as unknown) : (node ?? null);
+}

@@ -1,0 +1,146 @@
+// loadConfig: the main config file plus its includes → a validated Config, or
+// a ConfigError listing every problem found, each at file:line:column.
+import path from 'node:path';
+import { isMap, isScalar } from 'yaml';
+import { expandIncludes } from './includes.js';
+import { JobCollector } from './jobs.js';
+import { keyText, type NodeContext, nodeStart, positionAt, problemAt } from './locate-problem.js';
+import {
+  BUILTIN_JOB_DEFAULTS,
+  defaultsSchema,
+  describeValue,
+  type JobDefaults,
+  type ParsedSettings,
+  settingsSchema,
+} from './schema.js';
+import { type Config, ConfigError, type ConfigProblem } from './types.js';
+import { readSource, type SourceFile } from './yaml-source.js';
+import { issuesToProblems, PARSE_OPTIONS } from './zod-issues.js';
+
+export interface LoadConfigOptions {
+  /** "Now" for checking that a cron pattern still has a future occurrence; default Date.now(). */
+  nowMs?: number;
+  /** Where CRONKEEPER_DATABASE_URL and DATABASE_URL are read; default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+const DEFAULT_STORE_PATH = './var/cronkeeper';
+const DEFAULT_LISTEN = '127.0.0.1:9464';
+
+/** Loads and validates `file` and the files it includes. Throws ConfigError with every problem found. */
+export async function loadConfig(file: string, options: LoadConfigOptions = {}): Promise<Config> {
+  const mainFile = path.resolve(file);
+  const nowMs = options.nowMs ?? Date.now();
+  const env = options.env ?? process.env;
+  const problems: ConfigProblem[] = [];
+  const files = [mainFile];
+  const fail = () => new ConfigError(sortProblems(problems, files));
+
+  const main = await readSource(mainFile);
+  problems.push(...main.problems);
+  if (!main.source || !main.usable) throw fail();
+  const source = main.source;
+  const ctx: NodeContext = { source, root: source.doc.contents, rootKey: undefined, basePath: [] };
+  const raw = main.value ?? {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    problems.push(problemAt(ctx, [], `the config must be a map of settings, got ${describeValue(raw)}`));
+    throw fail();
+  }
+
+  const settings = settingsSchema.safeParse(raw, PARSE_OPTIONS);
+  if (!settings.success) problems.push(...issuesToProblems(ctx, settings.error.issues, settingsSchema));
+
+  // Problems in `defaults` are reported with the settings; jobs then get the built-in policies.
+  const parsedDefaults = defaultsSchema.safeParse((raw as { defaults?: unknown }).defaults);
+  const d = (parsedDefaults.success ? parsedDefaults.data : undefined) ?? {};
+  const b = BUILTIN_JOB_DEFAULTS;
+  const defaults: JobDefaults = {
+    catchup: d.catchup ?? b.catchup,
+    catchupWindowMs: d.catchupWindow ?? b.catchupWindowMs,
+    maxCatchup: d.maxCatchup ?? b.maxCatchup,
+    overlap: d.overlap ?? b.overlap,
+    timeoutMs: d.timeout ?? b.timeoutMs,
+    killGraceMs: d.killGrace ?? b.killGraceMs,
+  };
+
+  const collector = new JobCollector(defaults, nowMs);
+  collector.collect(source);
+
+  const includes = await expandIncludes(ctx, (raw as { include?: unknown }).include);
+  problems.push(...includes.problems);
+  files.push(...includes.files);
+  for (const includedFile of includes.files) {
+    const included = await readSource(includedFile);
+    problems.push(...included.problems);
+    if (included.source && included.usable && checkIncludedFile(included.source, included.value, problems)) {
+      collector.collect(included.source);
+    }
+  }
+  problems.push(...collector.problems);
+
+  if (problems.length > 0 || !settings.success) throw fail();
+  return buildConfig(mainFile, settings.data, collector, env);
+}
+
+function buildConfig(
+  file: string,
+  s: ParsedSettings,
+  collector: JobCollector,
+  env: NodeJS.ProcessEnv,
+): Config {
+  const nonEmpty = (v: string | undefined) => (v === undefined || v === '' ? undefined : v);
+  return {
+    file,
+    store: {
+      url: s.store?.url ?? nonEmpty(env.CRONKEEPER_DATABASE_URL) ?? nonEmpty(env.DATABASE_URL),
+      path: path.resolve(path.dirname(file), s.store?.path ?? DEFAULT_STORE_PATH),
+    },
+    snapshot: {
+      intervalMs: s.snapshot?.interval ?? 30_000,
+      maxUpdates: s.snapshot?.maxUpdates ?? 100,
+      keep: s.snapshot?.keep ?? 10,
+    },
+    ledger: { retentionMs: s.ledger?.retention ?? 30 * 86_400_000 },
+    http: { listen: s.http?.listen ?? DEFAULT_LISTEN },
+    ha: { nodeId: s.ha?.nodeId },
+    catchupConcurrency: s.catchupConcurrency ?? 4,
+    shutdownGraceMs: s.shutdownGrace ?? 30_000,
+    jobs: [...collector.jobs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+  };
+}
+
+/** An included file may hold only `jobs:`. Returns whether its jobs can be collected. */
+function checkIncludedFile(source: SourceFile, value: unknown, problems: ConfigProblem[]): boolean {
+  const root = source.doc.contents;
+  if (value === null || value === undefined) return false;
+  const ctx: NodeContext = { source, root, rootKey: undefined, basePath: [] };
+  if (!isMap(root)) {
+    problems.push(
+      problemAt(ctx, [], `an included file must be a map with only 'jobs:', got ${describeValue(value)}`),
+    );
+    return false;
+  }
+  for (const pair of root.items) {
+    const key = keyText(pair.key);
+    if (key === 'jobs') continue;
+    const message =
+      key === 'include'
+        ? `'include' is not allowed in an included file (includes do not nest)`
+        : `'${key}' is not allowed in an included file; it may contain only 'jobs'`;
+    const offset = nodeStart(pair.key);
+    const at = offset === undefined ? { file: source.file, line: 1, column: 1 } : positionAt(source, offset);
+    problems.push({ ...at, path: isScalar(pair.key) ? key : '', message });
+  }
+  return true;
+}
+
+/** Problems of a file together, files in reading order (main file first), each by position. */
+function sortProblems(problems: ConfigProblem[], files: string[]): ConfigProblem[] {
+  const fileOrder = new Map<string, number>();
+  for (const f of [...files, ...problems.map((p) => p.file)])
+    if (!fileOrder.has(f)) fileOrder.set(f, fileOrder.size);
+  return [...problems].sort(
+    (a, b) =>
+      (fileOrder.get(a.file) ?? 0) - (fileOrder.get(b.file) ?? 0) || a.line - b.line || a.column - b.column,
+  );
+}

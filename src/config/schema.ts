@@ -1,0 +1,220 @@
+// The zod schemas of the config file: one field at a time. Rules that tie
+// several fields of a job together live in job-rules.ts; messages for zod's
+// own issues come from zod-issues.ts.
+import { z } from 'zod';
+import { isValidTimeZone } from '../schedule/cron-calculator.js';
+import { formatDuration, parseDuration } from '../schedule/duration.js';
+import type { CatchupPolicy, OverlapPolicy } from './types.js';
+
+export const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const LISTEN = /^(\[[0-9A-Fa-f:.]+\]|[^\s:[\]]+):(\d{1,5})$/;
+const INSTANT =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+
+const DURATION_HINT = 'use e.g. 500ms, 90s, 15m, 24h, 7d';
+
+/** The built-in job policies, used where neither the job nor `defaults:` sets one. */
+export const BUILTIN_JOB_DEFAULTS = {
+  catchup: 'latest' as CatchupPolicy,
+  catchupWindowMs: 24 * 3_600_000,
+  maxCatchup: 100,
+  overlap: 'skip' as OverlapPolicy,
+  timeoutMs: 3_600_000,
+  killGraceMs: 10_000,
+};
+export type JobDefaults = typeof BUILTIN_JOB_DEFAULTS;
+
+/** A value for a message: strings quoted, containers named. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'an empty value';
+  if (typeof value === 'string') return `'${value.length > 60 ? `${value.slice(0, 57)}...` : value}'`;
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a map';
+  return String(value);
+}
+
+/** Milliseconds of a duration as written in the config (a bare 0 is allowed), or undefined. */
+export function durationMsOf(value: unknown): number | undefined {
+  if (value === 0 || value === '0') return 0;
+  return typeof value === 'string' ? parseDuration(value) : undefined;
+}
+
+/** A duration string → ms. `minMs` defaults to 1 (i.e. > 0). */
+export function duration(opts: { minMs?: number; wholeSeconds?: boolean } = {}) {
+  const minMs = opts.minMs ?? 1;
+  return z.unknown().transform((value, ctx): number => {
+    const fail = (message: string) => {
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    };
+    if (typeof value !== 'string' && typeof value !== 'number') {
+      return fail(`expected a duration such as 90s, got ${describeValue(value)}`);
+    }
+    const ms = durationMsOf(value);
+    if (ms === undefined) return fail(`'${value}' is not a duration; ${DURATION_HINT}`);
+    if (ms < minMs) {
+      return fail(minMs <= 1 ? 'must be greater than 0' : `must be at least ${formatDuration(minMs)}`);
+    }
+    if (opts.wholeSeconds && ms % 1000 !== 0) return fail(`'${value}' is not a whole number of seconds`);
+    return ms;
+  });
+}
+
+/** A string, number or boolean, as a string (env values, header values). */
+function scalarString() {
+  return z.unknown().transform((value, ctx): string => {
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+      return String(value);
+    }
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a string, number or boolean, got ${describeValue(value)}`,
+    });
+    return z.NEVER;
+  });
+}
+
+function int(min: number) {
+  return z.number().int().min(min);
+}
+
+const nonEmptyString = z.string().min(1);
+
+/** UTC ms of an ISO 8601 instant with a zone offset or Z, or undefined (also for impossible dates). */
+export function parseInstant(text: string): number | undefined {
+  const m = INSTANT.exec(text.trim());
+  if (!m) return undefined;
+  const n = (i: number) => Number(m[i] ?? '0');
+  const [year, month, day, hour, minute, second] = [n(1), n(2), n(3), n(4), n(5), n(6)];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth) return undefined;
+  if (hour > 23 || minute > 59 || second > 59 || n(10) > 23 || n(11) > 59) return undefined;
+  const fraction = m[7] ? Math.round(Number(`0${m[7]}`) * 1000) : 0;
+  const offsetMin = m[8] ? 0 : (m[9] === '-' ? -1 : 1) * (n(10) * 60 + n(11));
+  const local = Date.UTC(year, month - 1, day, hour, minute, second, fraction);
+  // Date.UTC maps years 0-99 to 1900-1999; setUTCFullYear undoes that.
+  const date = new Date(local);
+  date.setUTCFullYear(year);
+  return date.getTime() - offsetMin * 60_000;
+}
+
+const instant = z.string().transform((text, ctx): number => {
+  const ms = parseInstant(text);
+  if (ms !== undefined) return ms;
+  ctx.addIssue({
+    code: 'custom',
+    message: `'${text}' is not an ISO 8601 instant with an offset; use e.g. 2026-01-01T00:00:00Z`,
+  });
+  return z.NEVER;
+});
+
+const timezone = z.string().refine(isValidTimeZone, { error: (iss) => `unknown time zone '${iss.input}'` });
+
+const argv = z
+  .array(z.string(), {
+    error: (iss) =>
+      typeof iss.input === 'string'
+        ? `expected a list of strings (argv), got a string; no shell is involved: write e.g. ["/bin/sh", "-c", ${JSON.stringify(iss.input)}]`
+        : undefined,
+  })
+  .min(1, { error: 'must name at least the program to run' })
+  .refine((list) => list[0] !== '', { error: 'the program (first element) must not be empty', path: [0] });
+
+const envMap = z.record(
+  z
+    .string()
+    .regex(ENV_NAME, {
+      error: (iss) => `invalid environment variable name '${iss.input}'; use letters, digits and '_'`,
+    })
+    .refine((name) => !name.startsWith('CRONKEEPER_'), {
+      error: (iss) => `'${iss.input}' is reserved: the daemon sets the CRONKEEPER_* variables`,
+    }),
+  scalarString(),
+);
+
+const httpUrl = z.string().refine(
+  (text) => {
+    try {
+      const url = new URL(text);
+      return url.protocol === 'http:' || url.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  },
+  { error: (iss) => `${describeValue(iss.input)} is not an http:// or https:// URL` },
+);
+
+const httpAction = z.strictObject({
+  url: httpUrl,
+  method: z
+    .string()
+    .regex(/^[A-Za-z]+$/, { error: (iss) => `invalid HTTP method '${iss.input}'` })
+    .transform((method) => method.toUpperCase())
+    .optional(),
+  headers: z
+    .record(
+      z.string().regex(HEADER_NAME, { error: (iss) => `invalid HTTP header name '${iss.input}'` }),
+      scalarString().refine((v) => !/[\r\n]/.test(v), {
+        error: 'a header value must not contain a line break',
+      }),
+    )
+    .optional(),
+});
+
+/** Job policies that `defaults:` may set for every job. */
+const policyShape = {
+  catchup: z.enum(['all', 'latest', 'none']).optional(),
+  catchupWindow: duration().optional(),
+  maxCatchup: int(0).optional(),
+  overlap: z.enum(['skip', 'queue', 'allow', 'replace']).optional(),
+  timeout: duration().optional(),
+  killGrace: duration().optional(),
+};
+
+export const defaultsSchema = z.strictObject(policyShape).nullish();
+
+export const jobSchema = z.strictObject({
+  schedule: z.string().trim().min(1, { error: 'must not be empty' }).optional(),
+  timezone: timezone.optional(),
+  every: duration({ minMs: 1000, wholeSeconds: true }).optional(),
+  offset: duration({ minMs: 0 }).optional(),
+  ...policyShape,
+  backfillFrom: instant.optional(),
+  command: argv.optional(),
+  cwd: nonEmptyString.optional(),
+  env: envMap.optional(),
+  http: httpAction.optional(),
+});
+export type ParsedJob = z.output<typeof jobSchema>;
+
+const listen = z.string().refine(
+  (text) => {
+    const m = LISTEN.exec(text);
+    return m !== null && Number(m[2]) <= 65535;
+  },
+  { error: (iss) => `'${iss.input}' is not a listen address; use host:port, e.g. 127.0.0.1:9464` },
+);
+
+const postgresUrl = z.string().regex(/^postgres(?:ql)?:\/\//, {
+  error: (iss) => `${describeValue(iss.input)} is not a postgres:// URL`,
+});
+
+/** The main file's settings. `include` and `jobs` are validated on their own. */
+export const settingsSchema = z.strictObject({
+  store: z.strictObject({ url: postgresUrl.optional(), path: nonEmptyString.optional() }).nullish(),
+  snapshot: z
+    .strictObject({ interval: duration().optional(), maxUpdates: int(1).optional(), keep: int(1).optional() })
+    .nullish(),
+  ledger: z.strictObject({ retention: duration().optional() }).nullish(),
+  http: z.strictObject({ listen: listen.optional() }).nullish(),
+  ha: z.strictObject({ nodeId: nonEmptyString.optional() }).nullish(),
+  catchupConcurrency: int(1).optional(),
+  shutdownGrace: duration().optional(),
+  defaults: defaultsSchema,
+  include: z.unknown().optional(),
+  jobs: z.unknown().optional(),
+});
+export type ParsedSettings = z.output<typeof settingsSchema>;

@@ -1,0 +1,121 @@
+// The validated, normalized configuration. Every duration is in milliseconds,
+// every instant a UTC epoch in milliseconds; paths are absolute.
+
+export type CatchupPolicy = 'all' | 'latest' | 'none';
+export type OverlapPolicy = 'skip' | 'queue' | 'allow' | 'replace';
+
+/** Where a config value was written, for error messages. Lines and columns count from 1. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** A cron pattern evaluated on the wall clock of an IANA zone. */
+export interface CronSchedule {
+  kind: 'cron';
+  /** 5 fields, or 6 with seconds first; croner aliases such as @daily are accepted. */
+  pattern: string;
+  /** IANA zone name; 'UTC' when the config names none. */
+  timezone: string;
+}
+
+/** A fixed rate whose slots lie on a grid anchored on the Unix epoch: slot = k * everyMs + offsetMs. */
+export interface EverySchedule {
+  kind: 'every';
+  everyMs: number;
+  /** 0 <= offsetMs < everyMs */
+  offsetMs: number;
+}
+
+export type ScheduleSpec = CronSchedule | EverySchedule;
+
+export interface CommandAction {
+  kind: 'command';
+  /** argv[0] is the program; no shell is involved. */
+  argv: string[];
+  env: Record<string, string>;
+  /** Absolute working directory, or undefined for the daemon's own. */
+  cwd: string | undefined;
+}
+
+export interface HttpAction {
+  kind: 'http';
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+}
+
+export type JobAction = CommandAction | HttpAction;
+
+export interface JobConfig {
+  name: string;
+  /** Where the job's entry starts (its key in `jobs:`). */
+  source: SourceLocation;
+  schedule: ScheduleSpec;
+  action: JobAction;
+  catchup: CatchupPolicy;
+  /** Only slots newer than now - catchupWindowMs count as missed. */
+  catchupWindowMs: number;
+  /** Upper bound on catch-up runs for one job; older missed slots beyond it are dropped and counted. */
+  maxCatchup: number;
+  overlap: OverlapPolicy;
+  /** A run is stopped (SIGTERM, then SIGKILL after killGraceMs) once it has run this long. */
+  timeoutMs: number;
+  killGraceMs: number;
+  /** Explicit backfill start (UTC ms) for a job seen for the first time; undefined = its baseline is now. */
+  backfillFromMs: number | undefined;
+}
+
+export interface StoreConfig {
+  /** Postgres server URL; when set the embedded store is not used. */
+  url: string | undefined;
+  /** Absolute directory of the embedded store (PGlite). */
+  path: string;
+}
+
+export interface SnapshotConfig {
+  intervalMs: number;
+  maxUpdates: number;
+  keep: number;
+}
+
+export interface Config {
+  /** Absolute path of the main config file. */
+  file: string;
+  store: StoreConfig;
+  snapshot: SnapshotConfig;
+  ledger: { retentionMs: number };
+  http: { listen: string };
+  ha: { nodeId: string | undefined };
+  /** How many catch-up runs may be in progress at once, across all jobs. */
+  catchupConcurrency: number;
+  /** On SIGTERM, how long running jobs may take to finish before they are stopped. */
+  shutdownGraceMs: number;
+  /** Sorted by name; names are unique. */
+  jobs: JobConfig[];
+}
+
+/** One problem in a config, located as precisely as the source allows. */
+export interface ConfigProblem {
+  file: string;
+  line: number;
+  column: number;
+  /** Dotted path of the offending value, e.g. `jobs.nightly-report.schedule`; '' for the document. */
+  path: string;
+  message: string;
+}
+
+/** Thrown by loadConfig with every problem found; the CLI prints them and exits 78 (EX_CONFIG). */
+export class ConfigError extends Error {
+  readonly problems: ConfigProblem[];
+  constructor(problems: ConfigProblem[]) {
+    super(problems.map(formatProblem).join('\n'));
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export function formatProblem(p: ConfigProblem): string {
+  return `${p.file}:${p.line}:${p.column}: ${p.path ? `${p.path}: ` : ''}${p.message}`;
+}

@@ -1,0 +1,116 @@
+// zod issues as config problems: plain-language messages, each issue located
+// at its YAML node, unknown keys one by one with a "did you mean" hint.
+import { z } from 'zod';
+import { type NodeContext, type PathSegment, problemAt } from './locate-problem.js';
+import { describeValue } from './schema.js';
+import type { ConfigProblem } from './types.js';
+
+const EXPECTED: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'true or false',
+  object: 'a map',
+  record: 'a map',
+  array: 'a list',
+};
+
+/** Messages for zod's built-in issues; messages set in the schema take precedence. */
+const errorMap: z.core.$ZodErrorMap = (iss) => {
+  switch (iss.code) {
+    case 'invalid_type':
+      return `expected ${EXPECTED[iss.expected] ?? iss.expected}, got ${describeValue(iss.input)}`;
+    case 'too_small':
+      if (iss.origin === 'array' || iss.origin === 'string') return 'must not be empty';
+      return `must be at least ${String(iss.minimum)}, got ${describeValue(iss.input)}`;
+    case 'too_big':
+      return `must be at most ${String(iss.maximum)}, got ${describeValue(iss.input)}`;
+    case 'invalid_value':
+      return `${describeValue(iss.input)} is not one of: ${iss.values.map(String).join(', ')}`;
+    default:
+      return undefined;
+  }
+};
+
+/** Options for every safeParse of config data. */
+export const PARSE_OPTIONS = { reportInput: true, error: errorMap } as const;
+
+/** One problem per zod issue (per key for unknown keys), located in `ctx`. */
+export function issuesToProblems(
+  ctx: NodeContext,
+  issues: readonly z.core.$ZodIssue[],
+  schema: z.ZodType,
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const issue of issues) {
+    const path = issue.path.filter((seg): seg is PathSegment => typeof seg !== 'symbol');
+    if (issue.code === 'unrecognized_keys') {
+      const known = knownKeysAt(schema, path);
+      for (const key of issue.keys) {
+        const hint = suggest(key, known);
+        const message = `unknown key '${key}'${hint ? `; did you mean '${hint}'?` : ''}`;
+        problems.push(problemAt(ctx, [...path, key], message, 'key'));
+      }
+    } else if (issue.code === 'invalid_key') {
+      problems.push(problemAt(ctx, path, issue.issues[0]?.message ?? issue.message, 'key'));
+    } else if (issue.code === 'invalid_type' && issue.input === undefined && path.length > 0) {
+      problems.push(problemAt(ctx, path, `missing required key '${String(path.at(-1))}'`));
+    } else {
+      problems.push(problemAt(ctx, path, issue.message));
+    }
+  }
+  return problems;
+}
+
+/** The keys a strict object accepts at `path` inside `schema`. */
+function knownKeysAt(schema: z.ZodType, path: readonly PathSegment[]): string[] {
+  let s: unknown = unwrap(schema);
+  for (const seg of path) {
+    if (s instanceof z.ZodObject) s = s.shape[String(seg)];
+    else if (s instanceof z.ZodRecord) s = s.valueType;
+    else if (s instanceof z.ZodArray) s = s.element;
+    else return [];
+    s = unwrap(s);
+  }
+  return s instanceof z.ZodObject ? Object.keys(s.shape) : [];
+}
+
+function unwrap(schema: unknown): unknown {
+  let s = schema;
+  for (;;) {
+    if (s instanceof z.ZodOptional || s instanceof z.ZodNullable || s instanceof z.ZodDefault) s = s.unwrap();
+    else if (s instanceof z.ZodPipe) s = s.in;
+    else return s;
+  }
+}
+
+/** The known key closest to a misspelt one, if it is close enough. */
+export function suggest(key: string, known: readonly string[]): string | undefined {
+  const norm = (s: string) => s.toLowerCase().replace(/[-_]/g, '');
+  const wanted = norm(key);
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const d = distance(wanted, norm(candidate));
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  const limit = wanted.length <= 3 ? 1 : wanted.length <= 6 ? 2 : 3;
+  return bestDistance <= limit ? best : undefined;
+}
+
+/** Levenshtein distance. */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row[j] = Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
+    }
+    prev = row;
+  }
+  return prev[b.length] ?? Infinity;
+}

@@ -1,0 +1,22 @@
+// pino, JSON lines on stdout (journald keeps one event per line). `pretty`
+// renders them for a terminal through pino-pretty.
+import pino, { type Logger } from 'pino';
+
+export function createLogger(options: { pretty: boolean; level?: string }): Logger {
+  const level = options.level ?? process.env.CRONKEEPER_LOG_LEVEL ?? 'info';
+  if (options.pretty) {
+    return pino({
+      level,
+      transport: {
+        target: 'pino-pretty',
+        options: { colorize: true, translateTime: 'SYS:standard', ignore: 'pid,hostname' },
+      },
+    });
+  }
+  // Synchronous writes: every line is on stdout before the process exits,
+  // SIGKILL aside, which is what an operator reading journald needs.
+  return pino(
+    { level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
+    pino.destination({ dest: 1, sync: true }),
+  );
+}

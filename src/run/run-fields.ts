@@ -1,0 +1,42 @@
+// Small pieces every executor shares: the log fields that tie a line to its
+// slot, error messages, and timer delays that setTimeout can represent.
+import type { RunRequest } from './types.js';
+
+/** The fields attached to every log line of a run. scheduledAt is ISO 8601 UTC with milliseconds. */
+export interface RunLogFields {
+  job: string;
+  scheduledAt: string;
+  runId: number;
+}
+
+export function runLogFields(req: RunRequest): RunLogFields {
+  return { job: req.job.name, scheduledAt: isoTime(req.scheduledAtMs), runId: req.runId };
+}
+
+/** UTC epoch ms → ISO 8601 UTC with milliseconds; never throws (an invalid instant is printed as a number). */
+export function isoTime(ms: number): string {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString();
+}
+
+/** The message of anything thrown, with its cause when it has one (fetch's "fetch failed" hides the reason there). */
+export function errorMessage(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause: unknown = err.cause;
+  if (cause instanceof Error && cause.message && cause.message !== err.message) {
+    return `${err.message}: ${cause.message}`;
+  }
+  if (cause instanceof AggregateError && cause.errors.length > 0) {
+    return `${err.message}: ${cause.errors.map((e) => errorMessage(e)).join('; ')}`;
+  }
+  return err.message;
+}
+
+/** setTimeout fires at once for delays above 2^31 - 1 ms (~24.8 days); such a delay means "never" here. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Starts a timer, or none when `ms` is not a positive finite delay setTimeout can represent. */
+export function startTimer(ms: number, fn: () => void): NodeJS.Timeout | undefined {
+  if (!Number.isFinite(ms) || ms <= 0 || ms > MAX_TIMER_MS) return undefined;
+  return setTimeout(fn, ms);
+}

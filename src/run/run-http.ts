@@ -1,0 +1,149 @@
+// Runs an HTTP job: one request with the slot described in a JSON body.
+// The response body is read only up to MAX_RESPONSE_BYTES, so a huge or
+// endless response cannot hold the run or its memory.
+import { performance } from 'node:perf_hooks';
+import type pino from 'pino';
+import type { HttpAction } from '../config/types.js';
+import { errorMessage, isoTime, runLogFields, startTimer } from './run-fields.js';
+import type { RunHandle, RunRequest, RunResult } from './types.js';
+
+/** At most this many bytes of a response body are read; the rest is discarded. */
+export const MAX_RESPONSE_BYTES = 64 * 1024;
+/** The first this many bytes of a response body are logged at debug level. */
+export const LOGGED_RESPONSE_BYTES = 1024;
+
+/** What an HTTP job receives as its JSON request body. scheduledAt is ISO 8601 UTC with milliseconds. */
+export interface HttpRunBody {
+  job: string;
+  scheduledAt: string;
+  catchup: boolean;
+  runId: number;
+  epoch: number;
+  nodeId: string;
+}
+
+export function httpRunBody(req: RunRequest): HttpRunBody {
+  return {
+    job: req.job.name,
+    scheduledAt: isoTime(req.scheduledAtMs),
+    catchup: req.catchup,
+    runId: req.runId,
+    epoch: req.epoch,
+    nodeId: req.nodeId,
+  };
+}
+
+type Ending = { outcome: 'timeout' | 'stopped'; error: string };
+
+/** Starts an HTTP job. Never throws; the result never rejects. */
+export function runHttp(req: RunRequest, action: HttpAction, logger: pino.Logger): RunHandle {
+  const { job } = req;
+  const fields = runLogFields(req);
+  const startedAt = performance.now();
+  const controller = new AbortController();
+  let ending: Ending | undefined;
+  let finished = false;
+
+  const end = (next: Ending): void => {
+    if (finished || ending !== undefined) return;
+    ending = next;
+    controller.abort(new Error(next.error));
+  };
+
+  const timer = startTimer(job.timeoutMs, () => {
+    logger.warn({ ...fields, timeoutMs: job.timeoutMs }, 'run timed out; aborting the request');
+    end({ outcome: 'timeout', error: `timed out after ${job.timeoutMs} ms` });
+  });
+
+  const request = async (): Promise<Omit<RunResult, 'durationMs'>> => {
+    let httpStatus: number | null = null;
+    try {
+      const method = action.method.toUpperCase();
+      // fetch refuses a body on GET and HEAD: such a request goes without one.
+      const withBody = method !== 'GET' && method !== 'HEAD';
+      const headers = new Headers(withBody ? { 'content-type': 'application/json' } : {});
+      for (const [name, value] of Object.entries(action.headers)) headers.set(name, value);
+      const response = await fetch(action.url, {
+        method,
+        headers,
+        body: withBody ? JSON.stringify(httpRunBody(req)) : undefined,
+        signal: controller.signal,
+      });
+      httpStatus = response.status;
+      let body: Buffer = Buffer.alloc(0);
+      try {
+        body = await readBody(response, MAX_RESPONSE_BYTES);
+      } catch (err) {
+        if (ending !== undefined) throw err;
+        // The status decides the outcome; a body cut short is only worth a note.
+        logger.warn(
+          { ...fields, httpStatus, err: errorMessage(err) },
+          'could not read the http response body',
+        );
+      }
+      if (logger.isLevelEnabled('debug')) {
+        logger.debug(
+          {
+            ...fields,
+            httpStatus,
+            bytesRead: body.length,
+            body: body.subarray(0, LOGGED_RESPONSE_BYTES).toString('utf8'),
+          },
+          'http response',
+        );
+      }
+      if (ending !== undefined) return { ...ended(ending), httpStatus };
+      return {
+        outcome: response.ok ? 'success' : 'failure',
+        exitCode: null,
+        signal: null,
+        httpStatus,
+        error: null,
+      };
+    } catch (err) {
+      if (ending !== undefined) return { ...ended(ending), httpStatus };
+      // Connection refused, DNS, TLS, a malformed URL or header, a reset mid-body.
+      return { outcome: 'error', exitCode: null, signal: null, httpStatus, error: errorMessage(err) };
+    }
+  };
+
+  const result = request().then((r) => {
+    finished = true;
+    clearTimeout(timer);
+    return { ...r, durationMs: performance.now() - startedAt };
+  });
+
+  return {
+    result,
+    stop(reason: string): void {
+      if (finished || ending !== undefined) return;
+      logger.info({ ...fields, reason }, 'stopping run');
+      end({ outcome: 'stopped', error: `stopped: ${reason}` });
+    },
+  };
+}
+
+function ended(ending: Ending): Omit<RunResult, 'durationMs' | 'httpStatus'> {
+  return { outcome: ending.outcome, exitCode: null, signal: null, error: ending.error };
+}
+
+/** Reads up to `max` bytes of the body, then cancels the rest of it. */
+async function readBody(response: Response, max: number): Promise<Buffer> {
+  if (response.body === null) return Buffer.alloc(0);
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    while (total < max) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const take = Math.min(value.byteLength, max - total);
+      chunks.push(take === value.byteLength ? value : value.subarray(0, take));
+      total += take;
+    }
+  } finally {
+    if (total >= max) await reader.cancel().catch(() => undefined);
+    reader.releaseLock();
+  }
+  return Buffer.concat(chunks, total);
+}

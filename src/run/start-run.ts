@@ -1,0 +1,81 @@
+// The one entry point of the executors: starts a run of a slot by its job's
+// action kind and logs one 'run finished' line for it.
+import type pino from 'pino';
+import { runCommand, type RunCommandOptions } from './run-command.js';
+import { errorMessage, runLogFields } from './run-fields.js';
+import { runHttp } from './run-http.js';
+import type { RunHandle, RunRequest, RunResult } from './types.js';
+
+export type StartRunOptions = RunCommandOptions;
+
+/**
+ * Starts the run and returns at once. Never throws; `result` never rejects.
+ * Logs 'run started' and, when the run is over, 'run finished' (info on
+ * success, warn otherwise) with the outcome and durationMs.
+ */
+export function startRun(req: RunRequest, logger: pino.Logger, options: StartRunOptions = {}): RunHandle {
+  const startedAt = performance.now();
+  let handle: RunHandle;
+  try {
+    logger.info({ ...runLogFields(req), catchup: req.catchup, kind: req.job.action.kind }, 'run started');
+    handle = startAction(req, logger, options);
+  } catch (err) {
+    // Not expected (the executors do not throw), but a bug here must not take the daemon down.
+    handle = settledHandle(errorResult(err, performance.now() - startedAt));
+  }
+  const result = handle.result
+    .catch((err: unknown) => errorResult(err, performance.now() - startedAt))
+    .then((r) => {
+      logFinished(req, r, logger);
+      return r;
+    });
+  return { result, stop: (reason) => handle.stop(reason) };
+}
+
+function startAction(req: RunRequest, logger: pino.Logger, options: StartRunOptions): RunHandle {
+  const action = req.job.action;
+  switch (action.kind) {
+    case 'command':
+      return runCommand(req, action, logger, options);
+    case 'http':
+      return runHttp(req, action, logger);
+    default: {
+      const kind = (action as { kind: unknown }).kind;
+      return settledHandle(errorResult(new Error(`unknown action kind ${String(kind)}`), 0));
+    }
+  }
+}
+
+function logFinished(req: RunRequest, r: RunResult, logger: pino.Logger): void {
+  const line = {
+    ...runLogFields(req),
+    catchup: req.catchup,
+    outcome: r.outcome,
+    exitCode: r.exitCode,
+    signal: r.signal,
+    httpStatus: r.httpStatus,
+    durationMs: Math.round(r.durationMs),
+    ...(r.error !== null ? { error: r.error } : {}),
+  };
+  try {
+    if (r.outcome === 'success') logger.info(line, 'run finished');
+    else logger.warn(line, 'run finished');
+  } catch {
+    // A failing log destination must not turn a finished run into a rejected promise.
+  }
+}
+
+function errorResult(err: unknown, durationMs: number): RunResult {
+  return {
+    outcome: 'error',
+    exitCode: null,
+    signal: null,
+    httpStatus: null,
+    durationMs,
+    error: errorMessage(err),
+  };
+}
+
+function settledHandle(r: RunResult): RunHandle {
+  return { result: Promise.resolve(r), stop: () => undefined };
+}

@@ -1,0 +1,54 @@
+// The executor contract between the scheduler (which claims a slot and starts
+// a run) and the executors in this folder (which run the job's action once).
+import type { JobConfig } from '../config/types.js';
+
+/** One run of one slot. Times are UTC epoch milliseconds. */
+export interface RunRequest {
+  /** The run ledger id of the claimed slot. */
+  runId: number;
+  job: JobConfig;
+  /** The slot this run stands for (UTC ms), not the wall-clock start. */
+  scheduledAtMs: number;
+  /** True when the slot was missed and is run late by catch-up. */
+  catchup: boolean;
+  /** The leader epoch under which the slot was claimed. */
+  epoch: number;
+  nodeId: string;
+}
+
+/**
+ * success: exit 0 / HTTP 2xx. failure: non-zero exit, death by a signal we did
+ * not send, or a non-2xx status. timeout: stopped because it ran longer than
+ * job.timeoutMs. error: could not be started or reached (spawn ENOENT,
+ * connection refused). stopped: ended by RunHandle.stop().
+ */
+export type RunOutcome = 'success' | 'failure' | 'timeout' | 'error' | 'stopped';
+
+export interface RunResult {
+  outcome: RunOutcome;
+  /** Exit code of a command job; null if it died by a signal, or for HTTP jobs. */
+  exitCode: number | null;
+  /** Signal that ended a command job, e.g. 'SIGTERM'; null otherwise. */
+  signal: string | null;
+  /** Response status of an HTTP job; null if there was none, or for command jobs. */
+  httpStatus: number | null;
+  /** Wall time of the run in milliseconds (monotonic clock). */
+  durationMs: number;
+  /**
+   * Why the run did not succeed, when there is more to say than the outcome:
+   * e.g. "spawn /nope ENOENT", "timed out after 5000 ms", "stopped: shutdown".
+   */
+  error: string | null;
+}
+
+export interface RunHandle {
+  /** Resolves once the run is over; never rejects. */
+  readonly result: Promise<RunResult>;
+  /**
+   * Ends the run: a command's process group gets SIGTERM, then SIGKILL after
+   * job.killGraceMs; an HTTP request is aborted. The outcome is 'stopped'
+   * unless the run already finished (or was already being timed out).
+   * Idempotent.
+   */
+  stop(reason: string): void;
+}

@@ -1,0 +1,71 @@
+// One timer over every job's next slot. It sleeps until the earliest due slot,
+// but never longer than `maxSleepMs`, so a wall-clock jump (NTP, a resumed VM)
+// is noticed within that bound rather than after the old sleep runs out.
+import type { Clock } from '../clock.js';
+import { type HeapEntry, SlotHeap } from './slot-heap.js';
+
+export interface TimerLoopOptions {
+  clock: Clock;
+  /** Called with every entry due at `nowMs` (dueMs <= nowMs), earliest first. */
+  onDue: (due: HeapEntry[], nowMs: number) => void;
+  maxSleepMs?: number;
+}
+
+export class TimerLoop {
+  private readonly heap = new SlotHeap();
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private armedFor = Infinity;
+  private readonly maxSleepMs: number;
+
+  constructor(private readonly options: TimerLoopOptions) {
+    this.maxSleepMs = options.maxSleepMs ?? 1000;
+  }
+
+  get size(): number {
+    return this.heap.size;
+  }
+
+  /** Adds a job's next slot (UTC ms). */
+  schedule(job: number, dueMs: number): void {
+    this.heap.push({ job, dueMs });
+    if (this.running && dueMs < this.armedFor) this.arm();
+  }
+
+  /** Forgets every scheduled slot (the loop keeps running if it was). */
+  clear(): void {
+    this.heap.clear();
+  }
+
+  start(): void {
+    this.running = true;
+    this.fire();
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private fire = (): void => {
+    this.timer = undefined;
+    if (!this.running) return;
+    const now = this.options.clock.now();
+    const due: HeapEntry[] = [];
+    for (let top = this.heap.peek(); top && top.dueMs <= now; top = this.heap.peek()) {
+      due.push(this.heap.pop()!);
+    }
+    if (due.length > 0) this.options.onDue(due, now);
+    if (this.running) this.arm();
+  };
+
+  private arm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    const top = this.heap.peek();
+    const now = this.options.clock.now();
+    const wait = top ? Math.min(Math.max(0, top.dueMs - now), this.maxSleepMs) : this.maxSleepMs;
+    this.armedFor = top ? Math.min(top.dueMs, now + wait) : Infinity;
+    this.timer = setTimeout(this.fire, wait);
+  }
+}

@@ -1,0 +1,60 @@
+// The live state a snapshot captures: per job the scheduled time of its newest
+// claimed slot (UTC ms), and the ledger high-water mark that state reflects.
+import type { Snapshot } from '../snapshot/snapshot.js';
+import type { ClaimedSlot } from '../store/ledger.js';
+
+export class JobState {
+  readonly lastExecution: Map<string, number>;
+  highWater: number;
+  /** Changes since the last snapshot (claims and baselines). */
+  updatesSinceFlush = 0;
+  lastFlushMs: number;
+
+  constructor(lastExecution: Map<string, number>, highWater: number, nowMs: number) {
+    this.lastExecution = lastExecution;
+    this.highWater = highWater;
+    this.lastFlushMs = nowMs;
+  }
+
+  /** Records committed claims; must be called in ledger id order (the claim queue does). */
+  recordClaims(claimed: readonly ClaimedSlot[]): void {
+    for (const c of claimed) {
+      this.advance(c.job, c.scheduledAtMs);
+      if (c.runId > this.highWater) this.highWater = c.runId;
+    }
+  }
+
+  /** Sets a first-seen job's baseline (no ledger row stands for it). */
+  setBaseline(job: string, ms: number): void {
+    this.advance(job, ms);
+  }
+
+  /** Forgets jobs that are gone from the config and have not run since `beforeMs`. */
+  prune(configured: ReadonlySet<string>, beforeMs: number): string[] {
+    const gone: string[] = [];
+    for (const [job, ms] of this.lastExecution) {
+      if (!configured.has(job) && ms < beforeMs) {
+        this.lastExecution.delete(job);
+        gone.push(job);
+      }
+    }
+    if (gone.length > 0) this.updatesSinceFlush++;
+    return gone;
+  }
+
+  toSnapshot(nowMs: number, epoch: number): Snapshot {
+    return {
+      createdAtMs: nowMs,
+      highWater: this.highWater,
+      epoch,
+      lastExecution: new Map(this.lastExecution),
+    };
+  }
+
+  private advance(job: string, ms: number): void {
+    const known = this.lastExecution.get(job);
+    // Never backwards: a backward clock jump must not make a claimed slot look unclaimed.
+    if (known === undefined || ms > known) this.lastExecution.set(job, ms);
+    this.updatesSinceFlush++;
+  }
+}

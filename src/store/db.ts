@@ -1,0 +1,38 @@
+// The one database interface both stores implement: the Postgres server
+// through pg, and the embedded PGlite. Same SQL, same callers.
+//
+// Normalized types on both: int8 -> number (ids and epochs stay below 2^53),
+// bytea -> Buffer, timestamptz -> Date.
+
+export interface Queryable {
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  /** Runs a script of several statements, without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'postgres' | 'embedded';
+  /** Human-readable location for logs: a URL without its password, or a directory. */
+  readonly location: string;
+  /** Runs `fn` in one transaction; rolls back if it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** int8 as a JS number; refuses values a double cannot hold exactly. */
+export function parseInt8(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new Error(`int8 value ${text} exceeds 2^53`);
+  return n;
+}
+
+/** A Postgres URL safe to print: the password is masked. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}

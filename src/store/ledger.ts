@@ -1,0 +1,241 @@
+// The run ledger: one row per claimed slot, append-only but for the outcome
+// columns of a run in progress. A claim is the INSERT; the unique key on
+// (job, scheduled_at) makes a slot claimable once, ever.
+import type { Queryable } from './db.js';
+import { type Fence, assertFence, fenceCte } from './fence.js';
+
+export interface SlotClaim {
+  job: string;
+  /** UTC ms */
+  scheduledAtMs: number;
+  catchup: boolean;
+}
+
+export interface ClaimedSlot extends SlotClaim {
+  runId: number;
+}
+
+export interface ClaimResult {
+  claimed: ClaimedSlot[];
+  /** Slots that someone had claimed already: not ours to run. */
+  conflicts: SlotClaim[];
+}
+
+/**
+ * Claims slots in one statement. Throws FencedError when `fence` is stale (then
+ * nothing was claimed). Claims are returned in ledger id order.
+ */
+export async function claimSlots(
+  db: Queryable,
+  fence: Fence,
+  slots: readonly SlotClaim[],
+): Promise<ClaimResult> {
+  if (slots.length === 0) return { claimed: [], conflicts: [] };
+  const rows = await db.query<{ id: number; job: string; scheduled_at: Date }>(
+    `WITH ${fenceCte(4)}
+     INSERT INTO cronkeeper_runs (job, scheduled_at, catchup, epoch, node_id)
+     SELECT s.job, s.scheduled_at, s.catchup, fence.epoch, $5
+     FROM unnest($1::text[], $2::timestamptz[], $3::boolean[]) WITH ORDINALITY AS s(job, scheduled_at, catchup, n), fence
+     ORDER BY s.n
+     ON CONFLICT ON CONSTRAINT cronkeeper_runs_slot DO NOTHING
+     RETURNING id, job, scheduled_at`,
+    [
+      slots.map((s) => s.job),
+      slots.map((s) => new Date(s.scheduledAtMs).toISOString()),
+      slots.map((s) => s.catchup),
+      fence.epoch,
+      fence.nodeId,
+    ],
+  );
+  const byKey = new Map(slots.map((s) => [slotKey(s.job, s.scheduledAtMs), s]));
+  const claimed: ClaimedSlot[] = [];
+  for (const r of rows) {
+    const key = slotKey(r.job, r.scheduled_at.getTime());
+    const slot = byKey.get(key);
+    if (!slot) continue;
+    byKey.delete(key);
+    claimed.push({ ...slot, runId: r.id });
+  }
+  claimed.sort((a, b) => a.runId - b.runId);
+  if (claimed.length < slots.length) await assertFence(db, fence);
+  return { claimed, conflicts: [...byKey.values()] };
+}
+
+export function slotKey(job: string, scheduledAtMs: number): string {
+  return `${job}@${new Date(scheduledAtMs).toISOString()}`;
+}
+
+export interface RunOutcomeRecord {
+  outcome: string;
+  exitCode: number | null;
+  signal: string | null;
+  httpStatus: number | null;
+  durationMs: number | null;
+  error: string | null;
+}
+
+export async function markStarted(db: Queryable, runId: number, atMs: number): Promise<void> {
+  await db.query('UPDATE cronkeeper_runs SET started_at = $2 WHERE id = $1', [
+    runId,
+    new Date(atMs).toISOString(),
+  ]);
+}
+
+export async function markFinished(
+  db: Queryable,
+  runId: number,
+  atMs: number,
+  r: RunOutcomeRecord,
+): Promise<void> {
+  await db.query(
+    `UPDATE cronkeeper_runs
+     SET finished_at = $2, outcome = $3, exit_code = $4, signal = $5, http_status = $6, duration_ms = $7, error = $8
+     WHERE id = $1`,
+    [
+      runId,
+      new Date(atMs).toISOString(),
+      r.outcome,
+      r.exitCode,
+      r.signal,
+      r.httpStatus,
+      r.durationMs,
+      r.error,
+    ],
+  );
+}
+
+/** Per job, the newest slot claimed with a ledger id above `afterId`, and the highest id seen. */
+export async function readLedgerTail(
+  db: Queryable,
+  afterId: number,
+): Promise<{ lastExecution: Map<string, number>; maxId: number; rows: number }> {
+  const rows = await db.query<{ job: string; last: Date; max_id: number; n: number }>(
+    `SELECT job, max(scheduled_at) AS last, max(id) AS max_id, count(*)::int AS n
+     FROM cronkeeper_runs WHERE id > $1 GROUP BY job`,
+    [afterId],
+  );
+  const lastExecution = new Map<string, number>();
+  let maxId = afterId;
+  let total = 0;
+  for (const r of rows) {
+    lastExecution.set(r.job, r.last.getTime());
+    maxId = Math.max(maxId, r.max_id);
+    total += r.n;
+  }
+  return { lastExecution, maxId, rows: total };
+}
+
+export interface RunRow {
+  id: number;
+  job: string;
+  scheduled_at: Date;
+  catchup: boolean;
+  epoch: number;
+  node_id: string;
+  claimed_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  outcome: string | null;
+  exit_code: number | null;
+  signal: string | null;
+  http_status: number | null;
+  duration_ms: number | null;
+  error: string | null;
+}
+
+export async function listRuns(db: Queryable, options: { job?: string; limit: number }): Promise<RunRow[]> {
+  return db.query<RunRow>(
+    `SELECT id, job, scheduled_at, catchup, epoch, node_id, claimed_at, started_at, finished_at,
+            outcome, exit_code, signal, http_status, duration_ms, error
+     FROM cronkeeper_runs WHERE ($1::text IS NULL OR job = $1)
+     ORDER BY id DESC LIMIT $2`,
+    [options.job ?? null, options.limit],
+  );
+}
+
+/**
+ * Deletes finished ledger rows scheduled before `beforeMs` whose ids are at or
+ * below `coveredId` (covered by every snapshot a restore may fall back to).
+ * Fenced: only the leader cleans.
+ */
+export async function cleanLedger(
+  db: Queryable,
+  fence: Fence,
+  beforeMs: number,
+  coveredId: number,
+): Promise<number> {
+  const rows = await db.query<{ n: number }>(
+    `WITH ${fenceCte(3)}, gone AS (
+       DELETE FROM cronkeeper_runs
+       WHERE scheduled_at < $1 AND id <= $2 AND outcome IS NOT NULL AND EXISTS (SELECT 1 FROM fence)
+       RETURNING 1)
+     SELECT count(*)::int AS n FROM gone`,
+    [new Date(beforeMs).toISOString(), coveredId, fence.epoch],
+  );
+  return rows[0]?.n ?? 0;
+}
+
+export interface UnfinishedRun {
+  runId: number;
+  job: string;
+  scheduledAtMs: number;
+  started: boolean;
+  epoch: number;
+  nodeId: string;
+}
+
+/** Runs with no outcome claimed under an older epoch: their node stopped before finishing them. */
+export async function readUnfinishedRuns(db: Queryable, beforeEpoch: number): Promise<UnfinishedRun[]> {
+  const rows = await db.query<{
+    id: number;
+    job: string;
+    scheduled_at: Date;
+    started_at: Date | null;
+    epoch: number;
+    node_id: string;
+  }>(
+    `SELECT id, job, scheduled_at, started_at, epoch, node_id FROM cronkeeper_runs
+     WHERE outcome IS NULL AND epoch < $1 ORDER BY id`,
+    [beforeEpoch],
+  );
+  return rows.map((r) => ({
+    runId: r.id,
+    job: r.job,
+    scheduledAtMs: r.scheduled_at.getTime(),
+    started: r.started_at !== null,
+    epoch: r.epoch,
+    nodeId: r.node_id,
+  }));
+}
+
+/**
+ * Takes over a claimed slot that its node never started, so this leader runs
+ * it. Fenced; returns false if the row was started or finished meanwhile.
+ */
+export async function adoptUnstartedRun(db: Queryable, fence: Fence, runId: number): Promise<boolean> {
+  const rows = await db.query<{ id: number }>(
+    `WITH ${fenceCte(2)}
+     UPDATE cronkeeper_runs r SET epoch = fence.epoch, node_id = $3 FROM fence
+     WHERE r.id = $1 AND r.started_at IS NULL AND r.outcome IS NULL
+     RETURNING r.id`,
+    [runId, fence.epoch, fence.nodeId],
+  );
+  if (rows.length === 0) await assertFence(db, fence);
+  return rows.length > 0;
+}
+
+/** Records that a run started by an earlier leader never reported an outcome. */
+export async function markInterrupted(
+  db: Queryable,
+  fence: Fence,
+  runId: number,
+  atMs: number,
+): Promise<void> {
+  await db.query(
+    `WITH ${fenceCte(3)}
+     UPDATE cronkeeper_runs r SET outcome = 'interrupted', finished_at = $2,
+       error = 'its node stopped before the run finished; not run again'
+     FROM fence WHERE r.id = $1 AND r.outcome IS NULL`,
+    [runId, new Date(atMs).toISOString(), fence.epoch],
+  );
+}

@@ -1,0 +1,68 @@
+// The Postgres server store, through a pg Pool.
+import pg from 'pg';
+import { type Db, type Queryable, parseInt8, redactUrl } from './db.js';
+
+const INT8_OID = 20;
+
+// Type parsers scoped to our pool, not pg's global registry.
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8_OID && format !== 'binary') return parseInt8;
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+export interface PostgresOptions {
+  url: string;
+  /** Connections in the pool. */
+  max?: number;
+  applicationName?: string;
+}
+
+export async function openPostgres(options: PostgresOptions): Promise<Db> {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.max ?? 4,
+    types,
+    application_name: options.applicationName ?? 'cronkeeper',
+    keepAlive: true,
+    connectionTimeoutMillis: 10_000,
+  });
+  // An idle client that loses its server emits 'error' on the pool; without a
+  // listener that would crash the process. The next query reconnects.
+  pool.on('error', () => {});
+  // Fail fast with a clear error when the server is unreachable.
+  const client = await pool.connect();
+  client.release();
+  const asQueryable = (q: pg.Pool | pg.PoolClient): Queryable => ({
+    async query<R>(sql: string, params?: readonly unknown[]) {
+      const res = await q.query(sql, params as unknown[] | undefined);
+      return res.rows as R[];
+    },
+    async exec(sql: string) {
+      await q.query(sql);
+    },
+  });
+  const root = asQueryable(pool);
+  return {
+    kind: 'postgres',
+    location: redactUrl(options.url),
+    query: root.query,
+    exec: root.exec,
+    async transaction(fn) {
+      const c = await pool.connect();
+      try {
+        await c.query('BEGIN');
+        const result = await fn(asQueryable(c));
+        await c.query('COMMIT');
+        return result;
+      } catch (err) {
+        await c.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        c.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}

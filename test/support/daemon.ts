@@ -1,0 +1,150 @@
+// Spawns the built daemon (dist/cli.js) as a real process and watches its
+// JSON log lines, so tests can kill, signal and restart it.
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const CLI = path.join(ROOT, 'dist/cli.js');
+
+export interface LogLine {
+  msg?: string;
+  level?: number;
+  [key: string]: unknown;
+}
+
+export interface DaemonProcess {
+  proc: ChildProcess;
+  logs: LogLine[];
+  stderr: () => string;
+  waitForLog(predicate: (l: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  /** Resolves with the exit code (or the signal name). */
+  exited: Promise<number | string>;
+}
+
+export function startDaemon(configFile: string, env: NodeJS.ProcessEnv = {}): DaemonProcess {
+  // The test's DATABASE_URL must not leak into the daemon: a config without
+  // store.url would then use it instead of its embedded store.
+  const { DATABASE_URL: _a, CRONKEEPER_DATABASE_URL: _b, ...inherited } = process.env;
+  const proc = spawn(process.execPath, [CLI, 'run', '--config', configFile], {
+    env: { ...inherited, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: LogLine[] = [];
+  const waiters = new Set<() => void>();
+  let buf = '';
+  let err = '';
+  proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    buf += chunk;
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      try {
+        logs.push(JSON.parse(line) as LogLine);
+      } catch {
+        logs.push({ msg: line });
+      }
+    }
+    for (const w of waiters) w();
+  });
+  proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  const exited = new Promise<number | string>((resolve) =>
+    proc.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
+  return {
+    proc,
+    logs,
+    stderr: () => err,
+    exited,
+    waitForLog(predicate, timeoutMs = 20_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const hit = logs.find(predicate);
+          if (hit) {
+            cleanup();
+            resolve(hit);
+          }
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(
+            new Error(
+              `no matching log line within ${timeoutMs} ms; stderr: ${err}\nlast logs:\n${logs
+                .slice(-10)
+                .map((l) => JSON.stringify(l))
+                .join('\n')}`,
+            ),
+          );
+        }, timeoutMs);
+        const onExit = () => {
+          cleanup();
+          reject(
+            new Error(
+              `daemon exited before the log line; stderr: ${err}\nlast logs:\n${logs
+                .slice(-10)
+                .map((l) => JSON.stringify(l))
+                .join('\n')}`,
+            ),
+          );
+        };
+        const cleanup = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+          proc.off('exit', onExit);
+        };
+        waiters.add(check);
+        proc.once('exit', onExit);
+        check();
+      });
+    },
+  };
+}
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `cronkeeper-${prefix}-`));
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `fn` until it returns true, or fails after `timeoutMs`. */
+export async function waitFor(
+  fn: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+export interface OutputLine {
+  scheduledAt: string;
+  catchup: boolean;
+  runId: number;
+}
+
+/** A job command that appends "<scheduledAt> <catchup> <runId>" to `file`, one line per run. */
+export function recordingCommand(file: string): string[] {
+  return [
+    '/bin/sh',
+    '-c',
+    `echo "$CRONKEEPER_SCHEDULED_AT $CRONKEEPER_CATCHUP $CRONKEEPER_RUN_ID" >> '${file}'`,
+  ];
+}
+
+export function readOutput(file: string): OutputLine[] {
+  if (!fs.existsSync(file)) return [];
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      const [scheduledAt, catchup, runId] = l.split(' ');
+      return { scheduledAt: scheduledAt!, catchup: catchup === '1', runId: Number(runId) };
+    });
+}

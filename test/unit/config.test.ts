@@ -1,0 +1,689 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../../src/config/load-config.js';
+import { type Config, ConfigError, formatProblem } from '../../src/config/types.js';
+
+const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
+const EXAMPLE = fileURLToPath(new URL('../../config/cronkeeper.yaml', import.meta.url));
+
+const tempDirs: string[] = [];
+after(() => {
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh directory holding the given files (name → text); returns its path. */
+function tempDir(files: Record<string, string> = {}): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cronkeeper-config-'));
+  tempDirs.push(dir);
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+function load(file: string, env: NodeJS.ProcessEnv = {}): Promise<Config> {
+  return loadConfig(file, { nowMs: NOW, env });
+}
+
+/** Loads a one-file config that must fail; returns its problems formatted, file names relative to the dir. */
+async function problemsOf(text: string, file = 'cronkeeper.yaml'): Promise<string[]> {
+  const dir = tempDir({ [file]: text });
+  return problemsIn(dir, file);
+}
+
+async function problemsIn(dir: string, file = 'cronkeeper.yaml'): Promise<string[]> {
+  try {
+    await load(path.join(dir, file));
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
+    assert.equal(err.message, err.problems.map(formatProblem).join('\n'));
+    return err.problems.map((p) => formatProblem({ ...p, file: path.relative(dir, p.file) || p.file }));
+  }
+  assert.fail('expected loadConfig to throw a ConfigError');
+}
+
+/** A valid job body, indented for a job under `jobs:`. */
+const JOB = '    every: 10s\n    command: [/bin/true]\n';
+
+describe('loadConfig: valid configs', () => {
+  it('applies the built-in defaults to a minimal config', async () => {
+    const dir = tempDir({ 'cronkeeper.yaml': 'jobs:\n  a:\n' + JOB });
+    const config = await load(path.join(dir, 'cronkeeper.yaml'));
+    assert.deepEqual(config, {
+      file: path.join(dir, 'cronkeeper.yaml'),
+      store: { url: undefined, path: path.join(dir, 'var', 'cronkeeper') },
+      snapshot: { intervalMs: 30_000, maxUpdates: 100, keep: 10 },
+      ledger: { retentionMs: 30 * 86_400_000 },
+      http: { listen: '127.0.0.1:9464' },
+      ha: { nodeId: undefined },
+      catchupConcurrency: 4,
+      shutdownGraceMs: 30_000,
+      jobs: [
+        {
+          name: 'a',
+          source: { file: path.join(dir, 'cronkeeper.yaml'), line: 2, column: 3 },
+          schedule: { kind: 'every', everyMs: 10_000, offsetMs: 0 },
+          action: { kind: 'command', argv: ['/bin/true'], env: {}, cwd: undefined },
+          catchup: 'latest',
+          catchupWindowMs: 86_400_000,
+          maxCatchup: 100,
+          overlap: 'skip',
+          timeoutMs: 3_600_000,
+          killGraceMs: 10_000,
+          backfillFromMs: undefined,
+        },
+      ],
+    });
+  });
+
+  it('accepts an empty file, an empty jobs map and empty sections', async () => {
+    for (const text of ['', '# nothing\n', 'jobs:\n', 'jobs: {}\nha:\n']) {
+      const dir = tempDir({ 'c.yaml': text });
+      const config = await load(path.join(dir, 'c.yaml'));
+      assert.deepEqual(config.jobs, []);
+      assert.equal(config.ha.nodeId, undefined);
+    }
+  });
+
+  it('reads every setting and converts durations', async () => {
+    const dir = tempDir({
+      'etc/c.yaml': [
+        'store: { url: postgres://u@db/ck, path: state }',
+        'snapshot: { interval: 1m, maxUpdates: 5, keep: 3 }',
+        'ledger: { retention: 7d }',
+        "http: { listen: '[::1]:0' }",
+        'ha: { nodeId: node-a }',
+        'catchupConcurrency: 2',
+        'shutdownGrace: 1m30s',
+        '',
+      ].join('\n'),
+    });
+    const config = await load(path.join(dir, 'etc/c.yaml'));
+    assert.deepEqual(config.store, { url: 'postgres://u@db/ck', path: path.join(dir, 'etc', 'state') });
+    assert.deepEqual(config.snapshot, { intervalMs: 60_000, maxUpdates: 5, keep: 3 });
+    assert.deepEqual(config.ledger, { retentionMs: 7 * 86_400_000 });
+    assert.deepEqual(config.http, { listen: '[::1]:0' });
+    assert.deepEqual(config.ha, { nodeId: 'node-a' });
+    assert.equal(config.catchupConcurrency, 2);
+    assert.equal(config.shutdownGraceMs, 90_000);
+  });
+
+  it('parses a full cron job: zone, policies, backfillFrom, cwd, env', async () => {
+    const dir = tempDir({
+      'conf/cronkeeper.yaml': `jobs:
+  nightly-report:
+    schedule: "30 2 * * *"
+    timezone: Europe/Berlin
+    catchup: all
+    catchupWindow: 7d
+    maxCatchup: 30
+    overlap: queue
+    timeout: 2h
+    killGrace: 5s
+    backfillFrom: "2026-01-01T01:00:00+01:00"
+    command: ["/usr/local/bin/report", "--since", "yesterday"]
+    cwd: ../srv
+    env: { REPORT_DIR: /srv/reports, DAYS: 7, VERBOSE: true }
+`,
+    });
+    const file = path.join(dir, 'conf', 'cronkeeper.yaml');
+    const [job] = (await load(file)).jobs;
+    assert.deepEqual(job, {
+      name: 'nightly-report',
+      source: { file, line: 2, column: 3 },
+      schedule: { kind: 'cron', pattern: '30 2 * * *', timezone: 'Europe/Berlin' },
+      action: {
+        kind: 'command',
+        argv: ['/usr/local/bin/report', '--since', 'yesterday'],
+        env: { REPORT_DIR: '/srv/reports', DAYS: '7', VERBOSE: 'true' },
+        cwd: path.join(dir, 'srv'),
+      },
+      catchup: 'all',
+      catchupWindowMs: 7 * 86_400_000,
+      maxCatchup: 30,
+      overlap: 'queue',
+      timeoutMs: 7_200_000,
+      killGraceMs: 5_000,
+      backfillFromMs: Date.UTC(2026, 0, 1, 0, 0, 0),
+    });
+  });
+
+  it('parses backfillFrom with Z, fractions and negative offsets', async () => {
+    const cases: [string, number][] = [
+      ['2026-01-01T00:00:00Z', Date.UTC(2026, 0, 1)],
+      ['2026-03-01T12:30:15.250Z', Date.UTC(2026, 2, 1, 12, 30, 15, 250)],
+      ['2025-12-31T19:00:00-05:00', Date.UTC(2026, 0, 1)],
+      ['2024-02-29T00:00Z', Date.UTC(2024, 1, 29)],
+    ];
+    for (const [text, ms] of cases) {
+      const dir = tempDir({ 'c.yaml': `jobs:\n  a:\n${JOB}    backfillFrom: '${text}'\n` });
+      assert.equal((await load(path.join(dir, 'c.yaml'))).jobs[0]?.backfillFromMs, ms, text);
+    }
+  });
+
+  it('parses every/offset jobs and HTTP jobs', async () => {
+    const dir = tempDir({
+      'c.yaml': `jobs:
+  heartbeat:
+    every: 90s
+    offset: 15s
+    http: { url: "http://127.0.0.1:8080/hook", method: put, headers: { X-Token: abc, X-Num: 5 } }
+  plain-hook:
+    every: 1h
+    http: { url: "https://example.com/" }
+`,
+    });
+    const [heartbeat, hook] = (await load(path.join(dir, 'c.yaml'))).jobs;
+    assert.deepEqual(heartbeat?.schedule, { kind: 'every', everyMs: 90_000, offsetMs: 15_000 });
+    assert.deepEqual(heartbeat?.action, {
+      kind: 'http',
+      url: 'http://127.0.0.1:8080/hook',
+      method: 'PUT',
+      headers: { 'X-Token': 'abc', 'X-Num': '5' },
+    });
+    assert.deepEqual(hook?.schedule, { kind: 'every', everyMs: 3_600_000, offsetMs: 0 });
+    assert.deepEqual(hook?.action, {
+      kind: 'http',
+      url: 'https://example.com/',
+      method: 'POST',
+      headers: {},
+    });
+  });
+
+  it('takes job policies from the job, else from defaults, else built in', async () => {
+    const dir = tempDir({
+      'c.yaml': `defaults: { catchup: all, catchupWindow: 2d, maxCatchup: 0, overlap: allow }
+jobs:
+  from-defaults:
+${JOB}  own:
+${JOB}    catchup: none
+    catchupWindow: 1h
+    maxCatchup: 3
+    overlap: replace
+    timeout: 5m
+    killGrace: 1s
+`,
+    });
+    const [fromDefaults, own] = (await load(path.join(dir, 'c.yaml'))).jobs;
+    const policies = (j: Config['jobs'][number] | undefined) => ({
+      catchup: j?.catchup,
+      catchupWindowMs: j?.catchupWindowMs,
+      maxCatchup: j?.maxCatchup,
+      overlap: j?.overlap,
+      timeoutMs: j?.timeoutMs,
+      killGraceMs: j?.killGraceMs,
+    });
+    assert.deepEqual(policies(fromDefaults), {
+      catchup: 'all',
+      catchupWindowMs: 2 * 86_400_000,
+      maxCatchup: 0,
+      overlap: 'allow',
+      timeoutMs: 3_600_000,
+      killGraceMs: 10_000,
+    });
+    assert.deepEqual(policies(own), {
+      catchup: 'none',
+      catchupWindowMs: 3_600_000,
+      maxCatchup: 3,
+      overlap: 'replace',
+      timeoutMs: 300_000,
+      killGraceMs: 1_000,
+    });
+  });
+
+  it('accepts 6-field patterns and croner aliases, trimming the pattern', async () => {
+    const ok = tempDir({
+      'c.yaml': `jobs:
+  seconds: { schedule: ' */30 * * * * * ', command: [x] }
+  daily: { schedule: '@daily', timezone: America/New_York, command: [x] }
+`,
+    });
+    const jobs = (await load(path.join(ok, 'c.yaml'))).jobs;
+    assert.deepEqual(
+      jobs.map((j) => j.schedule),
+      [
+        { kind: 'cron', pattern: '@daily', timezone: 'America/New_York' },
+        { kind: 'cron', pattern: '*/30 * * * * *', timezone: 'UTC' },
+      ],
+    );
+  });
+
+  it('sorts jobs by name', async () => {
+    const dir = tempDir({
+      'c.yaml': `jobs:\n  zeta:\n${JOB}  Alpha:\n${JOB}  beta:\n${JOB}  alpha:\n${JOB}`,
+    });
+    const names = (await load(path.join(dir, 'c.yaml'))).jobs.map((j) => j.name);
+    assert.deepEqual(names, ['Alpha', 'alpha', 'beta', 'zeta']);
+  });
+
+  it('takes the store URL from the file, else CRONKEEPER_DATABASE_URL, else DATABASE_URL', async () => {
+    const withUrl = tempDir({ 'c.yaml': 'store: { url: postgres://file/db }\n' });
+    const without = tempDir({ 'c.yaml': 'store: { path: /var/lib/ck }\n' });
+    const both = { CRONKEEPER_DATABASE_URL: 'postgres://ck/db', DATABASE_URL: 'postgres://generic/db' };
+    const url = async (dir: string, env: NodeJS.ProcessEnv) =>
+      (await load(path.join(dir, 'c.yaml'), env)).store;
+
+    assert.deepEqual(await url(withUrl, both), {
+      url: 'postgres://file/db',
+      path: path.join(withUrl, 'var/cronkeeper'),
+    });
+    assert.equal((await url(without, both)).url, 'postgres://ck/db');
+    assert.equal(
+      (await url(without, { DATABASE_URL: 'postgres://generic/db' })).url,
+      'postgres://generic/db',
+    );
+    assert.equal(
+      (await url(without, { CRONKEEPER_DATABASE_URL: '', DATABASE_URL: 'postgres://g/db' })).url,
+      'postgres://g/db',
+    );
+    assert.deepEqual(await url(without, {}), { url: undefined, path: '/var/lib/ck' });
+  });
+
+  it('reads JSON', async () => {
+    const json = JSON.stringify(
+      {
+        snapshot: { interval: '10s' },
+        jobs: { 'json-job': { schedule: '0 */6 * * *', command: ['echo', 'hi'], env: { N: 1 } } },
+      },
+      null,
+      '\t',
+    );
+    const dir = tempDir({ 'c.json': json });
+    const config = await load(path.join(dir, 'c.json'));
+    assert.equal(config.snapshot.intervalMs, 10_000);
+    assert.equal(config.jobs[0]?.name, 'json-job');
+    assert.deepEqual(config.jobs[0]?.schedule, { kind: 'cron', pattern: '0 */6 * * *', timezone: 'UTC' });
+    assert.deepEqual(config.jobs[0]?.source, { file: path.join(dir, 'c.json'), line: 6, column: 3 });
+  });
+
+  it('loads the example config/cronkeeper.yaml cleanly', async () => {
+    const config = await load(EXAMPLE);
+    const repo = path.dirname(path.dirname(EXAMPLE));
+    assert.equal(config.store.path, path.join(repo, 'var', 'cronkeeper'));
+    assert.equal(config.store.url, undefined);
+    assert.deepEqual(
+      config.jobs.map((j) => j.name),
+      ['disk-report', 'heartbeat', 'nightly-report', 'quarter-hourly'],
+    );
+    const nightly = config.jobs.find((j) => j.name === 'nightly-report');
+    assert.deepEqual(nightly?.schedule, { kind: 'cron', pattern: '30 2 * * *', timezone: 'Europe/Berlin' });
+    assert.equal(nightly?.catchup, 'all');
+    assert.equal(nightly?.catchupWindowMs, 7 * 86_400_000);
+    assert.equal(nightly?.maxCatchup, 7);
+    const heartbeat = config.jobs.find((j) => j.name === 'heartbeat');
+    assert.deepEqual(heartbeat?.schedule, { kind: 'every', everyMs: 10_000, offsetMs: 0 });
+    const included = config.jobs.find((j) => j.name === 'quarter-hourly');
+    assert.equal(included?.source.file, path.join(repo, 'config', 'jobs.d', 'example.yaml'));
+    assert.equal(included?.catchup, 'none');
+  });
+});
+
+describe('loadConfig: includes', () => {
+  it('includes matching files sorted by name, relative to the including file', async () => {
+    const dir = tempDir({
+      'etc/c.yaml': `include: [jobs.d/*.yaml, ../extra/one.yml, none.d/*.yaml, jobs.d/n?match*]\njobs:\n  main:\n${JOB}`,
+      'etc/jobs.d/b.yaml': `jobs:\n  from-b:\n${JOB}`,
+      'etc/jobs.d/a.yaml': `jobs:\n  from-a:\n${JOB}    cwd: data\n`,
+      'etc/jobs.d/c.yaml': 'jobs:\n',
+      'etc/jobs.d/.hidden.yaml': `jobs:\n  hidden:\n${JOB}`,
+      'etc/jobs.d/notes.txt': 'not yaml: [',
+      'etc/jobs.d/dir.yaml/x': '',
+      'extra/one.yml': `jobs:\n  extra:\n${JOB}`,
+    });
+    const config = await load(path.join(dir, 'etc/c.yaml'));
+    assert.deepEqual(
+      config.jobs.map((j) => [j.name, path.relative(dir, j.source.file)]),
+      [
+        ['extra', 'extra/one.yml'],
+        ['from-a', 'etc/jobs.d/a.yaml'],
+        ['from-b', 'etc/jobs.d/b.yaml'],
+        ['main', 'etc/c.yaml'],
+      ],
+    );
+    // A job's cwd is relative to the file that defines it.
+    const fromA = config.jobs.find((j) => j.name === 'from-a');
+    assert.equal(fromA?.action.kind === 'command' ? fromA.action.cwd : '', path.join(dir, 'etc/jobs.d/data'));
+  });
+
+  it('reads included files in name order (first definition wins a duplicate)', async () => {
+    const dir = tempDir({
+      'c.yaml': 'include: d/*.yaml\n',
+      'd/2.yaml': `jobs:\n  same:\n${JOB}`,
+      'd/10.yaml': `jobs:\n  same:\n${JOB}`,
+    });
+    assert.deepEqual(await problemsIn(dir, 'c.yaml'), [
+      `d/2.yaml:2:3: jobs.same: duplicate job 'same'; first defined at ${path.join(dir, 'd/10.yaml')}:2:3`,
+    ]);
+  });
+
+  it('reports a job name defined in two files at the second, naming the first', async () => {
+    const dir = tempDir({
+      'cronkeeper.yaml': `include: jobs.d/*.yaml\njobs:\n  other:\n${JOB}  nightly:\n${JOB}`,
+      'jobs.d/a.yaml': `jobs:\n  fine:\n${JOB}\n  nightly:\n${JOB}`,
+    });
+    assert.deepEqual(await problemsIn(dir), [
+      `jobs.d/a.yaml:6:3: jobs.nightly: duplicate job 'nightly'; first defined at ${path.join(dir, 'cronkeeper.yaml')}:6:3`,
+    ]);
+  });
+
+  it('reports a job name defined twice in one file', async () => {
+    const dir = tempDir({ 'cronkeeper.yaml': `jobs:\n  a:\n${JOB}  a:\n${JOB}` });
+    assert.deepEqual(await problemsIn(dir), [
+      `cronkeeper.yaml:5:3: jobs.a: duplicate job 'a'; first defined at ${path.join(dir, 'cronkeeper.yaml')}:2:3`,
+    ]);
+  });
+
+  it('rejects a missing literal include, wildcards before the last segment and bad pattern types', async () => {
+    const dir = tempDir({
+      'c.yaml': 'include:\n  - nope.yaml\n  - "*/jobs.yaml"\n  - 5\n  - nothing/*.yaml\n',
+    });
+    assert.deepEqual(await problemsIn(dir, 'c.yaml'), [
+      `c.yaml:2:5: include[0]: included file '${path.join(dir, 'nope.yaml')}' does not exist`,
+      `c.yaml:3:5: include[1]: '*/jobs.yaml': wildcards ('*', '?') are only allowed in the last path segment`,
+      'c.yaml:4:5: include[2]: expected a file pattern, got 5',
+    ]);
+  });
+
+  it('allows only jobs: in an included file, and no nested includes', async () => {
+    const dir = tempDir({
+      'c.yaml': 'include: inc.yaml\n',
+      'inc.yaml': `store: { path: x }\ninclude: more/*.yaml\njobs:\n  ok:\n${JOB}    schedul: x\n`,
+    });
+    assert.deepEqual(await problemsIn(dir, 'c.yaml'), [
+      "inc.yaml:1:1: store: 'store' is not allowed in an included file; it may contain only 'jobs'",
+      "inc.yaml:2:1: include: 'include' is not allowed in an included file (includes do not nest)",
+      "inc.yaml:7:5: jobs.ok.schedul: unknown key 'schedul'; did you mean 'schedule'?",
+    ]);
+  });
+
+  it('reports YAML errors in included files with their positions', async () => {
+    const dir = tempDir({ 'c.yaml': 'include: "*.yml"\n', 'bad.yml': 'jobs:\n  a: [\n' });
+    const problems = await problemsIn(dir, 'c.yaml');
+    assert.equal(problems.length, 1);
+    assert.match(problems[0] ?? '', /^bad\.yml:3:1: /);
+  });
+});
+
+describe('loadConfig: problems', () => {
+  it('reports a missing main file at 1:1 with the OS reason', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'missing.yaml');
+    await assert.rejects(load(file), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.deepEqual(err.problems, [
+        {
+          file,
+          line: 1,
+          column: 1,
+          path: '',
+          message: `cannot read config file: ENOENT: no such file or directory, open '${file}'`,
+        },
+      ]);
+      return true;
+    });
+  });
+
+  it('reports an unreadable main file (a directory) at 1:1', async () => {
+    const dir = tempDir();
+    assert.deepEqual(await problemsIn(dir, ''), [
+      `${dir}:1:1: cannot read config file: EISDIR: illegal operation on a directory, read`,
+    ]);
+  });
+
+  it('reports YAML syntax errors with their positions', async () => {
+    assert.deepEqual(await problemsOf('jobs:\n  a:\n    every: 10s\n   command: [x]\n'), [
+      'cronkeeper.yaml:4:1: All mapping items must start at the same column',
+    ]);
+  });
+
+  it('reports a config that is not a map', async () => {
+    assert.deepEqual(await problemsOf('- a\n- b\n'), [
+      'cronkeeper.yaml:1:1: the config must be a map of settings, got a list',
+    ]);
+  });
+
+  it('reports duplicate keys in one map at the second, naming the first', async () => {
+    assert.deepEqual(await problemsOf(`jobs:\n  a:\n${JOB}    every: 20s\nhttp: {}\nhttp: {}\n`), [
+      "cronkeeper.yaml:5:5: jobs.a.every: duplicate key 'every' (first at line 3, column 5)",
+      "cronkeeper.yaml:7:1: http: duplicate key 'http' (first at line 6, column 1)",
+    ]);
+  });
+
+  it('reports unknown keys at the key, with a hint', async () => {
+    assert.deepEqual(
+      await problemsOf(
+        `stor: {}\nsnapshot: { intervall: 1s }\njobs:\n  a:\n${JOB}    schedul: "* * * * *"\n    catchup_window: 1h\n    zzz: 1\n`,
+      ),
+      [
+        "cronkeeper.yaml:1:1: stor: unknown key 'stor'; did you mean 'store'?",
+        "cronkeeper.yaml:2:13: snapshot.intervall: unknown key 'intervall'; did you mean 'interval'?",
+        "cronkeeper.yaml:7:5: jobs.a.schedul: unknown key 'schedul'; did you mean 'schedule'?",
+        "cronkeeper.yaml:8:5: jobs.a.catchup_window: unknown key 'catchup_window'; did you mean 'catchupWindow'?",
+        "cronkeeper.yaml:9:5: jobs.a.zzz: unknown key 'zzz'",
+      ],
+    );
+  });
+
+  it('reports a bad cron pattern at its value', async () => {
+    assert.deepEqual(
+      await problemsOf('jobs:\n  nightly-report:\n    schedule: "61 * * * *"\n    command: [x]\n'),
+      [
+        "cronkeeper.yaml:3:15: jobs.nightly-report.schedule: invalid cron pattern '61 * * * *': Invalid value for minute: 61",
+      ],
+    );
+    assert.deepEqual(await problemsOf("jobs:\n  a:\n    schedule: '* * *'\n    command: [x]\n"), [
+      "cronkeeper.yaml:3:15: jobs.a.schedule: '* * *' has 3 fields; a cron pattern has 5, or 6 with seconds first",
+    ]);
+  });
+
+  it('reports an impossible date without searching forever', { timeout: 10_000 }, async () => {
+    assert.deepEqual(await problemsOf("jobs:\n  feb31:\n    schedule: '0 0 31 2 *'\n    command: [x]\n"), [
+      "cronkeeper.yaml:3:15: jobs.feb31.schedule: cron pattern '0 0 31 2 *' never matches a date (e.g. the 31st of February)",
+    ]);
+  });
+
+  it('reports an unknown time zone and still checks the pattern', async () => {
+    assert.deepEqual(
+      await problemsOf(
+        'jobs:\n  a:\n    schedule: "61 * * * *"\n    timezone: Mars/Olympus\n    command: [x]\n',
+      ),
+      [
+        "cronkeeper.yaml:3:15: jobs.a.schedule: invalid cron pattern '61 * * * *': Invalid value for minute: 61",
+        "cronkeeper.yaml:4:15: jobs.a.timezone: unknown time zone 'Mars/Olympus'",
+      ],
+    );
+  });
+
+  it('reports bad durations', async () => {
+    assert.deepEqual(
+      await problemsOf(
+        `shutdownGrace: 5x\nledger: { retention: 0s }\njobs:\n  a:\n${JOB}    timeout: 30\n    killGrace: [1]\n    catchupWindow:\n`,
+      ),
+      [
+        "cronkeeper.yaml:1:16: shutdownGrace: '5x' is not a duration; use e.g. 500ms, 90s, 15m, 24h, 7d",
+        'cronkeeper.yaml:2:22: ledger.retention: must be greater than 0',
+        "cronkeeper.yaml:7:14: jobs.a.timeout: '30' is not a duration; use e.g. 500ms, 90s, 15m, 24h, 7d",
+        'cronkeeper.yaml:8:16: jobs.a.killGrace: expected a duration such as 90s, got a list',
+        'cronkeeper.yaml:9:5: jobs.a.catchupWindow: expected a duration such as 90s, got an empty value',
+      ],
+    );
+  });
+
+  it('requires exactly one of schedule or every', async () => {
+    assert.deepEqual(
+      await problemsOf(
+        'jobs:\n  neither:\n    command: [x]\n  both:\n    schedule: "* * * * *"\n    every: 10s\n    command: [x]\n',
+      ),
+      [
+        "cronkeeper.yaml:2:3: jobs.neither: exactly one of 'schedule' or 'every' is required",
+        "cronkeeper.yaml:6:5: jobs.both.every: exactly one of 'schedule' or 'every' is required, not both",
+      ],
+    );
+  });
+
+  it('requires exactly one of command or http', async () => {
+    assert.deepEqual(
+      await problemsOf(
+        'jobs:\n  neither:\n    every: 1m\n  both:\n    every: 1m\n    http: { url: "http://x/" }\n    command: [x]\n',
+      ),
+      [
+        "cronkeeper.yaml:2:3: jobs.neither: exactly one of 'command' or 'http' is required",
+        "cronkeeper.yaml:7:5: jobs.both.command: exactly one of 'command' or 'http' is required, not both",
+      ],
+    );
+  });
+
+  it('checks every, offset and timezone together', async () => {
+    assert.deepEqual(
+      await problemsOf(
+        `jobs:
+  a: { every: 1500ms, command: [x] }
+  b: { every: 500ms, command: [x] }
+  c: { every: 90s, offset: 90s, command: [x] }
+  d: { every: 1m, timezone: UTC, command: [x] }
+  e: { schedule: "* * * * *", offset: 1s, command: [x] }
+  f: { every: 0s, command: [x] }
+`,
+      ),
+      [
+        "cronkeeper.yaml:2:15: jobs.a.every: '1500ms' is not a whole number of seconds",
+        'cronkeeper.yaml:3:15: jobs.b.every: must be at least 1s',
+        "cronkeeper.yaml:4:28: jobs.c.offset: must be less than 'every' (90s)",
+        "cronkeeper.yaml:5:19: jobs.d.timezone: 'timezone' is only allowed with 'schedule'",
+        "cronkeeper.yaml:6:31: jobs.e.offset: 'offset' is only allowed with 'every'",
+        'cronkeeper.yaml:7:15: jobs.f.every: must be at least 1s',
+      ],
+    );
+  });
+
+  it('checks job names, policies, commands, env and HTTP settings', async () => {
+    assert.deepEqual(
+      await problemsOf(
+        `jobs:
+  bad name:
+${JOB}  a:
+    every: 1m
+    catchup: sometimes
+    maxCatchup: -1
+    overlap: 3
+    command: "df -h"
+    env: { 1X: a, OK: null }
+  b:
+    every: 1m
+    command: []
+    cwd: ''
+  c:
+    every: 1m
+    backfillFrom: "2026-02-30T00:00:00Z"
+    http: { url: "ftp://x/", method: "GE T", headers: { "Bad Header": x }, body: y }
+  d:
+    every: 1m
+    backfillFrom: "2026-01-01T00:00:00"
+    http: { method: GET }
+`,
+      ),
+      [
+        "cronkeeper.yaml:2:3: jobs.bad name: invalid job name 'bad name': use 1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit",
+        "cronkeeper.yaml:7:14: jobs.a.catchup: 'sometimes' is not one of: all, latest, none",
+        'cronkeeper.yaml:8:17: jobs.a.maxCatchup: must be at least 0, got -1',
+        'cronkeeper.yaml:9:14: jobs.a.overlap: 3 is not one of: skip, queue, allow, replace',
+        'cronkeeper.yaml:10:14: jobs.a.command: expected a list of strings (argv), got a string; no shell is involved: write e.g. ["/bin/sh", "-c", "df -h"]',
+        "cronkeeper.yaml:11:12: jobs.a.env.1X: invalid environment variable name '1X'; use letters, digits and '_'",
+        'cronkeeper.yaml:11:23: jobs.a.env.OK: expected a string, number or boolean, got an empty value',
+        'cronkeeper.yaml:14:14: jobs.b.command: must name at least the program to run',
+        'cronkeeper.yaml:15:10: jobs.b.cwd: must not be empty',
+        "cronkeeper.yaml:18:19: jobs.c.backfillFrom: '2026-02-30T00:00:00Z' is not an ISO 8601 instant with an offset; use e.g. 2026-01-01T00:00:00Z",
+        "cronkeeper.yaml:19:18: jobs.c.http.url: 'ftp://x/' is not an http:// or https:// URL",
+        "cronkeeper.yaml:19:38: jobs.c.http.method: invalid HTTP method 'GE T'",
+        "cronkeeper.yaml:19:57: jobs.c.http.headers.Bad Header: invalid HTTP header name 'Bad Header'",
+        "cronkeeper.yaml:19:76: jobs.c.http.body: unknown key 'body'",
+        "cronkeeper.yaml:22:19: jobs.d.backfillFrom: '2026-01-01T00:00:00' is not an ISO 8601 instant with an offset; use e.g. 2026-01-01T00:00:00Z",
+        "cronkeeper.yaml:23:5: jobs.d.http.url: missing required key 'url'",
+      ],
+    );
+  });
+
+  it('checks the global settings', async () => {
+    assert.deepEqual(
+      await problemsOf(
+        `store: { url: mysql://x, path: 7 }
+snapshot: { maxUpdates: 0, keep: 1.5 }
+http: { listen: localhost }
+ha: { nodeId: '' }
+catchupConcurrency: 0
+defaults: { overlap: never, maxCatchup: x, timeot: 1s }
+include: { a: b }
+`,
+      ),
+      [
+        "cronkeeper.yaml:1:15: store.url: 'mysql://x' is not a postgres:// URL",
+        'cronkeeper.yaml:1:32: store.path: expected a string, got 7',
+        'cronkeeper.yaml:2:25: snapshot.maxUpdates: must be at least 1, got 0',
+        'cronkeeper.yaml:2:34: snapshot.keep: expected an integer, got 1.5',
+        "cronkeeper.yaml:3:17: http.listen: 'localhost' is not a listen address; use host:port, e.g. 127.0.0.1:9464",
+        'cronkeeper.yaml:4:15: ha.nodeId: must not be empty',
+        'cronkeeper.yaml:5:21: catchupConcurrency: must be at least 1, got 0',
+        "cronkeeper.yaml:6:22: defaults.overlap: 'never' is not one of: skip, queue, allow, replace",
+        "cronkeeper.yaml:6:41: defaults.maxCatchup: expected a number, got 'x'",
+        "cronkeeper.yaml:6:44: defaults.timeot: unknown key 'timeot'; did you mean 'timeout'?",
+        'cronkeeper.yaml:7:10: include: expected a file pattern or a list of them, got a map',
+      ],
+    );
+  });
+
+  it('reports all problems of all files at once', async () => {
+    const dir = tempDir({
+      'cronkeeper.yaml': `include: [jobs.d/*.yaml, missing.yaml]
+snapshot: { interval: 5x }
+jobs:
+  nightly-report:
+    schedul: "30 2 * * *"
+    schedule: "61 * * * *"
+    timezone: Europe/Nowhere
+    command: [x]
+  feb:
+    schedule: "0 0 31 2 *"
+    command: [x]
+`,
+      'jobs.d/more.yaml': 'jobs:\n  feb:\n    every: 1x\n    command: [x]\n',
+    });
+    const mainFile = path.join(dir, 'cronkeeper.yaml');
+    assert.deepEqual(await problemsIn(dir), [
+      `cronkeeper.yaml:1:26: include[1]: included file '${path.join(dir, 'missing.yaml')}' does not exist`,
+      "cronkeeper.yaml:2:23: snapshot.interval: '5x' is not a duration; use e.g. 500ms, 90s, 15m, 24h, 7d",
+      "cronkeeper.yaml:5:5: jobs.nightly-report.schedul: unknown key 'schedul'; did you mean 'schedule'?",
+      "cronkeeper.yaml:6:15: jobs.nightly-report.schedule: invalid cron pattern '61 * * * *': Invalid value for minute: 61",
+      "cronkeeper.yaml:7:15: jobs.nightly-report.timezone: unknown time zone 'Europe/Nowhere'",
+      "cronkeeper.yaml:10:15: jobs.feb.schedule: cron pattern '0 0 31 2 *' never matches a date (e.g. the 31st of February)",
+      `jobs.d/more.yaml:2:3: jobs.feb: duplicate job 'feb'; first defined at ${mainFile}:9:3`,
+      "jobs.d/more.yaml:3:12: jobs.feb.every: '1x' is not a duration; use e.g. 500ms, 90s, 15m, 24h, 7d",
+    ]);
+  });
+
+  it('locates problems in JSON input', async () => {
+    const json = '{\n  "jobs": {\n    "a": { "every": "10s", "command": "true", "shedule": 1 }\n  }\n}\n';
+    assert.deepEqual(await problemsOf(json, 'c.json'), [
+      'c.json:3:39: jobs.a.command: expected a list of strings (argv), got a string; no shell is involved: write e.g. ["/bin/sh", "-c", "true"]',
+      "c.json:3:47: jobs.a.shedule: unknown key 'shedule'; did you mean 'schedule'?",
+    ]);
+  });
+
+  it('reports unknown aliases', async () => {
+    assert.deepEqual(await problemsOf(`jobs:\n  a:\n${JOB}    timeout: *t\n`), [
+      "cronkeeper.yaml:5:14: jobs.a.timeout: unknown alias '*t'",
+    ]);
+  });
+
+  it('follows aliases when locating problems', async () => {
+    const config = `jobs:\n  a: &base\n${JOB}    timeout: 5x\n  b: *base\n`;
+    assert.deepEqual(await problemsOf(config), [
+      "cronkeeper.yaml:5:14: jobs.a.timeout: '5x' is not a duration; use e.g. 500ms, 90s, 15m, 24h, 7d",
+      "cronkeeper.yaml:5:14: jobs.b.timeout: '5x' is not a duration; use e.g. 500ms, 90s, 15m, 24h, 7d",
+    ]);
+  });
+});

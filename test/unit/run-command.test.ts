@@ -1,0 +1,358 @@
+import assert from 'node:assert/strict';
+import { chmod, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import pino from 'pino';
+import type { CommandAction, JobConfig } from '../../src/config/types.js';
+import { MAX_LINE_BYTES, OutputLines } from '../../src/run/output-lines.js';
+import { startRun } from '../../src/run/start-run.js';
+import type { RunRequest } from '../../src/run/types.js';
+
+type LogLine = Record<string, unknown> & { level: number; msg: string };
+
+function memoryLogger(): { logger: pino.Logger; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const logger = pino(
+    { level: 'debug', base: undefined },
+    { write: (s: string) => lines.push(JSON.parse(s)) },
+  );
+  return { logger, lines };
+}
+
+function commandJob(
+  argv: string[],
+  over: Partial<JobConfig> & { env?: Record<string, string>; cwd?: string } = {},
+): JobConfig {
+  const { env = {}, cwd, ...rest } = over;
+  const action: CommandAction = { kind: 'command', argv, env, cwd };
+  return {
+    name: 'test-job',
+    source: { file: '/etc/cronkeeper.yaml', line: 1, column: 1 },
+    schedule: { kind: 'every', everyMs: 60_000, offsetMs: 0 },
+    action,
+    catchup: 'all',
+    catchupWindowMs: 86_400_000,
+    maxCatchup: 10,
+    overlap: 'skip',
+    timeoutMs: 10_000,
+    killGraceMs: 1_000,
+    backfillFromMs: undefined,
+    ...rest,
+  };
+}
+
+const SCHEDULED_AT_MS = Date.UTC(2024, 2, 31, 2, 30, 0, 5);
+
+function request(job: JobConfig, over: Partial<RunRequest> = {}): RunRequest {
+  return {
+    runId: 42,
+    job,
+    scheduledAtMs: SCHEDULED_AT_MS,
+    catchup: false,
+    epoch: 7,
+    nodeId: 'node-a',
+    ...over,
+  };
+}
+
+function outputLines(lines: LogLine[], stream: 'stdout' | 'stderr'): string[] {
+  return lines.filter((l) => l.stream === stream).map((l) => l.line as string);
+}
+
+function finishedLine(lines: LogLine[]): LogLine {
+  const found = lines.filter((l) => l.msg === 'run finished');
+  assert.equal(found.length, 1);
+  return found[0]!;
+}
+
+/** Alive and not a zombie (a reparented zombie still answers kill(pid, 0) until it is reaped). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return true;
+  }
+}
+
+async function waitUntilDead(pid: number, withinMs: number): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return !isAlive(pid);
+}
+
+const node = process.execPath;
+
+describe('command runs', () => {
+  it('exit 0 is a success and logs one run finished line at info', async () => {
+    const { logger, lines } = memoryLogger();
+    const r = await startRun(request(commandJob(['true']), { catchup: true }), logger).result;
+    assert.equal(r.outcome, 'success');
+    assert.equal(r.exitCode, 0);
+    assert.equal(r.signal, null);
+    assert.equal(r.httpStatus, null);
+    assert.equal(r.error, null);
+    assert.ok(r.durationMs >= 0);
+    const fin = finishedLine(lines);
+    assert.equal(fin.level, 30);
+    assert.deepEqual(
+      {
+        job: fin.job,
+        scheduledAt: fin.scheduledAt,
+        runId: fin.runId,
+        catchup: fin.catchup,
+        outcome: fin.outcome,
+        exitCode: fin.exitCode,
+        signal: fin.signal,
+        httpStatus: fin.httpStatus,
+      },
+      {
+        job: 'test-job',
+        scheduledAt: '2024-03-31T02:30:00.005Z',
+        runId: 42,
+        catchup: true,
+        outcome: 'success',
+        exitCode: 0,
+        signal: null,
+        httpStatus: null,
+      },
+    );
+    assert.equal(typeof fin.durationMs, 'number');
+  });
+
+  it('a non-zero exit is a failure with its exit code, logged at warn', async () => {
+    const { logger, lines } = memoryLogger();
+    const r = await startRun(request(commandJob(['sh', '-c', 'exit 3'])), logger).result;
+    assert.equal(r.outcome, 'failure');
+    assert.equal(r.exitCode, 3);
+    assert.equal(r.signal, null);
+    assert.equal(finishedLine(lines).level, 40);
+  });
+
+  it('death by a signal it did not get from us is a failure with the signal', async () => {
+    const { logger } = memoryLogger();
+    const r = await startRun(request(commandJob(['sh', '-c', 'kill -KILL $$'])), logger).result;
+    assert.equal(r.outcome, 'failure');
+    assert.equal(r.exitCode, null);
+    assert.equal(r.signal, 'SIGKILL');
+  });
+
+  it('passes the environment: the daemon, the job, then CRONKEEPER_* with exact values; runs in cwd', async () => {
+    const dir = await realpath(await mkdtemp(join(tmpdir(), 'cronkeeper-run-')));
+    try {
+      const { logger, lines } = memoryLogger();
+      const script = `const e = process.env; console.log(JSON.stringify({
+        job: e.CRONKEEPER_JOB, at: e.CRONKEEPER_SCHEDULED_AT, catchup: e.CRONKEEPER_CATCHUP,
+        runId: e.CRONKEEPER_RUN_ID, epoch: e.CRONKEEPER_EPOCH, node: e.CRONKEEPER_NODE_ID,
+        own: e.OWN_VAR, path: typeof e.PATH, cwd: process.cwd() }))`;
+      const job = commandJob([node, '-e', script], {
+        env: { OWN_VAR: 'from job', CRONKEEPER_JOB: 'spoofed' },
+        cwd: dir,
+      });
+      const r = await startRun(
+        request(job, { catchup: true, runId: 9001, epoch: 3, nodeId: 'node-b' }),
+        logger,
+      ).result;
+      assert.equal(r.outcome, 'success');
+      const out = outputLines(lines, 'stdout');
+      assert.equal(out.length, 1);
+      assert.deepEqual(JSON.parse(out[0]!), {
+        job: 'test-job',
+        at: '2024-03-31T02:30:00.005Z',
+        catchup: '1',
+        runId: '9001',
+        epoch: '3',
+        node: 'node-b',
+        own: 'from job',
+        path: 'string',
+        cwd: dir,
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('CRONKEEPER_CATCHUP is 0 for a regular run', async () => {
+    const { logger, lines } = memoryLogger();
+    await startRun(request(commandJob(['sh', '-c', 'echo "$CRONKEEPER_CATCHUP"'])), logger).result;
+    assert.deepEqual(outputLines(lines, 'stdout'), ['0']);
+  });
+
+  it('logs stdout lines at info and stderr lines at warn with the job and slot attached', async () => {
+    const { logger, lines } = memoryLogger();
+    const job = commandJob([
+      'sh',
+      '-c',
+      'printf "one\\ntwo\\r\\n\\n"; printf "oops\\n" >&2; printf "partial"',
+    ]);
+    const r = await startRun(request(job), logger).result;
+    assert.equal(r.outcome, 'success');
+    assert.deepEqual(outputLines(lines, 'stdout'), ['one', 'two', '', 'partial']);
+    assert.deepEqual(outputLines(lines, 'stderr'), ['oops']);
+    const first = lines.find((l) => l.stream === 'stdout')!;
+    assert.equal(first.level, 30);
+    assert.equal(first.job, 'test-job');
+    assert.equal(first.scheduledAt, '2024-03-31T02:30:00.005Z');
+    assert.equal(first.runId, 42);
+    assert.equal(lines.find((l) => l.stream === 'stderr')!.level, 40);
+  });
+
+  it('cuts a 1 MB line without newline to 8 KiB with a marker', async () => {
+    const { logger, lines } = memoryLogger();
+    const script = `process.stdout.write('x'.repeat(1 << 20) + '\\nafter')`;
+    const r = await startRun(request(commandJob([node, '-e', script])), logger).result;
+    assert.equal(r.outcome, 'success');
+    const out = outputLines(lines, 'stdout');
+    assert.equal(out.length, 2);
+    const marker = `…[truncated ${(1 << 20) - MAX_LINE_BYTES} bytes]`;
+    assert.equal(out[0]!.length, MAX_LINE_BYTES + marker.length);
+    assert.ok(out[0]!.endsWith(marker));
+    assert.equal(out[1], 'after');
+  });
+
+  it('a timeout sends SIGTERM and ends as timeout', async () => {
+    const { logger, lines } = memoryLogger();
+    const r = await startRun(request(commandJob(['sleep', '100'], { timeoutMs: 200 })), logger).result;
+    assert.equal(r.outcome, 'timeout');
+    assert.equal(r.signal, 'SIGTERM');
+    assert.equal(r.exitCode, null);
+    assert.match(r.error ?? '', /timed out/);
+    assert.equal(finishedLine(lines).outcome, 'timeout');
+  });
+
+  it('a job that ignores SIGTERM is SIGKILLed after killGraceMs', async () => {
+    const { logger } = memoryLogger();
+    const job = commandJob(['sh', '-c', 'trap "" TERM; sleep 100; sleep 100'], {
+      timeoutMs: 200,
+      killGraceMs: 200,
+    });
+    const r = await startRun(request(job), logger).result;
+    assert.equal(r.outcome, 'timeout');
+    assert.equal(r.signal, 'SIGKILL');
+  });
+
+  it('a timeout kills the grandchildren too (the whole process group)', async () => {
+    const { logger, lines } = memoryLogger();
+    const job = commandJob(['sh', '-c', 'sleep 100 & echo $!; sleep 100'], { timeoutMs: 300 });
+    const r = await startRun(request(job), logger).result;
+    assert.equal(r.outcome, 'timeout');
+    const pid = Number(outputLines(lines, 'stdout')[0]);
+    assert.ok(pid > 0);
+    assert.ok(await waitUntilDead(pid, 2_000), `grandchild ${pid} is still alive`);
+  });
+
+  it('does not hang on a grandchild that keeps the pipes open after the job exited', async () => {
+    const { logger, lines } = memoryLogger();
+    const job = commandJob(['sh', '-c', 'sleep 30 & echo $!']);
+    const r = await startRun(request(job), logger, { pipeDrainMs: 100 }).result;
+    const pid = Number(outputLines(lines, 'stdout')[0]);
+    try {
+      assert.equal(r.outcome, 'success');
+      assert.ok(pid > 0);
+    } finally {
+      if (pid > 0 && isAlive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  });
+
+  it('a program that does not exist is an error, not a crash', async () => {
+    const { logger, lines } = memoryLogger();
+    const r = await startRun(request(commandJob(['/nope/not-there', 'x'])), logger).result;
+    assert.equal(r.outcome, 'error');
+    assert.equal(r.error, 'spawn /nope/not-there ENOENT');
+    assert.equal(r.exitCode, null);
+    assert.equal(finishedLine(lines).outcome, 'error');
+  });
+
+  it('a file that is not executable is an error (EACCES)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cronkeeper-run-'));
+    try {
+      const file = join(dir, 'script.sh');
+      await writeFile(file, '#!/bin/sh\necho hi\n');
+      await chmod(file, 0o644);
+      const { logger } = memoryLogger();
+      const r = await startRun(request(commandJob([file])), logger).result;
+      assert.equal(r.outcome, 'error');
+      assert.match(r.error ?? '', /EACCES/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an empty argv is an error', async () => {
+    const { logger } = memoryLogger();
+    const r = await startRun(request(commandJob([])), logger).result;
+    assert.equal(r.outcome, 'error');
+  });
+
+  it('stop() ends the run as stopped; it is idempotent', async () => {
+    const { logger, lines } = memoryLogger();
+    const handle = startRun(request(commandJob(['sleep', '100'])), logger);
+    setTimeout(() => {
+      handle.stop('shutdown');
+      handle.stop('again');
+    }, 100);
+    const r = await handle.result;
+    assert.equal(r.outcome, 'stopped');
+    assert.equal(r.signal, 'SIGTERM');
+    assert.equal(r.error, 'stopped: shutdown');
+    assert.equal(lines.filter((l) => l.msg === 'stopping run').length, 1);
+    handle.stop('after the end');
+    assert.equal(finishedLine(lines).outcome, 'stopped');
+  });
+
+  it('stop() after the run finished changes nothing', async () => {
+    const { logger } = memoryLogger();
+    const handle = startRun(request(commandJob(['true'])), logger);
+    const r = await handle.result;
+    handle.stop('late');
+    assert.equal(r.outcome, 'success');
+  });
+});
+
+describe('OutputLines', () => {
+  it('keeps memory bounded on 100 MB without a newline', () => {
+    const got: string[] = [];
+    const lines = new OutputLines((l) => got.push(l));
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    let peak = 0;
+    for (let i = 0; i < 1600; i++) {
+      lines.push(chunk);
+      peak = Math.max(peak, lines.bufferedBytes);
+    }
+    assert.equal(got.length, 0);
+    assert.ok(peak <= MAX_LINE_BYTES);
+    lines.flush();
+    assert.equal(got.length, 1);
+    assert.equal(
+      got[0],
+      'a'.repeat(MAX_LINE_BYTES) + `…[truncated ${1600 * 64 * 1024 - MAX_LINE_BYTES} bytes]`,
+    );
+  });
+
+  it('splits lines across chunks and keeps a line of exactly the limit whole', () => {
+    const got: string[] = [];
+    const lines = new OutputLines((l) => got.push(l), 4);
+    lines.push(Buffer.from('ab'));
+    lines.push(Buffer.from('cd\nef'));
+    lines.push(Buffer.from('\n\nabcdef\n'));
+    lines.flush();
+    assert.deepEqual(got, ['abcd', 'ef', '', 'abcd…[truncated 2 bytes]']);
+  });
+
+  it('does not cut a UTF-8 character in half', () => {
+    const got: string[] = [];
+    const lines = new OutputLines((l) => got.push(l), 4);
+    lines.push(Buffer.from('aé€x\n')); // a(1) é(2) €(3) x(1): the 4-byte limit falls inside the euro sign
+    assert.deepEqual(got, ['aé…[truncated 4 bytes]']);
+  });
+});
