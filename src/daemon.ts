@@ -6,7 +6,8 @@
 // running jobs finish (bounded grace), flush the snapshot, release, exit 0.
 import os from 'node:os';
 import type { Logger } from 'pino';
-import { planCatchUp, planJob, type JobPlan } from './catchup/plan-catch-up.js';
+import { planCatchUp, type JobPlan } from './catchup/plan-catch-up.js';
+import { planDueSlots } from './catchup/plan-due-slots.js';
 import type { Clock } from './clock.js';
 import type { Config, JobConfig } from './config/types.js';
 import { ClaimQueue } from './dispatch/claim-queue.js';
@@ -204,12 +205,14 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     // --- normal scheduling ----------------------------------------------------
     const timer = new TimerLoop({ clock, onDue });
     const scheduleAll = (): void => {
-      const now = clock.now();
       jobs.forEach((job, index) => {
-        job.plannedUpToMs = Math.max(job.plannedUpToMs, state.lastExecution.get(job.config.name) ?? now);
+        // Never before the newest claimed slot (a backward clock jump must not re-run it).
+        job.plannedUpToMs = Math.max(job.plannedUpToMs, state.lastExecution.get(job.config.name) ?? 0);
         scheduleNext(index, job);
       });
     };
+    // Every slot up to bootNow was the boot plan's to run or to skip by policy.
+    for (const job of jobs) job.plannedUpToMs = bootNow;
     function scheduleNext(index: number, job: JobRuntime): void {
       const next = job.slots.next(job.plannedUpToMs);
       if (next === undefined) {
@@ -223,24 +226,10 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       for (const entry of due) {
         const job = jobs[entry.job];
         if (!job) continue;
-        const after = job.slots.next(entry.dueMs);
-        if (after === undefined || after > now) {
-          // The usual case: exactly one slot is due.
-          batch.push({ job: job.config.name, scheduledAtMs: entry.dueMs, catchup: false });
-          job.plannedUpToMs = entry.dueMs;
-        } else {
-          // Several slots are due at once: the clock jumped forward or the loop
-          // stalled. The newest runs as scheduled; the older ones are missed
-          // slots, handled by the job's catch-up policy.
-          const p = planJob(planInput(job), job.plannedUpToMs, now);
-          logPlan(p, 'missed slots while running');
-          const newest = newestDue(job, now);
-          for (const s of p.runs)
-            if (s !== newest) batch.push({ job: job.config.name, scheduledAtMs: s, catchup: true });
-          if (newest !== undefined)
-            batch.push({ job: job.config.name, scheduledAtMs: newest, catchup: false });
-          job.plannedUpToMs = Math.max(job.plannedUpToMs, newest ?? now);
-        }
+        const planned = planDueSlots(planInput(job), job.plannedUpToMs, entry.dueMs, now);
+        if (planned.missed) logPlan(planned.missed, 'missed slots while running');
+        for (const slot of planned.slots) batch.push({ job: job.config.name, ...slot });
+        job.plannedUpToMs = planned.plannedUpToMs;
         scheduleNext(entry.job, job);
       }
       if (batch.length === 0) return;
@@ -252,9 +241,6 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
         },
         (err: unknown) => fail(err, 'claiming slots failed; stopping'),
       );
-    }
-    function newestDue(job: JobRuntime, now: number): number | undefined {
-      return job.slots.newest(1, job.plannedUpToMs, now)[0];
     }
     function startClaimed(c: ClaimedSlot): void {
       const job = byName.get(c.job);
@@ -289,8 +275,13 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
         const now = clock.now();
         for (const j of jobs) {
           const planned = keep.get(j.config.name);
-          if (planned !== undefined) j.plannedUpToMs = planned;
-          else if (!state.lastExecution.has(j.config.name)) state.setBaseline(j.config.name, now);
+          if (planned !== undefined) {
+            j.plannedUpToMs = planned;
+            continue;
+          }
+          // A job added by the reload: first seen now, or re-added within the retention.
+          if (!state.lastExecution.has(j.config.name)) state.setBaseline(j.config.name, now);
+          j.plannedUpToMs = now;
         }
         timerReset();
         logger.info({ jobs: jobs.length }, 'config reloaded');
