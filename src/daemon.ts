@@ -100,9 +100,11 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
         replayedRows: restored.replayedRows,
         jobs: restored.lastExecution.size,
       },
-      restored.snapshotId === undefined
-        ? 'restored from the run ledger alone (no usable snapshot)'
-        : 'state restored',
+      restored.snapshotId !== undefined
+        ? 'state restored'
+        : restored.replayedRows > 0 || restored.skipped.length > 0
+          ? 'restored from the run ledger alone (no usable snapshot)'
+          : 'no previous state: a new store',
     );
     const state = new JobState(restored.lastExecution, restored.highWater, clock.now());
     const claims = new ClaimQueue(

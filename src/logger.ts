@@ -9,7 +9,7 @@ export function createLogger(options: { pretty: boolean; level?: string }): Logg
       level,
       transport: {
         target: 'pino-pretty',
-        options: { colorize: true, translateTime: 'SYS:standard', ignore: 'pid,hostname' },
+        options: { colorize: true, singleLine: true, translateTime: 'SYS:standard', ignore: 'pid,hostname' },
       },
     });
   }

@@ -1,0 +1,72 @@
+// Two daemons on one Postgres: one leads, the other stands by and claims
+// nothing; when the leader stops, the standby takes over, catches up, and no
+// slot runs twice. (The full HA pair — frozen leaders, lost connections — is
+// built on this.)
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { readOutput, recordingCommand, startDaemon, tempDir, waitFor } from '../support/daemon.js';
+
+const dir = tempDir('standby');
+let database: TestDatabase | undefined;
+after(async () => {
+  await database?.drop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('started together, one leads; the standby takes over when it stops', async () => {
+  database = await createTestDatabase();
+  const out = path.join(dir, 'out.txt');
+  const config = path.join(dir, 'cronkeeper.yaml');
+  fs.writeFileSync(
+    config,
+    `store: { url: "${database.url}" }
+jobs:
+  tick:
+    schedule: "* * * * * *"
+    catchup: all
+    command: ${JSON.stringify(recordingCommand(out))}
+`,
+  );
+  const a = startDaemon(config, { CRONKEEPER_NODE_ID: 'node-a' });
+  const b = startDaemon(config, { CRONKEEPER_NODE_ID: 'node-b' });
+  const nodes = [a, b];
+  try {
+    await Promise.any(nodes.map((d) => d.waitForLog((l) => l.msg === 'ready: scheduling', 30_000)));
+    const leader = nodes.find((d) => d.logs.some((l) => l.msg === 'leading'))!;
+    const standby = nodes.find((d) => d !== leader)!;
+    await standby.waitForLog(
+      (l) => l.msg === 'another node leads: standing by until the leader lock is free',
+    );
+    await waitFor(() => readOutput(out).length >= 3, 10_000, 'runs by the leader');
+    assert.ok(!standby.logs.some((l) => l.msg === 'run started'), 'the standby runs nothing');
+
+    leader.proc.kill('SIGTERM');
+    assert.equal(await leader.exited, 0);
+    const lead = await standby.waitForLog((l) => l.msg === 'leading', 15_000);
+    const leaderEpoch = leader.logs.find((l) => l.msg === 'leading')!.epoch as number;
+    assert.ok((lead.epoch as number) > leaderEpoch, 'the new leader has a newer epoch');
+    const tookOverAt = Date.now();
+    await waitFor(
+      () => readOutput(out).filter((o) => Date.parse(o.scheduledAt) > tookOverAt).length >= 2,
+      15_000,
+      'runs by the new leader',
+    );
+  } finally {
+    for (const d of nodes) d.proc.kill('SIGTERM');
+    await Promise.all(nodes.map((d) => d.exited));
+  }
+  const times = readOutput(out)
+    .map((o) => o.scheduledAt)
+    .sort();
+  assert.equal(new Set(times).size, times.length, 'no slot ran twice');
+  for (let i = 1; i < times.length; i++) {
+    assert.equal(
+      Date.parse(times[i]!) - Date.parse(times[i - 1]!),
+      1000,
+      `no slot missing after ${times[i - 1]}`,
+    );
+  }
+});
