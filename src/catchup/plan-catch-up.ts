@@ -11,8 +11,12 @@
 import type { CatchupPolicy } from '../config/types.js';
 import type { SlotCalculator } from '../schedule/slot-calculator.js';
 
-/** Counting missed slots stops here (a per-second job down for a week has 604,800); counts are then lower bounds. */
-export const COUNT_BUDGET = 100_000;
+/**
+ * Slots enumerated per count; beyond it counts are estimates (exact: false).
+ * Enumerating is a croner step per slot (5-90 µs), and the counts only serve
+ * the log: a per-second job down for a week must not stall the boot.
+ */
+export const COUNT_BUDGET = 5_000;
 
 export interface PlanJobInput {
   name: string;
@@ -27,7 +31,7 @@ export interface JobPlan {
   job: string;
   /** Slots to run, oldest first. */
   runs: number[];
-  /** Missed slots inside the window (a lower bound when !exact). */
+  /** Missed slots inside the window (an estimate when !exact). */
   missed: number;
   /** Missed slots left out by maxCatchup (policy all). */
   dropped: number;
@@ -35,7 +39,7 @@ export interface JobPlan {
   skipped: number;
   /** Slots since the last execution that fell outside the catch-up window. */
   expired: number;
-  /** False when a count hit COUNT_BUDGET and is a lower bound. */
+  /** False when a count went past COUNT_BUDGET and is an estimate. */
   exact: boolean;
   /** True when the job had no last execution; `baselineMs` then becomes its last execution. */
   firstSeen: boolean;

@@ -26,14 +26,21 @@ export interface DueSlots {
  * @param dueMs the slot the timer fired for (UTC ms), after plannedUpToMs
  * @param nowMs the wall clock when the timer fired (UTC ms), at or after dueMs
  */
-export function planDueSlots(job: PlanJobInput, plannedUpToMs: number, dueMs: number, nowMs: number): DueSlots {
+export function planDueSlots(
+  job: PlanJobInput,
+  plannedUpToMs: number,
+  dueMs: number,
+  nowMs: number,
+): DueSlots {
   const after = job.slots.next(dueMs);
   if (after === undefined || after > nowMs) {
     return { slots: [{ scheduledAtMs: dueMs, catchup: false }], missed: undefined, plannedUpToMs: dueMs };
   }
   const newest = job.slots.newest(1, plannedUpToMs, nowMs)[0] ?? dueMs;
   const missed = planJob(job, plannedUpToMs, nowMs);
-  const slots: DueSlot[] = missed.runs.filter((s) => s < newest).map((s) => ({ scheduledAtMs: s, catchup: true }));
+  const slots: DueSlot[] = missed.runs
+    .filter((s) => s < newest)
+    .map((s) => ({ scheduledAtMs: s, catchup: true }));
   slots.push({ scheduledAtMs: newest, catchup: false });
   return { slots, missed, plannedUpToMs: newest };
 }

@@ -25,8 +25,14 @@ export async function runCatchUp<T>(
   const total = items.length;
   await new Promise<void>((resolve, reject) => {
     let inFlight = 0;
+    let failed = false;
+    const fail = (err: unknown): void => {
+      // Nothing new starts once one run failed; runs in progress finish on their own.
+      failed = true;
+      reject(err);
+    };
     const pump = (): void => {
-      while (inFlight < Math.max(1, concurrency)) {
+      while (!failed && inFlight < Math.max(1, concurrency)) {
         let pick: CatchUpItem<T> | undefined;
         for (const [job, list] of byJob) {
           if (busy.has(job)) continue;
@@ -39,18 +45,18 @@ export async function runCatchUp<T>(
         if (byJob.get(item.job)!.length === 0) byJob.delete(item.job);
         busy.add(item.job);
         inFlight++;
-        run(item).then(
-          () => {
+        // Through a promise, so a run function that throws synchronously rejects too.
+        Promise.resolve()
+          .then(() => run(item))
+          .then(() => {
             inFlight--;
             busy.delete(item.job);
             onProgress?.(++done, total);
             if (inFlight === 0 && byJob.size === 0) resolve();
             else pump();
-          },
-          (err: unknown) => reject(err),
-        );
+          }, fail);
       }
-      if (inFlight === 0 && byJob.size === 0) resolve();
+      if (!failed && inFlight === 0 && byJob.size === 0) resolve();
     };
     pump();
   });

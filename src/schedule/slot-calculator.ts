@@ -8,8 +8,9 @@ export interface SlotCalculator {
   /** Up to `n` slots at or before `atOrBeforeMs` and strictly after `afterMs`, newest first. */
   newest(n: number, afterMs: number, atOrBeforeMs: number): number[];
   /**
-   * How many slots lie in (afterMs, atOrBeforeMs], counting at most `budget`
-   * of them; `exact` is false when the budget ran out first.
+   * How many slots lie in (afterMs, atOrBeforeMs]. At most `budget` slots are
+   * enumerated; past that the count is extrapolated from the span they covered
+   * and `exact` is false (a per-second job down for a week has 604,800 slots).
    */
   count(afterMs: number, atOrBeforeMs: number, budget: number): { count: number; exact: boolean };
 }
@@ -70,9 +71,14 @@ function cronCalculator(pattern: string, timezone: string): SlotCalculator {
     },
     count(afterMs, atOrBeforeMs, budget) {
       let count = 0;
+      let last = afterMs;
       for (let s = next(afterMs); s !== undefined && s <= atOrBeforeMs; s = next(s)) {
-        if (count === budget) return { count, exact: false };
+        if (count === budget) {
+          const estimate = Math.round((count * (atOrBeforeMs - afterMs)) / (last - afterMs));
+          return { count: Math.max(count + 1, estimate), exact: false };
+        }
         count++;
+        last = s;
       }
       return { count, exact: true };
     },

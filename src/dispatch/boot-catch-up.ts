@@ -1,0 +1,112 @@
+// The catch-up a leader runs before it schedules normally: the slots missed
+// while no leader ran, by each job's policy, plus the slots an earlier leader
+// claimed but never started.
+import type { Logger } from 'pino';
+import { planCatchUp } from '../catchup/plan-catch-up.js';
+import { toPlanInput } from '../catchup/plan-input.js';
+import type { Clock } from '../clock.js';
+import type { JobConfig } from '../config/types.js';
+import type { SlotCalculator } from '../schedule/slot-calculator.js';
+import type { JobState } from '../state/job-state.js';
+import type { Queryable } from '../store/db.js';
+import type { Fence } from '../store/fence.js';
+import {
+  adoptUnstartedRun,
+  markFinished,
+  markInterrupted,
+  readUnfinishedRuns,
+  type ClaimedSlot,
+} from '../store/ledger.js';
+import type { ClaimQueue } from './claim-queue.js';
+import { logConflicts, logPlan } from './plan-log.js';
+import type { RunDispatcher } from './run-dispatcher.js';
+import { runCatchUp } from './run-catch-up.js';
+
+export interface BootCatchUpContext {
+  db: Queryable;
+  fence: Fence;
+  state: JobState;
+  claims: ClaimQueue;
+  dispatcher: RunDispatcher;
+  jobs: ReadonlyArray<{ config: JobConfig; slots: SlotCalculator }>;
+  concurrency: number;
+  clock: Clock;
+  logger: Logger;
+  /** True once the daemon is stopping: catch-up runs not yet started stay claimed for the next start. */
+  stopping: () => boolean;
+}
+
+/** Plans, claims and runs the catch-up as of `nowMs` (UTC ms); resolves when every run is over. */
+export async function runBootCatchUp(ctx: BootCatchUpContext, nowMs: number): Promise<void> {
+  const { logger, state, claims, dispatcher } = ctx;
+  const byName = new Map(ctx.jobs.map((j) => [j.config.name, j.config]));
+  const plan = planCatchUp(
+    ctx.jobs.map((j) => toPlanInput(j.config, j.slots)),
+    state.lastExecution,
+    nowMs,
+  );
+  for (const p of plan.jobs) {
+    logPlan(logger, p);
+    if (p.firstSeen && p.baselineMs !== undefined) state.setBaseline(p.job, p.baselineMs);
+  }
+  const owed = await recoverUnfinished(ctx, byName);
+  if (plan.runs.length + owed.length === 0) return;
+  logger.info(
+    { runs: plan.runs.length, unstarted: owed.length, concurrency: ctx.concurrency },
+    'catch-up starting',
+  );
+  const result = await claims.claim(
+    plan.runs.map((r) => ({ job: r.job, scheduledAtMs: r.scheduledAtMs, catchup: true })),
+  );
+  logConflicts(logger, result.conflicts);
+  const toRun = [...owed, ...result.claimed];
+  await runCatchUp(
+    toRun.map((c) => ({ job: c.job, scheduledAtMs: c.scheduledAtMs, value: c })),
+    ctx.concurrency,
+    async (item) => {
+      const job = byName.get(item.job);
+      if (job && !ctx.stopping()) await dispatcher.dispatch(job, item.value);
+    },
+    (done, total) => logger.info({ done, total }, 'catch-up progress'),
+  );
+  logger.info({ runs: toRun.length }, 'catch-up finished');
+}
+
+/**
+ * Slots an earlier leader claimed but never started are owed: this leader runs
+ * them. Runs it started but never finished are recorded as interrupted and not
+ * run again — they may have done their work.
+ */
+async function recoverUnfinished(
+  ctx: BootCatchUpContext,
+  jobs: ReadonlyMap<string, JobConfig>,
+): Promise<ClaimedSlot[]> {
+  const { db, fence, clock, logger } = ctx;
+  const owed: ClaimedSlot[] = [];
+  for (const u of await readUnfinishedRuns(db, fence.epoch)) {
+    const fields = {
+      job: u.job,
+      scheduledAt: new Date(u.scheduledAtMs).toISOString(),
+      runId: u.runId,
+      previousNode: u.nodeId,
+    };
+    if (u.started) {
+      await markInterrupted(db, fence, u.runId, clock.now());
+      logger.warn(fields, 'run interrupted: its node stopped before it finished; not run again');
+    } else if (!jobs.has(u.job)) {
+      await markFinished(db, u.runId, clock.now(), {
+        outcome: 'skipped',
+        exitCode: null,
+        signal: null,
+        httpStatus: null,
+        durationMs: null,
+        error: 'the job is no longer configured',
+      });
+      logger.warn(fields, 'claimed slot of a job no longer configured: recorded as skipped');
+    } else if (await adoptUnstartedRun(db, fence, u.runId)) {
+      logger.info(fields, 'claimed slot never started by its node: running it now');
+      owed.push({ job: u.job, scheduledAtMs: u.scheduledAtMs, catchup: true, runId: u.runId });
+    }
+  }
+  return owed;
+}

@@ -1,0 +1,218 @@
+// One term as leader: restore the state, run the catch-up, schedule normally
+// until told to stop (or until leadership is lost), then stop cleanly.
+import type { Logger } from 'pino';
+import type { Clock } from './clock.js';
+import type { Config } from './config/types.js';
+import { runBootCatchUp } from './dispatch/boot-catch-up.js';
+import { ClaimQueue } from './dispatch/claim-queue.js';
+import { logConflicts, logPlan } from './dispatch/plan-log.js';
+import { RunDispatcher } from './dispatch/run-dispatcher.js';
+import type { Leadership } from './ha/leadership.js';
+import { JobScheduler } from './schedule/job-scheduler.js';
+import { snapshotCodec } from './snapshot/snapshot-codec.js';
+import { JobState } from './state/job-state.js';
+import { SnapshotWriter } from './state/snapshot-writer.js';
+import type { Db } from './store/db.js';
+import { FencedError } from './store/fence.js';
+import { cleanLedger, type ClaimedSlot } from './store/ledger.js';
+import { restoreState, type RestoredState } from './store/restore-state.js';
+import { lowestHighWater } from './store/snapshot-rows.js';
+
+const CLEAN_EVERY_MS = 3_600_000;
+const FLUSH_CHECK_MS = 1_000;
+
+export interface LeaderTermOptions {
+  db: Db;
+  leadership: Leadership;
+  config: Config;
+  nodeId: string;
+  logger: Logger;
+  clock: Clock;
+  /** Aborted to stop the daemon. */
+  stop: AbortSignal;
+  /** New configs accepted on reload. */
+  reloads?: AsyncIterable<Config>;
+}
+
+/** Resolves with the exit code: 0 after a requested stop, 1 after losing leadership or a fatal store error. */
+export async function leadTerm(o: LeaderTermOptions): Promise<number> {
+  const { db, clock, logger, nodeId } = o;
+  const fence = o.leadership.fence;
+  let config = o.config;
+
+  const restored = await restoreState(db, snapshotCodec);
+  logRestore(logger, restored);
+  const state = new JobState(restored.lastExecution, restored.highWater, clock.now());
+  const claims = new ClaimQueue(
+    db,
+    () => fence,
+    (r) => state.recordClaims(r.claimed),
+  );
+  const dispatcher = new RunDispatcher({ db, logger, clock, epoch: () => fence.epoch, nodeId });
+  const snapshots = new SnapshotWriter({
+    db,
+    codec: snapshotCodec,
+    state,
+    fence: () => fence,
+    clock,
+    logger,
+    ...config.snapshot,
+  });
+
+  let exitCode = 0;
+  let stopping = false;
+  const stepDown = new AbortController();
+  const fail = (err: unknown, why: string): void => {
+    if (stepDown.signal.aborted) return;
+    if (err instanceof FencedError) logger.error({ err }, 'fenced: another node took over; stopping');
+    else logger.error({ err }, why);
+    exitCode = 1;
+    stepDown.abort();
+  };
+  void o.leadership.lost.then((err) => fail(err, 'lost the leader lock; stopping'));
+
+  const scheduler = new JobScheduler({
+    clock,
+    logger,
+    onMissed: (plan) => logPlan(logger, plan, 'missed slots while running'),
+    onSlots: (slots) =>
+      claims.claim(slots).then(
+        (result) => {
+          logConflicts(logger, result.conflicts);
+          for (const c of result.claimed) start(c);
+          snapshots.maybeFlush();
+        },
+        (err: unknown) => fail(err, 'claiming slots failed; stopping'),
+      ),
+  });
+  const start = (c: ClaimedSlot): void => {
+    // While stopping, a claimed slot stays unstarted in the ledger: the next leader runs it.
+    const job = scheduler.get(c.job)?.config;
+    if (job && !stopping) void dispatcher.dispatch(job, c);
+  };
+
+  const forgotten = state.prune(
+    new Set(config.jobs.map((j) => j.name)),
+    clock.now() - config.ledger.retentionMs,
+  );
+  if (forgotten.length > 0) logger.info({ jobs: forgotten }, 'forgot the state of long-removed jobs');
+
+  // Every slot up to bootNow is the catch-up's to run or to leave out by
+  // policy; normal scheduling resumes after it (or after the newest claimed
+  // slot, should a backward clock jump have put that later).
+  const bootNow = clock.now();
+  scheduler.setJobs(config.jobs, (job) => Math.max(bootNow, state.lastExecution.get(job.name) ?? 0));
+  const stopped = new Promise<void>((resolve) => {
+    if (o.stop.aborted || stepDown.signal.aborted) return resolve();
+    o.stop.addEventListener('abort', () => resolve(), { once: true });
+    stepDown.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  const catchUp = runBootCatchUp(
+    {
+      db,
+      fence,
+      state,
+      claims,
+      dispatcher,
+      jobs: scheduler.all(),
+      concurrency: config.catchupConcurrency,
+      clock,
+      logger,
+      stopping: () => stopping,
+    },
+    bootNow,
+  ).catch((err: unknown) => fail(err, 'catch-up failed; stopping'));
+  // A stop during a long catch-up goes straight to the graceful shutdown below.
+  await Promise.race([catchUp, stopped]);
+  if (!o.stop.aborted && !stepDown.signal.aborted) {
+    await snapshots.flush().catch(() => {});
+    scheduler.start();
+    logger.info({ jobs: scheduler.size, epoch: fence.epoch }, 'ready: scheduling');
+  }
+  const housekeeping = setInterval(() => snapshots.maybeFlush(), FLUSH_CHECK_MS);
+  const cleaning = setInterval(() => void clean(), CLEAN_EVERY_MS);
+  async function clean(): Promise<void> {
+    try {
+      const covered = await lowestHighWater(db);
+      const removed = await cleanLedger(db, fence, clock.now() - config.ledger.retentionMs, covered);
+      if (removed > 0) logger.info({ removed }, 'old run ledger rows cleaned');
+    } catch (err) {
+      logger.warn({ err }, 'ledger cleanup failed; will retry');
+    }
+  }
+  void clean();
+
+  void (async () => {
+    if (!o.reloads) return;
+    for await (const next of o.reloads) {
+      if (restartOnlySettings(config) !== restartOnlySettings(next)) {
+        logger.warn(
+          'store, snapshot, ledger, http, ha or catch-up settings changed: they take effect at the next restart',
+        );
+      }
+      config = { ...config, jobs: next.jobs, shutdownGraceMs: next.shutdownGraceMs };
+      const now = clock.now();
+      scheduler.setJobs(next.jobs, (job, previous) => {
+        if (previous !== undefined) return previous;
+        // Added by this reload: seen for the first time now, unless re-added within the retention.
+        if (!state.lastExecution.has(job.name)) state.setBaseline(job.name, now);
+        return now;
+      });
+      logger.info({ jobs: scheduler.size }, 'config reloaded');
+    }
+  })();
+
+  await stopped;
+  stopping = true;
+  logger.info({ running: dispatcher.activeCount }, 'stopping: no new slots will be claimed');
+  scheduler.stop();
+  clearInterval(housekeeping);
+  clearInterval(cleaning);
+  await claims.idle().catch(() => {});
+  if (!(await dispatcher.waitIdle(config.shutdownGraceMs))) {
+    logger.warn(
+      { running: dispatcher.activeCount, graceMs: config.shutdownGraceMs },
+      'grace over: stopping running jobs',
+    );
+    dispatcher.stopAll('daemon shutdown');
+    const killGraceMs = Math.max(0, ...config.jobs.map((j) => j.killGraceMs));
+    await dispatcher.waitIdle(killGraceMs + 2_000);
+  }
+  await catchUp;
+  await dispatcher.flushLedgerWrites();
+  if (!stepDown.signal.aborted) {
+    // Flush before exit: the next start restores from here without replaying.
+    await snapshots.flush().catch(() => {
+      exitCode = 1;
+    });
+  }
+  return exitCode;
+}
+
+function logRestore(logger: Logger, restored: RestoredState): void {
+  for (const s of restored.skipped) {
+    logger.error(
+      { snapshotId: s.id, reason: s.reason, detail: s.message },
+      'snapshot unusable: skipped, falling back',
+    );
+  }
+  logger.info(
+    {
+      snapshotId: restored.snapshotId ?? null,
+      format: restored.snapshotFormat ?? null,
+      highWater: restored.highWater,
+      replayedRows: restored.replayedRows,
+      jobs: restored.lastExecution.size,
+    },
+    restored.snapshotId !== undefined
+      ? 'state restored'
+      : restored.replayedRows > 0 || restored.skipped.length > 0
+        ? 'restored from the run ledger alone (no usable snapshot)'
+        : 'no previous state: a new store',
+  );
+}
+
+/** The settings a reload does not apply (only the jobs and shutdownGrace are reloaded). */
+function restartOnlySettings(c: Config): string {
+  return JSON.stringify([c.store, c.snapshot, c.ledger, c.http, c.ha, c.catchupConcurrency]);
+}

@@ -1,0 +1,103 @@
+// Normal scheduling: every configured job's next slot on one timer. When a
+// job's timer fires it hands the slots to claim (see planDueSlots) to
+// `onSlots`; claiming and running them is the caller's business.
+import type { Logger } from 'pino';
+import { planDueSlots } from '../catchup/plan-due-slots.js';
+import type { JobPlan } from '../catchup/plan-catch-up.js';
+import { toPlanInput } from '../catchup/plan-input.js';
+import type { Clock } from '../clock.js';
+import type { JobConfig } from '../config/types.js';
+import type { SlotClaim } from '../store/ledger.js';
+import { createSlotCalculator, type SlotCalculator } from './slot-calculator.js';
+import type { HeapEntry } from './slot-heap.js';
+import { TimerLoop } from './timer-loop.js';
+
+export interface ScheduledJob {
+  readonly config: JobConfig;
+  readonly slots: SlotCalculator;
+  /** Newest slot handed out (UTC ms): the job's next slot comes after it. */
+  plannedUpToMs: number;
+}
+
+export interface JobSchedulerOptions {
+  clock: Clock;
+  logger: Logger;
+  /** Slots due now, across jobs, oldest first per job. */
+  onSlots: (slots: SlotClaim[]) => void;
+  /** A job had several slots due at once (clock jump, stall): the plan for the older ones. */
+  onMissed: (plan: JobPlan) => void;
+}
+
+export class JobScheduler {
+  private jobs: ScheduledJob[] = [];
+  private readonly byName = new Map<string, ScheduledJob>();
+  private readonly timer: TimerLoop;
+
+  constructor(private readonly o: JobSchedulerOptions) {
+    this.timer = new TimerLoop({ clock: o.clock, onDue: (due, now) => this.onDue(due, now) });
+  }
+
+  get size(): number {
+    return this.jobs.length;
+  }
+
+  get(name: string): ScheduledJob | undefined {
+    return this.byName.get(name);
+  }
+
+  all(): readonly ScheduledJob[] {
+    return this.jobs;
+  }
+
+  /**
+   * Replaces the job list. Each job's schedule resumes after
+   * `resumeAfterMs(config, previous)` (UTC ms), where `previous` is the slot a
+   * job of the same name had reached, if any. Takes effect at once when running.
+   */
+  setJobs(
+    list: readonly JobConfig[],
+    resumeAfterMs: (config: JobConfig, previous: number | undefined) => number,
+  ): void {
+    const previous = new Map(this.jobs.map((j) => [j.config.name, j.plannedUpToMs]));
+    this.jobs = list.map((config) => ({
+      config,
+      slots: createSlotCalculator(config.schedule),
+      plannedUpToMs: resumeAfterMs(config, previous.get(config.name)),
+    }));
+    this.byName.clear();
+    for (const j of this.jobs) this.byName.set(j.config.name, j);
+    this.timer.clear();
+    this.jobs.forEach((job, index) => this.scheduleNext(index, job));
+  }
+
+  start(): void {
+    this.timer.start();
+  }
+
+  stop(): void {
+    this.timer.stop();
+  }
+
+  private scheduleNext(index: number, job: ScheduledJob): void {
+    const next = job.slots.next(job.plannedUpToMs);
+    if (next === undefined) {
+      this.o.logger.warn({ job: job.config.name }, 'schedule has no further slot');
+      return;
+    }
+    this.timer.schedule(index, next);
+  }
+
+  private onDue(due: HeapEntry[], now: number): void {
+    const batch: SlotClaim[] = [];
+    for (const entry of due) {
+      const job = this.jobs[entry.job];
+      if (!job) continue;
+      const planned = planDueSlots(toPlanInput(job.config, job.slots), job.plannedUpToMs, entry.dueMs, now);
+      if (planned.missed) this.o.onMissed(planned.missed);
+      for (const slot of planned.slots) batch.push({ job: job.config.name, ...slot });
+      job.plannedUpToMs = planned.plannedUpToMs;
+      this.scheduleNext(entry.job, job);
+    }
+    if (batch.length > 0) this.o.onSlots(batch);
+  }
+}

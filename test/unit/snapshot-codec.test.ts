@@ -1,0 +1,268 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { decode, encode } from '@msgpack/msgpack';
+import {
+  SnapshotDecodeError,
+  createSnapshotCodec,
+  snapshotCodec,
+  type SnapshotDecodeReason,
+  type SnapshotReader,
+  type SnapshotWriter,
+} from '../../src/snapshot/snapshot-codec.js';
+import type { Snapshot } from '../../src/snapshot/snapshot.js';
+import { readSnapshotV1, writeSnapshotV1 } from '../../src/snapshot/snapshot-v1.js';
+
+// Envelope: "CKSN" | u16 version | 32-byte SHA-256 of body | body
+const VERSION_OFFSET = 4;
+const HEADER_BYTES = 4 + 2 + 32;
+const MAX = Number.MAX_SAFE_INTEGER;
+
+function realState(): Snapshot {
+  const lastExecution = new Map<string, number>();
+  const base = Date.parse('2026-03-29T01:00:00Z');
+  for (let i = 0; i < 500; i++) lastExecution.set(`job-${String(i).padStart(3, '0')}`, base + i * 60_000);
+  lastExecution.set('nächtlicher-bericht', base);
+  lastExecution.set('日次バックアップ', base + 1);
+  lastExecution.set('emoji 🕑 job', base + 2);
+  lastExecution.set('', base + 3);
+  lastExecution.set('near-max', MAX);
+  lastExecution.set('near-max-1', MAX - 1);
+  lastExecution.set('before-epoch', -86_400_000);
+  lastExecution.set('epoch', 0);
+  return { createdAtMs: base + 12_345, highWater: MAX - 7, epoch: 2 ** 40 + 3, lastExecution };
+}
+
+function decodeReason(bytes: Uint8Array): SnapshotDecodeReason | 'no error' {
+  try {
+    snapshotCodec.decode(bytes);
+    return 'no error';
+  } catch (err) {
+    assert.ok(err instanceof SnapshotDecodeError, `expected SnapshotDecodeError, got ${String(err)}`);
+    return err.reason;
+  }
+}
+
+/** An envelope around an arbitrary body, with a correct checksum: a codec whose writer returns that body. */
+function envelope(version: number, body: Uint8Array): Buffer {
+  const identity = createSnapshotCodec({
+    writeVersion: version,
+    writer: () => body,
+    readers: new Map([[version, readSnapshotV1]]),
+  });
+  return identity.encode({ createdAtMs: 0, highWater: 0, epoch: 0, lastExecution: new Map() });
+}
+
+describe('snapshot codec, format 1', () => {
+  it('round-trips real state exactly', () => {
+    const snap = realState();
+    const bytes = snapshotCodec.encode(snap);
+    const { version, snapshot } = snapshotCodec.decode(bytes);
+    assert.equal(version, 1);
+    assert.equal(snapshotCodec.writeVersion, 1);
+    assert.deepEqual(snapshot, snap);
+    assert.deepEqual([...snapshot.lastExecution.keys()], [...snap.lastExecution.keys()], 'order kept');
+    assert.equal(snapshot.lastExecution.get('near-max'), MAX);
+    assert.equal(snapshot.highWater, MAX - 7);
+  });
+
+  it('starts with the CKSN marker and the version', () => {
+    const bytes = snapshotCodec.encode(realState());
+    assert.equal(bytes.subarray(0, 4).toString('ascii'), 'CKSN');
+    assert.equal(bytes.readUInt16BE(VERSION_OFFSET), 1);
+  });
+
+  it('decodes from a Uint8Array view into a larger buffer', () => {
+    const bytes = snapshotCodec.encode(realState());
+    const big = new Uint8Array(bytes.length + 20);
+    big.set(bytes, 10);
+    const view = big.subarray(10, 10 + bytes.length);
+    assert.deepEqual(snapshotCodec.decode(view).snapshot, realState());
+  });
+
+  it('writes the job map as a non-empty array of pairs (not a msgpack-encoded Map, which would be {})', () => {
+    const snap = realState();
+    const body = decode(snapshotCodec.encode(snap).subarray(HEADER_BYTES)) as Record<string, unknown>;
+    assert.ok(Array.isArray(body.jobs), 'jobs is an array');
+    assert.equal((body.jobs as unknown[]).length, snap.lastExecution.size);
+    assert.deepEqual((body.jobs as unknown[])[0], ['job-000', snap.lastExecution.get('job-000')]);
+  });
+
+  it('round-trips an empty state', () => {
+    const empty: Snapshot = { createdAtMs: 1, highWater: 0, epoch: 0, lastExecution: new Map() };
+    assert.deepEqual(snapshotCodec.decode(snapshotCodec.encode(empty)).snapshot, empty);
+  });
+
+  const unsafe: Array<[string, (s: Snapshot) => void]> = [
+    ['a lastExecution of 2**53 + 2', (s) => s.lastExecution.set('x', 2 ** 53 + 2)],
+    ['a highWater of 2**53 + 2', (s) => (s.highWater = 2 ** 53 + 2)],
+    ['a createdAt of 2**53 + 2', (s) => (s.createdAtMs = 2 ** 53 + 2)],
+    ['an epoch of 2**53 + 2', (s) => (s.epoch = 2 ** 53 + 2)],
+    ['a fractional lastExecution', (s) => s.lastExecution.set('x', 1.5)],
+    ['a NaN lastExecution', (s) => s.lastExecution.set('x', Number.NaN)],
+  ];
+  for (const [what, mutate] of unsafe) {
+    it(`refuses to write ${what}`, () => {
+      const snap = realState();
+      mutate(snap);
+      assert.throws(() => snapshotCodec.encode(snap), /not a safe integer/);
+    });
+  }
+});
+
+describe('snapshot codec, corrupt input', () => {
+  const good = snapshotCodec.encode(realState());
+
+  it('an empty buffer is truncated', () => {
+    assert.equal(decodeReason(new Uint8Array(0)), 'truncated');
+  });
+
+  it('a truncated header is truncated', () => {
+    assert.equal(decodeReason(good.subarray(0, HEADER_BYTES - 1)), 'truncated');
+    assert.equal(decodeReason(good.subarray(0, 5)), 'truncated');
+  });
+
+  it('a wrong magic is bad-magic', () => {
+    const bad = Buffer.from(good);
+    bad.write('CKSX', 0, 'ascii');
+    assert.equal(decodeReason(bad), 'bad-magic');
+  });
+
+  it('a truncated body fails its checksum', () => {
+    assert.equal(decodeReason(good.subarray(0, good.length - 1)), 'checksum');
+  });
+
+  it('a single flipped bit anywhere in the body fails its checksum', () => {
+    for (const offset of [
+      HEADER_BYTES,
+      HEADER_BYTES + 1,
+      Math.floor((HEADER_BYTES + good.length) / 2),
+      good.length - 1,
+    ]) {
+      for (const bit of [0, 7]) {
+        const bad = Buffer.from(good);
+        bad[offset] = bad[offset]! ^ (1 << bit);
+        assert.equal(decodeReason(bad), 'checksum', `bit ${bit} at offset ${offset}`);
+      }
+    }
+  });
+
+  it('a flipped bit in the stored checksum fails the checksum', () => {
+    const bad = Buffer.from(good);
+    bad[VERSION_OFFSET + 2] = bad[VERSION_OFFSET + 2]! ^ 1;
+    assert.equal(decodeReason(bad), 'checksum');
+  });
+
+  it('an unknown version (valid checksum) is unknown-version', () => {
+    const bad = Buffer.from(good);
+    bad.writeUInt16BE(99, VERSION_OFFSET);
+    assert.equal(decodeReason(bad), 'unknown-version');
+    bad.writeUInt16BE(0, VERSION_OFFSET);
+    assert.equal(decodeReason(bad), 'unknown-version');
+  });
+
+  const wrongShapes: Array<[string, unknown]> = [
+    ['a string', 'hello'],
+    ['an array', [1, 2, 3]],
+    ['a map without jobs', { createdAt: 1, highWater: 1, epoch: 1 }],
+    ['jobs as a map', { createdAt: 1, highWater: 1, epoch: 1, jobs: { a: 1 } }],
+    ['a job entry with a string time', { createdAt: 1, highWater: 1, epoch: 1, jobs: [['a', '1']] }],
+    ['a job entry with a fractional time', { createdAt: 1, highWater: 1, epoch: 1, jobs: [['a', 1.5]] }],
+    ['a job entry of three', { createdAt: 1, highWater: 1, epoch: 1, jobs: [['a', 1, 2]] }],
+    ['a job entry with a numeric name', { createdAt: 1, highWater: 1, epoch: 1, jobs: [[1, 1]] }],
+    ['highWater as a string', { createdAt: 1, highWater: '1', epoch: 1, jobs: [] }],
+    ['createdAt missing', { highWater: 1, epoch: 1, jobs: [] }],
+    ['epoch as a float', { createdAt: 1, highWater: 1, epoch: 0.5, jobs: [] }],
+  ];
+  for (const [what, value] of wrongShapes) {
+    it(`valid msgpack of the wrong shape (${what}) with a correct checksum is bad-body`, () => {
+      assert.equal(decodeReason(envelope(1, encode(value))), 'bad-body');
+    });
+  }
+
+  it('a body that is not msgpack at all, with a correct checksum, is bad-body', () => {
+    assert.equal(decodeReason(envelope(1, new Uint8Array([0xc1]))), 'bad-body');
+    assert.equal(decodeReason(envelope(1, new Uint8Array(0))), 'bad-body');
+  });
+
+  it('a body with trailing bytes, with a correct checksum, is bad-body', () => {
+    const body = writeSnapshotV1(realState());
+    const longer = new Uint8Array(body.length + 1);
+    longer.set(body);
+    assert.equal(decodeReason(envelope(1, longer)), 'bad-body');
+  });
+
+  it('the envelope helper itself produces a decodable blob for a valid body', () => {
+    assert.deepEqual(snapshotCodec.decode(envelope(1, writeSnapshotV1(realState()))).snapshot, realState());
+  });
+});
+
+describe('snapshot codec, adding format 2', () => {
+  // A hypothetical V2: the V1 fields plus a per-job run count, under new key names.
+  interface SnapshotV2Body {
+    v: 2;
+    created: number;
+    hw: number;
+    epoch: number;
+    jobs: Array<{ name: string; last: number; runs: number }>;
+  }
+  const writeV2: SnapshotWriter = (s) => {
+    const body: SnapshotV2Body = {
+      v: 2,
+      created: s.createdAtMs,
+      hw: s.highWater,
+      epoch: s.epoch,
+      jobs: [...s.lastExecution].map(([name, last]) => ({ name, last, runs: 1 })),
+    };
+    return encode(body);
+  };
+  const readV2: SnapshotReader = (bytes) => {
+    const raw = decode(bytes) as SnapshotV2Body;
+    if (raw.v !== 2 || !Array.isArray(raw.jobs)) throw new Error('not a V2 body');
+    return {
+      createdAtMs: raw.created,
+      highWater: raw.hw,
+      epoch: raw.epoch,
+      lastExecution: new Map(raw.jobs.map((j) => [j.name, j.last])),
+    };
+  };
+  const codecV2 = createSnapshotCodec({
+    writeVersion: 2,
+    writer: writeV2,
+    readers: new Map([
+      [1, readSnapshotV1],
+      [2, readV2],
+    ]),
+  });
+
+  it('writes format 2', () => {
+    const bytes = codecV2.encode(realState());
+    assert.equal(codecV2.writeVersion, 2);
+    assert.equal(bytes.readUInt16BE(VERSION_OFFSET), 2);
+  });
+
+  it('still reads a V1 blob written by the default codec', () => {
+    const v1 = snapshotCodec.encode(realState());
+    const { version, snapshot } = codecV2.decode(v1);
+    assert.equal(version, 1);
+    assert.deepEqual(snapshot, realState());
+  });
+
+  it('reads its own V2 blob', () => {
+    const v2 = codecV2.encode(realState());
+    const { version, snapshot } = codecV2.decode(v2);
+    assert.equal(version, 2);
+    assert.deepEqual(snapshot, realState());
+  });
+
+  it('the V1-only codec reports a V2 blob as unknown-version, not as corrupt', () => {
+    assert.equal(decodeReason(codecV2.encode(realState())), 'unknown-version');
+  });
+
+  it('refuses a codec that cannot read what it writes', () => {
+    assert.throws(
+      () =>
+        createSnapshotCodec({ writeVersion: 3, writer: writeV2, readers: new Map([[1, readSnapshotV1]]) }),
+      /no reader/,
+    );
+  });
+});
