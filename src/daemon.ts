@@ -47,7 +47,6 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       db,
       leadership,
       config,
-      nodeId,
       logger,
       clock,
       stop,

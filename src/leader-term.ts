@@ -25,7 +25,6 @@ export interface LeaderTermOptions {
   db: Db;
   leadership: Leadership;
   config: Config;
-  nodeId: string;
   logger: Logger;
   clock: Clock;
   /** Aborted to stop the daemon. */
@@ -36,7 +35,7 @@ export interface LeaderTermOptions {
 
 /** Resolves with the exit code: 0 after a requested stop, 1 after losing leadership or a fatal store error. */
 export async function leadTerm(o: LeaderTermOptions): Promise<number> {
-  const { db, clock, logger, nodeId } = o;
+  const { db, clock, logger } = o;
   const fence = o.leadership.fence;
   let config = o.config;
 
@@ -48,7 +47,7 @@ export async function leadTerm(o: LeaderTermOptions): Promise<number> {
     () => fence,
     (r) => state.recordClaims(r.claimed),
   );
-  const dispatcher = new RunDispatcher({ db, logger, clock, epoch: () => fence.epoch, nodeId });
+  const dispatcher = new RunDispatcher({ db, logger, clock, fence: () => fence });
   const snapshots = new SnapshotWriter({
     db,
     codec: snapshotCodec,

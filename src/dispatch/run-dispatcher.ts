@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { JobConfig } from '../config/types.js';
 import type { Queryable } from '../store/db.js';
+import type { Fence } from '../store/fence.js';
 import { type ClaimedSlot, markFinished, markStarted } from '../store/ledger.js';
 import { startRun } from '../run/start-run.js';
 import type { RunHandle, RunResult } from '../run/types.js';
@@ -27,8 +28,8 @@ export interface RunDispatcherOptions {
   db: Queryable;
   logger: Logger;
   clock: Clock;
-  epoch: () => number;
-  nodeId: string;
+  /** The current leader epoch and node: runs start under it, fenced. */
+  fence: () => Fence;
 }
 
 export class RunDispatcher {
@@ -133,18 +134,32 @@ export class RunDispatcher {
   }
 
   private async start(job: JobConfig, slot: ClaimedSlot): Promise<RunResult | undefined> {
-    const { clock, db, nodeId, logger } = this.options;
     const runs = this.runsOf(job.name);
+    try {
+      return await this.runSlot(job, slot, runs);
+    } finally {
+      const next = runs.queued.shift();
+      if (next) void this.start(job, next.slot).then(next.done);
+    }
+  }
+
+  private async runSlot(job: JobConfig, slot: ClaimedSlot, runs: JobRuns): Promise<RunResult | undefined> {
+    const { clock, db, logger } = this.options;
+    const fence = this.options.fence();
+    const fields = { job: job.name, scheduledAt: iso(slot.scheduledAtMs), runId: slot.runId };
     // started_at is committed before the process exists: after a crash, a row
     // without it was certainly never started and may be run by the next leader,
     // while a row with it may have run and is never started again.
     runs.starting++;
     try {
-      await markStarted(db, slot.runId, clock.now());
+      if (!(await markStarted(db, fence, slot.runId, clock.now()))) {
+        logger.warn(fields, 'not starting: this node no longer leads, or another leader took the slot over');
+        return undefined;
+      }
     } catch (err) {
       logger.error(
-        { err, job: job.name, runId: slot.runId },
-        'could not mark the run started; it stays claimed for the next start',
+        { err, ...fields },
+        'could not mark the run started; it stays claimed for the next leader',
       );
       return undefined;
     } finally {
@@ -156,8 +171,8 @@ export class RunDispatcher {
         job,
         scheduledAtMs: slot.scheduledAtMs,
         catchup: slot.catchup,
-        epoch: this.options.epoch(),
-        nodeId,
+        epoch: fence.epoch,
+        nodeId: fence.nodeId,
       },
       logger,
     );
@@ -166,8 +181,6 @@ export class RunDispatcher {
     const result = await handle.result;
     runs.active.delete(active);
     this.track(markFinished(db, slot.runId, clock.now(), result));
-    const next = runs.queued.shift();
-    if (next) void this.start(job, next.slot).then(next.done);
     return result;
   }
 

@@ -74,11 +74,24 @@ export interface RunOutcomeRecord {
   error: string | null;
 }
 
-export async function markStarted(db: Queryable, runId: number, atMs: number): Promise<void> {
-  await db.query('UPDATE cronkeeper_runs SET started_at = $2 WHERE id = $1', [
-    runId,
-    new Date(atMs).toISOString(),
-  ]);
+/**
+ * Records that a claimed run is about to start. Fenced: false (and the run must
+ * not start) when this leader was deposed, or another leader adopted the slot.
+ */
+export async function markStarted(
+  db: Queryable,
+  fence: Fence,
+  runId: number,
+  atMs: number,
+): Promise<boolean> {
+  const rows = await db.query<{ id: number }>(
+    `WITH ${fenceCte(3)}
+     UPDATE cronkeeper_runs r SET started_at = $2 FROM fence
+     WHERE r.id = $1 AND r.epoch = fence.epoch AND r.started_at IS NULL AND r.outcome IS NULL
+     RETURNING r.id`,
+    [runId, new Date(atMs).toISOString(), fence.epoch],
+  );
+  return rows.length > 0;
 }
 
 export async function markFinished(

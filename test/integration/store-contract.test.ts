@@ -1,0 +1,144 @@
+// The store contract, on both stores with the same SQL: claims are unique per
+// slot, and every write of a deposed leader (stale epoch) is refused.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import type { Db } from '../../src/store/db.js';
+import { FencedError, bumpEpoch, type Fence } from '../../src/store/fence.js';
+import {
+  adoptUnstartedRun,
+  claimSlots,
+  cleanLedger,
+  markFinished,
+  markStarted,
+  readLedgerTail,
+  readUnfinishedRuns,
+} from '../../src/store/ledger.js';
+import { migrate } from '../../src/store/migrate.js';
+import { openEmbedded } from '../../src/store/open-embedded.js';
+import { openPostgres } from '../../src/store/open-postgres.js';
+import { insertSnapshot, listSnapshots } from '../../src/store/snapshot-rows.js';
+import { createTestDatabase } from '../support/database.js';
+import { tempDir } from '../support/daemon.js';
+
+const T = Date.parse('2026-03-29T01:00:00Z');
+
+const stores: Array<[string, () => Promise<{ db: Db; cleanup: () => Promise<void> }>]> = [
+  [
+    'postgres',
+    async () => {
+      const tdb = await createTestDatabase();
+      const db = await openPostgres({ url: tdb.url });
+      return { db, cleanup: async () => (await db.close(), await tdb.drop()) };
+    },
+  ],
+  [
+    'embedded',
+    async () => {
+      const dir = tempDir('contract');
+      const db = await openEmbedded(path.join(dir, 'store'));
+      return {
+        db,
+        cleanup: async () => (await db.close(), fs.rmSync(dir, { recursive: true, force: true })),
+      };
+    },
+  ],
+];
+
+for (const [kind, open] of stores) {
+  describe(`store contract (${kind})`, () => {
+    let db: Db;
+    let cleanup: () => Promise<void> = async () => {};
+    after(() => cleanup());
+
+    test('migrations apply once; a second run applies nothing', async () => {
+      ({ db, cleanup } = await open());
+      assert.deepEqual(await migrate(db), [1]);
+      assert.deepEqual(await migrate(db), []);
+    });
+
+    let old: Fence;
+    let current: Fence;
+    test('a slot is claimed once; a conflicting claim is reported, not run', async () => {
+      old = await bumpEpoch(db, 'node-a');
+      const first = await claimSlots(db, old, [
+        { job: 'billing', scheduledAtMs: T, catchup: false },
+        { job: 'o\'brien "quoted", job', scheduledAtMs: T + 1000, catchup: true },
+      ]);
+      assert.equal(first.claimed.length, 2);
+      assert.deepEqual(first.conflicts, []);
+      assert.ok(first.claimed[0]!.runId < first.claimed[1]!.runId, 'ids in claim order');
+      const again = await claimSlots(db, old, [
+        { job: 'billing', scheduledAtMs: T, catchup: true },
+        { job: 'billing', scheduledAtMs: T + 60_000, catchup: false },
+      ]);
+      assert.deepEqual(
+        again.conflicts.map((c) => c.scheduledAtMs),
+        [T],
+      );
+      assert.deepEqual(
+        again.claimed.map((c) => c.scheduledAtMs),
+        [T + 60_000],
+      );
+      const tail = await readLedgerTail(db, 0);
+      assert.equal(tail.lastExecution.get('billing'), T + 60_000);
+      assert.equal(tail.lastExecution.get('o\'brien "quoted", job'), T + 1000);
+      assert.equal(tail.rows, 3);
+    });
+
+    test('a deposed leader can claim, start, snapshot and clean nothing', async () => {
+      current = await bumpEpoch(db, 'node-b');
+      assert.ok(current.epoch > old.epoch);
+      await assert.rejects(
+        claimSlots(db, old, [{ job: 'billing', scheduledAtMs: T + 120_000, catchup: false }]),
+        (err: unknown) => err instanceof FencedError && err.currentEpoch === current.epoch,
+      );
+      const [unstarted] = (await readUnfinishedRuns(db, current.epoch)).filter(
+        (u) => u.scheduledAtMs === T + 60_000,
+      );
+      assert.ok(unstarted && !unstarted.started);
+      assert.equal(await markStarted(db, old, unstarted.runId, T), false, 'the old leader may not start it');
+      await assert.rejects(
+        insertSnapshot(db, old, { formatVersion: 1, highWater: 3, jobCount: 0, payload: Buffer.from('x') }),
+        FencedError,
+      );
+      assert.equal((await listSnapshots(db)).length, 0);
+      assert.equal(await cleanLedger(db, old, T + 3_600_000, 1_000_000), 0);
+
+      // The new leader adopts the unstarted slot and starts it; nobody else can.
+      assert.equal(await adoptUnstartedRun(db, current, unstarted.runId), true);
+      assert.equal(await markStarted(db, current, unstarted.runId, T), true);
+      assert.equal(await markStarted(db, current, unstarted.runId, T), false, 'started once');
+      assert.equal(
+        await adoptUnstartedRun(db, current, unstarted.runId),
+        false,
+        'a started run is not adopted',
+      );
+    });
+
+    test('the cleaner deletes only finished rows covered by the snapshots and older than the retention', async () => {
+      const rows = await db.query<{ id: number; outcome: string | null }>(
+        'SELECT id, outcome FROM cronkeeper_runs ORDER BY id',
+      );
+      for (const r of rows.slice(0, 2)) {
+        await markFinished(db, r.id, T, {
+          outcome: 'success',
+          exitCode: 0,
+          signal: null,
+          httpStatus: null,
+          durationMs: 1,
+          error: null,
+        });
+      }
+      // Covered up to id of row 1 only: row 2 is finished but not covered.
+      const removed = await cleanLedger(db, current, T + 3_600_000, rows[0]!.id);
+      assert.equal(removed, 1);
+      const left = await db.query<{ id: number }>('SELECT id FROM cronkeeper_runs ORDER BY id');
+      assert.deepEqual(
+        left.map((r) => r.id),
+        rows.slice(1).map((r) => r.id),
+      );
+    });
+  });
+}
