@@ -29,12 +29,22 @@ export interface LeaderTermOptions {
   clock: Clock;
   /** Aborted to stop the daemon. */
   stop: AbortSignal;
-  /** New configs accepted on reload. */
-  reloads?: AsyncIterable<Config>;
+  /** Subscribes to configs accepted on reload; returns the unsubscribe function. */
+  onReload: (listener: (config: Config) => void) => () => void;
 }
 
-/** Resolves with the exit code: 0 after a requested stop, 1 after losing leadership or a fatal store error. */
-export async function leadTerm(o: LeaderTermOptions): Promise<number> {
+export interface TermResult {
+  /** 'stopped': a requested stop; 'lost': leadership lost (the daemon stands by again). */
+  reason: 'stopped' | 'lost';
+  exitCode: number;
+}
+
+/**
+ * Leads until `stop` is aborted or leadership is lost (the lock connection died,
+ * a write was fenced, the store failed). After a loss nothing more is claimed or
+ * started; runs in progress are allowed to finish.
+ */
+export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
   const { db, clock, logger } = o;
   const fence = o.leadership.fence;
   let config = o.config;
@@ -63,12 +73,12 @@ export async function leadTerm(o: LeaderTermOptions): Promise<number> {
   const stepDown = new AbortController();
   const fail = (err: unknown, why: string): void => {
     if (stepDown.signal.aborted) return;
-    if (err instanceof FencedError) logger.error({ err }, 'fenced: another node took over; stopping');
+    if (err instanceof FencedError) logger.error({ err }, 'fenced: another node took over');
     else logger.error({ err }, why);
     exitCode = 1;
     stepDown.abort();
   };
-  void o.leadership.lost.then((err) => fail(err, 'lost the leader lock; stopping'));
+  void o.leadership.lost.then((err) => fail(err, 'lost the leader lock'));
 
   const scheduler = new JobScheduler({
     clock,
@@ -81,7 +91,7 @@ export async function leadTerm(o: LeaderTermOptions): Promise<number> {
           for (const c of result.claimed) start(c);
           snapshots.maybeFlush();
         },
-        (err: unknown) => fail(err, 'claiming slots failed; stopping'),
+        (err: unknown) => fail(err, 'claiming slots failed: giving up leadership'),
       ),
   });
   const start = (c: ClaimedSlot): void => {
@@ -120,7 +130,7 @@ export async function leadTerm(o: LeaderTermOptions): Promise<number> {
       stopping: () => stopping,
     },
     bootNow,
-  ).catch((err: unknown) => fail(err, 'catch-up failed; stopping'));
+  ).catch((err: unknown) => fail(err, 'catch-up failed: giving up leadership'));
   // A stop during a long catch-up goes straight to the graceful shutdown below.
   await Promise.race([catchUp, stopped]);
   if (!o.stop.aborted && !stepDown.signal.aborted) {
@@ -141,33 +151,45 @@ export async function leadTerm(o: LeaderTermOptions): Promise<number> {
   }
   void clean();
 
-  void (async () => {
-    if (!o.reloads) return;
-    for await (const next of o.reloads) {
-      if (restartOnlySettings(config) !== restartOnlySettings(next)) {
-        logger.warn(
-          'store, snapshot, ledger, http, ha or catch-up settings changed: they take effect at the next restart',
-        );
-      }
-      config = { ...config, jobs: next.jobs, shutdownGraceMs: next.shutdownGraceMs };
-      const now = clock.now();
-      scheduler.setJobs(next.jobs, (job, previous) => {
-        if (previous !== undefined) return previous;
-        // Added by this reload: seen for the first time now, unless re-added within the retention.
-        if (!state.lastExecution.has(job.name)) state.setBaseline(job.name, now);
-        return now;
-      });
-      logger.info({ jobs: scheduler.size }, 'config reloaded');
+  const unsubscribe = o.onReload((next) => {
+    if (restartOnlySettings(config) !== restartOnlySettings(next)) {
+      logger.warn(
+        'store, snapshot, ledger, http, ha or catch-up settings changed: they take effect at the next restart',
+      );
     }
-  })();
+    config = { ...config, jobs: next.jobs, shutdownGraceMs: next.shutdownGraceMs };
+    const now = clock.now();
+    scheduler.setJobs(next.jobs, (job, previous) => {
+      if (previous !== undefined) return previous;
+      // Added by this reload: seen for the first time now, unless re-added within the retention.
+      if (!state.lastExecution.has(job.name)) state.setBaseline(job.name, now);
+      return now;
+    });
+    logger.info({ jobs: scheduler.size }, 'config reloaded');
+  });
 
   await stopped;
   stopping = true;
-  logger.info({ running: dispatcher.activeCount }, 'stopping: no new slots will be claimed');
+  unsubscribe();
   scheduler.stop();
   clearInterval(housekeeping);
   clearInterval(cleaning);
   await claims.idle().catch(() => {});
+  if (!o.stop.aborted) {
+    // Lost leadership: claim and start nothing more (queued slots stay claimed
+    // for the next leader), but let what runs finish, unless a stop comes.
+    dispatcher.dropQueued();
+    logger.warn(
+      { running: dispatcher.activeCount },
+      'no longer leading: claiming nothing more; running jobs may finish',
+    );
+    const requestedStop = new Promise<void>((resolve) =>
+      o.stop.addEventListener('abort', () => resolve(), { once: true }),
+    );
+    await Promise.race([dispatcher.waitIdle(Infinity), requestedStop]);
+  }
+  if (o.stop.aborted)
+    logger.info({ running: dispatcher.activeCount }, 'stopping: no new slots will be claimed');
   if (!(await dispatcher.waitIdle(config.shutdownGraceMs))) {
     logger.warn(
       { running: dispatcher.activeCount, graceMs: config.shutdownGraceMs },
@@ -185,7 +207,7 @@ export async function leadTerm(o: LeaderTermOptions): Promise<number> {
       exitCode = 1;
     });
   }
-  return exitCode;
+  return { reason: stepDown.signal.aborted && !o.stop.aborted ? 'lost' : 'stopped', exitCode };
 }
 
 function logRestore(logger: Logger, restored: RestoredState): void {

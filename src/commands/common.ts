@@ -4,6 +4,7 @@ import { ConfigError, formatProblem } from '../config/types.js';
 import { loadConfig } from '../config/load-config.js';
 import type { Db } from '../store/db.js';
 import { migrate } from '../store/migrate.js';
+import { parseInstant } from '../schedule/iso-instant.js';
 import { openStore } from '../store/open-store.js';
 
 /** sysexits.h codes systemd and shells understand. */
@@ -58,18 +59,22 @@ export function iso(ms: number | Date | null | undefined): string | null {
   return new Date(ms).toISOString();
 }
 
-/** Parses an ISO 8601 instant; the offset (or Z) is required so no local zone is guessed. */
-export function parseInstant(text: string, what: string): number {
-  if (!/(Z|[+-]\d\d:?\d\d)$/i.test(text.trim())) {
-    throw new UsageError(`${what}: '${text}' needs a UTC offset or Z, e.g. 2026-03-29T02:30:00Z`);
+/** UTC ms of an ISO 8601 instant with an offset or Z; a UsageError naming `what` otherwise. */
+export function parseInstantArg(text: string, what: string): number {
+  const ms = parseInstant(text);
+  if (ms === undefined) {
+    throw new UsageError(
+      `${what}: '${text}' is not an ISO 8601 instant with an offset, e.g. 2026-03-29T02:30:00Z`,
+    );
   }
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms)) throw new UsageError(`${what}: '${text}' is not an ISO 8601 instant`);
   return ms;
 }
 
-export function parsePositiveInt(text: string | undefined, what: string, fallback: number): number {
-  if (text === undefined) return fallback;
+export function parsePositiveInt(text: string | undefined, what: string, fallback?: number): number {
+  if (text === undefined) {
+    if (fallback === undefined) throw new UsageError(`${what} is required`);
+    return fallback;
+  }
   const n = Number(text);
   if (!Number.isSafeInteger(n) || n <= 0)
     throw new UsageError(`${what}: '${text}' is not a positive integer`);

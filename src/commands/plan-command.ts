@@ -5,13 +5,13 @@ import type { Config } from '../config/types.js';
 import { createSlotCalculator } from '../schedule/slot-calculator.js';
 import { snapshotCodec } from '../snapshot/snapshot-codec.js';
 import { restoreState } from '../store/restore-state.js';
-import { UsageError, iso, parseInstant, printJson, printTable, withStore } from './common.js';
+import { UsageError, iso, parseInstantArg, printJson, printTable, withStore } from './common.js';
 
 export async function planCommand(
   config: Config,
   opts: { state?: string; now?: string; json: boolean },
 ): Promise<void> {
-  const nowMs = opts.now !== undefined ? parseInstant(opts.now, '--now') : Date.now();
+  const nowMs = opts.now !== undefined ? parseInstantArg(opts.now, '--now') : Date.now();
   const lastExecution =
     opts.state !== undefined
       ? readStateFile(opts.state)
@@ -73,7 +73,7 @@ function readStateFile(file: string): Map<string, number> {
   for (const [job, value] of Object.entries(raw)) {
     if (typeof value !== 'string')
       throw new UsageError(`--state ${file}: "${job}" must map to an ISO time string`);
-    out.set(job, parseInstant(value, `--state ${file}: "${job}"`));
+    out.set(job, parseInstantArg(value, `--state ${file}: "${job}"`));
   }
   return out;
 }

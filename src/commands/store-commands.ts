@@ -36,7 +36,7 @@ export async function snapshotsCommand(
         return EXIT.ok;
       });
     case 'show': {
-      const n = parsePositiveInt(id, 'snapshots show ID', NaN);
+      const n = parsePositiveInt(id, 'snapshots show ID');
       return withStore(config, async (db) => {
         const row = await readSnapshot(db, n);
         if (!row) {

@@ -112,6 +112,7 @@ export class JobCollector {
       overlap: job.overlap ?? d.overlap,
       timeoutMs: job.timeout ?? d.timeoutMs,
       killGraceMs: job.killGrace ?? d.killGraceMs,
+      onInterrupted: job.onInterrupted ?? d.onInterrupted,
       backfillFromMs: job.backfillFrom,
     };
   }

@@ -61,6 +61,7 @@ export async function loadConfig(file: string, options: LoadConfigOptions = {}):
     overlap: d.overlap ?? b.overlap,
     timeoutMs: d.timeout ?? b.timeoutMs,
     killGraceMs: d.killGrace ?? b.killGraceMs,
+    onInterrupted: d.onInterrupted ?? b.onInterrupted,
   };
 
   const collector = new JobCollector(defaults, nowMs);
@@ -102,7 +103,7 @@ function buildConfig(
     },
     ledger: { retentionMs: s.ledger?.retention ?? 30 * 86_400_000 },
     http: { listen: s.http?.listen ?? DEFAULT_LISTEN },
-    ha: { nodeId: s.ha?.nodeId },
+    ha: { nodeId: s.ha?.nodeId, leaseMs: s.ha?.lease ?? 3_000, pollMs: s.ha?.poll ?? 100 },
     catchupConcurrency: s.catchupConcurrency ?? 4,
     shutdownGraceMs: s.shutdownGrace ?? 30_000,
     jobs: [...collector.jobs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),

@@ -4,14 +4,13 @@
 import { z } from 'zod';
 import { isValidTimeZone } from '../schedule/cron-calculator.js';
 import { formatDuration, parseDuration } from '../schedule/duration.js';
-import type { CatchupPolicy, OverlapPolicy } from './types.js';
+import { parseInstant } from '../schedule/iso-instant.js';
+import type { CatchupPolicy, InterruptedPolicy, OverlapPolicy } from './types.js';
 
 export const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const LISTEN = /^(\[[0-9A-Fa-f:.]+\]|[^\s:[\]]+):(\d{1,5})$/;
-const INSTANT =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 
 const DURATION_HINT = 'use e.g. 500ms, 90s, 15m, 24h, 7d';
 
@@ -23,6 +22,7 @@ export const BUILTIN_JOB_DEFAULTS = {
   overlap: 'skip' as OverlapPolicy,
   timeoutMs: 3_600_000,
   killGraceMs: 10_000,
+  onInterrupted: 'skip' as InterruptedPolicy,
 };
 export type JobDefaults = typeof BUILTIN_JOB_DEFAULTS;
 
@@ -82,24 +82,6 @@ function int(min: number) {
 }
 
 const nonEmptyString = z.string().min(1);
-
-/** UTC ms of an ISO 8601 instant with a zone offset or Z, or undefined (also for impossible dates). */
-export function parseInstant(text: string): number | undefined {
-  const m = INSTANT.exec(text.trim());
-  if (!m) return undefined;
-  const n = (i: number) => Number(m[i] ?? '0');
-  const [year, month, day, hour, minute, second] = [n(1), n(2), n(3), n(4), n(5), n(6)];
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth) return undefined;
-  if (hour > 23 || minute > 59 || second > 59 || n(10) > 23 || n(11) > 59) return undefined;
-  const fraction = m[7] ? Math.round(Number(`0${m[7]}`) * 1000) : 0;
-  const offsetMin = m[8] ? 0 : (m[9] === '-' ? -1 : 1) * (n(10) * 60 + n(11));
-  const local = Date.UTC(year, month - 1, day, hour, minute, second, fraction);
-  // Date.UTC maps years 0-99 to 1900-1999; setUTCFullYear undoes that.
-  const date = new Date(local);
-  date.setUTCFullYear(year);
-  return date.getTime() - offsetMin * 60_000;
-}
 
 const instant = z.string().transform((text, ctx): number => {
   const ms = parseInstant(text);
@@ -172,6 +154,7 @@ const policyShape = {
   overlap: z.enum(['skip', 'queue', 'allow', 'replace']).optional(),
   timeout: duration().optional(),
   killGrace: duration().optional(),
+  onInterrupted: z.enum(['skip', 'rerun']).optional(),
 };
 
 export const defaultsSchema = z.strictObject(policyShape).nullish();
@@ -210,7 +193,13 @@ export const settingsSchema = z.strictObject({
     .nullish(),
   ledger: z.strictObject({ retention: duration().optional() }).nullish(),
   http: z.strictObject({ listen: listen.optional() }).nullish(),
-  ha: z.strictObject({ nodeId: nonEmptyString.optional() }).nullish(),
+  ha: z
+    .strictObject({
+      nodeId: nonEmptyString.optional(),
+      lease: duration({ minMs: 1000 }).optional(),
+      poll: duration({ minMs: 10 }).optional(),
+    })
+    .nullish(),
   catchupConcurrency: int(1).optional(),
   shutdownGrace: duration().optional(),
   defaults: defaultsSchema,

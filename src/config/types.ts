@@ -3,6 +3,7 @@
 
 export type CatchupPolicy = 'all' | 'latest' | 'none';
 export type OverlapPolicy = 'skip' | 'queue' | 'allow' | 'replace';
+export type InterruptedPolicy = 'skip' | 'rerun';
 
 /** Where a config value was written, for error messages. Lines and columns count from 1. */
 export interface SourceLocation {
@@ -63,6 +64,11 @@ export interface JobConfig {
   /** A run is stopped (SIGTERM, then SIGKILL after killGraceMs) once it has run this long. */
   timeoutMs: number;
   killGraceMs: number;
+  /**
+   * A run that started on a node which then died (no outcome recorded): 'skip'
+   * records it as interrupted, 'rerun' runs the slot again on the new leader.
+   */
+  onInterrupted: InterruptedPolicy;
   /** Explicit backfill start (UTC ms) for a job seen for the first time; undefined = its baseline is now. */
   backfillFromMs: number | undefined;
 }
@@ -87,7 +93,13 @@ export interface Config {
   snapshot: SnapshotConfig;
   ledger: { retentionMs: number };
   http: { listen: string };
-  ha: { nodeId: string | undefined };
+  ha: {
+    nodeId: string | undefined;
+    /** A leader whose lock connection is silent this long loses leadership (frozen, partitioned). */
+    leaseMs: number;
+    /** How often a standby tries to take the leader lock. */
+    pollMs: number;
+  };
   /** How many catch-up runs may be in progress at once, across all jobs. */
   catchupConcurrency: number;
   /** On SIGTERM, how long running jobs may take to finish before they are stopped. */

@@ -11,7 +11,7 @@ import type { JobState } from '../state/job-state.js';
 import type { Queryable } from '../store/db.js';
 import type { Fence } from '../store/fence.js';
 import {
-  adoptUnstartedRun,
+  adoptRun,
   markFinished,
   markInterrupted,
   readUnfinishedRuns,
@@ -49,7 +49,7 @@ export async function runBootCatchUp(ctx: BootCatchUpContext, nowMs: number): Pr
     logPlan(logger, p);
     if (p.firstSeen && p.baselineMs !== undefined) state.setBaseline(p.job, p.baselineMs);
   }
-  const owed = await recoverUnfinished(ctx, byName);
+  const owed = await recoverUnfinished(ctx, byName, nowMs);
   if (plan.runs.length + owed.length === 0) return;
   logger.info(
     { runs: plan.runs.length, unstarted: owed.length, concurrency: ctx.concurrency },
@@ -73,13 +73,17 @@ export async function runBootCatchUp(ctx: BootCatchUpContext, nowMs: number): Pr
 }
 
 /**
- * Slots an earlier leader claimed but never started are owed: this leader runs
- * them. Runs it started but never finished are recorded as interrupted and not
- * run again — they may have done their work.
+ * Unfinished runs of earlier leaders. A slot claimed but never started is
+ * owed: this leader runs it, unless the job's catch-up policy is `none` or the
+ * slot is older than its catch-up window (then it is recorded as skipped). A
+ * run started but never finished may have done its work: by the job's
+ * `onInterrupted` it is recorded as interrupted (skip, the default) or run
+ * again (rerun).
  */
 async function recoverUnfinished(
   ctx: BootCatchUpContext,
   jobs: ReadonlyMap<string, JobConfig>,
+  nowMs: number,
 ): Promise<ClaimedSlot[]> {
   const { db, fence, clock, logger } = ctx;
   const owed: ClaimedSlot[] = [];
@@ -89,24 +93,36 @@ async function recoverUnfinished(
       scheduledAt: new Date(u.scheduledAtMs).toISOString(),
       runId: u.runId,
       previousNode: u.nodeId,
+      started: u.started,
     };
-    if (u.started) {
+    const job = jobs.get(u.job);
+    const skip = async (why: string) => {
+      await markFinished(db, u.runId, clock.now(), { ...NO_RESULT, outcome: 'skipped', error: why });
+      logger.warn(fields, `unfinished run of an earlier leader recorded as skipped: ${why}`);
+    };
+    if (u.started && job?.onInterrupted !== 'rerun') {
       await markInterrupted(db, fence, u.runId, clock.now());
-      logger.warn(fields, 'run interrupted: its node stopped before it finished; not run again');
-    } else if (!jobs.has(u.job)) {
-      await markFinished(db, u.runId, clock.now(), {
-        outcome: 'skipped',
-        exitCode: null,
-        signal: null,
-        httpStatus: null,
-        durationMs: null,
-        error: 'the job is no longer configured',
-      });
-      logger.warn(fields, 'claimed slot of a job no longer configured: recorded as skipped');
-    } else if (await adoptUnstartedRun(db, fence, u.runId)) {
-      logger.info(fields, 'claimed slot never started by its node: running it now');
+      logger.warn(
+        fields,
+        'run interrupted: its node stopped before it finished; not run again (onInterrupted: skip)',
+      );
+    } else if (!job) {
+      await skip('the job is no longer configured');
+    } else if (job.catchup === 'none') {
+      await skip('the job does not catch up (catchup: none)');
+    } else if (u.scheduledAtMs <= nowMs - job.catchupWindowMs) {
+      await skip('older than the catch-up window');
+    } else if (await adoptRun(db, fence, u.runId, { rerunStarted: u.started })) {
+      logger.info(
+        fields,
+        u.started
+          ? 'run interrupted: its node stopped before it finished; running it again (onInterrupted: rerun)'
+          : 'claimed slot never started by its node: running it now',
+      );
       owed.push({ job: u.job, scheduledAtMs: u.scheduledAtMs, catchup: true, runId: u.runId });
     }
   }
   return owed;
 }
+
+const NO_RESULT = { exitCode: null, signal: null, httpStatus: null, durationMs: null, error: null };

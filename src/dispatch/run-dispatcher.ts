@@ -89,18 +89,26 @@ export class RunDispatcher {
   }
 
   /**
-   * Stops every run in progress. Queued slots stay claimed but unstarted in
-   * the ledger, so the next leader runs them.
+   * Forgets the queued slots (overlap: queue) of every job. They stay claimed
+   * but unstarted in the ledger, so the next leader runs them.
    */
-  stopAll(reason: string): void {
+  dropQueued(): void {
     for (const [job, runs] of this.jobs) {
       const left = runs.queued.splice(0);
       if (left.length > 0) {
-        this.options.logger.info({ job, slots: left.length }, 'queued slots left claimed for the next start');
+        this.options.logger.info(
+          { job, slots: left.length },
+          'queued slots left claimed for the next leader',
+        );
       }
       for (const q of left) q.done(undefined);
-      for (const a of runs.active) a.handle.stop(reason);
     }
+  }
+
+  /** Drops the queued slots and stops every run in progress. */
+  stopAll(reason: string): void {
+    this.dropQueued();
+    for (const runs of this.jobs.values()) for (const a of runs.active) a.handle.stop(reason);
   }
 
   /** Resolves when no run is active or queued, or after `timeoutMs`; returns whether it went idle. */

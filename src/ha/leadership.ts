@@ -1,19 +1,29 @@
-// Who may run jobs. On the Postgres server: the holder of a session advisory
-// lock on a dedicated connection, which Postgres frees the moment that
-// connection dies. On the embedded store: this process, by construction (the
-// store is locked to one process). Either way, a new leader takes the next
-// epoch, which fences every write of any earlier leader.
+// Who may run jobs.
+//
+// On the Postgres server: the holder of a session advisory lock on a dedicated
+// connection. Postgres frees it the moment that connection dies (a killed
+// process: within milliseconds). A frozen process (SIGSTOP, a hung VM, a
+// partition) keeps its connection open, so the leader heartbeats on that
+// connection and asks the server to end it once it has been silent for the
+// lease (idle_session_timeout); a standby also ends the session of a leader
+// whose heartbeat is older than two leases, for servers without that setting.
+// A new leader takes the next epoch, which fences every write of any earlier
+// one (see store/fence.ts).
+//
+// On the embedded store: this process, by construction (the store is locked to
+// one process). No election.
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Db } from '../store/db.js';
-import { type Fence, bumpEpoch } from '../store/fence.js';
+import { type Fence, FencedError, bumpEpoch } from '../store/fence.js';
+import { recordNode } from './nodes.js';
 
 /** Advisory lock key for leadership ("cklk"). */
 export const LEADER_LOCK_KEY = 0x636b6c6b;
 
 export interface Leadership {
   readonly fence: Fence;
-  /** Resolves when leadership is lost (the lock connection died); never for the embedded store. */
+  /** Resolves when leadership is lost (lock connection died, heartbeat failed or fenced); never for the embedded store. */
   readonly lost: Promise<Error>;
   /** Gives leadership up (closes the lock connection). Idempotent. */
   release(): Promise<void>;
@@ -27,55 +37,183 @@ export interface LeadershipOptions {
   logger: Logger;
   /** Aborts the wait for leadership (e.g. SIGTERM while standing by). */
   signal: AbortSignal;
-  pollMs?: number;
+  /** A leader silent this long loses leadership (ms). */
+  leaseMs: number;
+  /** How often a standby tries the lock (ms). */
+  pollMs: number;
 }
 
-export async function acquireLeadership(options: LeadershipOptions): Promise<Leadership> {
-  const { db, nodeId, logger } = options;
-  if (db.kind === 'embedded' || options.url === undefined) {
+export class StoppedWaitingError extends Error {
+  override name = 'StoppedWaitingError';
+}
+
+export async function acquireLeadership(o: LeadershipOptions): Promise<Leadership> {
+  const { db, nodeId, logger } = o;
+  if (db.kind === 'embedded' || o.url === undefined) {
     logger.info('embedded store: one process only, no leader election needed');
     const fence = await bumpEpoch(db, nodeId);
     return { fence, lost: new Promise<Error>(() => {}), release: async () => {} };
   }
-  const client = new pg.Client({
-    connectionString: options.url,
-    application_name: `cronkeeper-leader ${nodeId}`,
-  });
-  let lostResolve!: (err: Error) => void;
-  const lost = new Promise<Error>((resolve) => (lostResolve = resolve));
-  let released = false;
-  client.on('error', (err) => lostResolve(err));
-  client.on('end', () => {
-    if (!released) lostResolve(new Error('the leader lock connection closed'));
-  });
-  await client.connect();
-  const pollMs = options.pollMs ?? 500;
   let announced = false;
-  try {
-    for (;;) {
-      if (options.signal.aborted) throw new Error('stopped while waiting for leadership');
-      const res = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [
-        LEADER_LOCK_KEY,
-      ]);
-      if (res.rows[0]?.ok) break;
-      if (!announced) {
-        logger.info('another node leads: standing by until the leader lock is free');
+  let unreachable = false;
+  for (let backoffMs = o.pollMs; ;) {
+    if (o.signal.aborted) throw new StoppedWaitingError('stopped while waiting for leadership');
+    let client: pg.Client | undefined;
+    try {
+      client = await connectLockClient(o);
+      if (unreachable) logger.info('database reachable again');
+      unreachable = false;
+      backoffMs = o.pollMs;
+      const fence = await waitForLock(client, o, () => {
+        if (!announced) logger.info('another node leads: standing by until the leader lock is free');
         announced = true;
-      }
-      await sleep(pollMs, options.signal);
+      });
+      return holdLeadership(client, fence, o);
+    } catch (err) {
+      await client?.end().catch(() => {});
+      if (err instanceof StoppedWaitingError) throw err;
+      if (!unreachable) logger.warn({ err }, 'database unreachable while standing by; retrying with backoff');
+      unreachable = true;
+      await sleep(backoffMs, o.signal);
+      backoffMs = Math.min(backoffMs * 2, 5_000);
     }
-  } catch (err) {
-    released = true;
-    await client.end().catch(() => {});
-    throw err;
   }
-  const fence = await bumpEpoch(db, nodeId);
+}
+
+async function connectLockClient(o: LeadershipOptions): Promise<pg.Client> {
+  const client = new pg.Client({
+    connectionString: o.url,
+    application_name: `cronkeeper-leader-lock ${o.nodeId}`,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 1_000,
+    connectionTimeoutMillis: Math.max(2_000, o.leaseMs),
+    // A heartbeat that hangs (partition) must fail within the lease.
+    query_timeout: o.leaseMs,
+  });
+  client.on('error', () => {}); // reported through the failing query or `lost`
+  await client.connect();
+  return client;
+}
+
+/** Polls the advisory lock until it is ours; then takes the next epoch. */
+async function waitForLock(client: pg.Client, o: LeadershipOptions, onWaiting: () => void): Promise<Fence> {
+  let lastNodeRecord = 0;
+  for (;;) {
+    if (o.signal.aborted) throw new StoppedWaitingError('stopped while waiting for leadership');
+    const res = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [
+      LEADER_LOCK_KEY,
+    ]);
+    if (res.rows[0]?.ok) break;
+    onWaiting();
+    if (Date.now() - lastNodeRecord >= NODE_RECORD_MS) {
+      lastNodeRecord = Date.now();
+      await recordNode(client, { nodeId: o.nodeId, role: 'standby', epoch: null });
+      await endStaleLeader(client, o);
+    }
+    await sleep(o.pollMs, o.signal);
+  }
+  // Only now that we hold the lock: a silent session is ended by the server.
+  // Older servers (< 14) lack the setting; the standby-side check then applies.
+  await client.query(`SET idle_session_timeout = ${Math.round(o.leaseMs)}`).catch(() => {});
+  const fence = await takeEpoch(client, o.nodeId);
+  await recordNode(client, { nodeId: o.nodeId, role: 'leader', epoch: fence.epoch });
+  return fence;
+}
+
+const NODE_RECORD_MS = 2_000;
+
+/**
+ * The leader's session is ended when its heartbeat is older than two leases:
+ * it is frozen or cut off, and its lock would otherwise be held forever.
+ */
+async function endStaleLeader(client: pg.Client, o: LeadershipOptions): Promise<void> {
+  const res = await client.query<{ node_id: string; backend_pid: number; silent_ms: number; ended: boolean }>(
+    `SELECT node_id, backend_pid, (extract(epoch FROM now() - heartbeat_at) * 1000)::float8 AS silent_ms,
+            pg_terminate_backend(backend_pid) AS ended
+     FROM cronkeeper_leader
+     WHERE id = 1 AND backend_pid IS NOT NULL AND heartbeat_at < now() - make_interval(secs => $1)`,
+    [(2 * o.leaseMs) / 1000],
+  );
+  const r = res.rows[0];
+  if (r?.ended) {
+    o.logger.warn(
+      { leader: r.node_id, silentMs: Math.round(r.silent_ms) },
+      'ended the session of a leader whose heartbeat stopped',
+    );
+  }
+}
+
+/** Takes the next epoch, recording the lock session's backend pid for endStaleLeader. */
+async function takeEpoch(client: pg.Client, nodeId: string): Promise<Fence> {
+  const res = await client.query<{ epoch: string }>(
+    `UPDATE cronkeeper_leader
+     SET epoch = epoch + 1, node_id = $1, since = now(), heartbeat_at = now(), backend_pid = pg_backend_pid()
+     WHERE id = 1 RETURNING epoch::text AS epoch`,
+    [nodeId],
+  );
+  const epoch = res.rows[0]?.epoch;
+  if (epoch === undefined) throw new Error('cronkeeper_leader has no row: the schema is not migrated');
+  return { epoch: Number(epoch), nodeId };
+}
+
+/** Heartbeats on the lock connection until it fails, is fenced, or is released. */
+function holdLeadership(client: pg.Client, fence: Fence, o: LeadershipOptions): Leadership {
+  let released = false;
+  let resolveLost!: (err: Error) => void;
+  const lost = new Promise<Error>((resolve) => (resolveLost = resolve));
+  const lose = (err: Error): void => {
+    if (released) return;
+    released = true;
+    clearInterval(beat);
+    resolveLost(err);
+    void client.end().catch(() => {});
+  };
+  client.on('error', (err) => lose(err));
+  client.on('end', () => lose(new Error('the leader lock connection closed')));
+  let lastOk = Date.now();
+  let beating = false;
+  const beat = setInterval(
+    () => {
+      // A heartbeat that has not succeeded within the lease means the server may
+      // already have ended the session: stop leading now, not when it says so.
+      if (Date.now() - lastOk > o.leaseMs) {
+        lose(new Error(`no successful heartbeat for ${Date.now() - lastOk} ms (lease ${o.leaseMs} ms)`));
+        return;
+      }
+      if (beating) return;
+      beating = true;
+      client
+        .query<{ ok: number }>(
+          'UPDATE cronkeeper_leader SET heartbeat_at = now() WHERE id = 1 AND epoch = $1 RETURNING 1 AS ok',
+          [fence.epoch],
+        )
+        .then(async (res) => {
+          if (res.rows.length === 0) {
+            const cur = await client.query<{ epoch: string }>(
+              'SELECT epoch::text AS epoch FROM cronkeeper_leader',
+            );
+            return lose(new FencedError(fence.epoch, Number(cur.rows[0]?.epoch ?? 0)));
+          }
+          lastOk = Date.now();
+          if (lastOk - lastNodeRecord >= NODE_RECORD_MS) {
+            lastNodeRecord = lastOk;
+            await recordNode(client, { nodeId: o.nodeId, role: 'leader', epoch: fence.epoch });
+          }
+        })
+        .catch((err: Error) => lose(err))
+        .finally(() => (beating = false));
+    },
+    Math.max(50, Math.floor(o.leaseMs / 4)),
+  );
+  let lastNodeRecord = Date.now();
   return {
     fence,
     lost,
     async release() {
       if (released) return;
       released = true;
+      clearInterval(beat);
+      // Closing the session frees the advisory lock at once for a standby.
       await client.end().catch(() => {});
     },
   };

@@ -222,16 +222,27 @@ export async function readUnfinishedRuns(db: Queryable, beforeEpoch: number): Pr
 }
 
 /**
- * Takes over a claimed slot that its node never started, so this leader runs
- * it. Fenced; returns false if the row was started or finished meanwhile.
+ * Takes over an unfinished run of an earlier leader so that this leader runs
+ * it: a slot its node claimed but never started, or (`rerunStarted`, for
+ * onInterrupted: rerun) one it started but never finished, which then counts
+ * an interrupted attempt. Fenced; false if the row changed meanwhile.
  */
-export async function adoptUnstartedRun(db: Queryable, fence: Fence, runId: number): Promise<boolean> {
+export async function adoptRun(
+  db: Queryable,
+  fence: Fence,
+  runId: number,
+  options: { rerunStarted: boolean } = { rerunStarted: false },
+): Promise<boolean> {
   const rows = await db.query<{ id: number }>(
     `WITH ${fenceCte(2)}
-     UPDATE cronkeeper_runs r SET epoch = fence.epoch, node_id = $3 FROM fence
-     WHERE r.id = $1 AND r.started_at IS NULL AND r.outcome IS NULL
+     UPDATE cronkeeper_runs r
+     SET epoch = fence.epoch, node_id = $3, started_at = NULL,
+         interrupted_attempts = r.interrupted_attempts + (CASE WHEN r.started_at IS NULL THEN 0 ELSE 1 END)
+     FROM fence
+     WHERE r.id = $1 AND r.outcome IS NULL AND r.epoch < fence.epoch
+       AND (r.started_at IS NULL OR $4::boolean)
      RETURNING r.id`,
-    [runId, fence.epoch, fence.nodeId],
+    [runId, fence.epoch, fence.nodeId, options.rerunStarted],
   );
   if (rows.length === 0) await assertFence(db, fence);
   return rows.length > 0;

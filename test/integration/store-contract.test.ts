@@ -7,7 +7,7 @@ import { after, describe, test } from 'node:test';
 import type { Db } from '../../src/store/db.js';
 import { FencedError, bumpEpoch, type Fence } from '../../src/store/fence.js';
 import {
-  adoptUnstartedRun,
+  adoptRun,
   claimSlots,
   cleanLedger,
   markFinished,
@@ -54,7 +54,7 @@ for (const [kind, open] of stores) {
 
     test('migrations apply once; a second run applies nothing', async () => {
       ({ db, cleanup } = await open());
-      assert.deepEqual(await migrate(db), [1]);
+      assert.deepEqual(await migrate(db), [1, 2]);
       assert.deepEqual(await migrate(db), []);
     });
 
@@ -107,14 +107,24 @@ for (const [kind, open] of stores) {
       assert.equal(await cleanLedger(db, old, T + 3_600_000, 1_000_000), 0);
 
       // The new leader adopts the unstarted slot and starts it; nobody else can.
-      assert.equal(await adoptUnstartedRun(db, current, unstarted.runId), true);
+      assert.equal(await adoptRun(db, current, unstarted.runId), true);
       assert.equal(await markStarted(db, current, unstarted.runId, T), true);
       assert.equal(await markStarted(db, current, unstarted.runId, T), false, 'started once');
+      assert.equal(await adoptRun(db, current, unstarted.runId), false, 'a started run is not adopted');
+      // ... unless it is to be re-run after an interruption, and only by a newer leader.
       assert.equal(
-        await adoptUnstartedRun(db, current, unstarted.runId),
+        await adoptRun(db, current, unstarted.runId, { rerunStarted: true }),
         false,
-        'a started run is not adopted',
+        'not by its own epoch',
       );
+      const newer = await bumpEpoch(db, 'node-c');
+      assert.equal(await adoptRun(db, newer, unstarted.runId, { rerunStarted: true }), true);
+      const [row] = await db.query<{ interrupted_attempts: number; started_at: Date | null; epoch: number }>(
+        'SELECT interrupted_attempts, started_at, epoch FROM cronkeeper_runs WHERE id = $1',
+        [unstarted.runId],
+      );
+      assert.deepEqual({ ...row }, { interrupted_attempts: 1, started_at: null, epoch: newer.epoch });
+      current = newer;
     });
 
     test('the cleaner deletes only finished rows covered by the snapshots and older than the retention', async () => {

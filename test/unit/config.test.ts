@@ -60,7 +60,7 @@ describe('loadConfig: valid configs', () => {
       snapshot: { intervalMs: 30_000, maxUpdates: 100, keep: 10 },
       ledger: { retentionMs: 30 * 86_400_000 },
       http: { listen: '127.0.0.1:9464' },
-      ha: { nodeId: undefined },
+      ha: { nodeId: undefined, leaseMs: 3_000, pollMs: 100 },
       catchupConcurrency: 4,
       shutdownGraceMs: 30_000,
       jobs: [
@@ -75,6 +75,7 @@ describe('loadConfig: valid configs', () => {
           overlap: 'skip',
           timeoutMs: 3_600_000,
           killGraceMs: 10_000,
+          onInterrupted: 'skip',
           backfillFromMs: undefined,
         },
       ],
@@ -97,7 +98,7 @@ describe('loadConfig: valid configs', () => {
         'snapshot: { interval: 1m, maxUpdates: 5, keep: 3 }',
         'ledger: { retention: 7d }',
         "http: { listen: '[::1]:0' }",
-        'ha: { nodeId: node-a }',
+        'ha: { nodeId: node-a, lease: 5s, poll: 250ms }',
         'catchupConcurrency: 2',
         'shutdownGrace: 1m30s',
         '',
@@ -108,7 +109,7 @@ describe('loadConfig: valid configs', () => {
     assert.deepEqual(config.snapshot, { intervalMs: 60_000, maxUpdates: 5, keep: 3 });
     assert.deepEqual(config.ledger, { retentionMs: 7 * 86_400_000 });
     assert.deepEqual(config.http, { listen: '[::1]:0' });
-    assert.deepEqual(config.ha, { nodeId: 'node-a' });
+    assert.deepEqual(config.ha, { nodeId: 'node-a', leaseMs: 5_000, pollMs: 250 });
     assert.equal(config.catchupConcurrency, 2);
     assert.equal(config.shutdownGraceMs, 90_000);
   });
@@ -125,6 +126,7 @@ describe('loadConfig: valid configs', () => {
     overlap: queue
     timeout: 2h
     killGrace: 5s
+    onInterrupted: rerun
     backfillFrom: "2026-01-01T01:00:00+01:00"
     command: ["/usr/local/bin/report", "--since", "yesterday"]
     cwd: ../srv
@@ -149,6 +151,7 @@ describe('loadConfig: valid configs', () => {
       overlap: 'queue',
       timeoutMs: 7_200_000,
       killGraceMs: 5_000,
+      onInterrupted: 'rerun',
       backfillFromMs: Date.UTC(2026, 0, 1, 0, 0, 0),
     });
   });

@@ -38,6 +38,7 @@ function commandJob(
     overlap: 'skip',
     timeoutMs: 10_000,
     killGraceMs: 1_000,
+    onInterrupted: 'skip',
     backfillFromMs: undefined,
     ...rest,
   };

@@ -36,6 +36,7 @@ function httpJob(
     overlap: 'skip',
     timeoutMs: 2_000,
     killGraceMs: 1_000,
+    onInterrupted: 'skip',
     backfillFromMs: undefined,
     ...rest,
   };

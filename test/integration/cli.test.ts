@@ -1,0 +1,400 @@
+// The command line, end to end with the built `dist/cli.js`: exit codes
+// (sysexits: 64 usage, 78 config), config problems at file:line:column, the
+// catch-up plan as JSON, and the store commands (runs, snapshots) on an
+// embedded store that a real daemon run populated.
+import assert from 'node:assert/strict';
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { CLI, ROOT, readOutput, recordingCommand, startDaemon, tempDir, waitFor } from '../support/daemon.js';
+
+const dir = tempDir('cli');
+after(() => {
+  if (!process.env.KEEP_TEST_DIRS) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** The environment of every CLI call: no DATABASE_URL (it would replace the embedded store), no default config. */
+function cliEnv(): NodeJS.ProcessEnv {
+  const { DATABASE_URL: _a, CRONKEEPER_DATABASE_URL: _b, CRONKEEPER_CONFIG: _c, ...inherited } = process.env;
+  return inherited;
+}
+
+function cli(...args: string[]): SpawnSyncReturns<string> {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: dir,
+    env: cliEnv(),
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  if (r.error) throw r.error;
+  return r;
+}
+
+/** "exit N" with the output, for assertion messages. */
+function show(r: SpawnSyncReturns<string>): string {
+  return `exit ${r.status} (signal ${r.signal})\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
+}
+
+function write(name: string, text: string): string {
+  const file = path.join(dir, name);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+describe('validate and run on a bad config', () => {
+  // Line numbers are 1-based: the comments give each problem's line:column.
+  const bad = write(
+    'bad/cronkeeper.yaml',
+    [
+      'store:', // 1
+      '  path: ./store', // 2
+      'jobs:', // 3
+      '  alpha:', // 4
+      '    schedule: "61 * * * *"', // 5: value at column 15
+      '    command: ["true"]', // 6
+      '  beta:', // 7
+      '    schedule: "0 0 31 2 *"', // 8: value at column 15
+      '    command: ["true"]', // 9
+      '  gamma:', // 10
+      '    schedule: "0 * * * *"', // 11
+      '    timezone: Mars/Olympus', // 12: value at column 15
+      '    command: ["true"]', // 13
+      '  delta:', // 14
+      '    schedule: "0 * * * *"', // 15
+      '    comand: ["true"]', // 16: key at column 5
+      '    command: ["true"]', // 17
+      '',
+    ].join('\n'),
+  );
+  const expected = [
+    { at: '5:15', path: 'jobs.alpha.schedule', mentions: '61 * * * *' },
+    { at: '8:15', path: 'jobs.beta.schedule', mentions: '0 0 31 2 *' },
+    { at: '12:15', path: 'jobs.gamma.timezone', mentions: 'Mars/Olympus' },
+    { at: '16:5', path: 'jobs.delta.comand', mentions: 'comand' },
+  ];
+
+  function assertProblems(r: SpawnSyncReturns<string>): void {
+    assert.equal(r.status, 78, show(r));
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith(`${bad}:`));
+    assert.equal(lines.length, expected.length, `one line per problem:\n${r.stderr}`);
+    expected.forEach((e, i) => {
+      const line = lines[i]!;
+      const prefix = `${bad}:${e.at}: ${e.path}: `;
+      assert.ok(line.startsWith(prefix), `expected '${prefix}...', got '${line}'`);
+      assert.ok(line.slice(prefix.length).includes(e.mentions), `the message names '${e.mentions}': ${line}`);
+    });
+    assert.match(r.stderr, /4 problem\(s\)/);
+  }
+
+  test('validate exits 78 listing every problem at file:line:column', () => {
+    assertProblems(cli('validate', '--config', bad));
+  });
+
+  test('run exits 78 too and starts nothing', () => {
+    const r = cli('run', '--config', bad);
+    assertProblems(r);
+    assert.equal(fs.existsSync(path.join(dir, 'bad', 'store')), false, 'the store directory was not created');
+  });
+});
+
+describe('validate on good configs', () => {
+  test('a small valid config', () => {
+    const good = write(
+      'good/cronkeeper.yaml',
+      `store: { path: ./store }
+jobs:
+  one:
+    schedule: "*/5 * * * *"
+    timezone: Europe/Berlin
+    command: ["true"]
+  two:
+    every: 90s
+    http: { url: "http://127.0.0.1:1/hook" }
+`,
+    );
+    const r = cli('validate', '--config', good);
+    assert.equal(r.status, 0, show(r));
+    assert.equal(r.stdout, `${good}: valid, 2 job(s)\n`);
+    assert.equal(fs.existsSync(path.join(dir, 'good', 'store')), false, 'validate opens no store');
+  });
+
+  test("the repo's example config", () => {
+    const r = cli('validate', '--config', path.join(ROOT, 'config/cronkeeper.yaml'));
+    assert.equal(r.status, 0, show(r));
+  });
+});
+
+describe('plan', () => {
+  const config = write(
+    'plan/cronkeeper.yaml',
+    `store: { path: ./store }
+jobs:
+  nightly:
+    schedule: "30 2 * * *"
+    timezone: Europe/Berlin
+    catchup: all
+    catchupWindow: 7d
+    command: ["true"]
+  minutely:
+    schedule: "* * * * *"
+    catchup: all
+    maxCatchup: 2
+    command: ["true"]
+  hourly-latest:
+    schedule: "15 * * * *"
+    catchup: latest
+    command: ["true"]
+  skipper:
+    schedule: "*/5 * * * *"
+    catchup: none
+    command: ["true"]
+  newcomer:
+    schedule: "0 3 * * *"
+    catchup: all
+    command: ["true"]
+`,
+  );
+  const state = write(
+    'plan/state.json',
+    JSON.stringify({
+      nightly: '2026-03-27T01:30:00Z',
+      minutely: '2026-03-30T11:50:00Z',
+      'hourly-latest': '2026-03-30T07:15:00Z',
+      skipper: '2026-03-30T11:00:00Z',
+      // newcomer: missing, seen for the first time
+    }),
+  );
+  const now = '2026-03-30T12:00:00Z';
+  const expectedRuns = [
+    // 02:30 CET
+    { job: 'nightly', scheduledAt: '2026-03-28T01:30:00.000Z' },
+    // spring forward: 02:30 does not exist on 2026-03-29, the run is at 03:00 CEST
+    { job: 'nightly', scheduledAt: '2026-03-29T01:00:00.000Z' },
+    // 02:30 CEST
+    { job: 'nightly', scheduledAt: '2026-03-30T00:30:00.000Z' },
+    // latest: only the newest of 08:15 .. 11:15
+    { job: 'hourly-latest', scheduledAt: '2026-03-30T11:15:00.000Z' },
+    // all, maxCatchup 2: the newest two of 11:51 .. 12:00, 8 dropped
+    { job: 'minutely', scheduledAt: '2026-03-30T11:59:00.000Z' },
+    { job: 'minutely', scheduledAt: '2026-03-30T12:00:00.000Z' },
+  ];
+
+  test('--json prints exactly the expected plan and opens no store', () => {
+    const r = cli('plan', '--config', config, '--state', state, '--now', now, '--json');
+    assert.equal(r.status, 0, show(r));
+    assert.deepEqual(JSON.parse(r.stdout), {
+      now: '2026-03-30T12:00:00.000Z',
+      runs: expectedRuns,
+      dropped: [{ job: 'minutely', count: 8 }],
+    });
+    assert.equal(fs.existsSync(path.join(dir, 'plan', 'store')), false, '--state: the store is not opened');
+  });
+
+  test('without --json prints a table naming every run', () => {
+    const r = cli('plan', '--config', config, '--state', state, '--now', now);
+    assert.equal(r.status, 0, show(r));
+    const lines = r.stdout.split('\n');
+    for (const run of expectedRuns) {
+      assert.ok(
+        lines.some((l) => l.includes(run.scheduledAt) && l.includes(run.job)),
+        `the table shows ${run.job} at ${run.scheduledAt}:\n${r.stdout}`,
+      );
+    }
+    assert.equal(fs.existsSync(path.join(dir, 'plan', 'store')), false, '--state: the store is not opened');
+  });
+});
+
+describe('version, help and usage errors', () => {
+  test('--version and -v print the version of package.json', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-v']) {
+      const r = cli(flag);
+      assert.equal(r.status, 0, show(r));
+      assert.equal(r.stdout, `${pkg.version}\n`);
+    }
+  });
+
+  test('--help, and --help of every command, exit 0', () => {
+    const top = cli('--help');
+    assert.equal(top.status, 0, show(top));
+    assert.match(top.stdout, /Usage: cronkeeper <command>/);
+    for (const command of ['run', 'validate', 'plan', 'snapshots', 'runs', 'migrate']) {
+      const r = cli(command, '--help');
+      assert.equal(r.status, 0, `${command} --help: ${show(r)}`);
+      assert.match(r.stdout, new RegExp(`Usage: cronkeeper ${command}`), `${command} --help`);
+      const h = cli('help', command);
+      assert.equal(h.status, 0, `help ${command}: ${show(h)}`);
+      assert.equal(h.stdout, r.stdout, `help ${command} prints the same as ${command} --help`);
+    }
+  });
+
+  test('an unknown command exits 64 with a message on stderr', () => {
+    const r = cli('frobnicate');
+    assert.equal(r.status, 64, show(r));
+    assert.match(r.stderr, /unknown command 'frobnicate'/);
+    assert.equal(r.stdout, '');
+  });
+
+  test('an unknown option exits 64 with a message on stderr', () => {
+    const r = cli('validate', '--frobnicate');
+    assert.equal(r.status, 64, show(r));
+    assert.match(r.stderr, /--frobnicate/);
+    assert.equal(r.stdout, '');
+  });
+
+  test('snapshots show without an ID exits 64 and opens no store', () => {
+    const config = write('usage/cronkeeper.yaml', 'store: { path: ./store }\n');
+    const r = cli('snapshots', 'show', '--config', config);
+    assert.equal(r.status, 64, show(r));
+    assert.match(r.stderr, /ID/);
+    assert.equal(fs.existsSync(path.join(dir, 'usage', 'store')), false, 'a usage error opens no store');
+  });
+
+  test('plan --now with an impossible date exits 64 instead of rolling over', () => {
+    const config = write('usage/cronkeeper.yaml', 'store: { path: ./store }\n');
+    const state = write('usage/state.json', '{}');
+    // 2026-02-31 does not exist; it must not be read as 2026-03-03.
+    const r = cli('plan', '--config', config, '--state', state, '--now', '2026-02-31T00:00:00Z', '--json');
+    assert.equal(r.status, 64, show(r));
+    assert.match(r.stderr, /--now/);
+  });
+});
+
+interface RunJson {
+  id: number;
+  job: string;
+  scheduledAt: string;
+  catchup: boolean;
+  startedAt: string | null;
+  outcome: string | null;
+}
+
+interface SnapshotMetaJson {
+  id: number;
+  formatVersion: number;
+  highWater: number;
+  jobCount: number;
+}
+
+describe('runs and snapshots on a store a daemon populated', () => {
+  const storeDir = path.join(dir, 'store-cmds', 'store');
+  const out = path.join(dir, 'store-cmds', 'out.txt');
+  const config = write(
+    'store-cmds/cronkeeper.yaml',
+    `store: { path: "${storeDir}" }
+snapshot: { interval: 1s, maxUpdates: 1, keep: 10 }
+shutdownGrace: 10s
+jobs:
+  tick:
+    schedule: "* * * * * *"
+    catchup: all
+    catchupWindow: 1h
+    maxCatchup: 1000
+    command: ${JSON.stringify(recordingCommand(out))}
+`,
+  );
+  const json = <T>(r: SpawnSyncReturns<string>): T => {
+    assert.equal(r.status, 0, show(r));
+    return JSON.parse(r.stdout) as T;
+  };
+
+  test('runs, snapshots list/show/compact/clear, and a restart from the ledger alone', async () => {
+    const first = startDaemon(config);
+    try {
+      await first.waitForLog((l) => l.msg === 'ready: scheduling', 60_000);
+      await waitFor(() => readOutput(out).length >= 2, 30_000, 'two runs');
+      first.proc.kill('SIGTERM');
+      assert.equal(await first.exited, 0, `graceful stop; stderr: ${first.stderr()}`);
+    } finally {
+      first.proc.kill('SIGKILL');
+    }
+    const ran = readOutput(out);
+
+    // runs: every run the job saw, with outcome success under its own run id.
+    const runs = json<RunJson[]>(cli('runs', '--config', config, '--json'));
+    assert.ok(runs.length >= 2, `runs: ${JSON.stringify(runs)}`);
+    const byTime = new Map(runs.map((r) => [r.scheduledAt, r]));
+    for (const o of ran) {
+      const row = byTime.get(o.scheduledAt);
+      assert.ok(row, `the ledger lists the run of ${o.scheduledAt}: ${JSON.stringify(runs)}`);
+      assert.equal(row.job, 'tick');
+      assert.equal(row.id, o.runId);
+      assert.equal(row.outcome, 'success', `outcome of ${o.scheduledAt}: ${JSON.stringify(row)}`);
+    }
+    // A slot whose claim was in flight at the SIGTERM may stay claimed and
+    // unstarted (owed to the next start), but nothing else is without its run.
+    const ranTimes = new Set(ran.map((o) => o.scheduledAt));
+    const others = runs.filter((r) => !ranTimes.has(r.scheduledAt));
+    for (const r of others)
+      assert.ok(r.outcome === null && r.startedAt === null, `a ledger row with no run: ${JSON.stringify(r)}`);
+    assert.ok(others.length <= 1, `at most the claim in flight at the stop: ${JSON.stringify(others)}`);
+    const newest = runs
+      .map((r) => r.scheduledAt)
+      .sort()
+      .at(-1)!;
+
+    // snapshots list / show
+    const list = json<SnapshotMetaJson[]>(cli('snapshots', 'list', '--config', config, '--json'));
+    // maxUpdates: 1 writes one per claim, and one more at the stop: compact has something to remove.
+    assert.ok(list.length >= 2, `snapshots: ${JSON.stringify(list)}`);
+    for (let i = 1; i < list.length; i++) assert.ok(list[i - 1]!.id > list[i]!.id, 'newest first');
+    assert.equal(list[0]!.formatVersion, 1);
+    const shown = json<{ id: number; format: number; jobs: Record<string, string | null> }>(
+      cli('snapshots', 'show', String(list[0]!.id), '--config', config, '--json'),
+    );
+    assert.equal(shown.id, list[0]!.id);
+    assert.equal(shown.format, 1);
+    assert.deepEqual(shown.jobs, { tick: newest }, 'the newest snapshot covers the newest claimed slot');
+    const missing = cli('snapshots', 'show', '999999', '--config', config, '--json');
+    assert.equal(missing.status, 1, show(missing));
+
+    // compact --keep 1
+    const compacted = json<{ removed: number; keep: number }>(
+      cli('snapshots', 'compact', '--keep', '1', '--config', config, '--json'),
+    );
+    assert.deepEqual(compacted, { removed: list.length - 1, keep: 1 });
+    const afterCompact = json<SnapshotMetaJson[]>(cli('snapshots', 'list', '--config', config, '--json'));
+    assert.equal(afterCompact.length, 1);
+    assert.equal(afterCompact[0]!.id, list[0]!.id, 'compact keeps the newest');
+
+    // clear
+    assert.deepEqual(json(cli('snapshots', 'clear', '--config', config, '--json')), { removed: 1 });
+    assert.deepEqual(json(cli('snapshots', 'list', '--config', config, '--json')), []);
+
+    // A restart with no snapshot restores from the ledger and runs no slot twice.
+    const second = startDaemon(config);
+    try {
+      const restored = await second.waitForLog(
+        (l) => l.msg === 'restored from the run ledger alone (no usable snapshot)',
+        60_000,
+      );
+      assert.equal(restored.snapshotId, null);
+      await second.waitForLog((l) => l.msg === 'ready: scheduling', 60_000);
+      const before = readOutput(out).length;
+      await waitFor(() => readOutput(out).length >= before + 2, 30_000, 'two runs after the restart');
+      second.proc.kill('SIGTERM');
+      assert.equal(await second.exited, 0, `graceful stop; stderr: ${second.stderr()}`);
+    } finally {
+      second.proc.kill('SIGKILL');
+    }
+    const times = readOutput(out)
+      .map((o) => o.scheduledAt)
+      .sort();
+    assert.equal(new Set(times).size, times.length, `a slot ran twice: ${times.join(', ')}`);
+    // catchup: all — the slots missed while the daemon was down ran as catch-up.
+    for (let i = 1; i < times.length; i++)
+      assert.equal(
+        Date.parse(times[i]!) - Date.parse(times[i - 1]!),
+        1000,
+        `slots missing between ${times[i - 1]} and ${times[i]}`,
+      );
+    const rerun = json<RunJson[]>(cli('runs', '--config', config, '--json', '--limit', '1000'));
+    assert.equal(
+      new Set(rerun.map((r) => r.scheduledAt)).size,
+      rerun.length,
+      'the ledger holds each slot once',
+    );
+  });
+});
