@@ -6,6 +6,7 @@ import { ConfigError } from './config/types.js';
 import { EXIT, UsageError, printConfigError, readConfig } from './commands/common.js';
 import { planCommand } from './commands/plan-command.js';
 import { runCommand } from './commands/run-command.js';
+import { statusCommand } from './commands/status-command.js';
 import { migrateCommand, runsCommand, snapshotsCommand } from './commands/store-commands.js';
 
 const HELP: Record<string, string> = {
@@ -19,6 +20,7 @@ Commands:
   plan         show what catch-up would run now, executing nothing
   snapshots    list | show ID | compact --keep N | clear
   runs         list the run ledger
+  status       who leads, the nodes seen, the newest snapshot, each job's last and next slot
   migrate      apply pending schema migrations
 
 Common options:
@@ -57,6 +59,11 @@ the next restore replays the run ledger.`,
   runs: `Usage: cronkeeper runs [--job NAME] [--limit N] [--json]
 
 The run ledger, newest first (default limit 50).`,
+  status: `Usage: cronkeeper status [--config FILE] [--json]
+
+The leader (node, epoch, how long it has led, last heartbeat), the nodes seen
+in the last minute with their roles, the newest snapshot, and per job its last
+claimed slot and its next slot. Reads the store only.`,
   migrate: `Usage: cronkeeper migrate [--config FILE] [--json]
 
 Applies pending schema migrations (the daemon also does this at start).`,
@@ -119,6 +126,9 @@ async function main(argv: string[]): Promise<number> {
       return runsCommand(config, { job: values.job, limit: values.limit, json: values.json });
     case 'migrate':
       return migrateCommand(config, { json: values.json });
+    case 'status':
+      await statusCommand(config, { json: values.json });
+      return EXIT.ok;
   }
   throw new UsageError(`unknown command '${command}'`);
 }

@@ -3,11 +3,12 @@
 // slot runs twice. (The full HA pair — frozen leaders, lost connections — is
 // built on this.)
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { readOutput, recordingCommand, startDaemon, tempDir, waitFor } from '../support/daemon.js';
+import { CLI, readOutput, recordingCommand, startDaemon, tempDir, waitFor } from '../support/daemon.js';
 
 const dir = tempDir('standby');
 let database: TestDatabase | undefined;
@@ -43,6 +44,24 @@ jobs:
     await waitFor(() => readOutput(out).length >= 3, 10_000, 'runs by the leader');
     assert.ok(!standby.logs.some((l) => l.msg === 'run started'), 'the standby runs nothing');
 
+    // `cronkeeper status` sees the leader and the standby.
+    const leaderId = leader === a ? 'node-a' : 'node-b';
+    const standbyId = leader === a ? 'node-b' : 'node-a';
+    await waitFor(() => statusOf(config).nodes.length === 2, 10_000, 'both nodes recorded');
+    const status = statusOf(config);
+    assert.equal(status.leader.nodeId, leaderId);
+    assert.equal(status.leader.epoch, leader.logs.find((l) => l.msg === 'leading')!.epoch);
+    assert.deepEqual(
+      status.nodes.map((n: { nodeId: string; role: string }) => [n.nodeId, n.role]).sort(),
+      [
+        [leaderId, 'leader'],
+        [standbyId, 'standby'],
+      ].sort(),
+    );
+    const [job] = status.jobs;
+    assert.equal(job.name, 'tick');
+    assert.ok(Date.parse(job.next) > Date.parse(job.last), 'the next slot comes after the last');
+
     leader.proc.kill('SIGTERM');
     assert.equal(await leader.exited, 0);
     const lead = await standby.waitForLog((l) => l.msg === 'leading', 15_000);
@@ -70,3 +89,10 @@ jobs:
     );
   }
 });
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function statusOf(config: string): any {
+  const r = spawnSync(process.execPath, [CLI, 'status', '--json', '--config', config], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}

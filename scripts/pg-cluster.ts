@@ -1,0 +1,81 @@
+// A throwaway Postgres cluster: initdb + pg_ctl on a temp dir and a free port
+// (as the `postgres` user when run as root). Used by the test runner, by tests
+// that restart Postgres under running daemons, and by the benchmarks.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface PgCluster {
+  dir: string;
+  port: number;
+  /** Superuser URL of the `postgres` database. */
+  url: string;
+  /** pg_ctl restart (fast shutdown: connections are cut, as in a real restart). */
+  restart(): void;
+  stop(): void;
+  /** Stops the server and removes the directory. */
+  destroy(): void;
+}
+
+export function findPgBin(name: string): string {
+  const fromPath = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
+  if (fromPath) return fromPath;
+  const base = '/usr/lib/postgresql';
+  if (fs.existsSync(base)) {
+    for (const v of fs.readdirSync(base).sort((a, b) => Number(b) - Number(a))) {
+      const p = path.join(base, v, 'bin', name);
+      if (fs.existsSync(p)) return p;
+    }
+  }
+  throw new Error(
+    `${name} not found: install PostgreSQL (Debian: apt-get install postgresql) or set DATABASE_URL`,
+  );
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startCluster(): Promise<PgCluster> {
+  const initdb = findPgBin('initdb');
+  const pgCtl = findPgBin('pg_ctl');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cronkeeper-pg-'));
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) spawnSync('chown', ['-R', 'postgres:postgres', dir]);
+  const run = (bin: string, args: string[]) => {
+    const [cmd, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
+    const r = spawnSync(cmd, argv, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
+  };
+  const data = path.join(dir, 'data');
+  run(initdb, ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+  const port = await freePort();
+  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
+  const log = path.join(dir, 'log');
+  run(pgCtl, ['-D', data, '-o', opts, '-l', log, '-w', 'start']);
+  const cluster: PgCluster = {
+    dir,
+    port,
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    restart: () => run(pgCtl, ['-D', data, '-o', opts, '-l', log, '-m', 'fast', '-w', 'restart']),
+    stop: () => run(pgCtl, ['-D', data, '-m', 'immediate', '-w', 'stop']),
+    destroy() {
+      try {
+        cluster.stop();
+      } catch {
+        // already stopped
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return cluster;
+}
