@@ -25,6 +25,8 @@ Commands:
 
 Common options:
   -c, --config FILE   config file (default: $CRONKEEPER_CONFIG or config/cronkeeper.yaml)
+  --insecure-config   accept a config file writable by group/others or owned by
+                      another user (development only: it defines the commands run)
   --json              machine-readable output
   -h, --help          help for a command
   -v, --version       print the version
@@ -92,6 +94,7 @@ async function main(argv: string[]): Promise<number> {
       job: { type: 'string' },
       limit: { type: 'string' },
       keep: { type: 'string' },
+      'insecure-config': { type: 'boolean', default: false },
     },
   });
   const [command = '', ...rest] = positionals;
@@ -108,11 +111,14 @@ async function main(argv: string[]): Promise<number> {
   }
   if (!(command in HELP)) throw new UsageError(`unknown command '${command}'`);
   if (command === 'run') {
-    const code = await runCommand(values.config, { pretty: values.pretty });
+    const code = await runCommand(values.config, {
+      pretty: values.pretty,
+      insecure: values['insecure-config'],
+    });
     // Exit explicitly: a job's stray handle must not keep a stopped daemon alive.
     process.exit(code);
   }
-  const config = await readConfig(values.config);
+  const config = await readConfig(values.config, { insecure: values['insecure-config'] });
   switch (command) {
     case 'validate':
       process.stdout.write(`${config.file}: valid, ${config.jobs.length} job(s)\n`);

@@ -1,23 +1,33 @@
 // The boot sequence and the standby/leader cycle — the one module that knows
 // all others:
 //
-// open store -> migrate -> [ wait for leadership -> lead (restore, catch-up,
-// schedule; see leader-term.ts) -> lost? stand by again ] -> on stop: release
-// leadership, close the store.
+// http + metrics up -> open store -> migrate -> [ wait for leadership -> lead
+// (restore, catch-up, schedule; see leader-term.ts) -> lost? stand by again ]
+// -> on stop: release leadership, close the store.
 import os from 'node:os';
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import type { Config } from './config/types.js';
 import { StoppedWaitingError, acquireLeadership } from './ha/leadership.js';
+import { startHttpServer } from './http/http-server.js';
 import { leadTerm } from './leader-term.js';
+import type { Metrics } from './metrics.js';
+import { NodeState } from './node-state.js';
+import { readStatus } from './status/read-status.js';
 import type { Db } from './store/db.js';
 import { migrate } from './store/migrate.js';
 import { openStore } from './store/open-store.js';
+import type { Notifier } from './systemd/sd-notify.js';
 
 export interface DaemonOptions {
   config: Config;
   logger: Logger;
   clock: Clock;
+  metrics: Metrics;
+  /** systemd's notification socket (a no-op outside systemd). */
+  notifier: Notifier;
+  /** Send WATCHDOG=1 this often (ms), from the event loop; undefined: no watchdog. */
+  watchdogMs: number | undefined;
   /** Aborted to stop the daemon (SIGTERM/SIGINT). */
   stop: AbortSignal;
   /** Configs accepted on reload (SIGHUP), already validated. */
@@ -29,21 +39,43 @@ export function resolveNodeId(config: Config, env: NodeJS.ProcessEnv = process.e
 }
 
 const MAX_RETRY_MS = 30_000;
+const DB_PROBE_MS = 5_000;
+const START_EXTENSION_MS = 60_000;
 
 /** Runs the daemon until `stop` is aborted; resolves with the process exit code. */
 export async function runDaemon(options: DaemonOptions): Promise<number> {
-  const { clock, stop } = options;
+  const { clock, stop, metrics, notifier } = options;
   let config = options.config;
   const nodeId = resolveNodeId(config);
   const logger = options.logger.child({ node: nodeId });
+  const node = new NodeState(nodeId, config.jobs.length);
+  metrics.jobsConfigured.set(config.jobs.length);
+
+  // systemd: READY=1 the first time the node is ready, STATUS= on every change.
+  let announcedReady = false;
+  node.onChange(() => {
+    metrics.ready.set(node.ready ? 1 : 0);
+    const ready = node.ready && !announcedReady;
+    announcedReady ||= ready;
+    notifier.notify({ ...(ready ? { READY: '1' } : {}), STATUS: node.describe() });
+  });
+  const watchdog = options.watchdogMs
+    ? setInterval(() => notifier.notify({ WATCHDOG: '1' }), options.watchdogMs)
+    : undefined;
+  // A long catch-up runs real jobs before READY=1: keep systemd's start timeout from firing meanwhile.
+  const extendStart = setInterval(() => {
+    if (!announcedReady) notifier.notify({ EXTEND_TIMEOUT_USEC: String(START_EXTENSION_MS * 1000) });
+  }, START_EXTENSION_MS / 3);
 
   // Reloads reach whichever term is running; a standby keeps the newest config for its next term.
   const listeners = new Set<(c: Config) => void>();
   void (async () => {
     for await (const next of options.reloads ?? []) {
       config = next;
+      metrics.configReloads.inc();
       if (listeners.size === 0) logger.info({ jobs: next.jobs.length }, 'config reloaded');
       for (const l of listeners) l(next);
+      notifier.notify({ READY: '1', STATUS: node.describe() });
     }
   })();
   const onReload = (listener: (c: Config) => void) => {
@@ -51,25 +83,64 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     return () => listeners.delete(listener);
   };
 
-  const db = await withRetry(logger, stop, 'opening the store', () => openStore(config.store, logger));
-  if (!db) return 0;
+  let db: Db | undefined;
+  const http = await startHttpServer({
+    listen: config.http.listen,
+    token: config.http.token,
+    state: node,
+    metrics,
+    logger,
+    status: async () => {
+      if (!db) throw new Error('the store is not open yet');
+      return readStatus({ db, config, nowMs: clock.now(), node: node.view(), dropped: metrics.droppedByJob });
+    },
+  });
   try {
-    const applied = await withRetry(logger, stop, 'migrating the schema', () => migrate(db));
-    if (applied === undefined) return 0;
-    if (applied.length > 0) logger.info({ versions: applied }, 'schema migrated');
-    const exitCode = await cycle(db);
-    logger.info({ exitCode }, 'stopped');
-    return exitCode;
+    db = await withRetry(logger, stop, 'opening the store', () => openStore(config.store, logger));
+    if (!db) return 0;
+    const store = db;
+    const probe = setInterval(() => void probeDatabase(store), DB_PROBE_MS);
+    try {
+      const applied = await withRetry(logger, stop, 'migrating the schema', () => migrate(store));
+      if (applied === undefined) return 0;
+      if (applied.length > 0) logger.info({ versions: applied }, 'schema migrated');
+      setDatabaseUp(true);
+      const exitCode = await cycle(store);
+      logger.info({ exitCode }, 'stopped');
+      return exitCode;
+    } finally {
+      clearInterval(probe);
+      await store.close();
+    }
   } finally {
-    await db.close();
+    node.update({ role: 'stopping' });
+    notifier.notify({ STOPPING: '1', STATUS: 'stopping' });
+    if (watchdog) clearInterval(watchdog);
+    clearInterval(extendStart);
+    await http.close();
   }
 
-  async function cycle(db: Db): Promise<number> {
+  function setDatabaseUp(up: boolean): void {
+    metrics.databaseUp.set(up ? 1 : 0);
+    node.update({ databaseUp: up });
+  }
+
+  async function probeDatabase(store: Db): Promise<void> {
+    try {
+      await store.query('SELECT 1');
+      setDatabaseUp(true);
+    } catch {
+      setDatabaseUp(false);
+    }
+  }
+
+  async function cycle(store: Db): Promise<number> {
     for (;;) {
+      node.update({ role: 'standby', epoch: null, caughtUp: false, catchUp: null });
       let leadership;
       try {
         leadership = await acquireLeadership({
-          db,
+          db: store,
           url: config.store.url,
           nodeId,
           logger,
@@ -81,14 +152,31 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
         if (err instanceof StoppedWaitingError) return 0;
         throw err;
       }
-      logger.info({ epoch: leadership.fence.epoch }, 'leading');
+      const epoch = leadership.fence.epoch;
+      logger.info({ epoch }, 'leading');
+      metrics.leader.set(1);
+      metrics.leaderEpoch.set(epoch);
+      metrics.leaderTransitions.inc();
+      node.update({ role: 'leader', epoch, leaderId: nodeId, caughtUp: false });
       try {
-        const term = await leadTerm({ db, leadership, config, logger, clock, stop, onReload });
+        const term = await leadTerm({
+          db: store,
+          leadership,
+          config,
+          logger,
+          clock,
+          stop,
+          onReload,
+          node,
+          metrics,
+        });
         if (term.reason === 'stopped') return term.exitCode;
         // The embedded store has no other node to take over: a failing store ends the process.
-        if (db.kind === 'embedded') return 1;
+        if (store.kind === 'embedded') return 1;
         logger.warn('standing by again');
       } finally {
+        metrics.leader.set(0);
+        metrics.leaderTransitions.inc();
         await leadership.release();
       }
     }

@@ -8,6 +8,8 @@ import { ClaimQueue } from './dispatch/claim-queue.js';
 import { logConflicts, logPlan } from './dispatch/plan-log.js';
 import { RunDispatcher } from './dispatch/run-dispatcher.js';
 import type { Leadership } from './ha/leadership.js';
+import type { Metrics } from './metrics.js';
+import type { NodeState } from './node-state.js';
 import { JobScheduler } from './schedule/job-scheduler.js';
 import { snapshotCodec } from './snapshot/snapshot-codec.js';
 import { JobState } from './state/job-state.js';
@@ -29,6 +31,9 @@ export interface LeaderTermOptions {
   clock: Clock;
   /** Aborted to stop the daemon. */
   stop: AbortSignal;
+  /** This node's state (role, readiness, catch-up progress), updated as the term goes. */
+  node: NodeState;
+  metrics: Metrics;
   /** Subscribes to configs accepted on reload; returns the unsubscribe function. */
   onReload: (listener: (config: Config) => void) => () => void;
 }
@@ -45,19 +50,20 @@ export interface TermResult {
  * started; runs in progress are allowed to finish.
  */
 export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
-  const { db, clock, logger } = o;
+  const { db, clock, logger, metrics, node } = o;
   const fence = o.leadership.fence;
   let config = o.config;
 
   const restored = await restoreState(db, snapshotCodec);
   logRestore(logger, restored);
+  for (const s of restored.skipped) metrics.restoreFallbacks.inc({ reason: s.reason });
   const state = new JobState(restored.lastExecution, restored.highWater, clock.now());
   const claims = new ClaimQueue(
     db,
     () => fence,
     (r) => state.recordClaims(r.claimed),
   );
-  const dispatcher = new RunDispatcher({ db, logger, clock, fence: () => fence });
+  const dispatcher = new RunDispatcher({ db, logger, clock, fence: () => fence, metrics });
   const snapshots = new SnapshotWriter({
     db,
     codec: snapshotCodec,
@@ -65,6 +71,7 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
     fence: () => fence,
     clock,
     logger,
+    metrics,
     ...config.snapshot,
   });
 
@@ -83,11 +90,12 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
   const scheduler = new JobScheduler({
     clock,
     logger,
-    onMissed: (plan) => logPlan(logger, plan, 'missed slots while running'),
+    onMissed: (plan) => logPlan(logger, plan, 'missed slots while running', metrics),
+    onNextSlot: (job, ms) => metrics.setNextSlot(job, ms),
     onSlots: (slots) =>
       claims.claim(slots).then(
         (result) => {
-          logConflicts(logger, result.conflicts);
+          logConflicts(logger, result.conflicts, metrics);
           for (const c of result.claimed) start(c);
           snapshots.maybeFlush();
         },
@@ -111,6 +119,7 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
   // slot, should a backward clock jump have put that later).
   const bootNow = clock.now();
   scheduler.setJobs(config.jobs, (job) => Math.max(bootNow, state.lastExecution.get(job.name) ?? 0));
+  jobsChanged();
   const stopped = new Promise<void>((resolve) => {
     if (o.stop.aborted || stepDown.signal.aborted) return resolve();
     o.stop.addEventListener('abort', () => resolve(), { once: true });
@@ -128,6 +137,8 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
       clock,
       logger,
       stopping: () => stopping,
+      metrics,
+      onProgress: (done, total) => node.update({ catchUp: { done, total } }),
     },
     bootNow,
   ).catch((err: unknown) => fail(err, 'catch-up failed: giving up leadership'));
@@ -136,6 +147,7 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
   if (!o.stop.aborted && !stepDown.signal.aborted) {
     await snapshots.flush().catch(() => {});
     scheduler.start();
+    node.update({ caughtUp: true, catchUp: null });
     logger.info({ jobs: scheduler.size, epoch: fence.epoch }, 'ready: scheduling');
   }
   const housekeeping = setInterval(() => snapshots.maybeFlush(), FLUSH_CHECK_MS);
@@ -165,8 +177,14 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
       if (!state.lastExecution.has(job.name)) state.setBaseline(job.name, now);
       return now;
     });
+    jobsChanged();
     logger.info({ jobs: scheduler.size }, 'config reloaded');
   });
+
+  function jobsChanged(): void {
+    metrics.retainJobs(new Set(scheduler.all().map((j) => j.config.name)));
+    node.update({ jobs: scheduler.size });
+  }
 
   await stopped;
   stopping = true;

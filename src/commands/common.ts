@@ -17,8 +17,11 @@ export class UsageError extends Error {
 export const DEFAULT_CONFIG = 'config/cronkeeper.yaml';
 
 /** Loads the config or throws ConfigError; `run`/`validate` report its problems and exit 78. */
-export async function readConfig(file: string | undefined): Promise<Config> {
-  return loadConfig(file ?? process.env.CRONKEEPER_CONFIG ?? DEFAULT_CONFIG);
+export async function readConfig(
+  file: string | undefined,
+  options: { insecure?: boolean } = {},
+): Promise<Config> {
+  return loadConfig(file ?? process.env.CRONKEEPER_CONFIG ?? DEFAULT_CONFIG, { insecure: options.insecure });
 }
 
 export function printConfigError(err: ConfigError): void {

@@ -1,31 +1,57 @@
-// `cronkeeper run`: the daemon, with its signals. SIGTERM/SIGINT stop it
-// gracefully (a second one is acknowledged, not escalated); SIGHUP reloads the
-// config, and an invalid new config is rejected while the old one keeps running.
+// `cronkeeper run`: the daemon, with its signals.
+//   SIGTERM/SIGINT  graceful stop: nothing new is claimed, running jobs get
+//                   shutdownGrace, the snapshot is flushed, leadership handed over, exit 0
+//   again           exit at once (128 + signal number), job process groups killed
+//   SIGHUP          reload the config; an invalid one is rejected, the old one keeps running
+import os from 'node:os';
 import { systemClock } from '../clock.js';
 import { ConfigError, formatProblem } from '../config/types.js';
 import type { Config } from '../config/types.js';
 import { runDaemon } from '../daemon.js';
 import { createLogger } from '../logger.js';
+import { Metrics } from '../metrics.js';
+import { killAllJobProcessGroups } from '../run/run-command.js';
+import { createNotifier, watchdogIntervalMs } from '../systemd/sd-notify.js';
 import { readConfig } from './common.js';
 
-export async function runCommand(configFile: string | undefined, opts: { pretty: boolean }): Promise<number> {
-  const config = await readConfig(configFile);
+export async function runCommand(
+  configFile: string | undefined,
+  opts: { pretty: boolean; insecure: boolean },
+): Promise<number> {
+  const config = await readConfig(configFile, { insecure: opts.insecure });
   const logger = createLogger({ pretty: opts.pretty });
   logger.info({ config: config.file, jobs: config.jobs.length, pid: process.pid }, 'cronkeeper starting');
+  const metrics = new Metrics();
+  const notifier = createNotifier(process.env, logger);
+  const watchdogMs = watchdogIntervalMs(process.env);
+  // Jobs must not inherit the notify socket: with NotifyAccess=all a job could
+  // otherwise report READY=1 or STOPPING=1 for the whole service.
+  for (const name of ['NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID']) delete process.env[name];
   const stop = new AbortController();
   const onStop = (signal: NodeJS.Signals) => {
-    if (stop.signal.aborted) {
-      logger.warn({ signal }, 'already stopping: waiting for running jobs (bounded by shutdownGrace)');
+    if (!stop.signal.aborted) {
+      logger.info({ signal }, 'stop requested');
+      notifier.notify({ STOPPING: '1', STATUS: 'stopping: letting running jobs finish' });
+      stop.abort();
       return;
     }
-    logger.info({ signal }, 'stop requested');
-    stop.abort();
+    const killed = killAllJobProcessGroups();
+    logger.warn({ signal, killedJobs: killed }, 'second stop signal: exiting now');
+    logger.flush();
+    process.exit(128 + (os.constants.signals[signal] ?? 15));
   };
   const reloads = new ReloadChannel();
   const onHup = () => {
-    void readConfig(config.file).then(
+    notifier.notify({
+      RELOADING: '1',
+      // systemd >= 253 wants the reload's start time; older versions ignore it.
+      MONOTONIC_USEC: String(process.hrtime.bigint() / 1000n),
+      STATUS: 'reloading the config',
+    });
+    void readConfig(config.file, { insecure: opts.insecure }).then(
       (next) => reloads.push(next),
       (err: unknown) => {
+        metrics.configReloadErrors.inc();
         if (err instanceof ConfigError) {
           logger.error(
             { problems: err.problems.map(formatProblem) },
@@ -34,6 +60,7 @@ export async function runCommand(configFile: string | undefined, opts: { pretty:
         } else {
           logger.error({ err }, 'config reload failed: keeping the running config');
         }
+        notifier.notify({ READY: '1', STATUS: 'config reload rejected: running the previous config' });
       },
     );
   };
@@ -45,6 +72,9 @@ export async function runCommand(configFile: string | undefined, opts: { pretty:
       config,
       logger,
       clock: systemClock,
+      metrics,
+      notifier,
+      watchdogMs,
       stop: stop.signal,
       reloads: reloads.iterate(stop.signal),
     });
@@ -52,10 +82,9 @@ export async function runCommand(configFile: string | undefined, opts: { pretty:
     logger.fatal({ err }, (err as Error).message);
     return 1;
   } finally {
-    process.off('SIGTERM', onStop);
-    process.off('SIGINT', onStop);
     process.off('SIGHUP', onHup);
     reloads.close();
+    await notifier.close();
     logger.flush();
   }
 }

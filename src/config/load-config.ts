@@ -8,6 +8,8 @@ import { keyText, type NodeContext, nodeStart, positionAt, problemAt } from './l
 import {
   BUILTIN_JOB_DEFAULTS,
   defaultsSchema,
+  isListenAddress,
+  isLoopbackListen,
   describeValue,
   type JobDefaults,
   type ParsedSettings,
@@ -18,6 +20,8 @@ import { readSource, type SourceFile } from './yaml-source.js';
 import { issuesToProblems, PARSE_OPTIONS } from './zod-issues.js';
 
 export interface LoadConfigOptions {
+  /** Skip the file ownership and mode checks (development only: --insecure-config). */
+  insecure?: boolean;
   /** "Now" for checking that a cron pattern still has a future occurrence; default Date.now(). */
   nowMs?: number;
   /** Where CRONKEEPER_DATABASE_URL and DATABASE_URL are read; default process.env. */
@@ -36,7 +40,7 @@ export async function loadConfig(file: string, options: LoadConfigOptions = {}):
   const files = [mainFile];
   const fail = () => new ConfigError(sortProblems(problems, files));
 
-  const main = await readSource(mainFile);
+  const main = await readSource(mainFile, { insecure: options.insecure });
   problems.push(...main.problems);
   if (!main.source || !main.usable) throw fail();
   const source = main.source;
@@ -71,13 +75,16 @@ export async function loadConfig(file: string, options: LoadConfigOptions = {}):
   problems.push(...includes.problems);
   files.push(...includes.files);
   for (const includedFile of includes.files) {
-    const included = await readSource(includedFile);
+    const included = await readSource(includedFile, { insecure: options.insecure });
     problems.push(...included.problems);
     if (included.source && included.usable && checkIncludedFile(included.source, included.value, problems)) {
       collector.collect(included.source);
     }
   }
   problems.push(...collector.problems);
+  problems.push(
+    ...checkListenOverride(mainFile, env, settings.success ? settings.data.http?.token : undefined),
+  );
 
   if (problems.length > 0 || !settings.success) throw fail();
   return buildConfig(mainFile, settings.data, collector, env);
@@ -102,7 +109,10 @@ function buildConfig(
       keep: s.snapshot?.keep ?? 10,
     },
     ledger: { retentionMs: s.ledger?.retention ?? 30 * 86_400_000 },
-    http: { listen: s.http?.listen ?? DEFAULT_LISTEN },
+    http: {
+      listen: nonEmpty(env.CRONKEEPER_HTTP_LISTEN) ?? s.http?.listen ?? DEFAULT_LISTEN,
+      token: s.http?.token,
+    },
     ha: { nodeId: s.ha?.nodeId, leaseMs: s.ha?.lease ?? 3_000, pollMs: s.ha?.poll ?? 100 },
     catchupConcurrency: s.catchupConcurrency ?? 4,
     shutdownGraceMs: s.shutdownGrace ?? 30_000,
@@ -144,4 +154,32 @@ function sortProblems(problems: ConfigProblem[], files: string[]): ConfigProblem
     (a, b) =>
       (fileOrder.get(a.file) ?? 0) - (fileOrder.get(b.file) ?? 0) || a.line - b.line || a.column - b.column,
   );
+}
+
+/**
+ * CRONKEEPER_HTTP_LISTEN overrides http.listen (one config, several nodes on
+ * one machine, each with its own port); it is held to the same rules.
+ */
+function checkListenOverride(
+  file: string,
+  env: NodeJS.ProcessEnv,
+  token: string | undefined,
+): ConfigProblem[] {
+  const listen = env.CRONKEEPER_HTTP_LISTEN;
+  if (listen === undefined || listen === '') return [];
+  const at = { file, line: 1, column: 1, path: 'CRONKEEPER_HTTP_LISTEN' };
+  if (!isListenAddress(listen)) {
+    return [
+      {
+        ...at,
+        message: `'${listen}' (from the environment) is not a listen address; use host:port, e.g. 127.0.0.1:9464`,
+      },
+    ];
+  }
+  if (!isLoopbackListen(listen) && token === undefined) {
+    return [
+      { ...at, message: `'${listen}' (from the environment) is not a loopback address: set http.token` },
+    ];
+  }
+  return [];
 }

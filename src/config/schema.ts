@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { isValidTimeZone } from '../schedule/cron-calculator.js';
 import { formatDuration, parseDuration } from '../schedule/duration.js';
 import { parseInstant } from '../schedule/iso-instant.js';
+import { redactUrl } from '../store/db.js';
 import type { CatchupPolicy, InterruptedPolicy, OverlapPolicy } from './types.js';
 
 export const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -173,16 +174,26 @@ export const jobSchema = z.strictObject({
 });
 export type ParsedJob = z.output<typeof jobSchema>;
 
-const listen = z.string().refine(
-  (text) => {
-    const m = LISTEN.exec(text);
-    return m !== null && Number(m[2]) <= 65535;
-  },
-  { error: (iss) => `'${iss.input}' is not a listen address; use host:port, e.g. 127.0.0.1:9464` },
-);
+/** True for 127.0.0.0/8, ::1 and localhost: reachable from this machine only. */
+export function isLoopbackListen(listen: string): boolean {
+  const host = listen.slice(0, listen.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** host:port with a port number that exists. */
+export function isListenAddress(text: string): boolean {
+  const m = LISTEN.exec(text);
+  return m !== null && Number(m[2]) <= 65535;
+}
+
+const listen = z.string().refine((text) => isListenAddress(text), {
+  error: (iss) => `'${iss.input}' is not a listen address; use host:port, e.g. 127.0.0.1:9464`,
+});
 
 const postgresUrl = z.string().regex(/^postgres(?:ql)?:\/\//, {
-  error: (iss) => `${describeValue(iss.input)} is not a postgres:// URL`,
+  // The value may hold a password: the message shows it masked.
+  error: (iss) =>
+    `${describeValue(typeof iss.input === 'string' ? redactUrl(iss.input) : iss.input)} is not a postgres:// URL`,
 });
 
 /** The main file's settings. `include` and `jobs` are validated on their own. */
@@ -192,7 +203,23 @@ export const settingsSchema = z.strictObject({
     .strictObject({ interval: duration().optional(), maxUpdates: int(1).optional(), keep: int(1).optional() })
     .nullish(),
   ledger: z.strictObject({ retention: duration().optional() }).nullish(),
-  http: z.strictObject({ listen: listen.optional() }).nullish(),
+  http: z
+    .strictObject({
+      listen: listen.optional(),
+      token: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+    })
+    .superRefine((http, ctx) => {
+      // A malformed address has its own problem already.
+      const wellFormed = http.listen !== undefined && LISTEN.test(http.listen);
+      if (wellFormed && !isLoopbackListen(http.listen!) && http.token === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['listen'],
+          message: `'${http.listen}' is not a loopback address: set http.token, which every request must then present`,
+        });
+      }
+    })
+    .nullish(),
   ha: z
     .strictObject({
       nodeId: nonEmptyString.optional(),

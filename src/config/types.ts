@@ -92,7 +92,12 @@ export interface Config {
   store: StoreConfig;
   snapshot: SnapshotConfig;
   ledger: { retentionMs: number };
-  http: { listen: string };
+  http: {
+    /** host:port; port 0 = any free port. */
+    listen: string;
+    /** Required when `listen` is not loopback: every request must present it (Bearer or ?token=). */
+    token: string | undefined;
+  };
   ha: {
     nodeId: string | undefined;
     /** A leader whose lock connection is silent this long loses leadership (frozen, partitioned). */

@@ -1,7 +1,8 @@
 // Reading one config file into a YAML document that keeps source ranges, and
 // the problems the YAML layer itself finds: syntax errors, duplicate keys,
 // unknown aliases.
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { unsafeConfigFile } from './file-permissions.js';
 import { type Document, isAlias, isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { formatPath, keyText, nodeStart, type PathSegment, positionAt } from './locate-problem.js';
 import type { ConfigProblem } from './types.js';
@@ -23,11 +24,23 @@ export interface ReadResult {
   problems: ConfigProblem[];
 }
 
-/** Reads and parses `file` (absolute). Never throws for a bad or missing file. */
-export async function readSource(file: string): Promise<ReadResult> {
+/**
+ * Reads and parses `file` (absolute). Never throws for a bad or missing file.
+ * Unless `insecure`, a file others could have written is refused (see file-permissions.ts).
+ */
+export async function readSource(file: string, options: { insecure?: boolean } = {}): Promise<ReadResult> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    // Check the file that is read, not a path that could be swapped in between.
+    const handle = await open(file, 'r');
+    try {
+      const unsafe = options.insecure ? undefined : unsafeConfigFile(await handle.stat(), process.getuid?.());
+      if (unsafe)
+        return { source: undefined, value: undefined, usable: false, problems: [docProblem(file, unsafe)] };
+      text = await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
   } catch (err) {
     const message = `cannot read config file: ${(err as Error).message}`;
     return { source: undefined, value: undefined, usable: false, problems: [docProblem(file, message)] };

@@ -17,6 +17,7 @@ import {
   readUnfinishedRuns,
   type ClaimedSlot,
 } from '../store/ledger.js';
+import type { Metrics } from '../metrics.js';
 import type { ClaimQueue } from './claim-queue.js';
 import { logConflicts, logPlan } from './plan-log.js';
 import type { RunDispatcher } from './run-dispatcher.js';
@@ -34,6 +35,9 @@ export interface BootCatchUpContext {
   logger: Logger;
   /** True once the daemon is stopping: catch-up runs not yet started stay claimed for the next start. */
   stopping: () => boolean;
+  metrics?: Metrics;
+  /** Called as catch-up runs finish (and once with 0 done when it starts). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** Plans, claims and runs the catch-up as of `nowMs` (UTC ms); resolves when every run is over. */
@@ -46,7 +50,7 @@ export async function runBootCatchUp(ctx: BootCatchUpContext, nowMs: number): Pr
     nowMs,
   );
   for (const p of plan.jobs) {
-    logPlan(logger, p);
+    logPlan(logger, p, undefined, ctx.metrics);
     if (p.firstSeen && p.baselineMs !== undefined) state.setBaseline(p.job, p.baselineMs);
   }
   const owed = await recoverUnfinished(ctx, byName, nowMs);
@@ -58,7 +62,8 @@ export async function runBootCatchUp(ctx: BootCatchUpContext, nowMs: number): Pr
   const result = await claims.claim(
     plan.runs.map((r) => ({ job: r.job, scheduledAtMs: r.scheduledAtMs, catchup: true })),
   );
-  logConflicts(logger, result.conflicts);
+  logConflicts(logger, result.conflicts, ctx.metrics);
+  ctx.onProgress?.(0, result.claimed.length + owed.length);
   const toRun = [...owed, ...result.claimed];
   await runCatchUp(
     toRun.map((c) => ({ job: c.job, scheduledAtMs: c.scheduledAtMs, value: c })),
@@ -67,7 +72,10 @@ export async function runBootCatchUp(ctx: BootCatchUpContext, nowMs: number): Pr
       const job = byName.get(item.job);
       if (job && !ctx.stopping()) await dispatcher.dispatch(job, item.value);
     },
-    (done, total) => logger.info({ done, total }, 'catch-up progress'),
+    (done, total) => {
+      logger.info({ done, total }, 'catch-up progress');
+      ctx.onProgress?.(done, total);
+    },
   );
   logger.info({ runs: toRun.length }, 'catch-up finished');
 }

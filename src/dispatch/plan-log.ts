@@ -2,9 +2,11 @@
 // never silently.
 import type { Logger } from 'pino';
 import type { JobPlan } from '../catchup/plan-catch-up.js';
+import type { Metrics } from '../metrics.js';
 import type { SlotClaim } from '../store/ledger.js';
 
-export function logPlan(logger: Logger, p: JobPlan, msg = 'catch-up plan'): void {
+export function logPlan(logger: Logger, p: JobPlan, msg = 'catch-up plan', metrics?: Metrics): void {
+  metrics?.countDropped(p.job, p.dropped);
   if (p.firstSeen) {
     logger.info(
       { job: p.job, baseline: new Date(p.baselineMs!).toISOString() },
@@ -26,7 +28,8 @@ export function logPlan(logger: Logger, p: JobPlan, msg = 'catch-up plan'): void
   else logger.info(fields, msg);
 }
 
-export function logConflicts(logger: Logger, conflicts: readonly SlotClaim[]): void {
+export function logConflicts(logger: Logger, conflicts: readonly SlotClaim[], metrics?: Metrics): void {
+  if (conflicts.length > 0) metrics?.claimConflicts.inc(conflicts.length);
   for (const c of conflicts) {
     logger.warn(
       { job: c.job, scheduledAt: new Date(c.scheduledAtMs).toISOString() },

@@ -4,6 +4,7 @@
 // policy is recorded as 'skipped'.
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
+import type { Metrics } from '../metrics.js';
 import type { JobConfig } from '../config/types.js';
 import type { Queryable } from '../store/db.js';
 import type { Fence } from '../store/fence.js';
@@ -30,6 +31,7 @@ export interface RunDispatcherOptions {
   clock: Clock;
   /** The current leader epoch and node: runs start under it, fenced. */
   fence: () => Fence;
+  metrics?: Metrics;
 }
 
 export class RunDispatcher {
@@ -76,6 +78,7 @@ export class RunDispatcher {
         return new Promise((done) => runs.queued.push({ slot, done }));
       case 'skip':
         log.warn(fields, 'previous run still running: slot skipped');
+        this.options.metrics?.runs.inc({ job: job.name, outcome: 'skipped', catchup: String(slot.catchup) });
         this.recordOutcome(slot.runId, {
           outcome: 'skipped',
           exitCode: null,
@@ -173,6 +176,10 @@ export class RunDispatcher {
     } finally {
       runs.starting--;
     }
+    const metrics = this.options.metrics;
+    const catchup = String(slot.catchup);
+    metrics?.startLatenessSeconds.observe({ catchup }, Math.max(0, clock.now() - slot.scheduledAtMs) / 1000);
+    if (slot.catchup) metrics?.catchupRuns.inc({ job: job.name });
     const handle = startRun(
       {
         runId: slot.runId,
@@ -189,6 +196,9 @@ export class RunDispatcher {
     const result = await handle.result;
     runs.active.delete(active);
     this.track(markFinished(db, slot.runId, clock.now(), result));
+    metrics?.runs.inc({ job: job.name, outcome: result.outcome, catchup });
+    metrics?.runSeconds.observe({ job: job.name }, result.durationMs / 1000);
+    if (result.outcome === 'success') metrics?.setLastSuccess(job.name, slot.scheduledAtMs);
     return result;
   }
 

@@ -212,7 +212,10 @@ export function runCommand(
   watch(child.stderr, stderrLines);
 
   if (child.pid !== undefined) {
-    logger.debug({ ...fields, pid: child.pid, argv: action.argv }, 'job process started');
+    const pid = child.pid;
+    liveGroups.add(pid);
+    child.once('exit', () => liveGroups.delete(pid));
+    logger.debug({ ...fields, pid, argv: action.argv }, 'job process started');
     timeoutTimer = startTimer(job.timeoutMs, () => {
       logger.warn({ ...fields, timeoutMs: job.timeoutMs }, 'run timed out; sending SIGTERM');
       terminate({ outcome: 'timeout', error: `timed out after ${job.timeoutMs} ms` });
@@ -220,4 +223,24 @@ export function runCommand(
   }
 
   return handle;
+}
+
+/** Process groups of the job processes still running (their leaders' pids). */
+const liveGroups = new Set<number>();
+
+/**
+ * SIGKILLs the process group of every job still running. For an immediate exit
+ * (a second stop signal): the jobs must not outlive the daemon as orphans.
+ */
+export function killAllJobProcessGroups(): number {
+  let n = 0;
+  for (const pid of liveGroups) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+      n++;
+    } catch {
+      // already gone
+    }
+  }
+  return n;
 }

@@ -26,6 +26,8 @@ export interface JobSchedulerOptions {
   onSlots: (slots: SlotClaim[]) => void;
   /** A job had several slots due at once (clock jump, stall): the plan for the older ones. */
   onMissed: (plan: JobPlan) => void;
+  /** A job's next slot (UTC ms), or undefined when its schedule has none left. */
+  onNextSlot?: (job: string, ms: number | undefined) => void;
 }
 
 export class JobScheduler {
@@ -80,6 +82,7 @@ export class JobScheduler {
 
   private scheduleNext(index: number, job: ScheduledJob): void {
     const next = job.slots.next(job.plannedUpToMs);
+    this.o.onNextSlot?.(job.config.name, next);
     if (next === undefined) {
       this.o.logger.warn({ job: job.config.name }, 'schedule has no further slot');
       return;

@@ -2,6 +2,7 @@
 // epoch, then trims old rows to the newest `keep`.
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
+import type { Metrics } from '../metrics.js';
 import type { SnapshotCodec } from '../snapshot/snapshot-codec.js';
 import { isFlushDue } from '../snapshot/flush-policy.js';
 import type { Queryable } from '../store/db.js';
@@ -19,6 +20,7 @@ export interface SnapshotWriterOptions {
   intervalMs: number;
   maxUpdates: number;
   keep: number;
+  metrics?: Metrics;
 }
 
 export class SnapshotWriter {
@@ -52,14 +54,22 @@ export class SnapshotWriter {
   }
 
   private async write(): Promise<void> {
-    const { state, clock, codec, logger, db } = this.o;
+    const { state, clock, codec, logger, db, metrics } = this.o;
     const fence = this.o.fence();
     const now = clock.now();
     const updates = state.updatesSinceFlush;
     const snapshot = state.toSnapshot(now, fence.epoch);
     const started = performance.now();
+    let payload: Buffer;
     try {
-      const payload = codec.encode(snapshot);
+      payload = codec.encode(snapshot);
+    } catch (err) {
+      state.lastFlushMs = now;
+      metrics?.snapshotEncodeErrors.inc();
+      logger.error({ err }, 'snapshot could not be serialized; the run ledger still holds every claim');
+      throw err;
+    }
+    try {
       const id = await insertSnapshot(db, fence, {
         formatVersion: codec.writeVersion,
         highWater: snapshot.highWater,
@@ -69,6 +79,10 @@ export class SnapshotWriter {
       // Claims recorded while the write was in flight stay counted for the next one.
       state.updatesSinceFlush = Math.max(0, state.updatesSinceFlush - updates);
       state.lastFlushMs = now;
+      const seconds = (performance.now() - started) / 1000;
+      metrics?.snapshotsWritten.inc();
+      metrics?.snapshotSaveSeconds.observe(seconds);
+      metrics?.snapshotBytes.set(payload.length);
       const trimmed = await compactSnapshots(db, this.o.keep, id);
       logger.info(
         {
@@ -77,13 +91,14 @@ export class SnapshotWriter {
           jobs: snapshot.lastExecution.size,
           bytes: payload.length,
           trimmed,
-          ms: Math.round(performance.now() - started),
+          ms: Math.round(seconds * 1000),
         },
         'snapshot written',
       );
     } catch (err) {
       // Retry after another interval, not on every tick of an outage.
       state.lastFlushMs = now;
+      metrics?.snapshotSaveErrors.inc();
       logger.error({ err }, 'snapshot write failed; the run ledger still holds every claim');
       throw err;
     }

@@ -26,13 +26,13 @@ export function parseInt8(text: string): number {
   return n;
 }
 
-/** A Postgres URL safe to print: the password is masked. */
+/** A URL safe to print: the password is masked (also in a URL that does not parse). */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
     return u.toString();
   } catch {
-    return '(unparseable URL)';
+    return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
   }
 }

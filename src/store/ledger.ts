@@ -263,3 +263,50 @@ export async function markInterrupted(
     [runId, new Date(atMs).toISOString(), fence.epoch],
   );
 }
+
+export interface RecentRun {
+  id: number;
+  scheduledAt: Date;
+  catchup: boolean;
+  outcome: string | null;
+  started: boolean;
+  durationMs: number | null;
+}
+
+/** The newest `perJob` runs of each job, oldest first. */
+export async function readRecentRuns(
+  db: Queryable,
+  jobs: readonly string[],
+  perJob: number,
+): Promise<Map<string, RecentRun[]>> {
+  const rows = await db.query<{
+    id: number;
+    job: string;
+    scheduled_at: Date;
+    catchup: boolean;
+    outcome: string | null;
+    started: boolean;
+    duration_ms: number | null;
+  }>(
+    `SELECT id, job, scheduled_at, catchup, outcome, started, duration_ms FROM (
+       SELECT id, job, scheduled_at, catchup, outcome, started_at IS NOT NULL AS started, duration_ms,
+              row_number() OVER (PARTITION BY job ORDER BY scheduled_at DESC) AS n
+       FROM cronkeeper_runs WHERE job = ANY($1::text[])) recent
+     WHERE n <= $2 ORDER BY job, scheduled_at`,
+    [jobs, perJob],
+  );
+  const out = new Map<string, RecentRun[]>();
+  for (const r of rows) {
+    const list = out.get(r.job) ?? [];
+    list.push({
+      id: r.id,
+      scheduledAt: r.scheduled_at,
+      catchup: r.catchup,
+      outcome: r.outcome,
+      started: r.started,
+      durationMs: r.duration_ms,
+    });
+    out.set(r.job, list);
+  }
+  return out;
+}

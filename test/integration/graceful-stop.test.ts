@@ -1,7 +1,7 @@
 // SIGTERM while a job runs: the daemon claims nothing new, lets the running job
 // finish within shutdownGrace (or stops it after the grace, SIGKILL after
 // killGrace), records its outcome, flushes the snapshot, and exits 0. A second
-// SIGTERM during the grace is acknowledged, not escalated.
+// SIGTERM during the grace exits at once (143), killing the job's process group.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -196,31 +196,34 @@ describe('graceful stop', () => {
     assert.equal(restored.replayedRows, 0, 'the state was flushed before exit');
   });
 
-  test('a second SIGTERM during the grace is acknowledged, not escalated', async () => {
+  test('a second SIGTERM during the grace exits at once, with 128+15, and kills the job', async () => {
     const dir = tempDir('graceful-twice-out');
     dirs.push(dir);
     const out = path.join(dir, 'out.txt');
+    const pidFile = path.join(dir, 'pid');
     const s = setup('twice', 'shutdownGrace: 30s', [
       '/bin/sh',
       '-c',
-      `sleep 3; echo "$CRONKEEPER_SCHEDULED_AT" >> '${out}'`,
+      `echo $$ > '${pidFile}'; sleep 20; echo "$CRONKEEPER_SCHEDULED_AT" >> '${out}'`,
     ]);
     const d = s.start();
     await d.waitForLog((l) => l.msg === 'ready: scheduling', 60_000);
-    const run = await d.waitForLog((l) => l.msg === 'run started' && l.job === 'slow', 30_000);
+    await d.waitForLog((l) => l.msg === 'run started' && l.job === 'slow', 30_000);
+    await waitFor(
+      () => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').trim() !== '',
+      10_000,
+      'the job pid',
+    );
+    const jobPid = Number(fs.readFileSync(pidFile, 'utf8').trim());
     d.proc.kill('SIGTERM');
     await d.waitForLog((l) => l.msg === 'stop requested', 30_000);
     d.proc.kill('SIGTERM');
-    assert.equal(await exitWithin(d, 60_000), 0, dump(d));
-
+    assert.equal(await exitWithin(d, 10_000), 143, dump(d));
     assert.ok(
-      d.logs.some((l) => typeof l.msg === 'string' && l.msg.startsWith('already stopping')),
-      `the second SIGTERM is acknowledged: ${dump(d)}`,
+      d.logs.some((l) => l.msg === 'second stop signal: exiting now'),
+      `the second SIGTERM is logged: ${dump(d)}`,
     );
-    assert.equal(msgIndex(d, 'grace over: stopping running jobs'), -1, 'the grace was not cut short');
-    const lines = fs.readFileSync(out, 'utf8').split('\n').filter(Boolean);
-    assert.ok(lines.includes(run.scheduledAt as string), `the run completed: ${lines.join(', ')}`);
-    const { rows } = await s.readStore();
-    assert.equal(rows.find((r) => r.id === run.runId)?.outcome, 'success');
+    await waitFor(() => liveGroupMembers(jobPid).length === 0, 5_000, 'the job process group gone');
+    assert.ok(!fs.existsSync(out), 'the job was killed before it finished');
   });
 });

@@ -58,6 +58,20 @@ jobs:
         [standbyId, 'standby'],
       ].sort(),
     );
+    // Both are ready: the leader caught up, the standby with its database reachable.
+    for (const [d, role] of [
+      [leader, 'leader'],
+      [standby, 'standby'],
+    ] as const) {
+      const port = d.logs.find((l) => l.msg === 'http listening')!.port as number;
+      await waitFor(
+        async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200,
+        10_000,
+        `${role} ready`,
+      );
+      const readyz = (await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as { role: string };
+      assert.equal(readyz.role, role);
+    }
     const [job] = status.jobs;
     assert.equal(job.name, 'tick');
     assert.ok(Date.parse(job.next) > Date.parse(job.last), 'the next slot comes after the last');

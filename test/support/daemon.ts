@@ -28,8 +28,9 @@ export function startDaemon(configFile: string, env: NodeJS.ProcessEnv = {}): Da
   // The test's DATABASE_URL must not leak into the daemon: a config without
   // store.url would then use it instead of its embedded store.
   const { DATABASE_URL: _a, CRONKEEPER_DATABASE_URL: _b, ...inherited } = process.env;
+  // Each daemon gets a free port for its HTTP side, unless the test chooses one.
   const proc = spawn(process.execPath, [CLI, 'run', '--config', configFile], {
-    env: { ...inherited, ...env },
+    env: { ...inherited, CRONKEEPER_HTTP_LISTEN: '127.0.0.1:0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: LogLine[] = [];

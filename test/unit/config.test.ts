@@ -59,7 +59,7 @@ describe('loadConfig: valid configs', () => {
       store: { url: undefined, path: path.join(dir, 'var', 'cronkeeper') },
       snapshot: { intervalMs: 30_000, maxUpdates: 100, keep: 10 },
       ledger: { retentionMs: 30 * 86_400_000 },
-      http: { listen: '127.0.0.1:9464' },
+      http: { listen: '127.0.0.1:9464', token: undefined },
       ha: { nodeId: undefined, leaseMs: 3_000, pollMs: 100 },
       catchupConcurrency: 4,
       shutdownGraceMs: 30_000,
@@ -108,7 +108,7 @@ describe('loadConfig: valid configs', () => {
     assert.deepEqual(config.store, { url: 'postgres://u@db/ck', path: path.join(dir, 'etc', 'state') });
     assert.deepEqual(config.snapshot, { intervalMs: 60_000, maxUpdates: 5, keep: 3 });
     assert.deepEqual(config.ledger, { retentionMs: 7 * 86_400_000 });
-    assert.deepEqual(config.http, { listen: '[::1]:0' });
+    assert.deepEqual(config.http, { listen: '[::1]:0', token: undefined });
     assert.deepEqual(config.ha, { nodeId: 'node-a', leaseMs: 5_000, pollMs: 250 });
     assert.equal(config.catchupConcurrency, 2);
     assert.equal(config.shutdownGraceMs, 90_000);
@@ -305,7 +305,8 @@ ${JOB}    catchup: none
   });
 
   it('loads the example config/cronkeeper.yaml cleanly', async () => {
-    const config = await load(EXAMPLE);
+    // Checked for validity, not file modes: a clone under umask 002 is group-writable.
+    const config = await loadConfig(EXAMPLE, { nowMs: NOW, env: {}, insecure: true });
     const repo = path.dirname(path.dirname(EXAMPLE));
     assert.equal(config.store.path, path.join(repo, 'var', 'cronkeeper'));
     assert.equal(config.store.url, undefined);
@@ -688,5 +689,83 @@ jobs:
       "cronkeeper.yaml:5:14: jobs.a.timeout: '5x' is not a duration; use e.g. 500ms, 90s, 15m, 24h, 7d",
       "cronkeeper.yaml:5:14: jobs.b.timeout: '5x' is not a duration; use e.g. 500ms, 90s, 15m, 24h, 7d",
     ]);
+  });
+});
+
+describe('loadConfig: security', () => {
+  it('binding off loopback requires http.token', async () => {
+    assert.deepEqual(await problemsOf('http: { listen: "0.0.0.0:9464" }\n'), [
+      "cronkeeper.yaml:1:17: http.listen: '0.0.0.0:9464' is not a loopback address: set http.token, which every request must then present",
+    ]);
+    assert.deepEqual(await problemsOf('http: { listen: "0.0.0.0:9464", token: short }\n'), [
+      'cronkeeper.yaml:1:40: http.token: must be at least 16 characters',
+    ]);
+    const dir = tempDir({ 'c.yaml': 'http: { listen: "[::]:9464", token: 0123456789abcdef0123 }\n' });
+    assert.deepEqual((await load(path.join(dir, 'c.yaml'))).http, {
+      listen: '[::]:9464',
+      token: '0123456789abcdef0123',
+    });
+    for (const listen of ['127.0.0.1:0', 'localhost:9464', '[::1]:9464', '127.1.2.3:80']) {
+      const ok = tempDir({ 'c.yaml': `http: { listen: "${listen}" }\n` });
+      assert.equal((await load(path.join(ok, 'c.yaml'))).http.token, undefined, listen);
+    }
+  });
+
+  it('CRONKEEPER_HTTP_LISTEN overrides http.listen, under the same rules', async () => {
+    const dir = tempDir({ 'c.yaml': 'http: { listen: "127.0.0.1:9464" }\n' });
+    const file = path.join(dir, 'c.yaml');
+    assert.equal(
+      (await load(file, { CRONKEEPER_HTTP_LISTEN: '127.0.0.1:9470' })).http.listen,
+      '127.0.0.1:9470',
+    );
+    assert.equal((await load(file, { CRONKEEPER_HTTP_LISTEN: '' })).http.listen, '127.0.0.1:9464');
+    await assert.rejects(
+      load(file, { CRONKEEPER_HTTP_LISTEN: '0.0.0.0:9470' }),
+      /CRONKEEPER_HTTP_LISTEN: '0\.0\.0\.0:9470' \(from the environment\) is not a loopback address: set http\.token/,
+    );
+    await assert.rejects(
+      load(file, { CRONKEEPER_HTTP_LISTEN: 'nope' }),
+      /CRONKEEPER_HTTP_LISTEN: 'nope' \(from the environment\) is not a listen address/,
+    );
+  });
+
+  it('refuses config files that others could have written, unless insecure', async () => {
+    const dir = tempDir({
+      'c.yaml': 'jobs: {}\n',
+      'jobs.d/x.yaml': 'jobs: {}\n',
+      'main.yaml': 'include: jobs.d/*.yaml\n',
+    });
+    fs.chmodSync(path.join(dir, 'c.yaml'), 0o664);
+    assert.deepEqual(await problemsIn(dir, 'c.yaml'), [
+      'c.yaml:1:1: config file is writable by group (mode 0664; chmod go-w): it defines the commands cronkeeper runs; fix it, or pass --insecure-config for development',
+    ]);
+    fs.chmodSync(path.join(dir, 'c.yaml'), 0o646);
+    assert.match((await problemsIn(dir, 'c.yaml'))[0]!, /writable by others \(mode 0646/);
+    const insecure = await loadConfig(path.join(dir, 'c.yaml'), { nowMs: NOW, env: {}, insecure: true });
+    assert.deepEqual(insecure.jobs, []);
+
+    // An included file is checked too.
+    fs.chmodSync(path.join(dir, 'jobs.d/x.yaml'), 0o666);
+    assert.match(
+      (await problemsIn(dir, 'main.yaml'))[0]!,
+      /^jobs\.d\/x\.yaml:1:1: config file is writable by group/,
+    );
+  });
+
+  it('refuses a config file owned by another user', async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('needs root to chown');
+    const dir = tempDir({ 'c.yaml': 'jobs: {}\n' });
+    fs.chownSync(path.join(dir, 'c.yaml'), 65534, 65534);
+    assert.match(
+      (await problemsIn(dir, 'c.yaml'))[0]!,
+      /^c\.yaml:1:1: config file is owned by uid 65534, not by root or the daemon's user/,
+    );
+  });
+
+  it('never prints a database password', async () => {
+    const problems = await problemsOf('store: { url: "mysql://admin:s3cret-pw@db/ck" }\n');
+    assert.equal(problems.length, 1);
+    assert.ok(!problems[0]!.includes('s3cret-pw'), problems[0]);
+    assert.match(problems[0]!, /admin:\*\*\*@/);
   });
 });

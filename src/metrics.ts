@@ -1,0 +1,151 @@
+// Prometheus metrics (prom-client), served at /metrics. One registry per
+// daemon; names follow Prometheus conventions (units in the name, counters
+// ending in _total). Every module that reports takes this object, optionally.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+const RUN_SECONDS = [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600];
+const LATENESS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30, 300, 3600];
+
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly snapshotSaveErrors = this.counter(
+    'cronkeeper_snapshot_save_errors_total',
+    'Snapshots that could not be written to the store.',
+  );
+  readonly snapshotEncodeErrors = this.counter(
+    'cronkeeper_snapshot_encode_errors_total',
+    'Snapshots that could not be serialized.',
+  );
+  readonly snapshotsWritten = this.counter('cronkeeper_snapshots_written_total', 'Snapshots written.');
+  readonly snapshotSaveSeconds = new Histogram({
+    name: 'cronkeeper_snapshot_save_duration_seconds',
+    help: 'Time to serialize and write a snapshot.',
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+  readonly snapshotBytes = this.gauge(
+    'cronkeeper_snapshot_size_bytes',
+    'Size of the newest snapshot written.',
+  );
+  readonly restoreFallbacks = this.counter(
+    'cronkeeper_restore_fallbacks_total',
+    'Snapshot rows skipped by restore (corrupt, truncated, unknown format).',
+    ['reason'],
+  );
+
+  readonly runs = this.counter(
+    'cronkeeper_runs_total',
+    'Runs by job, outcome and whether they were catch-up runs.',
+    ['job', 'outcome', 'catchup'],
+  );
+  readonly runSeconds = new Histogram({
+    name: 'cronkeeper_run_duration_seconds',
+    help: 'Duration of finished runs.',
+    labelNames: ['job'],
+    buckets: RUN_SECONDS,
+    registers: [this.registry],
+  });
+  readonly startLatenessSeconds = new Histogram({
+    name: 'cronkeeper_run_start_lateness_seconds',
+    help: 'Start of a run minus its scheduled time.',
+    labelNames: ['catchup'],
+    buckets: LATENESS_SECONDS,
+    registers: [this.registry],
+  });
+  readonly catchupRuns = this.counter('cronkeeper_catchup_runs_total', 'Catch-up runs started, by job.', [
+    'job',
+  ]);
+  readonly droppedSlots = this.counter(
+    'cronkeeper_dropped_slots_total',
+    'Missed slots left out by maxCatchup, by job.',
+    ['job'],
+  );
+  readonly claimConflicts = this.counter(
+    'cronkeeper_claim_conflicts_total',
+    'Claims refused because the slot was already claimed.',
+  );
+
+  readonly leader = this.gauge('cronkeeper_leader', '1 while this node leads, else 0.');
+  readonly leaderEpoch = this.gauge(
+    'cronkeeper_leader_epoch',
+    'The epoch this node leads (or last led) under.',
+  );
+  readonly leaderTransitions = this.counter(
+    'cronkeeper_leader_transitions_total',
+    'Times this node became or stopped being leader.',
+  );
+  readonly ready = this.gauge('cronkeeper_ready', '1 when /readyz answers 200.');
+  readonly jobsConfigured = this.gauge('cronkeeper_jobs_configured', 'Jobs in the running config.');
+  readonly lastSuccess = this.gauge(
+    'cronkeeper_job_last_success_timestamp_seconds',
+    'Scheduled time of the newest successful run, by job (Unix seconds).',
+    ['job'],
+  );
+  readonly nextSlot = this.gauge(
+    'cronkeeper_job_next_slot_timestamp_seconds',
+    'The next slot, by job (Unix seconds).',
+    ['job'],
+  );
+  readonly databaseUp = this.gauge('cronkeeper_database_up', '1 when the last check of the store succeeded.');
+  readonly configReloads = this.counter('cronkeeper_config_reloads_total', 'Config reloads applied.');
+  readonly configReloadErrors = this.counter(
+    'cronkeeper_config_reload_errors_total',
+    'Config reloads rejected (invalid config).',
+  );
+
+  /** Missed slots dropped per job since start (for /status). */
+  readonly droppedByJob = new Map<string, number>();
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+    // prom-client also exports these gauges with a _total suffix, which Prometheus
+    // reserves for counters (promtool check metrics fails on them); the same
+    // values stay available as nodejs_active_handles, _requests and _resources.
+    for (const name of [
+      'nodejs_active_handles_total',
+      'nodejs_active_requests_total',
+      'nodejs_active_resources_total',
+    ]) {
+      this.registry.removeSingleMetric(name);
+    }
+  }
+
+  countDropped(job: string, n: number): void {
+    if (n <= 0) return;
+    this.droppedSlots.inc({ job }, n);
+    this.droppedByJob.set(job, (this.droppedByJob.get(job) ?? 0) + n);
+  }
+
+  setNextSlot(job: string, ms: number | undefined): void {
+    this.labelledJobs.add(job);
+    if (ms === undefined) this.nextSlot.remove({ job });
+    else this.nextSlot.set({ job }, ms / 1000);
+  }
+
+  setLastSuccess(job: string, ms: number): void {
+    this.labelledJobs.add(job);
+    this.lastSuccess.set({ job }, ms / 1000);
+  }
+
+  /** Forgets the per-job gauges of jobs no longer configured. */
+  retainJobs(jobs: ReadonlySet<string>): void {
+    for (const job of this.labelledJobs) {
+      if (jobs.has(job)) continue;
+      this.lastSuccess.remove({ job });
+      this.nextSlot.remove({ job });
+      this.labelledJobs.delete(job);
+    }
+    this.jobsConfigured.set(jobs.size);
+  }
+
+  private readonly labelledJobs = new Set<string>();
+
+  private counter<T extends string>(name: string, help: string, labelNames: T[] = []): Counter<T> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  private gauge<T extends string>(name: string, help: string, labelNames: T[] = []): Gauge<T> {
+    return new Gauge({ name, help, labelNames, registers: [this.registry] });
+  }
+}

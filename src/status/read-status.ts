@@ -1,0 +1,104 @@
+// The status document: what `cronkeeper status --json` prints and the daemon
+// serves at /status (and the status page renders). Read-only. Times are ISO
+// 8601 UTC strings.
+import type { Config, ScheduleSpec } from '../config/types.js';
+import { readLeader, readNodes } from '../ha/nodes.js';
+import { formatDuration } from '../schedule/duration.js';
+import { createSlotCalculator } from '../schedule/slot-calculator.js';
+import { snapshotCodec } from '../snapshot/snapshot-codec.js';
+import type { Queryable } from '../store/db.js';
+import { readRecentRuns } from '../store/ledger.js';
+import { restoreState } from '../store/restore-state.js';
+import { listSnapshots } from '../store/snapshot-rows.js';
+
+/** A node not seen for this long is not listed. */
+export const RECENT_NODE_MS = 60_000;
+/** Slots shown per job. */
+export const RECENT_RUNS = 20;
+
+export interface NodeView {
+  nodeId: string;
+  role: 'leader' | 'standby' | 'starting' | 'stopping';
+  ready: boolean;
+  catchUp: { done: number; total: number } | null;
+}
+
+export interface StatusOptions {
+  db: Queryable & { kind: 'postgres' | 'embedded' };
+  config: Config;
+  nowMs: number;
+  /** The serving daemon's own view; absent for the CLI. */
+  node?: NodeView;
+  /** Missed slots dropped per job since the daemon started; absent for the CLI. */
+  dropped?: ReadonlyMap<string, number>;
+}
+
+export async function readStatus(o: StatusOptions) {
+  const { db, config, nowMs } = o;
+  const leader = await readLeader(db);
+  const nodes = await readNodes(db, RECENT_NODE_MS);
+  const [newest] = await listSnapshots(db);
+  const restored = await restoreState(db, snapshotCodec);
+  const recent = await readRecentRuns(
+    db,
+    config.jobs.map((j) => j.name),
+    RECENT_RUNS,
+  );
+  return {
+    now: iso(nowMs),
+    store: db.kind,
+    ...(o.node ? { node: o.node } : {}),
+    leader:
+      leader && leader.nodeId
+        ? {
+            nodeId: leader.nodeId,
+            epoch: leader.epoch,
+            since: iso(leader.since),
+            ledForMs: leader.since ? nowMs - leader.since.getTime() : null,
+            heartbeatAt: iso(leader.heartbeatAt),
+          }
+        : null,
+    nodes: nodes.map((n) => ({ ...n, startedAt: iso(n.startedAt), seenAt: iso(n.seenAt) })),
+    snapshot: newest
+      ? {
+          id: newest.id,
+          createdAt: iso(newest.createdAt),
+          highWater: newest.highWater,
+          epoch: newest.epoch,
+          bytes: newest.bytes,
+        }
+      : null,
+    jobs: config.jobs.map((job) => {
+      const last = restored.lastExecution.get(job.name);
+      const next = createSlotCalculator(job.schedule).next(Math.max(last ?? nowMs, nowMs));
+      return {
+        name: job.name,
+        schedule: describeSchedule(job.schedule),
+        catchup: job.catchup,
+        overlap: job.overlap,
+        last: iso(last),
+        next: iso(next),
+        dropped: o.dropped?.get(job.name) ?? 0,
+        recent: (recent.get(job.name) ?? []).map((r) => ({
+          runId: r.id,
+          scheduledAt: iso(r.scheduledAt),
+          catchup: r.catchup,
+          outcome: r.outcome ?? (r.started ? 'running' : 'claimed'),
+          durationMs: r.durationMs,
+        })),
+      };
+    }),
+  };
+}
+
+export type Status = Awaited<ReturnType<typeof readStatus>>;
+
+export function describeSchedule(s: ScheduleSpec): string {
+  if (s.kind === 'every')
+    return `every ${formatDuration(s.everyMs)}${s.offsetMs ? ` +${formatDuration(s.offsetMs)}` : ''}`;
+  return s.timezone === 'UTC' ? s.pattern : `${s.pattern} (${s.timezone})`;
+}
+
+function iso(v: number | Date | null | undefined): string | null {
+  return v === null || v === undefined ? null : new Date(v).toISOString();
+}

@@ -1,0 +1,501 @@
+// The status page (src/http/status-page.ts) in headless Chromium, served with
+// a fixture status document from a small HTTP server: what it shows, that it
+// escapes what it shows, sends ?token= as a Bearer token, refreshes itself,
+// and keeps the last data under an error banner when `status` fails.
+// Screenshots go to test/artifacts/.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { renderStatusPage } from '../../src/http/status-page.js';
+import type { Status } from '../../src/status/read-status.js';
+import {
+  assertHeaderShows,
+  assertJobsShown,
+  chromiumOr,
+  launchChromium,
+  openStatusPage,
+  type StatusDocument,
+  type StatusPage,
+  waitForStatusShown,
+} from '../support/chromium.js';
+import { ROOT } from '../support/daemon.js';
+
+// The fixture is written against the status contract; the real document must fit it.
+const _contract: (s: Status) => StatusDocument = (s) => s;
+
+const ARTIFACTS = path.join(ROOT, 'test/artifacts');
+const NOW = Date.parse('2026-11-26T23:50:00.000Z');
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+type Job = StatusDocument['jobs'][number];
+type Run = Job['recent'][number];
+type Outcome = Run['outcome'];
+
+let runIds = 1000;
+/** Runs at `first`, `first + every`, …, one per outcome; `c` marks a catch-up run: 'success c'. */
+function runs(first: number, every: number, outcomes: string[], durationMs = 1200): Run[] {
+  return outcomes.map((spec, i) => {
+    const [outcome, flag] = spec.split(' ') as [Outcome, string | undefined];
+    const active = outcome === 'running' || outcome === 'claimed';
+    return {
+      runId: runIds++,
+      scheduledAt: iso(first + i * every),
+      catchup: flag === 'c',
+      outcome,
+      durationMs: active ? null : Math.round(durationMs * (0.6 + ((i * 37) % 10) / 12) * 10) / 10,
+    };
+  });
+}
+
+function fixture(): StatusDocument {
+  runIds = 1000;
+  const nightlyFirst = Date.parse('2026-11-07T01:30:00.000Z');
+  const nightly = runs(
+    nightlyFirst,
+    DAY,
+    [
+      ...Array<string>(9).fill('success'),
+      'failure',
+      ...Array<string>(5).fill('success'),
+      'success c',
+      'success c',
+      'success c',
+      'success',
+      'success',
+    ],
+    184_000,
+  );
+  const billingFirst = NOW - 13 * 90_000;
+  const billing = runs(billingFirst, 90_000, [
+    'success c',
+    'success',
+    'success',
+    'timeout',
+    'success',
+    'success',
+    'success',
+    'success',
+    'timeout',
+    'timeout',
+    'success',
+    'success',
+    'success',
+    'running',
+  ]);
+  const cacheFirst = NOW - 19 * 10_000;
+  const cache = runs(
+    cacheFirst,
+    10_000,
+    [
+      ...Array<string>(7).fill('success'),
+      'stopped',
+      ...Array<string>(6).fill('success'),
+      'success',
+      'success',
+      'success',
+      'success',
+      'success',
+      'failure',
+    ],
+    3_400,
+  );
+  const xFirst = NOW - 6 * 5 * MIN;
+  const x = runs(xFirst, 5 * MIN, ['error', 'stopped', 'interrupted', 'skipped', 'success', 'claimed'], 42);
+  return {
+    now: iso(NOW),
+    store: 'postgres',
+    node: { nodeId: 'node-a', role: 'leader', ready: false, catchUp: { done: 3, total: 10 } },
+    leader: {
+      nodeId: 'node-a',
+      epoch: 7,
+      since: iso(NOW - 2 * HOUR - 14 * MIN),
+      ledForMs: 2 * HOUR + 14 * MIN,
+      heartbeatAt: iso(NOW - 1_500),
+    },
+    nodes: [
+      {
+        nodeId: 'node-a',
+        host: 'cron-1.internal',
+        pid: 4242,
+        role: 'leader',
+        epoch: 7,
+        startedAt: iso(NOW - 3 * DAY),
+        seenAt: iso(NOW - 1_500),
+      },
+      {
+        nodeId: 'node-b',
+        host: 'cron-2.internal',
+        pid: 3117,
+        role: 'standby',
+        epoch: null,
+        startedAt: iso(NOW - 2 * HOUR - 13 * MIN),
+        seenAt: iso(NOW - 4_000),
+      },
+    ],
+    snapshot: { id: 42, createdAt: iso(NOW - 12_000), highWater: 1234, epoch: 7, bytes: 210 },
+    jobs: [
+      {
+        name: 'nightly-report',
+        schedule: '30 2 * * * (Europe/Berlin)',
+        catchup: 'all',
+        overlap: 'skip',
+        last: nightly.at(-1)!.scheduledAt,
+        next: iso(Date.parse(nightly.at(-1)!.scheduledAt!) + DAY),
+        dropped: 0,
+        recent: nightly,
+      },
+      {
+        name: 'billing-sync',
+        schedule: 'every 1m30s',
+        catchup: 'latest',
+        overlap: 'queue',
+        last: billing.at(-1)!.scheduledAt,
+        next: iso(Date.parse(billing.at(-1)!.scheduledAt!) + 90_000),
+        dropped: 12,
+        recent: billing,
+      },
+      {
+        name: 'cache-warm',
+        schedule: 'every 10s',
+        catchup: 'none',
+        overlap: 'replace',
+        last: cache.at(-1)!.scheduledAt,
+        next: iso(NOW + 10_000),
+        dropped: 0,
+        recent: cache,
+      },
+      {
+        name: '<b>x</b>',
+        schedule: '*/5 * * * *',
+        catchup: 'none',
+        overlap: 'allow',
+        last: x.at(-1)!.scheduledAt,
+        next: null,
+        dropped: 0,
+        recent: x,
+      },
+      {
+        name: 'weekly-digest',
+        schedule: '0 9 * * 1 (America/New_York)',
+        catchup: 'latest',
+        overlap: 'skip',
+        last: null,
+        next: '2026-11-30T14:00:00.000Z',
+        dropped: 0,
+        recent: [],
+      },
+    ],
+  };
+}
+
+// The server: GET / → the page, GET /status → `doc` (or a 500 while `failing`).
+let doc: StatusDocument = fixture();
+let failing = false;
+const statusRequests: { authorization: string | undefined }[] = [];
+const CSP =
+  "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:";
+const server = http.createServer((req, res) => {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  if (url.pathname === '/') {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': CSP });
+    res.end(renderStatusPage());
+  } else if (url.pathname === '/status') {
+    statusRequests.push({ authorization: req.headers.authorization });
+    if (failing) {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'the store cannot be read: connection refused' }));
+    } else {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify(doc));
+    }
+  } else {
+    res.writeHead(404).end();
+  }
+});
+let base = '';
+let browser: Browser | undefined;
+
+before(async () => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+after(async () => {
+  await browser?.close();
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+async function getBrowser(): Promise<Browser> {
+  browser ??= await launchChromium();
+  return browser;
+}
+
+async function withPage(
+  o: Parameters<typeof openStatusPage>[2],
+  fn: (sp: StatusPage) => Promise<void>,
+): Promise<void> {
+  const sp = await openStatusPage(await getBrowser(), base, o);
+  try {
+    await fn(sp);
+    assert.deepEqual(sp.errors, [], 'no page errors, console errors or failed requests');
+  } finally {
+    await sp.close();
+  }
+}
+
+function reset(): void {
+  doc = fixture();
+  failing = false;
+  statusRequests.length = 0;
+}
+
+test('shows every job with its schedule, policies, last and next slot, and its recent slots', async (t) => {
+  if (!chromiumOr(t)) return;
+  reset();
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  await withPage({}, async (sp) => {
+    const view = await waitForStatusShown(sp, doc, 5_000);
+    assertJobsShown(view, doc);
+    assertHeaderShows(view, doc);
+
+    // The header: this node leads, the leader with its epoch, snapshot age, catch-up progress.
+    assert.equal(view.role, 'leader');
+    assert.equal(view.nodeId, 'node-a');
+    assert.equal(view.ready, 'catching up');
+    assert.match(view.leader, /^Leader node-a · epoch 7 leading for 2 h 14 m/);
+    assert.match(view.snapshot, /^Snapshot #42, 1[2-9] s ago/);
+    assert.match(view.catchUp ?? '', /^Catch-up 3 \/ 10 runs 30%/);
+    assert.equal(view.updated, 'updated 23:50:00 UTC');
+    assert.equal(view.banner, null);
+    assert.match(view.summary, /5 jobs · 1 failing · 2 running · 12 slots dropped/);
+    assert.deepEqual(view.nodes, [
+      { nodeId: 'node-a', role: 'leader' },
+      { nodeId: 'node-b', role: 'standby' },
+    ]);
+    assert.match(view.title, /^✖ 1 failing · node-a \(leader\) · cronkeeper$/);
+
+    // Rows, by name; every outcome, in order.
+    assert.deepEqual(
+      view.jobs.map((j) => j.job),
+      ['nightly-report', 'billing-sync', 'cache-warm', '<b>x</b>', 'weekly-digest'],
+    );
+    const row = (name: string) => view.jobs.find((j) => j.job === name)!;
+    assert.deepEqual(
+      row('<b>x</b>').slots.map((s) => s.outcome),
+      ['error', 'stopped', 'interrupted', 'skipped', 'success', 'claimed'],
+    );
+    assert.deepEqual(
+      row('billing-sync').slots.map((s) => s.outcome),
+      doc.jobs[1]!.recent.map((r) => r.outcome),
+    );
+    assert.equal(row('billing-sync').slots[0]!.catchup, true);
+    assert.equal(row('billing-sync').slots.at(-1)!.outcome, 'running');
+    assert.deepEqual(
+      row('nightly-report')
+        .slots.map((s, i) => (s.catchup ? i : -1))
+        .filter((i) => i >= 0),
+      [15, 16, 17],
+    );
+    assert.equal(row('nightly-report').slots.length, 20);
+    assert.equal(row('weekly-digest').slots.length, 0);
+    assert.equal(
+      await sp.page.locator('tr[data-job="weekly-digest"] td[data-col="slots"]').textContent(),
+      'no runs yet',
+    );
+    const outcomes = new Set(view.jobs.flatMap((j) => j.slots.map((s) => s.outcome)));
+    for (const o of [
+      'success',
+      'failure',
+      'timeout',
+      'error',
+      'stopped',
+      'skipped',
+      'interrupted',
+      'running',
+    ]) {
+      assert.ok(outcomes.has(o), o);
+    }
+
+    // Schedules, last/next (UTC ISO + relative), dropped.
+    const billing = row('billing-sync');
+    assert.equal(billing.schedule, 'every 1m30s');
+    assert.equal(billing.policy, 'catch-up latest overlap queue');
+    assert.match(billing.last.text, /^2026-11-26T23:50:00Z (now|\d s ago)$/);
+    assert.match(billing.next.text, /^2026-11-26T23:51:30Z in 1 m$/);
+    assert.equal(billing.dropped, 12);
+    assert.equal(billing.droppedHighlighted, true);
+    assert.match(row('nightly-report').last.text, /^2026-11-26T01:30:00Z 22 h (20|21) m ago$/);
+    assert.match(row('nightly-report').next.text, /^2026-11-27T01:30:00Z in 1 h (39|40) m$/);
+    assert.equal(row('weekly-digest').last.text, 'never');
+    assert.equal(row('<b>x</b>').next.text, '—');
+    assert.equal(row('nightly-report').droppedHighlighted, false);
+
+    // The tooltip of a square: time, outcome, duration, catch-up.
+    const catchUpSlot = row('nightly-report').slots[15]!;
+    assert.match(catchUpSlot.title, /^2026-11-22T01:30:00Z\nsuccess · \d+ m \d+ s\ncatch-up run\nrun #1015$/);
+
+    // The job name that looks like markup is shown as text.
+    assert.equal(row('<b>x</b>').name, '<b>x</b>');
+    assert.equal(row('<b>x</b>').nameElements, 0);
+    assert.equal(await sp.page.locator('#jobs b:text-is("x")').count(), 0);
+
+    // No Authorization header without ?token=.
+    assert.ok(statusRequests.length >= 1);
+    assert.ok(statusRequests.every((r) => r.authorization === undefined));
+
+    await sp.page.screenshot({
+      path: path.join(ARTIFACTS, 'status-page.png'),
+      fullPage: true,
+      animations: 'disabled',
+    });
+  });
+  await withPage({ colorScheme: 'dark' }, async (sp) => {
+    await waitForStatusShown(sp, doc, 5_000);
+    await sp.page.screenshot({
+      path: path.join(ARTIFACTS, 'status-page-dark.png'),
+      fullPage: true,
+      animations: 'disabled',
+    });
+  });
+  // A laptop-sized window: the table fits without scrolling sideways.
+  await withPage({ width: 1024, height: 768 }, async (sp) => {
+    await waitForStatusShown(sp, doc, 5_000);
+    const overflow = await sp.page.evaluate(
+      "(() => { const w = document.querySelector('.table-wrap'); return w.scrollWidth - w.clientWidth; })()",
+    );
+    await sp.page.screenshot({
+      path: path.join(ARTIFACTS, 'status-page-1024.png'),
+      fullPage: true,
+      animations: 'disabled',
+    });
+    assert.ok((overflow as number) <= 0, `the jobs table fits (${String(overflow)} px too wide)`);
+    await sp.page.screenshot({
+      path: path.join(ARTIFACTS, 'status-page-1024.png'),
+      fullPage: true,
+      animations: 'disabled',
+    });
+  });
+  // A narrow window: rows become cards, nothing scrolls sideways.
+  await withPage({ width: 390, height: 844 }, async (sp) => {
+    const view = await waitForStatusShown(sp, doc, 5_000);
+    assert.equal(view.jobs.length, 5);
+    const overflow = await sp.page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
+    assert.ok((overflow as number) <= 0, `no horizontal scrolling (${String(overflow)} px too wide)`);
+    await sp.page.screenshot({
+      path: path.join(ARTIFACTS, 'status-page-narrow.png'),
+      fullPage: true,
+      animations: 'disabled',
+    });
+  });
+});
+
+test('escapes every string from the status document', async (t) => {
+  if (!chromiumOr(t)) return;
+  reset();
+  const probe = '<img src=x onerror="window.pwned=1">';
+  doc.node!.nodeId = probe;
+  doc.leader!.nodeId = probe;
+  doc.nodes[1]!.host = probe;
+  doc.jobs[0]!.name = probe;
+  doc.jobs[0]!.schedule = probe;
+  doc.jobs[0]!.catchup = probe;
+  doc.jobs[0]!.recent[0]!.outcome = probe;
+  await withPage({}, async (sp) => {
+    const view = await sp.waitFor((v) => assert.equal(v.jobs[0]?.name, probe), 5_000, 'the probe job');
+    assert.equal(view.nodeId, probe);
+    assert.ok(view.leader.includes(probe));
+    assert.equal(view.jobs[0]!.schedule, probe);
+    assert.equal(view.jobs[0]!.slots[0]!.outcome, probe);
+    assert.equal(await sp.page.locator('img').count(), 0);
+    assert.equal(await sp.page.evaluate('window.pwned'), undefined);
+  });
+});
+
+test('sends ?token= as a Bearer token with its fetch of status', async (t) => {
+  if (!chromiumOr(t)) return;
+  reset();
+  await withPage({ token: 'abc' }, async (sp) => {
+    await waitForStatusShown(sp, doc, 5_000);
+    assert.ok(statusRequests.length >= 1);
+    assert.deepEqual(
+      statusRequests.map((r) => r.authorization),
+      statusRequests.map(() => 'Bearer abc'),
+    );
+    assert.equal(await sp.page.getAttribute('#json-link', 'href'), 'status?token=abc');
+  });
+});
+
+test('refreshes itself every 5 s', async (t) => {
+  if (!chromiumOr(t)) return;
+  reset();
+  await withPage({}, async (sp) => {
+    await waitForStatusShown(sp, doc, 5_000);
+    // Catch-up finishes, the running slot succeeds, a new one starts, a job is added.
+    const next = fixture();
+    next.now = iso(NOW + 90_000);
+    next.node!.ready = true;
+    next.node!.catchUp = null;
+    const billing = next.jobs[1]!;
+    billing.recent.at(-1)!.outcome = 'failure';
+    billing.recent.at(-1)!.durationMs = 5_021;
+    billing.recent.push({
+      runId: 5000,
+      scheduledAt: iso(NOW + 90_000),
+      catchup: false,
+      outcome: 'running',
+      durationMs: null,
+    });
+    billing.recent.shift();
+    billing.last = iso(NOW + 90_000);
+    billing.next = iso(NOW + 180_000);
+    next.jobs.push({ ...next.jobs[4]!, name: 'added-later', recent: [] });
+    const changedAt = Date.now();
+    doc = next;
+    const view = await waitForStatusShown(sp, next, 6_500);
+    t.diagnostic(`the change showed after ${Date.now() - changedAt} ms`);
+    assert.equal(view.catchUp, null);
+    assert.equal(view.ready, 'ready');
+    assert.equal(view.updated, 'updated 23:51:30 UTC');
+    assert.deepEqual(
+      view.jobs
+        .find((j) => j.job === 'billing-sync')!
+        .slots.slice(-2)
+        .map((s) => s.outcome),
+      ['failure', 'running'],
+    );
+  });
+});
+
+test('shows an error banner when status fails, keeping the last data, and clears it when it answers again', async (t) => {
+  if (!chromiumOr(t)) return;
+  reset();
+  await withPage({}, async (sp) => {
+    await waitForStatusShown(sp, doc, 5_000);
+    failing = true;
+    const failed = await sp.waitFor((v) => assert.notEqual(v.banner, null), 6_500, 'the error banner');
+    assert.match(
+      failed.banner!,
+      /Cannot refresh the status: HTTP 500 .*the store cannot be read: connection refused/,
+    );
+    assert.match(failed.banner!, /Showing the data of 23:50:00 UTC/);
+    assertJobsShown(failed, doc);
+    assert.ok(await sp.page.locator('#updated.stale').count(), 'the update time is marked stale');
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await sp.page.screenshot({
+      path: path.join(ARTIFACTS, 'status-page-error.png'),
+      clip: { x: 0, y: 0, width: 1360, height: 420 },
+      animations: 'disabled',
+    });
+    failing = false;
+    const recovered = await sp.waitFor((v) => assert.equal(v.banner, null), 6_500, 'the banner to clear');
+    assertJobsShown(recovered, doc);
+    assert.equal(await sp.page.locator('#updated.stale').count(), 0);
+  });
+});
