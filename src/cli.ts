@@ -19,7 +19,7 @@ Commands:
   validate     check a config file; exit 78 listing every problem
   plan         show what catch-up would run now, executing nothing
   snapshots    list | show ID | compact --keep N | clear
-  runs         list the run ledger
+  runs         list the run ledger | show RUN_ID
   status       who leads, the nodes seen, the newest snapshot, each job's last and next slot
   migrate      apply pending schema migrations
 
@@ -58,9 +58,14 @@ Prints the catch-up runs the daemon would start now, executing nothing.
 list: the stored snapshots, newest first. show: one decoded (or why it cannot
 be). compact: keep the newest N (default snapshot.keep). clear: delete all;
 the next restore replays the run ledger.`,
-  runs: `Usage: cronkeeper runs [--job NAME] [--limit N] [--json]
+  runs: `Usage: cronkeeper runs [list] [--job NAME] [--limit N] [--json]
+       cronkeeper runs show RUN_ID [--json]
 
-The run ledger, newest first (default limit 50).`,
+list: the run ledger, newest first (default limit 50).
+show: one run (job, slot, catch-up, outcome, node, epoch), each of its
+attempts (start, end, outcome, exit code / signal / HTTP status, duration,
+error) and the tail of its output; --json: the same as one object, times in
+ISO 8601 UTC. Exits 1 when there is no run RUN_ID.`,
   status: `Usage: cronkeeper status [--config FILE] [--json]
 
 The leader (node, epoch, how long it has led, last heartbeat), the nodes seen
@@ -129,7 +134,7 @@ async function main(argv: string[]): Promise<number> {
     case 'snapshots':
       return snapshotsCommand(config, rest, { json: values.json, keep: values.keep });
     case 'runs':
-      return runsCommand(config, { job: values.job, limit: values.limit, json: values.json });
+      return runsCommand(config, rest, { job: values.job, limit: values.limit, json: values.json });
     case 'migrate':
       return migrateCommand(config, { json: values.json });
     case 'status':

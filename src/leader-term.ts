@@ -63,7 +63,15 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
     () => fence,
     (r) => state.recordClaims(r.claimed),
   );
-  const dispatcher = new RunDispatcher({ db, logger, clock, fence: () => fence, metrics });
+  const dispatcher = new RunDispatcher({
+    db,
+    logger,
+    clock,
+    fence: () => fence,
+    concurrency: config.concurrency,
+    metrics,
+    onWaiting: (waiting) => node.update({ waiting }),
+  });
   const snapshots = new SnapshotWriter({
     db,
     codec: snapshotCodec,
@@ -105,7 +113,7 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
   const start = (c: ClaimedSlot): void => {
     // While stopping, a claimed slot stays unstarted in the ledger: the next leader runs it.
     const job = scheduler.get(c.job)?.config;
-    if (job && !stopping) void dispatcher.dispatch(job, c);
+    if (job && !stopping) void dispatcher.dispatch(job, c, { jitter: true });
   };
 
   const forgotten = state.prune(
@@ -193,10 +201,11 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
   clearInterval(housekeeping);
   clearInterval(cleaning);
   await claims.idle().catch(() => {});
+  // Nothing waiting starts any more: jittered starts, queued slots and pending
+  // retries stay in the ledger for the next leader.
+  dispatcher.releaseWaiting();
   if (!o.stop.aborted) {
-    // Lost leadership: claim and start nothing more (queued slots stay claimed
-    // for the next leader), but let what runs finish, unless a stop comes.
-    dispatcher.dropQueued();
+    // Lost leadership: claim and start nothing more, but let what runs finish, unless a stop comes.
     logger.warn(
       { running: dispatcher.activeCount },
       'no longer leading: claiming nothing more; running jobs may finish',
@@ -213,7 +222,7 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
       { running: dispatcher.activeCount, graceMs: config.shutdownGraceMs },
       'grace over: stopping running jobs',
     );
-    dispatcher.stopAll('daemon shutdown');
+    dispatcher.stopAll();
     const killGraceMs = Math.max(0, ...config.jobs.map((j) => j.killGraceMs));
     await dispatcher.waitIdle(killGraceMs + 2_000);
   }

@@ -61,6 +61,15 @@ export class Metrics {
     'Missed slots left out by maxCatchup, by job.',
     ['job'],
   );
+  readonly hookFailures = this.counter(
+    'cronkeeper_hook_failures_total',
+    'onFailure/onSuccess hooks that did not succeed (never retried).',
+    ['job', 'hook'],
+  );
+  readonly runsWaiting = this.gauge(
+    'cronkeeper_runs_waiting',
+    'Runs waiting for a place under the concurrency limits.',
+  );
   readonly claimConflicts = this.counter(
     'cronkeeper_claim_conflicts_total',
     'Claims refused because the slot was already claimed.',

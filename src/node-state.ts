@@ -16,6 +16,8 @@ export interface NodeSnapshot {
   /** Leader: restored and caught up. Standby: always (readiness then needs the database). */
   caughtUp: boolean;
   databaseUp: boolean;
+  /** Runs waiting for a place under the concurrency limits. */
+  waiting: number;
 }
 
 export class NodeState {
@@ -32,6 +34,7 @@ export class NodeState {
       catchUp: null,
       caughtUp: false,
       databaseUp: false,
+      waiting: 0,
     };
   }
 
@@ -58,7 +61,13 @@ export class NodeState {
   }
 
   view(): NodeView {
-    return { nodeId: this.s.nodeId, role: this.s.role, ready: this.ready, catchUp: this.s.catchUp };
+    return {
+      nodeId: this.s.nodeId,
+      role: this.s.role,
+      ready: this.ready,
+      catchUp: this.s.catchUp,
+      waiting: this.s.waiting,
+    };
   }
 
   /** One line for systemd's STATUS= and the log: "leader epoch 7, 42 jobs, catch-up 3/10". */
@@ -70,6 +79,7 @@ export class NodeState {
     else parts.push(role);
     parts.push(`${jobs} job${jobs === 1 ? '' : 's'}`);
     if (catchUp && catchUp.done < catchUp.total) parts.push(`catch-up ${catchUp.done}/${catchUp.total}`);
+    if (this.s.waiting > 0) parts.push(`${this.s.waiting} waiting for a place`);
     if (!databaseUp) parts.push('database unreachable');
     return parts.join(', ');
   }

@@ -1,7 +1,7 @@
 // Commands that read or maintain the store: snapshots, runs, migrate.
 import type { Config } from '../config/types.js';
 import { SnapshotDecodeError, snapshotCodec } from '../snapshot/snapshot-codec.js';
-import { listRuns } from '../store/ledger.js';
+import { type AttemptRow, type RunDetail, listRuns, readRunDetail } from '../store/ledger.js';
 import { migrate } from '../store/migrate.js';
 import { openStore } from '../store/open-store.js';
 import { clearSnapshots, compactSnapshots, listSnapshots, readSnapshot } from '../store/snapshot-rows.js';
@@ -97,6 +97,23 @@ export async function snapshotsCommand(
 
 export async function runsCommand(
   config: Config,
+  args: string[],
+  opts: { job?: string; limit?: string; json: boolean },
+): Promise<number> {
+  const [sub, id] = args;
+  switch (sub) {
+    case undefined:
+    case 'list':
+      return listRunsCommand(config, opts);
+    case 'show':
+      return showRunCommand(config, parsePositiveInt(id, 'runs show RUN_ID'), opts);
+    default:
+      throw new UsageError(`unknown runs subcommand '${sub}' (list, show RUN_ID)`);
+  }
+}
+
+async function listRunsCommand(
+  config: Config,
   opts: { job?: string; limit?: string; json: boolean },
 ): Promise<number> {
   const limit = parsePositiveInt(opts.limit, '--limit', 50);
@@ -139,6 +156,115 @@ export async function runsCommand(
     }
     return EXIT.ok;
   });
+}
+
+/** `runs show RUN_ID`: one run, its attempts and its output tail. Exits 1 when there is no such run. */
+async function showRunCommand(config: Config, runId: number, opts: { json: boolean }): Promise<number> {
+  return withStore(config, async (db) => {
+    const detail = await readRunDetail(db, runId);
+    if (!detail) {
+      process.stderr.write(`no run with id ${runId}\n`);
+      return EXIT.failure;
+    }
+    if (opts.json) printJson(runDetailJson(detail));
+    else printRunDetail(detail);
+    return EXIT.ok;
+  });
+}
+
+/** The JSON of `runs show --json`: times ISO 8601 UTC; `attempts` the attempt rows, `attemptCount` the run's counter. */
+export function runDetailJson({ run: r, attempts }: RunDetail) {
+  return {
+    id: r.id,
+    job: r.job,
+    scheduledAt: iso(r.scheduled_at),
+    catchup: r.catchup,
+    epoch: r.epoch,
+    nodeId: r.node_id,
+    claimedAt: iso(r.claimed_at),
+    startedAt: iso(r.started_at),
+    finishedAt: iso(r.finished_at),
+    outcome: r.outcome,
+    exitCode: r.exit_code,
+    signal: r.signal,
+    httpStatus: r.http_status,
+    durationMs: r.duration_ms,
+    error: r.error,
+    attemptCount: r.attempts,
+    interruptedAttempts: r.interrupted_attempts,
+    nextAttemptAt: iso(r.next_attempt_at),
+    outputTail: r.output_tail,
+    attempts: attempts.map((a) => ({
+      attempt: a.attempt,
+      epoch: a.epoch,
+      nodeId: a.node_id,
+      startedAt: iso(a.started_at),
+      finishedAt: iso(a.finished_at),
+      outcome: a.outcome,
+      exitCode: a.exit_code,
+      signal: a.signal,
+      httpStatus: a.http_status,
+      durationMs: a.duration_ms,
+      error: a.error,
+      outputTail: a.output_tail,
+    })),
+  };
+}
+
+function printRunDetail({ run: r, attempts }: RunDetail): void {
+  const out = (line: string) => process.stdout.write(line + '\n');
+  const state = r.outcome ?? (r.next_attempt_at ? 'retry pending' : r.started_at ? 'running' : 'claimed');
+  out(`run ${r.id}: job ${r.job}, slot ${iso(r.scheduled_at)}${r.catchup ? ' (catch-up)' : ''}`);
+  out(`  outcome:  ${state}${statusText(r) ? ` (${statusText(r)})` : ''}`);
+  out(`  node:     ${r.node_id}, epoch ${r.epoch}`);
+  out(`  claimed:  ${iso(r.claimed_at)}`);
+  out(`  started:  ${iso(r.started_at) ?? '-'}`);
+  out(`  finished: ${iso(r.finished_at) ?? '-'}${r.duration_ms === null ? '' : `, ${ms(r.duration_ms)}`}`);
+  if (r.next_attempt_at) out(`  next attempt at: ${iso(r.next_attempt_at)}`);
+  if (r.interrupted_attempts > 0) out(`  interrupted attempts: ${r.interrupted_attempts}`);
+  if (r.error !== null) out(`  error:    ${r.error}`);
+  out('');
+  if (attempts.length === 0) {
+    out(
+      r.started_at ? 'attempts: none recorded (a run from before attempts were recorded)' : 'attempts: none',
+    );
+  } else {
+    printTable(
+      ['ATTEMPT', 'STARTED (UTC)', 'FINISHED (UTC)', 'OUTCOME', 'EXIT', 'DURATION', 'NODE', 'ERROR'],
+      attempts.map((a) => [
+        a.attempt,
+        iso(a.started_at),
+        iso(a.finished_at),
+        a.outcome ?? 'running',
+        statusText(a) || null,
+        a.duration_ms === null ? null : ms(a.duration_ms),
+        a.node_id,
+        a.error,
+      ]),
+    );
+  }
+  out('');
+  // The run's tail is the final attempt's; before the run has one, the newest attempt's.
+  const last = [...attempts].reverse().find((a) => a.output_tail !== null);
+  const tail = r.output_tail ?? last?.output_tail ?? null;
+  if (tail === null) out('output tail: none kept');
+  else if (tail === '') out('output tail: (no output)');
+  else {
+    out(r.output_tail === null && last ? `output tail (attempt ${last.attempt}):` : 'output tail:');
+    process.stdout.write(tail.endsWith('\n') ? tail : tail + '\n');
+  }
+}
+
+/** "exit 3", "signal SIGTERM", "http 503", or '' when none is known. */
+function statusText(r: Pick<AttemptRow, 'exit_code' | 'signal' | 'http_status'>): string {
+  if (r.exit_code !== null) return `exit ${r.exit_code}`;
+  if (r.signal !== null) return `signal ${r.signal}`;
+  if (r.http_status !== null) return `http ${r.http_status}`;
+  return '';
+}
+
+function ms(durationMs: number): string {
+  return `${Math.round(durationMs)}ms`;
 }
 
 export async function migrateCommand(config: Config, opts: { json: boolean }): Promise<number> {

@@ -4,8 +4,23 @@ import path from 'node:path';
 import { isAlias, isMap, isNode, isScalar, type Pair } from 'yaml';
 import { checkJobRules } from './job-rules.js';
 import { keyText, type NodeContext, nodeStart, positionAt, problemAt } from './locate-problem.js';
-import { describeValue, JOB_NAME, type JobDefaults, jobSchema, type ParsedJob } from './schema.js';
-import type { ConfigProblem, JobAction, JobConfig, ScheduleSpec, SourceLocation } from './types.js';
+import {
+  describeValue,
+  HOOK_TIMEOUT_MS,
+  JOB_NAME,
+  type JobDefaults,
+  jobSchema,
+  type ParsedHook,
+  type ParsedJob,
+} from './schema.js';
+import type {
+  ConfigProblem,
+  HookConfig,
+  JobAction,
+  JobConfig,
+  ScheduleSpec,
+  SourceLocation,
+} from './types.js';
 import type { SourceFile } from './yaml-source.js';
 import { issuesToProblems, PARSE_OPTIONS } from './zod-issues.js';
 
@@ -71,7 +86,8 @@ export class JobCollector {
       for (const p of issuesToProblems(ctx, parsed.error.issues, jobSchema)) report(p);
     }
     if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
-      for (const issue of checkJobRules(raw as Record<string, unknown>, this.nowMs)) {
+      const rules = checkJobRules(raw as Record<string, unknown>, this.nowMs, this.defaults.retries);
+      for (const issue of rules) {
         report(problemAt(ctx, issue.path, issue.message, issue.at));
       }
     }
@@ -90,16 +106,8 @@ export class JobCollector {
     } else {
       return undefined;
     }
-    let action: JobAction;
-    if (job.command !== undefined) {
-      const cwd = job.cwd === undefined ? undefined : path.resolve(dir, job.cwd);
-      action = { kind: 'command', argv: job.command, env: job.env ?? {}, cwd };
-    } else if (job.http !== undefined) {
-      const { url, method, headers } = job.http;
-      action = { kind: 'http', url, method: method ?? 'POST', headers: headers ?? {} };
-    } else {
-      return undefined;
-    }
+    const action = toAction(job, dir);
+    if (!action) return undefined;
     const d = this.defaults;
     return {
       name,
@@ -114,8 +122,39 @@ export class JobCollector {
       killGraceMs: job.killGrace ?? d.killGraceMs,
       onInterrupted: job.onInterrupted ?? d.onInterrupted,
       backfillFromMs: job.backfillFrom,
+      retries: {
+        max: job.retries?.max ?? d.retries.max,
+        backoffMs: job.retries?.backoff ?? d.retries.backoffMs,
+        maxBackoffMs: job.retries?.maxBackoff ?? d.retries.maxBackoffMs,
+      },
+      jitterMs: job.jitter ?? d.jitterMs,
+      onFailure: job.onFailure ? toHook(job.onFailure, dir) : d.onFailure,
+      onSuccess: job.onSuccess ? toHook(job.onSuccess, dir) : d.onSuccess,
+      outputKeepBytes: job.outputKeep ?? d.outputKeepBytes,
     };
   }
+}
+
+/** The action of a job or hook; a relative cwd resolves against `dir` (that of the defining file). */
+function toAction(
+  spec: Pick<ParsedJob, 'command' | 'cwd' | 'env' | 'http'>,
+  dir: string,
+): JobAction | undefined {
+  if (spec.command !== undefined) {
+    const cwd = spec.cwd === undefined ? undefined : path.resolve(dir, spec.cwd);
+    return { kind: 'command', argv: spec.command, env: spec.env ?? {}, cwd };
+  }
+  if (spec.http !== undefined) {
+    const { url, method, headers } = spec.http;
+    return { kind: 'http', url, method: method ?? 'POST', headers: headers ?? {} };
+  }
+  return undefined;
+}
+
+/** A validated hook (its rules checked) → HookConfig; `dir` is that of the file defining it. */
+export function toHook(hook: ParsedHook, dir: string): HookConfig | undefined {
+  const action = toAction(hook, dir);
+  return action && { action, timeoutMs: hook.timeout ?? HOOK_TIMEOUT_MS };
 }
 
 /** A node's plain data (aliases resolved), as zod sees it. */

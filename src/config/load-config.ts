@@ -3,7 +3,8 @@
 import path from 'node:path';
 import { isMap, isScalar } from 'yaml';
 import { expandIncludes } from './includes.js';
-import { JobCollector } from './jobs.js';
+import { checkDefaultsRules } from './job-rules.js';
+import { JobCollector, toHook } from './jobs.js';
 import { keyText, type NodeContext, nodeStart, positionAt, problemAt } from './locate-problem.js';
 import {
   BUILTIN_JOB_DEFAULTS,
@@ -53,9 +54,13 @@ export async function loadConfig(file: string, options: LoadConfigOptions = {}):
 
   const settings = settingsSchema.safeParse(raw, PARSE_OPTIONS);
   if (!settings.success) problems.push(...issuesToProblems(ctx, settings.error.issues, settingsSchema));
+  const rawDefaults = (raw as { defaults?: unknown }).defaults;
+  for (const issue of checkDefaultsRules(rawDefaults, BUILTIN_JOB_DEFAULTS.retries)) {
+    problems.push(problemAt(ctx, ['defaults', ...issue.path], issue.message, issue.at));
+  }
 
   // Problems in `defaults` are reported with the settings; jobs then get the built-in policies.
-  const parsedDefaults = defaultsSchema.safeParse((raw as { defaults?: unknown }).defaults);
+  const parsedDefaults = defaultsSchema.safeParse(rawDefaults);
   const d = (parsedDefaults.success ? parsedDefaults.data : undefined) ?? {};
   const b = BUILTIN_JOB_DEFAULTS;
   const defaults: JobDefaults = {
@@ -66,6 +71,16 @@ export async function loadConfig(file: string, options: LoadConfigOptions = {}):
     timeoutMs: d.timeout ?? b.timeoutMs,
     killGraceMs: d.killGrace ?? b.killGraceMs,
     onInterrupted: d.onInterrupted ?? b.onInterrupted,
+    retries: {
+      max: d.retries?.max ?? b.retries.max,
+      backoffMs: d.retries?.backoff ?? b.retries.backoffMs,
+      maxBackoffMs: d.retries?.maxBackoff ?? b.retries.maxBackoffMs,
+    },
+    jitterMs: d.jitter ?? b.jitterMs,
+    // A relative cwd of a default hook resolves against the main file, which defines it.
+    onFailure: d.onFailure ? toHook(d.onFailure, path.dirname(mainFile)) : b.onFailure,
+    onSuccess: d.onSuccess ? toHook(d.onSuccess, path.dirname(mainFile)) : b.onSuccess,
+    outputKeepBytes: d.outputKeep ?? b.outputKeepBytes,
   };
 
   const collector = new JobCollector(defaults, nowMs);
@@ -115,6 +130,7 @@ function buildConfig(
     },
     ha: { nodeId: s.ha?.nodeId, leaseMs: s.ha?.lease ?? 3_000, pollMs: s.ha?.poll ?? 100 },
     catchupConcurrency: s.catchupConcurrency ?? 4,
+    concurrency: { max: s.concurrency?.max, perJob: s.concurrency?.perJob },
     shutdownGraceMs: s.shutdownGrace ?? 30_000,
     jobs: [...collector.jobs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
   };

@@ -6,7 +6,7 @@ import { isValidTimeZone } from '../schedule/cron-calculator.js';
 import { formatDuration, parseDuration } from '../schedule/duration.js';
 import { parseInstant } from '../schedule/iso-instant.js';
 import { redactUrl } from '../store/db.js';
-import type { CatchupPolicy, InterruptedPolicy, OverlapPolicy } from './types.js';
+import type { CatchupPolicy, HookConfig, InterruptedPolicy, OverlapPolicy } from './types.js';
 
 export const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -14,6 +14,12 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const LISTEN = /^(\[[0-9A-Fa-f:.]+\]|[^\s:[\]]+):(\d{1,5})$/;
 
 const DURATION_HINT = 'use e.g. 500ms, 90s, 15m, 24h, 7d';
+const SIZE_HINT = 'use a number of bytes or e.g. 512B, 16KB, 16KiB, 1MiB';
+
+/** A hook's timeout when it sets none. */
+export const HOOK_TIMEOUT_MS = 300_000;
+/** The most output of a run the ledger keeps (`outputKeep`). */
+export const MAX_OUTPUT_KEEP_BYTES = 1_048_576;
 
 /** The built-in job policies, used where neither the job nor `defaults:` sets one. */
 export const BUILTIN_JOB_DEFAULTS = {
@@ -24,6 +30,11 @@ export const BUILTIN_JOB_DEFAULTS = {
   timeoutMs: 3_600_000,
   killGraceMs: 10_000,
   onInterrupted: 'skip' as InterruptedPolicy,
+  retries: { max: 0, backoffMs: 10_000, maxBackoffMs: 300_000 },
+  jitterMs: 0,
+  onFailure: undefined as HookConfig | undefined,
+  onSuccess: undefined as HookConfig | undefined,
+  outputKeepBytes: 16_384,
 };
 export type JobDefaults = typeof BUILTIN_JOB_DEFAULTS;
 
@@ -61,6 +72,51 @@ export function duration(opts: { minMs?: number; wholeSeconds?: boolean } = {}) 
     }
     if (opts.wholeSeconds && ms % 1000 !== 0) return fail(`'${value}' is not a whole number of seconds`);
     return ms;
+  });
+}
+
+const SIZE_UNITS = { B: 1, KB: 1_000, KiB: 1_024, MB: 1_000_000, MiB: 1_048_576 } as const;
+const SIZE = /^(\d+(?:\.\d+)?)\s*(B|KB|KiB|MB|MiB)?$/;
+
+/**
+ * Bytes of a size as written in the config (an integer number of bytes, or a
+ * number with B, KB, KiB, MB or MiB), or undefined when it is not one. May be
+ * fractional (0.1KiB): the caller insists on whole bytes.
+ */
+export function sizeBytesOf(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
+  if (typeof value !== 'string') return undefined;
+  const m = SIZE.exec(value.trim());
+  if (!m?.[1]) return undefined;
+  const unit = m[2] as keyof typeof SIZE_UNITS | undefined;
+  const bytes = Number(m[1]) * SIZE_UNITS[unit ?? 'B'];
+  // 1.1KB is 1100 bytes, not 1100.0000000000002.
+  const whole = Math.round(bytes);
+  return Math.abs(bytes - whole) < 1e-6 ? whole : bytes;
+}
+
+/** A compact form of a byte count: 1048576 → 1MiB, 16384 → 16KiB, 1000 → 1000B. */
+function formatSize(bytes: number): string {
+  if (bytes > 0 && bytes % 1_048_576 === 0) return `${bytes / 1_048_576}MiB`;
+  if (bytes > 0 && bytes % 1_024 === 0) return `${bytes / 1_024}KiB`;
+  return `${bytes}B`;
+}
+
+/** A size → bytes, 0 <= bytes <= maxBytes. */
+function size(opts: { maxBytes: number }) {
+  return z.unknown().transform((value, ctx): number => {
+    const fail = (message: string) => {
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    };
+    if (typeof value !== 'string' && typeof value !== 'number') {
+      return fail(`expected a size such as 16KiB, got ${describeValue(value)}`);
+    }
+    const bytes = sizeBytesOf(value);
+    if (bytes === undefined) return fail(`'${value}' is not a size; ${SIZE_HINT}`);
+    if (!Number.isInteger(bytes)) return fail(`'${value}' is not a whole number of bytes`);
+    if (bytes > opts.maxBytes) return fail(`must be at most ${formatSize(opts.maxBytes)}, got '${value}'`);
+    return bytes;
   });
 }
 
@@ -147,6 +203,26 @@ const httpAction = z.strictObject({
     .optional(),
 });
 
+/** Retries of a failed run; a missing field comes from `defaults.retries`, then the built-ins. */
+const retriesSchema = z.strictObject({
+  max: int(0).optional(),
+  backoff: duration().optional(),
+  maxBackoff: duration().optional(),
+});
+
+/**
+ * onFailure / onSuccess: a command (with env, cwd) or an HTTP request, as for a
+ * job. Exactly one of command/http is a rule (job-rules.ts), not a schema.
+ */
+const hookSchema = z.strictObject({
+  command: argv.optional(),
+  cwd: nonEmptyString.optional(),
+  env: envMap.optional(),
+  http: httpAction.optional(),
+  timeout: duration().optional(),
+});
+export type ParsedHook = z.output<typeof hookSchema>;
+
 /** Job policies that `defaults:` may set for every job. */
 const policyShape = {
   catchup: z.enum(['all', 'latest', 'none']).optional(),
@@ -156,6 +232,11 @@ const policyShape = {
   timeout: duration().optional(),
   killGrace: duration().optional(),
   onInterrupted: z.enum(['skip', 'rerun']).optional(),
+  retries: retriesSchema.optional(),
+  jitter: duration({ minMs: 0 }).optional(),
+  onFailure: hookSchema.optional(),
+  onSuccess: hookSchema.optional(),
+  outputKeep: size({ maxBytes: MAX_OUTPUT_KEEP_BYTES }).optional(),
 };
 
 export const defaultsSchema = z.strictObject(policyShape).nullish();
@@ -228,6 +309,7 @@ export const settingsSchema = z.strictObject({
     })
     .nullish(),
   catchupConcurrency: int(1).optional(),
+  concurrency: z.strictObject({ max: int(1).optional(), perJob: int(1).optional() }).nullish(),
   shutdownGrace: duration().optional(),
   defaults: defaultsSchema,
   include: z.unknown().optional(),

@@ -49,6 +49,14 @@ export interface HttpAction {
 
 export type JobAction = CommandAction | HttpAction;
 
+/** An action run after a run's final outcome (onFailure, onSuccess). */
+export interface HookConfig {
+  /** Same shapes as a job's action; a relative cwd resolves against the file that defines the hook. */
+  action: JobAction;
+  /** The hook is stopped once it has run this long; default 300_000 (5m). */
+  timeoutMs: number;
+}
+
 export interface JobConfig {
   name: string;
   /** Where the job's entry starts (its key in `jobs:`). */
@@ -71,6 +79,16 @@ export interface JobConfig {
   onInterrupted: InterruptedPolicy;
   /** Explicit backfill start (UTC ms) for a job seen for the first time; undefined = its baseline is now. */
   backfillFromMs: number | undefined;
+  /** Retries of a failed run within its slot (0 = none); delays grow exponentially with full jitter. */
+  retries: { max: number; backoffMs: number; maxBackoffMs: number };
+  /** A regular run starts this much (deterministically, per slot) in [0, jitterMs) after its slot. */
+  jitterMs: number;
+  /** Run after the final failed attempt. */
+  onFailure: HookConfig | undefined;
+  /** Run after a success. */
+  onSuccess: HookConfig | undefined;
+  /** Bytes of a run's output (stdout+stderr) kept in the ledger. */
+  outputKeepBytes: number;
 }
 
 export interface StoreConfig {
@@ -107,6 +125,8 @@ export interface Config {
   };
   /** How many catch-up runs may be in progress at once, across all jobs. */
   catchupConcurrency: number;
+  /** Runs in progress at once: `max` across all jobs, `perJob` per job; undefined = no limit. */
+  concurrency: { max: number | undefined; perJob: number | undefined };
   /** On SIGTERM, how long running jobs may take to finish before they are stopped. */
   shutdownGraceMs: number;
   /** Sorted by name; names are unique. */

@@ -10,17 +10,12 @@ import type { SlotCalculator } from '../schedule/slot-calculator.js';
 import type { JobState } from '../state/job-state.js';
 import type { Queryable } from '../store/db.js';
 import type { Fence } from '../store/fence.js';
-import {
-  adoptRun,
-  markFinished,
-  markInterrupted,
-  readUnfinishedRuns,
-  type ClaimedSlot,
-} from '../store/ledger.js';
+import { adoptUnfinishedRun, finishRun, readUnfinishedRuns } from '../store/attempts.js';
+import { markInterrupted, type ClaimedSlot } from '../store/ledger.js';
 import type { Metrics } from '../metrics.js';
 import type { ClaimQueue } from './claim-queue.js';
 import { logConflicts, logPlan } from './plan-log.js';
-import type { RunDispatcher } from './run-dispatcher.js';
+import type { DispatchOptions, RunDispatcher } from './run-dispatcher.js';
 import { runCatchUp } from './run-catch-up.js';
 
 export interface BootCatchUpContext {
@@ -53,10 +48,12 @@ export async function runBootCatchUp(ctx: BootCatchUpContext, nowMs: number): Pr
     logPlan(logger, p, undefined, ctx.metrics);
     if (p.firstSeen && p.baselineMs !== undefined) state.setBaseline(p.job, p.baselineMs);
   }
-  const owed = await recoverUnfinished(ctx, byName, nowMs);
+  const { owed, later } = await recoverUnfinished(ctx, byName, nowMs);
+  // Retries due later wait for their time in the background, not in the catch-up.
+  for (const r of later) void dispatcher.dispatch(byName.get(r.slot.job)!, r.slot, r.options);
   if (plan.runs.length + owed.length === 0) return;
   logger.info(
-    { runs: plan.runs.length, unstarted: owed.length, concurrency: ctx.concurrency },
+    { runs: plan.runs.length, unfinished: owed.length, concurrency: ctx.concurrency },
     'catch-up starting',
   );
   const result = await claims.claim(
@@ -64,13 +61,13 @@ export async function runBootCatchUp(ctx: BootCatchUpContext, nowMs: number): Pr
   );
   logConflicts(logger, result.conflicts, ctx.metrics);
   ctx.onProgress?.(0, result.claimed.length + owed.length);
-  const toRun = [...owed, ...result.claimed];
+  const toRun: Owed[] = [...owed, ...result.claimed.map((slot) => ({ slot, options: {} }))];
   await runCatchUp(
-    toRun.map((c) => ({ job: c.job, scheduledAtMs: c.scheduledAtMs, value: c })),
+    toRun.map((o) => ({ job: o.slot.job, scheduledAtMs: o.slot.scheduledAtMs, value: o })),
     ctx.concurrency,
     async (item) => {
       const job = byName.get(item.job);
-      if (job && !ctx.stopping()) await dispatcher.dispatch(job, item.value);
+      if (job && !ctx.stopping()) await dispatcher.dispatch(job, item.value.slot, item.value.options);
     },
     (done, total) => {
       logger.info({ done, total }, 'catch-up progress');
@@ -80,57 +77,95 @@ export async function runBootCatchUp(ctx: BootCatchUpContext, nowMs: number): Pr
   logger.info({ runs: toRun.length }, 'catch-up finished');
 }
 
+interface Owed {
+  slot: ClaimedSlot;
+  options: DispatchOptions;
+}
+
 /**
- * Unfinished runs of earlier leaders. A slot claimed but never started is
- * owed: this leader runs it, unless the job's catch-up policy is `none` or the
- * slot is older than its catch-up window (then it is recorded as skipped). A
- * run started but never finished may have done its work: by the job's
- * `onInterrupted` it is recorded as interrupted (skip, the default) or run
- * again (rerun).
+ * Unfinished runs of earlier leaders, taken over by this one:
+ * - claimed but never started: owed, run now — unless the job's catch-up
+ *   policy is `none` or the slot is older than its window (recorded as skipped);
+ * - a retry pending: carried out at its due time, as the next attempt;
+ * - an attempt in progress when its node died: it may have done its work, so by
+ *   the job's `onInterrupted` it is recorded as interrupted (skip, the default)
+ *   or retried as the next attempt (rerun).
  */
 async function recoverUnfinished(
   ctx: BootCatchUpContext,
   jobs: ReadonlyMap<string, JobConfig>,
   nowMs: number,
-): Promise<ClaimedSlot[]> {
+): Promise<{ owed: Owed[]; later: Owed[] }> {
   const { db, fence, clock, logger } = ctx;
-  const owed: ClaimedSlot[] = [];
+  const owed: Owed[] = [];
+  const later: Owed[] = [];
   for (const u of await readUnfinishedRuns(db, fence.epoch)) {
     const fields = {
       job: u.job,
       scheduledAt: new Date(u.scheduledAtMs).toISOString(),
       runId: u.runId,
       previousNode: u.nodeId,
-      started: u.started,
+      attempts: u.attempts,
     };
     const job = jobs.get(u.job);
     const skip = async (why: string) => {
-      await markFinished(db, u.runId, clock.now(), { ...NO_RESULT, outcome: 'skipped', error: why });
+      await finishRun(db, u.runId, clock.now(), { ...NO_RESULT, outcome: 'skipped', error: why });
       logger.warn(fields, `unfinished run of an earlier leader recorded as skipped: ${why}`);
     };
-    if (u.started && job?.onInterrupted !== 'rerun') {
+    const inProgress = u.started && u.nextAttemptAtMs === undefined;
+    if (!job) {
+      await skip('the job is no longer configured');
+      continue;
+    }
+    if (!u.started && job.catchup === 'none') {
+      await skip('the job does not catch up (catchup: none)');
+      continue;
+    }
+    if (!u.started && u.scheduledAtMs <= nowMs - job.catchupWindowMs) {
+      await skip('older than the catch-up window');
+      continue;
+    }
+    const rerun = inProgress && job.onInterrupted === 'rerun';
+    if (!(await adoptUnfinishedRun(db, fence, u, clock.now(), { retryInterrupted: rerun }))) continue;
+    if (inProgress && !rerun) {
       await markInterrupted(db, fence, u.runId, clock.now());
       logger.warn(
         fields,
         'run interrupted: its node stopped before it finished; not run again (onInterrupted: skip)',
       );
-    } else if (!job) {
-      await skip('the job is no longer configured');
-    } else if (job.catchup === 'none') {
-      await skip('the job does not catch up (catchup: none)');
-    } else if (u.scheduledAtMs <= nowMs - job.catchupWindowMs) {
-      await skip('older than the catch-up window');
-    } else if (await adoptRun(db, fence, u.runId, { rerunStarted: u.started })) {
+      continue;
+    }
+    const slot: ClaimedSlot = { job: u.job, scheduledAtMs: u.scheduledAtMs, catchup: true, runId: u.runId };
+    // Attempts already made: a row started before attempts were counted made one.
+    const made = u.started ? Math.max(u.attempts, 1) : u.attempts;
+    const attempt = made + 1;
+    if (rerun) {
       logger.info(
         fields,
-        u.started
-          ? 'run interrupted: its node stopped before it finished; running it again (onInterrupted: rerun)'
-          : 'claimed slot never started by its node: running it now',
+        'run interrupted: its node stopped before it finished; running it again (onInterrupted: rerun)',
       );
-      owed.push({ job: u.job, scheduledAtMs: u.scheduledAtMs, catchup: true, runId: u.runId });
+      owed.push({ slot, options: { attempt } });
+    } else if (u.nextAttemptAtMs !== undefined) {
+      logger.info(
+        { ...fields, retryAt: new Date(u.nextAttemptAtMs).toISOString() },
+        'retry left pending by its node: carrying it out',
+      );
+      const entry = { slot, options: { attempt, notBeforeMs: u.nextAttemptAtMs } };
+      if (u.nextAttemptAtMs <= nowMs) owed.push(entry);
+      else later.push(entry);
+    } else {
+      logger.info(fields, 'claimed slot never started by its node: running it now');
+      owed.push({ slot, options: {} });
     }
   }
-  return owed;
+  return { owed, later };
 }
 
-const NO_RESULT = { exitCode: null, signal: null, httpStatus: null, durationMs: null, error: null };
+const NO_RESULT = {
+  exitCode: null,
+  signal: null,
+  httpStatus: null,
+  durationMs: null,
+  error: null,
+  outputTail: null,
+};

@@ -1,28 +1,30 @@
-// Starts the runs of claimed slots, applying each job's overlap policy, and
-// records every run's start and outcome in the ledger. A claimed slot is never
-// started twice and never silently dropped: a slot skipped by the overlap
-// policy is recorded as 'skipped'.
+// Starts the runs of claimed slots, applying each job's overlap policy, jitter
+// and the concurrency limits; each run goes through runSlot (attempts,
+// retries, hooks). A claimed slot is never started twice and never silently
+// dropped: a slot skipped by the overlap policy is recorded as 'skipped'.
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
+import type { Config, JobConfig } from '../config/types.js';
 import type { Metrics } from '../metrics.js';
-import type { JobConfig } from '../config/types.js';
+import type { RunResult } from '../run/types.js';
+import { slotJitterMs } from '../schedule/jitter.js';
 import type { Queryable } from '../store/db.js';
 import type { Fence } from '../store/fence.js';
-import { type ClaimedSlot, markFinished, markStarted } from '../store/ledger.js';
-import { startRun } from '../run/start-run.js';
-import type { RunHandle, RunResult } from '../run/types.js';
+import { type ClaimedSlot, markFinished } from '../store/ledger.js';
+import { ConcurrencyLimit } from './concurrency-limit.js';
+import { SHUTDOWN, runSlot } from './run-slot.js';
 
 interface ActiveRun {
   slot: ClaimedSlot;
-  handle: RunHandle;
+  abort: AbortController;
+  /** Stops the attempt in progress; undefined while waiting (jitter, backoff, a place). */
+  stopAttempt: ((reason: string) => void) | undefined;
 }
 
 interface JobRuns {
   active: Set<ActiveRun>;
   /** Claimed slots waiting for the running one (overlap: queue), oldest first. */
   queued: Array<{ slot: ClaimedSlot; done: (r: RunResult | undefined) => void }>;
-  /** Runs between claim and spawn (their start is being recorded). */
-  starting: number;
 }
 
 export interface RunDispatcherOptions {
@@ -31,34 +33,50 @@ export interface RunDispatcherOptions {
   clock: Clock;
   /** The current leader epoch and node: runs start under it, fenced. */
   fence: () => Fence;
+  concurrency: Config['concurrency'];
   metrics?: Metrics;
+  /** Called when the number of runs waiting for a place changes. */
+  onWaiting?: (waiting: number) => void;
+}
+
+export interface DispatchOptions {
+  /** The attempt to start with (a run an earlier leader left with a retry pending); default 1. */
+  attempt?: number;
+  /** Not before this instant (UTC ms): a pending retry's due time. */
+  notBeforeMs?: number;
+  /** Delay the start by the job's deterministic jitter (regular runs). */
+  jitter?: boolean;
 }
 
 export class RunDispatcher {
   private readonly jobs = new Map<string, JobRuns>();
   private readonly ledgerWrites = new Set<Promise<void>>();
+  private readonly limit: ConcurrencyLimit;
 
-  constructor(private readonly options: RunDispatcherOptions) {}
+  constructor(private readonly options: RunDispatcherOptions) {
+    this.limit = new ConcurrencyLimit(options.concurrency);
+  }
 
-  /** Runs in progress across all jobs. */
+  /** Runs in progress or waiting to start (jitter, a retry's backoff, a place), across all jobs. */
   get activeCount(): number {
     let n = 0;
-    for (const j of this.jobs.values()) n += j.active.size + j.starting;
+    for (const j of this.jobs.values()) n += j.active.size;
     return n;
   }
 
-  isRunning(job: string): boolean {
-    const runs = this.jobs.get(job);
-    return runs !== undefined && runs.active.size + runs.starting > 0;
+  /** Runs waiting for a place under the concurrency limits. */
+  get waitingCount(): number {
+    return this.limit.waiting;
   }
 
   /**
    * Starts (or queues, skips, replaces by policy) the run of a claimed slot.
-   * Resolves with its result once it has run, or undefined if it was skipped.
+   * Resolves with its final result, or undefined if it was skipped or left to
+   * the next leader.
    */
-  dispatch(job: JobConfig, slot: ClaimedSlot): Promise<RunResult | undefined> {
+  dispatch(job: JobConfig, slot: ClaimedSlot, o: DispatchOptions = {}): Promise<RunResult | undefined> {
     const runs = this.runsOf(job.name);
-    if (runs.active.size + runs.starting === 0) return this.start(job, slot);
+    if (runs.active.size === 0) return this.start(job, slot, o);
     const log = this.options.logger;
     const fields = {
       job: job.name,
@@ -68,34 +86,38 @@ export class RunDispatcher {
     };
     switch (job.overlap) {
       case 'allow':
-        return this.start(job, slot);
+        return this.start(job, slot, o);
       case 'replace':
         log.warn(fields, 'previous run still running: replacing it');
-        for (const a of runs.active) a.handle.stop(`replaced by the run of ${iso(slot.scheduledAtMs)}`);
-        return this.start(job, slot);
+        for (const a of runs.active) a.abort.abort(`replaced by the run of ${iso(slot.scheduledAtMs)}`);
+        return this.start(job, slot, o);
       case 'queue':
         log.info(fields, 'previous run still running: queued');
         return new Promise((done) => runs.queued.push({ slot, done }));
       case 'skip':
         log.warn(fields, 'previous run still running: slot skipped');
         this.options.metrics?.runs.inc({ job: job.name, outcome: 'skipped', catchup: String(slot.catchup) });
-        this.recordOutcome(slot.runId, {
-          outcome: 'skipped',
-          exitCode: null,
-          signal: null,
-          httpStatus: null,
-          durationMs: null,
-          error: 'overlap: the previous run was still running',
-        });
+        this.track(
+          markFinished(this.options.db, slot.runId, this.options.clock.now(), {
+            outcome: 'skipped',
+            exitCode: null,
+            signal: null,
+            httpStatus: null,
+            durationMs: null,
+            error: 'overlap: the previous run was still running',
+          }),
+        );
         return Promise.resolve(undefined);
     }
   }
 
   /**
-   * Forgets the queued slots (overlap: queue) of every job. They stay claimed
-   * but unstarted in the ledger, so the next leader runs them.
+   * Forgets the queued slots (overlap: queue) and ends every wait (jitter, a
+   * retry's backoff, a place) without starting anything: those slots and
+   * pending retries stay in the ledger for the next leader. Attempts in
+   * progress go on.
    */
-  dropQueued(): void {
+  releaseWaiting(): void {
     for (const [job, runs] of this.jobs) {
       const left = runs.queued.splice(0);
       if (left.length > 0) {
@@ -105,13 +127,14 @@ export class RunDispatcher {
         );
       }
       for (const q of left) q.done(undefined);
+      for (const a of runs.active) if (!a.stopAttempt) a.abort.abort(SHUTDOWN);
     }
   }
 
-  /** Drops the queued slots and stops every run in progress. */
-  stopAll(reason: string): void {
-    this.dropQueued();
-    for (const runs of this.jobs.values()) for (const a of runs.active) a.handle.stop(reason);
+  /** Releases what waits and stops every attempt in progress (SIGTERM, SIGKILL after killGrace). */
+  stopAll(): void {
+    this.releaseWaiting();
+    for (const runs of this.jobs.values()) for (const a of runs.active) a.abort.abort(SHUTDOWN);
   }
 
   /** Resolves when no run is active or queued, or after `timeoutMs`; returns whether it went idle. */
@@ -138,82 +161,69 @@ export class RunDispatcher {
   private runsOf(name: string): JobRuns {
     let runs = this.jobs.get(name);
     if (!runs) {
-      runs = { active: new Set(), queued: [], starting: 0 };
+      runs = { active: new Set(), queued: [] };
       this.jobs.set(name, runs);
     }
     return runs;
   }
 
-  private async start(job: JobConfig, slot: ClaimedSlot): Promise<RunResult | undefined> {
+  private async start(job: JobConfig, slot: ClaimedSlot, o: DispatchOptions): Promise<RunResult | undefined> {
     const runs = this.runsOf(job.name);
+    const active: ActiveRun = { slot, abort: new AbortController(), stopAttempt: undefined };
+    active.abort.signal.addEventListener('abort', () =>
+      active.stopAttempt?.(String(active.abort.signal.reason)),
+    );
+    runs.active.add(active);
+    const jitterMs =
+      o.jitter && job.jitterMs > 0 ? slotJitterMs(job.name, slot.scheduledAtMs, job.jitterMs) : 0;
+    const notBeforeMs = o.notBeforeMs ?? (jitterMs > 0 ? slot.scheduledAtMs + jitterMs : undefined);
+    const metrics = this.options.metrics;
     try {
-      return await this.runSlot(job, slot, runs);
-    } finally {
-      const next = runs.queued.shift();
-      if (next) void this.start(job, next.slot).then(next.done);
-    }
-  }
-
-  private async runSlot(job: JobConfig, slot: ClaimedSlot, runs: JobRuns): Promise<RunResult | undefined> {
-    const { clock, db, logger } = this.options;
-    const fence = this.options.fence();
-    const fields = { job: job.name, scheduledAt: iso(slot.scheduledAtMs), runId: slot.runId };
-    // started_at is committed before the process exists: after a crash, a row
-    // without it was certainly never started and may be run by the next leader,
-    // while a row with it may have run and is never started again.
-    runs.starting++;
-    try {
-      if (!(await markStarted(db, fence, slot.runId, clock.now()))) {
-        logger.warn(fields, 'not starting: this node no longer leads, or another leader took the slot over');
-        return undefined;
-      }
-    } catch (err) {
-      logger.error(
-        { err, ...fields },
-        'could not mark the run started; it stays claimed for the next leader',
+      return await runSlot(
+        {
+          db: this.options.db,
+          logger: this.options.logger,
+          clock: this.options.clock,
+          fence: this.options.fence,
+          limit: this.limit,
+          metrics,
+          track: (w) => this.track(w),
+        },
+        job,
+        slot,
+        {
+          attempt: o.attempt ?? 1,
+          notBeforeMs,
+          signal: active.abort.signal,
+          onAttempt: (stop) => {
+            active.stopAttempt = stop;
+            this.waitingChanged();
+          },
+        },
       );
+    } catch (err) {
+      this.options.logger.error({ err, job: job.name, runId: slot.runId }, 'run failed unexpectedly');
       return undefined;
     } finally {
-      runs.starting--;
+      runs.active.delete(active);
+      this.waitingChanged();
+      const next = runs.queued.shift();
+      if (next) void this.start(job, next.slot, {}).then(next.done);
     }
-    const metrics = this.options.metrics;
-    const catchup = String(slot.catchup);
-    metrics?.startLatenessSeconds.observe({ catchup }, Math.max(0, clock.now() - slot.scheduledAtMs) / 1000);
-    if (slot.catchup) metrics?.catchupRuns.inc({ job: job.name });
-    const handle = startRun(
-      {
-        runId: slot.runId,
-        job,
-        scheduledAtMs: slot.scheduledAtMs,
-        catchup: slot.catchup,
-        epoch: fence.epoch,
-        nodeId: fence.nodeId,
-      },
-      logger,
-    );
-    const active: ActiveRun = { slot, handle };
-    runs.active.add(active);
-    const result = await handle.result;
-    runs.active.delete(active);
-    this.track(markFinished(db, slot.runId, clock.now(), result));
-    metrics?.runs.inc({ job: job.name, outcome: result.outcome, catchup });
-    metrics?.runSeconds.observe({ job: job.name }, result.durationMs / 1000);
-    if (result.outcome === 'success') metrics?.setLastSuccess(job.name, slot.scheduledAtMs);
-    return result;
   }
 
-  private recordOutcome(runId: number, record: Parameters<typeof markFinished>[3]): void {
-    this.track(markFinished(this.options.db, runId, this.options.clock.now(), record));
+  private waitingChanged(): void {
+    this.options.metrics?.runsWaiting.set(this.limit.waiting);
+    this.options.onWaiting?.(this.limit.waiting);
   }
 
   /** Ledger writes must not crash the daemon when the database is briefly away; they are logged. */
-  private track(write: Promise<void>): Promise<void> {
+  private track(write: Promise<void>): void {
     const p = write.catch((err: unknown) => {
       this.options.logger.error({ err }, 'could not record a run in the ledger');
     });
     this.ledgerWrites.add(p);
     void p.finally(() => this.ledgerWrites.delete(p));
-    return p;
   }
 }
 

@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import type pino from 'pino';
 import type { CommandAction } from '../config/types.js';
 import { OutputLines } from './output-lines.js';
+import { OutputTail } from './output-tail.js';
 import { errorMessage, runLogFields, startTimer } from './run-fields.js';
 import type { RunHandle, RunRequest, RunResult } from './types.js';
 
@@ -24,7 +25,10 @@ export interface RunCommandOptions {
 type Ending = { outcome: 'timeout' | 'stopped'; error: string };
 type Exit = { code: number | null; signal: NodeJS.Signals | null };
 
-/** The environment of a command job: the daemon's, the job's, then the run's CRONKEEPER_* variables. */
+/**
+ * The environment of a command job: the daemon's, the job's, the run's
+ * CRONKEEPER_* variables, then the request's extraEnv.
+ */
 export function commandEnv(req: RunRequest, action: CommandAction): NodeJS.ProcessEnv {
   return {
     ...process.env,
@@ -35,6 +39,8 @@ export function commandEnv(req: RunRequest, action: CommandAction): NodeJS.Proce
     CRONKEEPER_RUN_ID: String(req.runId),
     CRONKEEPER_EPOCH: String(req.epoch),
     CRONKEEPER_NODE_ID: req.nodeId,
+    CRONKEEPER_ATTEMPT: String(req.attempt),
+    ...req.extraEnv,
   };
 }
 
@@ -62,6 +68,8 @@ export function runCommand(
   let drainTimer: NodeJS.Timeout | undefined;
   let child: ChildProcess | undefined;
 
+  // stdout and stderr together, in the order their chunks arrive.
+  const tail = new OutputTail(job.outputKeepBytes);
   const stdoutLines = new OutputLines((line) =>
     logger.info({ ...fields, stream: 'stdout', line }, 'job output'),
   );
@@ -69,7 +77,7 @@ export function runCommand(
     logger.warn({ ...fields, stream: 'stderr', line }, 'job output'),
   );
 
-  const finish = (r: Omit<RunResult, 'durationMs' | 'httpStatus'>): void => {
+  const finish = (r: Omit<RunResult, 'durationMs' | 'httpStatus' | 'outputTail'>): void => {
     if (finished) return;
     finished = true;
     clearTimeout(timeoutTimer);
@@ -81,7 +89,12 @@ export function runCommand(
       clearTimeout(killTimer);
       killTimer = undefined;
     }
-    resolveResult({ ...r, httpStatus: null, durationMs: performance.now() - startedAt });
+    resolveResult({
+      ...r,
+      httpStatus: null,
+      durationMs: performance.now() - startedAt,
+      outputTail: tail.text(),
+    });
   };
 
   const complete = (): void => {
@@ -198,7 +211,10 @@ export function runCommand(
   const watch = (stream: Readable | null, lines: OutputLines): void => {
     if (stream === null) return;
     openStreams++;
-    stream.on('data', (chunk: Buffer) => lines.push(chunk));
+    stream.on('data', (chunk: Buffer) => {
+      tail.push(chunk);
+      lines.push(chunk);
+    });
     stream.on('end', () => lines.flush());
     stream.on('error', (err) =>
       logger.debug({ ...fields, err: errorMessage(err) }, 'job output stream error'),

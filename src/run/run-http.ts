@@ -4,6 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import type pino from 'pino';
 import type { HttpAction } from '../config/types.js';
+import { OutputTail } from './output-tail.js';
 import { errorMessage, isoTime, runLogFields, startTimer } from './run-fields.js';
 import type { RunHandle, RunRequest, RunResult } from './types.js';
 
@@ -12,7 +13,10 @@ export const MAX_RESPONSE_BYTES = 64 * 1024;
 /** The first this many bytes of a response body are logged at debug level. */
 export const LOGGED_RESPONSE_BYTES = 1024;
 
-/** What an HTTP job receives as its JSON request body. scheduledAt is ISO 8601 UTC with milliseconds. */
+/**
+ * What an HTTP job receives as its JSON request body (plus the request's
+ * extraBody fields, merged last). scheduledAt is ISO 8601 UTC with milliseconds.
+ */
 export interface HttpRunBody {
   job: string;
   scheduledAt: string;
@@ -20,6 +24,9 @@ export interface HttpRunBody {
   runId: number;
   epoch: number;
   nodeId: string;
+  /** 1 = the first run, 2 = the first retry, ... */
+  attempt: number;
+  [extra: string]: unknown;
 }
 
 export function httpRunBody(req: RunRequest): HttpRunBody {
@@ -30,6 +37,8 @@ export function httpRunBody(req: RunRequest): HttpRunBody {
     runId: req.runId,
     epoch: req.epoch,
     nodeId: req.nodeId,
+    attempt: req.attempt,
+    ...req.extraBody,
   };
 }
 
@@ -55,7 +64,9 @@ export function runHttp(req: RunRequest, action: HttpAction, logger: pino.Logger
     end({ outcome: 'timeout', error: `timed out after ${job.timeoutMs} ms` });
   });
 
-  const request = async (): Promise<Omit<RunResult, 'durationMs'>> => {
+  const tail = new OutputTail(job.outputKeepBytes);
+
+  const request = async (): Promise<Omit<RunResult, 'durationMs' | 'outputTail'>> => {
     let httpStatus: number | null = null;
     try {
       const method = action.method.toUpperCase();
@@ -81,6 +92,7 @@ export function runHttp(req: RunRequest, action: HttpAction, logger: pino.Logger
           'could not read the http response body',
         );
       }
+      tail.push(body);
       if (logger.isLevelEnabled('debug')) {
         logger.debug(
           {
@@ -110,7 +122,7 @@ export function runHttp(req: RunRequest, action: HttpAction, logger: pino.Logger
   const result = request().then((r) => {
     finished = true;
     clearTimeout(timer);
-    return { ...r, durationMs: performance.now() - startedAt };
+    return { ...r, durationMs: performance.now() - startedAt, outputTail: tail.text() };
   });
 
   return {
@@ -123,7 +135,7 @@ export function runHttp(req: RunRequest, action: HttpAction, logger: pino.Logger
   };
 }
 
-function ended(ending: Ending): Omit<RunResult, 'durationMs' | 'httpStatus'> {
+function ended(ending: Ending): Omit<RunResult, 'durationMs' | 'httpStatus' | 'outputTail'> {
   return { outcome: ending.outcome, exitCode: null, signal: null, error: ending.error };
 }
 

@@ -14,22 +14,50 @@ export type StartRunOptions = RunCommandOptions;
  * success, warn otherwise) with the outcome and durationMs.
  */
 export function startRun(req: RunRequest, logger: pino.Logger, options: StartRunOptions = {}): RunHandle {
+  try {
+    logger.info(
+      { ...runLogFields(req), catchup: req.catchup, attempt: req.attempt, kind: req.job.action.kind },
+      'run started',
+    );
+  } catch {
+    // A failing log destination must not keep the run from starting.
+  }
+  const handle = executeAction(req, logger, options);
+  const result = handle.result.then((r) => {
+    logFinished(req, r, logger);
+    return r;
+  });
+  return { result, stop: (reason) => handle.stop(reason) };
+}
+
+/**
+ * Runs the request's action by its kind with no 'run started'/'run finished'
+ * lines (hooks log their own). Never throws; `result` never rejects.
+ */
+export function executeAction(
+  req: RunRequest,
+  logger: pino.Logger,
+  options: StartRunOptions = {},
+): RunHandle {
   const startedAt = performance.now();
   let handle: RunHandle;
   try {
-    logger.info({ ...runLogFields(req), catchup: req.catchup, kind: req.job.action.kind }, 'run started');
     handle = startAction(req, logger, options);
   } catch (err) {
     // Not expected (the executors do not throw), but a bug here must not take the daemon down.
     handle = settledHandle(errorResult(err, performance.now() - startedAt));
   }
-  const result = handle.result
-    .catch((err: unknown) => errorResult(err, performance.now() - startedAt))
-    .then((r) => {
-      logFinished(req, r, logger);
-      return r;
-    });
-  return { result, stop: (reason) => handle.stop(reason) };
+  const result = handle.result.catch((err: unknown) => errorResult(err, performance.now() - startedAt));
+  return {
+    result,
+    stop: (reason) => {
+      try {
+        handle.stop(reason);
+      } catch {
+        // as above
+      }
+    },
+  };
 }
 
 function startAction(req: RunRequest, logger: pino.Logger, options: StartRunOptions): RunHandle {
@@ -50,6 +78,7 @@ function logFinished(req: RunRequest, r: RunResult, logger: pino.Logger): void {
   const line = {
     ...runLogFields(req),
     catchup: req.catchup,
+    attempt: req.attempt,
     outcome: r.outcome,
     exitCode: r.exitCode,
     signal: r.signal,
@@ -73,6 +102,7 @@ function errorResult(err: unknown, durationMs: number): RunResult {
     httpStatus: null,
     durationMs,
     error: errorMessage(err),
+    outputTail: null,
   };
 }
 

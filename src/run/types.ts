@@ -14,6 +14,15 @@ export interface RunRequest {
   /** The leader epoch under which the slot was claimed. */
   epoch: number;
   nodeId: string;
+  /** Which attempt at the slot this is: 1 = the first run, 2 = the first retry, ... */
+  attempt: number;
+  /**
+   * More environment for a command, set after the CRONKEEPER_* variables (so
+   * it may override them); e.g. a hook's CRONKEEPER_HOOK. Ignored by HTTP jobs.
+   */
+  extraEnv?: Record<string, string>;
+  /** More fields merged into an HTTP job's JSON body (last, so they win). Ignored by commands. */
+  extraBody?: Record<string, unknown>;
 }
 
 /**
@@ -39,6 +48,14 @@ export interface RunResult {
    * e.g. "spawn /nope ENOENT", "timed out after 5000 ms", "stopped: shutdown".
    */
   error: string | null;
+  /**
+   * The end of the run's output: for a command the last job.outputKeepBytes
+   * bytes of stdout and stderr together in arrival order, for an HTTP job the
+   * (bounded) response body cut the same way; see OutputTail.text() for the
+   * format. '' when there was none; null when job.outputKeepBytes is 0 (or the
+   * run never reached an executor).
+   */
+  outputTail: string | null;
 }
 
 export interface RunHandle {

@@ -21,6 +21,8 @@ export interface NodeView {
   role: 'leader' | 'standby' | 'starting' | 'stopping';
   ready: boolean;
   catchUp: { done: number; total: number } | null;
+  /** Runs waiting for a place under the concurrency limits. */
+  waiting: number;
 }
 
 export interface StatusOptions {

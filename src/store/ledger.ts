@@ -74,26 +74,6 @@ export interface RunOutcomeRecord {
   error: string | null;
 }
 
-/**
- * Records that a claimed run is about to start. Fenced: false (and the run must
- * not start) when this leader was deposed, or another leader adopted the slot.
- */
-export async function markStarted(
-  db: Queryable,
-  fence: Fence,
-  runId: number,
-  atMs: number,
-): Promise<boolean> {
-  const rows = await db.query<{ id: number }>(
-    `WITH ${fenceCte(3)}
-     UPDATE cronkeeper_runs r SET started_at = $2 FROM fence
-     WHERE r.id = $1 AND r.epoch = fence.epoch AND r.started_at IS NULL AND r.outcome IS NULL
-     RETURNING r.id`,
-    [runId, new Date(atMs).toISOString(), fence.epoch],
-  );
-  return rows.length > 0;
-}
-
 export async function markFinished(
   db: Queryable,
   runId: number,
@@ -167,7 +147,8 @@ export async function listRuns(db: Queryable, options: { job?: string; limit: nu
 }
 
 /**
- * Deletes finished ledger rows scheduled before `beforeMs` whose ids are at or
+ * Deletes finished ledger rows claimed before `beforeMs` (a backfilled old slot
+ * is kept as long as a fresh one) whose ids are at or
  * below `coveredId` (covered by every snapshot a restore may fall back to).
  * Fenced: only the leader cleans.
  */
@@ -180,72 +161,12 @@ export async function cleanLedger(
   const rows = await db.query<{ n: number }>(
     `WITH ${fenceCte(3)}, gone AS (
        DELETE FROM cronkeeper_runs
-       WHERE scheduled_at < $1 AND id <= $2 AND outcome IS NOT NULL AND EXISTS (SELECT 1 FROM fence)
+       WHERE claimed_at < $1 AND id <= $2 AND outcome IS NOT NULL AND EXISTS (SELECT 1 FROM fence)
        RETURNING 1)
      SELECT count(*)::int AS n FROM gone`,
     [new Date(beforeMs).toISOString(), coveredId, fence.epoch],
   );
   return rows[0]?.n ?? 0;
-}
-
-export interface UnfinishedRun {
-  runId: number;
-  job: string;
-  scheduledAtMs: number;
-  started: boolean;
-  epoch: number;
-  nodeId: string;
-}
-
-/** Runs with no outcome claimed under an older epoch: their node stopped before finishing them. */
-export async function readUnfinishedRuns(db: Queryable, beforeEpoch: number): Promise<UnfinishedRun[]> {
-  const rows = await db.query<{
-    id: number;
-    job: string;
-    scheduled_at: Date;
-    started_at: Date | null;
-    epoch: number;
-    node_id: string;
-  }>(
-    `SELECT id, job, scheduled_at, started_at, epoch, node_id FROM cronkeeper_runs
-     WHERE outcome IS NULL AND epoch < $1 ORDER BY id`,
-    [beforeEpoch],
-  );
-  return rows.map((r) => ({
-    runId: r.id,
-    job: r.job,
-    scheduledAtMs: r.scheduled_at.getTime(),
-    started: r.started_at !== null,
-    epoch: r.epoch,
-    nodeId: r.node_id,
-  }));
-}
-
-/**
- * Takes over an unfinished run of an earlier leader so that this leader runs
- * it: a slot its node claimed but never started, or (`rerunStarted`, for
- * onInterrupted: rerun) one it started but never finished, which then counts
- * an interrupted attempt. Fenced; false if the row changed meanwhile.
- */
-export async function adoptRun(
-  db: Queryable,
-  fence: Fence,
-  runId: number,
-  options: { rerunStarted: boolean } = { rerunStarted: false },
-): Promise<boolean> {
-  const rows = await db.query<{ id: number }>(
-    `WITH ${fenceCte(2)}
-     UPDATE cronkeeper_runs r
-     SET epoch = fence.epoch, node_id = $3, started_at = NULL,
-         interrupted_attempts = r.interrupted_attempts + (CASE WHEN r.started_at IS NULL THEN 0 ELSE 1 END)
-     FROM fence
-     WHERE r.id = $1 AND r.outcome IS NULL AND r.epoch < fence.epoch
-       AND (r.started_at IS NULL OR $4::boolean)
-     RETURNING r.id`,
-    [runId, fence.epoch, fence.nodeId, options.rerunStarted],
-  );
-  if (rows.length === 0) await assertFence(db, fence);
-  return rows.length > 0;
 }
 
 /** Records that a run started by an earlier leader never reported an outcome. */
@@ -309,4 +230,61 @@ export async function readRecentRuns(
     out.set(r.job, list);
   }
   return out;
+}
+
+/** A run row with every column, for `cronkeeper runs show`. */
+export interface RunDetailRow extends RunRow {
+  /** Attempts restarted after their node stopped mid-run (onInterrupted: rerun). */
+  interrupted_attempts: number;
+  /** Attempts started so far (0 on rows from before attempts were counted). */
+  attempts: number;
+  /** When the next attempt is due while a retry is pending. */
+  next_attempt_at: Date | null;
+  /** The final attempt's output tail. */
+  output_tail: string | null;
+}
+
+/** One row of cronkeeper_attempts. */
+export interface AttemptRow {
+  run_id: number;
+  /** 1 = the first run, 2 = the first retry, ... */
+  attempt: number;
+  epoch: number;
+  node_id: string;
+  started_at: Date;
+  finished_at: Date | null;
+  /** NULL while running. */
+  outcome: string | null;
+  exit_code: number | null;
+  signal: string | null;
+  http_status: number | null;
+  duration_ms: number | null;
+  error: string | null;
+  output_tail: string | null;
+}
+
+export interface RunDetail {
+  run: RunDetailRow;
+  /** Ordered by attempt; empty for a run from before attempts were recorded. */
+  attempts: AttemptRow[];
+}
+
+/** One run with all its columns and its attempts, or undefined when there is no run `runId`. Read-only. */
+export async function readRunDetail(db: Queryable, runId: number): Promise<RunDetail | undefined> {
+  const runs = await db.query<RunDetailRow>(
+    `SELECT id, job, scheduled_at, catchup, epoch, node_id, claimed_at, started_at, finished_at,
+            outcome, exit_code, signal, http_status, duration_ms, error,
+            interrupted_attempts, attempts, next_attempt_at, output_tail
+     FROM cronkeeper_runs WHERE id = $1`,
+    [runId],
+  );
+  const run = runs[0];
+  if (run === undefined) return undefined;
+  const attempts = await db.query<AttemptRow>(
+    `SELECT run_id, attempt, epoch, node_id, started_at, finished_at, outcome, exit_code, signal,
+            http_status, duration_ms, error, output_tail
+     FROM cronkeeper_attempts WHERE run_id = $1 ORDER BY attempt`,
+    [runId],
+  );
+  return { run, attempts };
 }

@@ -69,7 +69,7 @@ test('onInterrupted: skip records the run as interrupted; rerun runs the slot ag
       rows.map((r) => ({ ...r })),
       [
         { job: 'again', outcome: 'success', interrupted_attempts: 1 },
-        { job: 'keep', outcome: 'interrupted', interrupted_attempts: 0 },
+        { job: 'keep', outcome: 'interrupted', interrupted_attempts: 1 },
       ],
     );
   } finally {

@@ -6,15 +6,8 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { Db } from '../../src/store/db.js';
 import { FencedError, bumpEpoch, type Fence } from '../../src/store/fence.js';
-import {
-  adoptRun,
-  claimSlots,
-  cleanLedger,
-  markFinished,
-  markStarted,
-  readLedgerTail,
-  readUnfinishedRuns,
-} from '../../src/store/ledger.js';
+import { adoptUnfinishedRun, readUnfinishedRuns, startAttempt } from '../../src/store/attempts.js';
+import { claimSlots, cleanLedger, markFinished, readLedgerTail } from '../../src/store/ledger.js';
 import { migrate } from '../../src/store/migrate.js';
 import { openEmbedded } from '../../src/store/open-embedded.js';
 import { openPostgres } from '../../src/store/open-postgres.js';
@@ -54,7 +47,7 @@ for (const [kind, open] of stores) {
 
     test('migrations apply once; a second run applies nothing', async () => {
       ({ db, cleanup } = await open());
-      assert.deepEqual(await migrate(db), [1, 2]);
+      assert.deepEqual(await migrate(db), [1, 2, 3]);
       assert.deepEqual(await migrate(db), []);
     });
 
@@ -97,33 +90,66 @@ for (const [kind, open] of stores) {
       const [unstarted] = (await readUnfinishedRuns(db, current.epoch)).filter(
         (u) => u.scheduledAtMs === T + 60_000,
       );
-      assert.ok(unstarted && !unstarted.started);
-      assert.equal(await markStarted(db, old, unstarted.runId, T), false, 'the old leader may not start it');
+      assert.ok(unstarted && !unstarted.started && unstarted.attempts === 0);
+      assert.equal(
+        await startAttempt(db, old, unstarted.runId, 1, T),
+        false,
+        'the old leader may not start it',
+      );
       await assert.rejects(
         insertSnapshot(db, old, { formatVersion: 1, highWater: 3, jobCount: 0, payload: Buffer.from('x') }),
         FencedError,
       );
       assert.equal((await listSnapshots(db)).length, 0);
-      assert.equal(await cleanLedger(db, old, T + 3_600_000, 1_000_000), 0);
+      assert.equal(await cleanLedger(db, old, Date.now() + 60_000, 1_000_000), 0);
 
-      // The new leader adopts the unstarted slot and starts it; nobody else can.
-      assert.equal(await adoptRun(db, current, unstarted.runId), true);
-      assert.equal(await markStarted(db, current, unstarted.runId, T), true);
-      assert.equal(await markStarted(db, current, unstarted.runId, T), false, 'started once');
-      assert.equal(await adoptRun(db, current, unstarted.runId), false, 'a started run is not adopted');
-      // ... unless it is to be re-run after an interruption, and only by a newer leader.
+      // The new leader adopts the unstarted slot and starts its first attempt; nobody else can.
+      assert.equal(await adoptUnfinishedRun(db, current, unstarted, T, { retryInterrupted: false }), true);
+      assert.equal(await startAttempt(db, current, unstarted.runId, 2, T), false, 'attempts start in order');
+      assert.equal(await startAttempt(db, current, unstarted.runId, 1, T), true);
+      assert.equal(await startAttempt(db, current, unstarted.runId, 1, T), false, 'started once');
       assert.equal(
-        await adoptRun(db, current, unstarted.runId, { rerunStarted: true }),
+        await startAttempt(db, current, unstarted.runId, 2, T),
         false,
-        'not by its own epoch',
+        'no retry unless one is pending',
       );
+      assert.equal(
+        await adoptUnfinishedRun(db, current, unstarted, T, { retryInterrupted: true }),
+        false,
+        'not adopted by its own epoch',
+      );
+
+      // Its node dies mid-attempt: a newer leader records the attempt as interrupted and retries it.
       const newer = await bumpEpoch(db, 'node-c');
-      assert.equal(await adoptRun(db, newer, unstarted.runId, { rerunStarted: true }), true);
-      const [row] = await db.query<{ interrupted_attempts: number; started_at: Date | null; epoch: number }>(
-        'SELECT interrupted_attempts, started_at, epoch FROM cronkeeper_runs WHERE id = $1',
+      const [running] = (await readUnfinishedRuns(db, newer.epoch)).filter(
+        (u) => u.runId === unstarted.runId,
+      );
+      assert.ok(
+        running && running.started && running.attempts === 1 && running.nextAttemptAtMs === undefined,
+      );
+      assert.equal(await adoptUnfinishedRun(db, newer, running, T + 5_000, { retryInterrupted: true }), true);
+      assert.equal(
+        await startAttempt(db, current, unstarted.runId, 2, T),
+        false,
+        'the deposed leader cannot retry',
+      );
+      assert.equal(await startAttempt(db, newer, unstarted.runId, 2, T + 5_000), true);
+      const attempts = await db.query<{ attempt: number; outcome: string | null; epoch: number }>(
+        'SELECT attempt, outcome, epoch FROM cronkeeper_attempts WHERE run_id = $1 ORDER BY attempt',
         [unstarted.runId],
       );
-      assert.deepEqual({ ...row }, { interrupted_attempts: 1, started_at: null, epoch: newer.epoch });
+      assert.deepEqual(
+        attempts.map((r) => ({ ...r })),
+        [
+          { attempt: 1, outcome: 'interrupted', epoch: current.epoch },
+          { attempt: 2, outcome: null, epoch: newer.epoch },
+        ],
+      );
+      const [row] = await db.query<{ interrupted_attempts: number; attempts: number; epoch: number }>(
+        'SELECT interrupted_attempts, attempts, epoch FROM cronkeeper_runs WHERE id = $1',
+        [unstarted.runId],
+      );
+      assert.deepEqual({ ...row }, { interrupted_attempts: 1, attempts: 2, epoch: newer.epoch });
       current = newer;
     });
 
@@ -142,7 +168,7 @@ for (const [kind, open] of stores) {
         });
       }
       // Covered up to id of row 1 only: row 2 is finished but not covered.
-      const removed = await cleanLedger(db, current, T + 3_600_000, rows[0]!.id);
+      const removed = await cleanLedger(db, current, Date.now() + 60_000, rows[0]!.id);
       assert.equal(removed, 1);
       const left = await db.query<{ id: number }>('SELECT id FROM cronkeeper_runs ORDER BY id');
       assert.deepEqual(

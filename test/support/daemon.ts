@@ -24,13 +24,17 @@ export interface DaemonProcess {
   exited: Promise<number | string>;
 }
 
-export function startDaemon(configFile: string, env: NodeJS.ProcessEnv = {}): DaemonProcess {
-  // The test's DATABASE_URL must not leak into the daemon: a config without
-  // store.url would then use it instead of its embedded store.
+/** The environment for a CLI or daemon process: the test's own DATABASE_URL must not leak into it. */
+export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const { DATABASE_URL: _a, CRONKEEPER_DATABASE_URL: _b, ...inherited } = process.env;
-  // Each daemon gets a free port for its HTTP side, unless the test chooses one.
+  return { ...inherited, ...extra };
+}
+
+export function startDaemon(configFile: string, env: NodeJS.ProcessEnv = {}): DaemonProcess {
+  // A config without store.url must use its embedded store, not the test's
+  // DATABASE_URL; each daemon gets a free port for its HTTP side, unless the test chooses one.
   const proc = spawn(process.execPath, [CLI, 'run', '--config', configFile], {
-    env: { ...inherited, CRONKEEPER_HTTP_LISTEN: '127.0.0.1:0', ...env },
+    env: childEnv({ CRONKEEPER_HTTP_LISTEN: '127.0.0.1:0', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: LogLine[] = [];

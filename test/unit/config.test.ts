@@ -62,6 +62,7 @@ describe('loadConfig: valid configs', () => {
       http: { listen: '127.0.0.1:9464', token: undefined },
       ha: { nodeId: undefined, leaseMs: 3_000, pollMs: 100 },
       catchupConcurrency: 4,
+      concurrency: { max: undefined, perJob: undefined },
       shutdownGraceMs: 30_000,
       jobs: [
         {
@@ -77,6 +78,11 @@ describe('loadConfig: valid configs', () => {
           killGraceMs: 10_000,
           onInterrupted: 'skip',
           backfillFromMs: undefined,
+          retries: { max: 0, backoffMs: 10_000, maxBackoffMs: 300_000 },
+          jitterMs: 0,
+          onFailure: undefined,
+          onSuccess: undefined,
+          outputKeepBytes: 16_384,
         },
       ],
     });
@@ -100,6 +106,7 @@ describe('loadConfig: valid configs', () => {
         "http: { listen: '[::1]:0' }",
         'ha: { nodeId: node-a, lease: 5s, poll: 250ms }',
         'catchupConcurrency: 2',
+        'concurrency: { max: 4, perJob: 1 }',
         'shutdownGrace: 1m30s',
         '',
       ].join('\n'),
@@ -111,7 +118,131 @@ describe('loadConfig: valid configs', () => {
     assert.deepEqual(config.http, { listen: '[::1]:0', token: undefined });
     assert.deepEqual(config.ha, { nodeId: 'node-a', leaseMs: 5_000, pollMs: 250 });
     assert.equal(config.catchupConcurrency, 2);
+    assert.deepEqual(config.concurrency, { max: 4, perJob: 1 });
     assert.equal(config.shutdownGraceMs, 90_000);
+  });
+
+  it('reads concurrency limits one at a time (a missing one is no limit)', async () => {
+    const cases: [string, Config['concurrency']][] = [
+      ['concurrency: { max: 2 }\n', { max: 2, perJob: undefined }],
+      ['concurrency: { perJob: 1 }\n', { max: undefined, perJob: 1 }],
+      ['concurrency:\n', { max: undefined, perJob: undefined }],
+    ];
+    for (const [text, expected] of cases) {
+      const dir = tempDir({ 'c.yaml': text });
+      assert.deepEqual((await load(path.join(dir, 'c.yaml'))).concurrency, expected, text);
+    }
+  });
+
+  it('parses run policies: retries, jitter, hooks and outputKeep, from the job, else defaults, else built in', async () => {
+    const dir = tempDir({
+      'etc/c.yaml': `include: jobs.d/*.yaml
+defaults:
+  retries: { max: 3, backoff: 20s }
+  jitter: 30s
+  outputKeep: 4KiB
+  onFailure: { command: ["/usr/local/bin/alert", "--job"], env: { CHANNEL: ops, LEVEL: 2 }, cwd: alerts, timeout: 1m }
+jobs:
+  from-defaults:
+${JOB}  own:
+${JOB}    retries: { max: 2 }
+    jitter: 0
+    outputKeep: 0
+    onFailure: { http: { url: "https://alerts.example/hook" } }
+    onSuccess: { http: { url: "http://127.0.0.1:8080/ok", method: put, headers: { X-Job: own } }, timeout: 30s }
+  all-retries:
+${JOB}    retries: { max: 0, backoff: 1s, maxBackoff: 2s }
+    jitter: 0s
+`,
+      'etc/jobs.d/more.yaml': `jobs:
+  included:
+${JOB}    retries: { maxBackoff: 1h }
+    onSuccess: { command: [notify], cwd: here }
+`,
+    });
+    const jobs = new Map((await load(path.join(dir, 'etc/c.yaml'))).jobs.map((j) => [j.name, j]));
+    const policies = (name: string) => {
+      const j = jobs.get(name);
+      return {
+        retries: j?.retries,
+        jitterMs: j?.jitterMs,
+        onFailure: j?.onFailure,
+        onSuccess: j?.onSuccess,
+        outputKeepBytes: j?.outputKeepBytes,
+      };
+    };
+    const defaultHook = {
+      action: {
+        kind: 'command',
+        argv: ['/usr/local/bin/alert', '--job'],
+        env: { CHANNEL: 'ops', LEVEL: '2' },
+        // Relative to the main file, which defines the default.
+        cwd: path.join(dir, 'etc', 'alerts'),
+      },
+      timeoutMs: 60_000,
+    };
+    assert.deepEqual(policies('from-defaults'), {
+      retries: { max: 3, backoffMs: 20_000, maxBackoffMs: 300_000 },
+      jitterMs: 30_000,
+      onFailure: defaultHook,
+      onSuccess: undefined,
+      outputKeepBytes: 4_096,
+    });
+    assert.deepEqual(policies('own'), {
+      // A partial map: the rest from defaults.retries, then the built-ins.
+      retries: { max: 2, backoffMs: 20_000, maxBackoffMs: 300_000 },
+      jitterMs: 0,
+      onFailure: {
+        action: { kind: 'http', url: 'https://alerts.example/hook', method: 'POST', headers: {} },
+        timeoutMs: 300_000,
+      },
+      onSuccess: {
+        action: { kind: 'http', url: 'http://127.0.0.1:8080/ok', method: 'PUT', headers: { 'X-Job': 'own' } },
+        timeoutMs: 30_000,
+      },
+      outputKeepBytes: 0,
+    });
+    assert.deepEqual(policies('all-retries'), {
+      retries: { max: 0, backoffMs: 1_000, maxBackoffMs: 2_000 },
+      jitterMs: 0,
+      onFailure: defaultHook,
+      onSuccess: undefined,
+      outputKeepBytes: 4_096,
+    });
+    assert.deepEqual(policies('included'), {
+      retries: { max: 3, backoffMs: 20_000, maxBackoffMs: 3_600_000 },
+      jitterMs: 30_000,
+      onFailure: defaultHook,
+      // A job's hook cwd is relative to the file defining the job.
+      onSuccess: {
+        action: { kind: 'command', argv: ['notify'], env: {}, cwd: path.join(dir, 'etc', 'jobs.d', 'here') },
+        timeoutMs: 300_000,
+      },
+      outputKeepBytes: 4_096,
+    });
+  });
+
+  it('reads outputKeep in bytes and in every unit', async () => {
+    const cases: [string, number][] = [
+      ['0', 0],
+      ['16384', 16_384],
+      ["'100'", 100],
+      ['512B', 512],
+      ['16KB', 16_000],
+      ['16KiB', 16_384],
+      ['1.5KiB', 1_536],
+      ['1.1KB', 1_100],
+      ['"8 KiB"', 8_192],
+      ['1MB', 1_000_000],
+      ['0.5MiB', 524_288],
+      ['1MiB', 1_048_576],
+      ['1024KiB', 1_048_576],
+      ['0B', 0],
+    ];
+    for (const [text, bytes] of cases) {
+      const dir = tempDir({ 'c.yaml': `jobs:\n  a:\n${JOB}    outputKeep: ${text}\n` });
+      assert.equal((await load(path.join(dir, 'c.yaml'))).jobs[0]?.outputKeepBytes, bytes, text);
+    }
   });
 
   it('parses a full cron job: zone, policies, backfillFrom, cwd, env', async () => {
@@ -153,6 +284,11 @@ describe('loadConfig: valid configs', () => {
       killGraceMs: 5_000,
       onInterrupted: 'rerun',
       backfillFromMs: Date.UTC(2026, 0, 1, 0, 0, 0),
+      retries: { max: 0, backoffMs: 10_000, maxBackoffMs: 300_000 },
+      jitterMs: 0,
+      onFailure: undefined,
+      onSuccess: undefined,
+      outputKeepBytes: 16_384,
     });
   });
 
@@ -636,6 +772,134 @@ include: { a: b }
         "cronkeeper.yaml:6:41: defaults.maxCatchup: expected a number, got 'x'",
         "cronkeeper.yaml:6:44: defaults.timeot: unknown key 'timeot'; did you mean 'timeout'?",
         'cronkeeper.yaml:7:10: include: expected a file pattern or a list of them, got a map',
+      ],
+    );
+  });
+
+  it('checks the concurrency limits', async () => {
+    assert.deepEqual(await problemsOf('concurrency: { max: 0, perJob: x, total: 3 }\n'), [
+      'cronkeeper.yaml:1:21: concurrency.max: must be at least 1, got 0',
+      "cronkeeper.yaml:1:32: concurrency.perJob: expected a number, got 'x'",
+      "cronkeeper.yaml:1:35: concurrency.total: unknown key 'total'",
+    ]);
+    assert.deepEqual(await problemsOf('concurrency: { perJob: 0.5 }\n'), [
+      'cronkeeper.yaml:1:24: concurrency.perJob: expected an integer, got 0.5',
+    ]);
+  });
+
+  it('checks outputKeep sizes', async () => {
+    assert.deepEqual(
+      await problemsOf(
+        `defaults: { outputKeep: 2MiB }
+jobs:
+  a: { every: 10s, command: [x], outputKeep: 16kb }
+  b: { every: 10s, command: [x], outputKeep: -1 }
+  c: { every: 10s, command: [x], outputKeep: 0.1KiB }
+  d: { every: 10s, command: [x], outputKeep: 1.5 }
+  e: { every: 10s, command: [x], outputKeep: [1] }
+  f: { every: 10s, command: [x], outputKeep: 1048577 }
+  g: { every: 10s, command: [x], outputKeep: '16 K' }
+`,
+      ),
+      [
+        "cronkeeper.yaml:1:25: defaults.outputKeep: must be at most 1MiB, got '2MiB'",
+        "cronkeeper.yaml:3:46: jobs.a.outputKeep: '16kb' is not a size; use a number of bytes or e.g. 512B, 16KB, 16KiB, 1MiB",
+        "cronkeeper.yaml:4:46: jobs.b.outputKeep: '-1' is not a size; use a number of bytes or e.g. 512B, 16KB, 16KiB, 1MiB",
+        "cronkeeper.yaml:5:46: jobs.c.outputKeep: '0.1KiB' is not a whole number of bytes",
+        "cronkeeper.yaml:6:46: jobs.d.outputKeep: '1.5' is not a whole number of bytes",
+        'cronkeeper.yaml:7:46: jobs.e.outputKeep: expected a size such as 16KiB, got a list',
+        "cronkeeper.yaml:8:46: jobs.f.outputKeep: must be at most 1MiB, got '1048577'",
+        "cronkeeper.yaml:9:46: jobs.g.outputKeep: '16 K' is not a size; use a number of bytes or e.g. 512B, 16KB, 16KiB, 1MiB",
+      ],
+    );
+  });
+
+  it('checks retries and jitter', async () => {
+    assert.deepEqual(
+      await problemsOf(
+        `defaults:
+  retries: { max: -1, backoff: 30s, maxBackoff: 10s }
+  jitter: 1x
+jobs:
+  a:
+${JOB}    retries: 3
+    jitter: -5s
+  b:
+${JOB}    retries: { max: 1.5, backoff: 0s, maxBackoff: x, tries: 2 }
+`,
+      ),
+      [
+        'cronkeeper.yaml:2:19: defaults.retries.max: must be at least 0, got -1',
+        "cronkeeper.yaml:2:49: defaults.retries.maxBackoff: must be at least 'backoff' (30s)",
+        "cronkeeper.yaml:3:11: defaults.jitter: '1x' is not a duration; use e.g. 500ms, 90s, 15m, 24h, 7d",
+        'cronkeeper.yaml:8:14: jobs.a.retries: expected a map, got 3',
+        "cronkeeper.yaml:9:13: jobs.a.jitter: '-5s' is not a duration; use e.g. 500ms, 90s, 15m, 24h, 7d",
+        'cronkeeper.yaml:13:21: jobs.b.retries.max: expected an integer, got 1.5',
+        'cronkeeper.yaml:13:35: jobs.b.retries.backoff: must be greater than 0',
+        "cronkeeper.yaml:13:51: jobs.b.retries.maxBackoff: 'x' is not a duration; use e.g. 500ms, 90s, 15m, 24h, 7d",
+        "cronkeeper.yaml:13:54: jobs.b.retries.tries: unknown key 'tries'",
+      ],
+    );
+  });
+
+  it('requires maxBackoff >= backoff, for the values in effect after merging', async () => {
+    assert.deepEqual(
+      await problemsOf(
+        `defaults:
+  retries: { backoff: 1m }
+jobs:
+  both: { every: 10s, command: [x], retries: { backoff: 1m30s, maxBackoff: 1m } }
+  own-backoff: { every: 10s, command: [x], retries: { max: 1, backoff: 10m } }
+  own-max: { every: 10s, command: [x], retries: { maxBackoff: 30s } }
+  equal: { every: 10s, command: [x], retries: { maxBackoff: 1m } }
+`,
+      ),
+      [
+        "cronkeeper.yaml:4:76: jobs.both.retries.maxBackoff: must be at least 'backoff' (1m30s)",
+        "cronkeeper.yaml:5:72: jobs.own-backoff.retries.backoff: must be at most the 'maxBackoff' it inherits (5m); set 'maxBackoff' too",
+        "cronkeeper.yaml:6:63: jobs.own-max.retries.maxBackoff: must be at least the 'backoff' it inherits (1m)",
+      ],
+    );
+    // defaults.retries against the built-in maxBackoff (5m).
+    assert.deepEqual(await problemsOf('defaults:\n  retries: { backoff: 10m }\n'), [
+      "cronkeeper.yaml:2:23: defaults.retries.backoff: must be at most the 'maxBackoff' it inherits (5m); set 'maxBackoff' too",
+    ]);
+  });
+
+  it('checks hooks like job actions', async () => {
+    assert.deepEqual(
+      await problemsOf(
+        `defaults:
+  onFailure: { command: [x], http: { url: "http://x/" } }
+  onSuccess: { timeout: 1m }
+jobs:
+  a:
+${JOB}    onFailure:
+      http: { url: "ftp://x/" }
+      env: { A: b }
+      cwd: /tmp
+      timout: 1m
+    onSuccess:
+      command: "alert"
+      env: { CRONKEEPER_JOB: y }
+      timeout: 0s
+  b: { every: 10s, command: [x], onFailure: alert, onSuccess: { http: { url: "http://x/" }, command: [y] } }
+  c: { every: 10s, command: [x], onSuccess: {} }
+`,
+      ),
+      [
+        "cronkeeper.yaml:2:30: defaults.onFailure.http: exactly one of 'command' or 'http' is required, not both",
+        "cronkeeper.yaml:3:3: defaults.onSuccess: exactly one of 'command' or 'http' is required",
+        "cronkeeper.yaml:9:20: jobs.a.onFailure.http.url: 'ftp://x/' is not an http:// or https:// URL",
+        "cronkeeper.yaml:10:7: jobs.a.onFailure.env: 'env' is only allowed with 'command'",
+        "cronkeeper.yaml:11:7: jobs.a.onFailure.cwd: 'cwd' is only allowed with 'command'",
+        "cronkeeper.yaml:12:7: jobs.a.onFailure.timout: unknown key 'timout'; did you mean 'timeout'?",
+        'cronkeeper.yaml:14:16: jobs.a.onSuccess.command: expected a list of strings (argv), got a string; no shell is involved: write e.g. ["/bin/sh", "-c", "alert"]',
+        "cronkeeper.yaml:15:14: jobs.a.onSuccess.env.CRONKEEPER_JOB: 'CRONKEEPER_JOB' is reserved: the daemon sets the CRONKEEPER_* variables",
+        'cronkeeper.yaml:16:16: jobs.a.onSuccess.timeout: must be greater than 0',
+        "cronkeeper.yaml:17:45: jobs.b.onFailure: expected a map, got 'alert'",
+        "cronkeeper.yaml:17:93: jobs.b.onSuccess.command: exactly one of 'command' or 'http' is required, not both",
+        "cronkeeper.yaml:18:34: jobs.c.onSuccess: exactly one of 'command' or 'http' is required",
       ],
     );
   });

@@ -40,6 +40,11 @@ function commandJob(
     killGraceMs: 1_000,
     onInterrupted: 'skip',
     backfillFromMs: undefined,
+    retries: { max: 0, backoffMs: 1_000, maxBackoffMs: 60_000 },
+    jitterMs: 0,
+    onFailure: undefined,
+    onSuccess: undefined,
+    outputKeepBytes: 16_384,
     ...rest,
   };
 }
@@ -54,6 +59,7 @@ function request(job: JobConfig, over: Partial<RunRequest> = {}): RunRequest {
     catchup: false,
     epoch: 7,
     nodeId: 'node-a',
+    attempt: 1,
     ...over,
   };
 }
@@ -181,6 +187,32 @@ describe('command runs', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('CRONKEEPER_ATTEMPT is the attempt; extraEnv comes after CRONKEEPER_* (and wins)', async () => {
+    const { logger, lines } = memoryLogger();
+    const job = commandJob(
+      ['sh', '-c', 'echo "$CRONKEEPER_ATTEMPT|$CRONKEEPER_CATCHUP|$CRONKEEPER_JOB|$OWN|$EXTRA"'],
+      { env: { OWN: 'job', EXTRA: 'from the job' } },
+    );
+    const r = await startRun(
+      request(job, {
+        attempt: 3,
+        extraEnv: { EXTRA: 'from the request', CRONKEEPER_CATCHUP: '' },
+        extraBody: { ignored: 'by commands' },
+      }),
+      logger,
+    ).result;
+    assert.equal(r.outcome, 'success');
+    assert.deepEqual(outputLines(lines, 'stdout'), ['3||test-job|job|from the request']);
+    assert.equal(finishedLine(lines).attempt, 3);
+    assert.equal(lines.find((l) => l.msg === 'run started')!.attempt, 3);
+  });
+
+  it('CRONKEEPER_ATTEMPT is 1 for a first run', async () => {
+    const { logger, lines } = memoryLogger();
+    await startRun(request(commandJob(['sh', '-c', 'echo "$CRONKEEPER_ATTEMPT"'])), logger).result;
+    assert.deepEqual(outputLines(lines, 'stdout'), ['1']);
   });
 
   it('CRONKEEPER_CATCHUP is 0 for a regular run', async () => {
@@ -317,6 +349,83 @@ describe('command runs', () => {
     const r = await handle.result;
     handle.stop('late');
     assert.equal(r.outcome, 'success');
+  });
+});
+
+describe('output tail of command runs', () => {
+  it('is the whole output, stdout and stderr in arrival order, when it fits', async () => {
+    const { logger, lines } = memoryLogger();
+    const job = commandJob([
+      'sh',
+      '-c',
+      'printf "out 1\\n"; sleep 0.1; printf "err 1\\n" >&2; sleep 0.1; printf "out 2\\n"; sleep 0.1; printf "err 2" >&2; exit 4',
+    ]);
+    const r = await startRun(request(job), logger).result;
+    assert.equal(r.outcome, 'failure');
+    assert.equal(r.outputTail, 'out 1\nerr 1\nout 2\nerr 2');
+    // The lines still go to the log.
+    assert.deepEqual(outputLines(lines, 'stdout'), ['out 1', 'out 2']);
+    assert.deepEqual(outputLines(lines, 'stderr'), ['err 1', 'err 2']);
+  });
+
+  it('keeps the last outputKeepBytes bytes with a marker counting the bytes before', async () => {
+    const { logger } = memoryLogger();
+    const job = commandJob(['sh', '-c', 'printf "hello "; sleep 0.05; printf "world" >&2'], {
+      outputKeepBytes: 5,
+    });
+    const r = await startRun(request(job), logger).result;
+    assert.equal(r.outputTail, '…[6 bytes before]\nworld');
+  });
+
+  it('is empty for no output, and null when outputKeepBytes is 0', async () => {
+    const { logger } = memoryLogger();
+    assert.equal((await startRun(request(commandJob(['true'])), logger).result).outputTail, '');
+    const none = commandJob(['sh', '-c', 'echo something; echo more >&2'], { outputKeepBytes: 0 });
+    const r = await startRun(request(none), logger).result;
+    assert.equal(r.outcome, 'success');
+    assert.equal(r.outputTail, null);
+    const failed = await startRun(request(commandJob(['/nope/not-there'])), logger).result;
+    assert.equal(failed.outcome, 'error');
+    assert.equal(failed.outputTail, '');
+  });
+
+  it('a timed-out run keeps what it printed', async () => {
+    const { logger } = memoryLogger();
+    const job = commandJob(['sh', '-c', 'echo before the hang; sleep 100'], { timeoutMs: 300 });
+    const r = await startRun(request(job), logger).result;
+    assert.equal(r.outcome, 'timeout');
+    assert.equal(r.outputTail, 'before the hang\n');
+  });
+
+  it('5 MB of multi-byte output: the last 16 KiB, UTF-8 safe, counted exactly', async () => {
+    const { logger, lines } = memoryLogger();
+    // 1 + 2 + 3 + 4 bytes per unit: whichever byte the cut falls on, it may be inside a character.
+    const unit = 'aé€😀';
+    const count = 500_000;
+    const script = `const s = ${JSON.stringify(unit)}.repeat(10_000);
+      let left = ${count / 10_000};
+      const next = () => { while (left > 0) { left--; if (!process.stdout.write(s)) return process.stdout.once('drain', next); }
+        process.stderr.write('END'); };
+      next();`;
+    const keep = 16_384;
+    const r = await startRun(request(commandJob([node, '-e', script], { outputKeepBytes: keep })), logger)
+      .result;
+    assert.equal(r.outcome, 'success');
+    const full = Buffer.from(unit.repeat(count) + 'END');
+    assert.equal(full.length, 5_000_003);
+    const tail = r.outputTail!;
+    const m = /^…\[(\d+) bytes before\]\n/.exec(tail);
+    assert.ok(m, 'starts with the marker');
+    const body = tail.slice(m[0].length);
+    const before = Number(m[1]);
+    assert.equal(before + Buffer.byteLength(body), full.length, 'every byte is either counted or kept');
+    assert.ok(Buffer.byteLength(body) <= keep);
+    assert.ok(Buffer.byteLength(body) > keep - 4);
+    assert.ok(!body.includes('\uFFFD'), 'no character cut in half');
+    assert.ok(body.endsWith('😀END'));
+    assert.equal(body, full.toString('utf8', before));
+    // The log got it as one (cut) stdout line and the stderr line.
+    assert.deepEqual(outputLines(lines, 'stderr'), ['END']);
   });
 });
 

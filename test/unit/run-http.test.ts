@@ -38,6 +38,11 @@ function httpJob(
     killGraceMs: 1_000,
     onInterrupted: 'skip',
     backfillFromMs: undefined,
+    retries: { max: 0, backoffMs: 1_000, maxBackoffMs: 60_000 },
+    jitterMs: 0,
+    onFailure: undefined,
+    onSuccess: undefined,
+    outputKeepBytes: 16_384,
     ...rest,
   };
 }
@@ -50,6 +55,7 @@ function request(job: JobConfig, over: Partial<RunRequest> = {}): RunRequest {
     catchup: true,
     epoch: 12,
     nodeId: 'node-a',
+    attempt: 1,
     ...over,
   };
 }
@@ -128,12 +134,57 @@ describe('http runs', () => {
       runId: 77,
       epoch: 12,
       nodeId: 'node-a',
+      attempt: 1,
     });
     const fin = lines.filter((l) => l.msg === 'run finished');
     assert.equal(fin.length, 1);
     assert.equal(fin[0]!.level, 30);
     assert.equal(fin[0]!.httpStatus, 204);
     assert.equal(fin[0]!.catchup, true);
+  });
+
+  it('sends the attempt, and merges extraBody into the body (last, so it wins)', async () => {
+    const s = await server((_req, res) => res.end());
+    const { logger } = memoryLogger();
+    const r = await startRun(
+      request(httpJob(s.url), {
+        attempt: 3,
+        extraBody: { hook: 'failure', exitCode: null, nested: { a: [1, 2] }, catchup: null },
+        extraEnv: { IGNORED: 'by http jobs' },
+      }),
+      logger,
+    ).result;
+    assert.equal(r.outcome, 'success');
+    assert.deepEqual(JSON.parse(s.received[0]!.body), {
+      job: 'hook-job',
+      scheduledAt: '2024-10-27T01:30:00.000Z',
+      catchup: null,
+      runId: 77,
+      epoch: 12,
+      nodeId: 'node-a',
+      attempt: 3,
+      hook: 'failure',
+      exitCode: null,
+      nested: { a: [1, 2] },
+    });
+  });
+
+  it('the output tail is the response body, cut to outputKeepBytes', async () => {
+    const s = await server((req, res) =>
+      res.writeHead(req.url === '/long' ? 503 : 200).end(req.url === '/long' ? 'x'.repeat(100) + 'ü!' : 'ok'),
+    );
+    const base = s.url.replace(/\/hook\?x=1$/, '');
+    const { logger } = memoryLogger();
+    const short = await startRun(request(httpJob(`${base}/short`)), logger).result;
+    assert.equal(short.outputTail, 'ok');
+    const long = await startRun(request(httpJob(`${base}/long`, { outputKeepBytes: 2 })), logger).result;
+    assert.equal(long.outcome, 'failure');
+    // The last 2 bytes would start inside 'ü' (2 bytes): that half is cut too.
+    assert.equal(long.outputTail, '…[102 bytes before]\n!');
+    const none = await startRun(request(httpJob(`${base}/short`, { outputKeepBytes: 0 })), logger).result;
+    assert.equal(none.outputTail, null);
+    const empty = await startRun(request(httpJob(s.url, { method: 'HEAD' })), logger).result;
+    assert.equal(empty.outputTail, '');
   });
 
   it('a job header may override the content type', async () => {
@@ -189,6 +240,7 @@ describe('http runs', () => {
     assert.equal(r.outcome, 'error');
     assert.equal(r.httpStatus, null);
     assert.match(r.error ?? '', /ECONNREFUSED/);
+    assert.equal(r.outputTail, '');
   });
 
   it('a malformed URL is an error, not a throw', async () => {

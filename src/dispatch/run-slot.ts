@@ -1,0 +1,217 @@
+// One claimed slot, from its (possibly delayed) start to its final outcome:
+// each attempt is fenced and recorded; a failed attempt is retried within the
+// slot with exponential backoff and full jitter while attempts remain; the
+// final outcome goes to the ledger and to the job's onFailure/onSuccess hook.
+//
+// A pending retry lives in the ledger (next_attempt_at): if this leader stops
+// before it is due, the next leader carries it out — not forgotten, not doubled
+// (startAttempt lets only one leader start attempt n, and only once).
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { JobConfig } from '../config/types.js';
+import type { Metrics } from '../metrics.js';
+import { runHook } from '../run/run-hook.js';
+import { startRun } from '../run/start-run.js';
+import type { RunResult } from '../run/types.js';
+import { retryDelayMs } from '../schedule/jitter.js';
+import {
+  type AttemptResult,
+  finishAttempt,
+  finishRun,
+  scheduleRetry,
+  startAttempt,
+} from '../store/attempts.js';
+import type { Queryable } from '../store/db.js';
+import type { Fence } from '../store/fence.js';
+import type { ClaimedSlot } from '../store/ledger.js';
+import type { ConcurrencyLimit } from './concurrency-limit.js';
+
+export interface SlotRunContext {
+  db: Queryable;
+  logger: Logger;
+  clock: Clock;
+  fence: () => Fence;
+  limit: ConcurrencyLimit;
+  metrics?: Metrics;
+  /** Ledger writes that must not be awaited inline but must settle before exit. */
+  track: (write: Promise<void>) => void;
+}
+
+export interface SlotRunOptions {
+  /** The attempt to start with: 1, or the next one of a run an earlier leader left pending. */
+  attempt: number;
+  /** Not before this instant (UTC ms): a jittered start or a pending retry. */
+  notBeforeMs: number | undefined;
+  /**
+   * Aborted to end the run: `shutdown` leaves what is not started claimed (or
+   * pending) for the next leader; any other reason stops it for good.
+   */
+  signal: AbortSignal;
+  /** Called with a function that stops the attempt in progress. */
+  onAttempt: (stop: ((reason: string) => void) | undefined) => void;
+}
+
+export const SHUTDOWN = 'shutdown';
+
+/** Resolves with the final result, or undefined when nothing was run to the end (not ours, or left for the next leader). */
+export async function runSlot(
+  ctx: SlotRunContext,
+  job: JobConfig,
+  slot: ClaimedSlot,
+  o: SlotRunOptions,
+): Promise<RunResult | undefined> {
+  const { db, logger, clock, metrics } = ctx;
+  const fields = {
+    job: job.name,
+    scheduledAt: new Date(slot.scheduledAtMs).toISOString(),
+    runId: slot.runId,
+  };
+  const catchup = String(slot.catchup);
+  let notBefore = o.notBeforeMs;
+  for (let attempt = o.attempt; ; attempt++) {
+    if (notBefore !== undefined && !(await sleepUntil(clock, notBefore, o.signal))) return left();
+    const release = await ctx.limit.acquire(job.name, o.signal);
+    if (!release) return left();
+    let result: RunResult;
+    try {
+      const fence = ctx.fence();
+      let started: boolean;
+      try {
+        started = await startAttempt(db, fence, slot.runId, attempt, clock.now());
+      } catch (err) {
+        logger.error(
+          { err, ...fields, attempt },
+          'could not record the start of the run; it stays claimed for the next leader',
+        );
+        return undefined;
+      }
+      if (!started) {
+        logger.warn(
+          { ...fields, attempt },
+          'not starting: this node no longer leads, or another leader took the slot over',
+        );
+        return undefined;
+      }
+      if (o.signal.aborted) {
+        // Stopped between the claim of the attempt and its start: it counts as stopped.
+        result = stoppedResult(String(o.signal.reason));
+      } else {
+        if (attempt === 1) {
+          metrics?.startLatenessSeconds.observe(
+            { catchup },
+            Math.max(0, clock.now() - slot.scheduledAtMs) / 1000,
+          );
+          if (slot.catchup) metrics?.catchupRuns.inc({ job: job.name });
+        }
+        const handle = startRun(
+          {
+            runId: slot.runId,
+            job,
+            scheduledAtMs: slot.scheduledAtMs,
+            catchup: slot.catchup,
+            epoch: fence.epoch,
+            nodeId: fence.nodeId,
+            attempt,
+          },
+          logger,
+        );
+        const stop = (reason: string) => handle.stop(reason);
+        o.onAttempt(stop);
+        const onAbort = () => stop(String(o.signal.reason));
+        o.signal.addEventListener('abort', onAbort, { once: true });
+        result = await handle.result;
+        o.signal.removeEventListener('abort', onAbort);
+        o.onAttempt(undefined);
+      }
+    } finally {
+      release();
+    }
+    const record = toRecord(result);
+    ctx.track(finishAttempt(db, slot.runId, attempt, clock.now(), record));
+    metrics?.runSeconds.observe({ job: job.name }, result.durationMs / 1000);
+    const retriable =
+      result.outcome === 'failure' || result.outcome === 'timeout' || result.outcome === 'error';
+    if (retriable && attempt <= job.retries.max && !o.signal.aborted) {
+      const delay = retryDelayMs(job.retries, job.name, slot.scheduledAtMs, attempt + 1);
+      notBefore = clock.now() + delay;
+      const pending = await scheduleRetry(db, ctx.fence(), slot.runId, notBefore).catch(() => false);
+      metrics?.runs.inc({ job: job.name, outcome: 'retried', catchup });
+      if (!pending) return undefined;
+      logger.warn(
+        { ...fields, attempt, outcome: result.outcome, retryInMs: delay },
+        'attempt failed: retrying',
+      );
+      continue;
+    }
+    ctx.track(finishRun(db, slot.runId, clock.now(), record));
+    metrics?.runs.inc({ job: job.name, outcome: result.outcome, catchup });
+    if (result.outcome === 'success') metrics?.setLastSuccess(job.name, slot.scheduledAtMs);
+    const hook = result.outcome === 'success' ? job.onSuccess : retriable ? job.onFailure : undefined;
+    if (hook) {
+      const kind = result.outcome === 'success' ? 'success' : 'failure';
+      const h = await runHook(
+        kind,
+        hook,
+        {
+          job,
+          runId: slot.runId,
+          scheduledAtMs: slot.scheduledAtMs,
+          catchup: slot.catchup,
+          attempts: attempt,
+          result,
+          ...ctx.fence(),
+        },
+        logger,
+      );
+      if (h.outcome !== 'success') metrics?.hookFailures.inc({ job: job.name, hook: kind });
+    }
+    return result;
+  }
+
+  /** The signal ended the wait: a shutdown leaves the slot (or its pending retry) to the next leader. */
+  function left(): undefined {
+    if (o.signal.reason !== SHUTDOWN) {
+      ctx.track(finishRun(db, slot.runId, clock.now(), toRecord(stoppedResult(String(o.signal.reason)))));
+    }
+    return undefined;
+  }
+}
+
+function toRecord(r: RunResult): AttemptResult {
+  return {
+    outcome: r.outcome,
+    exitCode: r.exitCode,
+    signal: r.signal,
+    httpStatus: r.httpStatus,
+    durationMs: r.durationMs,
+    error: r.error,
+    outputTail: r.outputTail,
+  };
+}
+
+function stoppedResult(reason: string): RunResult {
+  return {
+    outcome: 'stopped',
+    exitCode: null,
+    signal: null,
+    httpStatus: null,
+    durationMs: 0,
+    error: `stopped: ${reason}`,
+    outputTail: null,
+  };
+}
+
+/** Waits until `atMs` (UTC ms) on `clock`; false when aborted first. */
+function sleepUntil(clock: Clock, atMs: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const t = setTimeout(() => done(true), Math.max(0, atMs - clock.now()));
+    const onAbort = () => done(false);
+    signal.addEventListener('abort', onAbort, { once: true });
+    function done(ok: boolean) {
+      clearTimeout(t);
+      signal.removeEventListener('abort', onAbort);
+      resolve(ok);
+    }
+  });
+}

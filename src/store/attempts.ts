@@ -1,0 +1,196 @@
+// Attempts: a claimed slot is run by one or more attempts (retries), each a
+// row of cronkeeper_attempts; the run row says how many were started, whether
+// a retry is pending (next_attempt_at), and, once final, the outcome.
+import type { Queryable } from './db.js';
+import { type Fence, fenceCte } from './fence.js';
+import type { RunOutcomeRecord } from './ledger.js';
+
+/**
+ * Starts attempt `attempt` of a run, fenced: only the leader that owns the run
+ * (its epoch), only once, and only in order (attempt 1 of an unstarted run, or
+ * the next attempt of a run with a retry pending). False: do not start it.
+ */
+export async function startAttempt(
+  db: Queryable,
+  fence: Fence,
+  runId: number,
+  attempt: number,
+  atMs: number,
+): Promise<boolean> {
+  const rows = await db.query<{ run_id: number }>(
+    `WITH ${fenceCte(3)},
+     run AS (
+       UPDATE cronkeeper_runs r
+       SET attempts = $4, next_attempt_at = NULL, started_at = coalesce(r.started_at, $2)
+       FROM fence
+       WHERE r.id = $1 AND r.epoch = fence.epoch AND r.outcome IS NULL AND r.attempts = $4 - 1
+         AND (CASE WHEN $4 = 1 THEN r.started_at IS NULL ELSE r.next_attempt_at IS NOT NULL END)
+       RETURNING r.id)
+     INSERT INTO cronkeeper_attempts (run_id, attempt, epoch, node_id, started_at)
+     SELECT id, $4, $3, $5, $2 FROM run
+     RETURNING run_id`,
+    [runId, new Date(atMs).toISOString(), fence.epoch, attempt, fence.nodeId],
+  );
+  return rows.length > 0;
+}
+
+export interface AttemptResult extends RunOutcomeRecord {
+  outputTail: string | null;
+}
+
+/** Records how an attempt ended. */
+export async function finishAttempt(
+  db: Queryable,
+  runId: number,
+  attempt: number,
+  atMs: number,
+  r: AttemptResult,
+): Promise<void> {
+  await db.query(
+    `UPDATE cronkeeper_attempts
+     SET finished_at = $3, outcome = $4, exit_code = $5, signal = $6, http_status = $7, duration_ms = $8,
+         error = $9, output_tail = $10
+     WHERE run_id = $1 AND attempt = $2`,
+    [
+      runId,
+      attempt,
+      new Date(atMs).toISOString(),
+      r.outcome,
+      r.exitCode,
+      r.signal,
+      r.httpStatus,
+      r.durationMs,
+      r.error,
+      r.outputTail,
+    ],
+  );
+}
+
+/** Marks a retry of the run as pending at `atMs` (UTC ms). Fenced; false when no longer ours. */
+export async function scheduleRetry(
+  db: Queryable,
+  fence: Fence,
+  runId: number,
+  atMs: number,
+): Promise<boolean> {
+  const rows = await db.query<{ id: number }>(
+    `WITH ${fenceCte(3)}
+     UPDATE cronkeeper_runs r SET next_attempt_at = $2 FROM fence
+     WHERE r.id = $1 AND r.epoch = fence.epoch AND r.outcome IS NULL
+     RETURNING r.id`,
+    [runId, new Date(atMs).toISOString(), fence.epoch],
+  );
+  return rows.length > 0;
+}
+
+/** Records the final outcome of a run (after its last attempt), with that attempt's output tail. */
+export async function finishRun(db: Queryable, runId: number, atMs: number, r: AttemptResult): Promise<void> {
+  await db.query(
+    `UPDATE cronkeeper_runs
+     SET finished_at = $2, outcome = $3, exit_code = $4, signal = $5, http_status = $6, duration_ms = $7,
+         error = $8, output_tail = $9, next_attempt_at = NULL
+     WHERE id = $1`,
+    [
+      runId,
+      new Date(atMs).toISOString(),
+      r.outcome,
+      r.exitCode,
+      r.signal,
+      r.httpStatus,
+      r.durationMs,
+      r.error,
+      r.outputTail,
+    ],
+  );
+}
+
+export interface UnfinishedRun {
+  runId: number;
+  job: string;
+  scheduledAtMs: number;
+  catchup: boolean;
+  /** Attempts started (0: never started). */
+  attempts: number;
+  /** True when an attempt had started (legacy rows: started_at without attempts). */
+  started: boolean;
+  /** When a pending retry is due (UTC ms), if one is. */
+  nextAttemptAtMs: number | undefined;
+  epoch: number;
+  nodeId: string;
+}
+
+/** Runs with no outcome claimed under an older epoch: their node stopped before finishing them. */
+export async function readUnfinishedRuns(db: Queryable, beforeEpoch: number): Promise<UnfinishedRun[]> {
+  const rows = await db.query<{
+    id: number;
+    job: string;
+    scheduled_at: Date;
+    catchup: boolean;
+    attempts: number;
+    started_at: Date | null;
+    next_attempt_at: Date | null;
+    epoch: number;
+    node_id: string;
+  }>(
+    `SELECT id, job, scheduled_at, catchup, attempts, started_at, next_attempt_at, epoch, node_id
+     FROM cronkeeper_runs WHERE outcome IS NULL AND epoch < $1 ORDER BY id`,
+    [beforeEpoch],
+  );
+  return rows.map((r) => ({
+    runId: r.id,
+    job: r.job,
+    scheduledAtMs: r.scheduled_at.getTime(),
+    catchup: r.catchup,
+    attempts: r.attempts,
+    started: r.started_at !== null,
+    nextAttemptAtMs: r.next_attempt_at?.getTime(),
+    epoch: r.epoch,
+    nodeId: r.node_id,
+  }));
+}
+
+/**
+ * Takes an unfinished run of an earlier leader over (fenced): this leader then
+ * owns its next attempt. An attempt that was in progress is recorded as
+ * interrupted; with `retryInterrupted` a retry is made pending now, else the
+ * caller records the run as interrupted. False when the row changed meanwhile.
+ */
+export async function adoptUnfinishedRun(
+  db: Queryable,
+  fence: Fence,
+  run: UnfinishedRun,
+  atMs: number,
+  options: { retryInterrupted: boolean },
+): Promise<boolean> {
+  const inProgress = run.started && run.nextAttemptAtMs === undefined;
+  const rows = await db.query<{ id: number }>(
+    `WITH ${fenceCte(2)}
+     UPDATE cronkeeper_runs r
+     SET epoch = fence.epoch, node_id = $3,
+         next_attempt_at = CASE WHEN $5::boolean AND $6::boolean THEN $4::timestamptz ELSE r.next_attempt_at END,
+         interrupted_attempts = r.interrupted_attempts + (CASE WHEN $5::boolean THEN 1 ELSE 0 END),
+         -- A legacy row (started before attempts were counted) had one attempt.
+         attempts = greatest(r.attempts, CASE WHEN r.started_at IS NULL THEN 0 ELSE 1 END)
+     FROM fence
+     WHERE r.id = $1 AND r.outcome IS NULL AND r.epoch < fence.epoch
+     RETURNING r.id`,
+    [
+      run.runId,
+      fence.epoch,
+      fence.nodeId,
+      new Date(atMs).toISOString(),
+      inProgress,
+      options.retryInterrupted,
+    ],
+  );
+  if (rows.length === 0) return false;
+  if (inProgress) {
+    await db.query(
+      `UPDATE cronkeeper_attempts SET outcome = 'interrupted', finished_at = $2,
+         error = 'its node stopped before the attempt finished'
+       WHERE run_id = $1 AND outcome IS NULL`,
+      [run.runId, new Date(atMs).toISOString()],
+    );
+  }
+  return true;
+}
