@@ -538,7 +538,12 @@ const SCRIPT = String.raw`
     var d = duration(r.durationMs);
     lines.push(what + (d ? ' \u00b7 ' + d : ''));
     if (r.catchup) lines.push('catch-up run');
+    if (typeof r.attempts === 'number' && r.attempts > 1) lines.push(r.attempts + ' attempts');
     if (r.runId !== undefined && r.runId !== null) lines.push('run #' + r.runId);
+    if (typeof r.output === 'string' && r.output.trim() !== '') {
+      var tail = r.output.trim().split('\n').slice(-5).join('\n');
+      lines.push('\u2014 output \u2014', tail);
+    }
     return lines.join('\n');
   }
 

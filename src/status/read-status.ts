@@ -87,6 +87,8 @@ export async function readStatus(o: StatusOptions) {
           catchup: r.catchup,
           outcome: r.outcome ?? (r.started ? 'running' : 'claimed'),
           durationMs: r.durationMs,
+          attempts: r.attempts,
+          output: r.output,
         })),
       };
     }),

@@ -192,7 +192,12 @@ export interface RecentRun {
   outcome: string | null;
   started: boolean;
   durationMs: number | null;
+  attempts: number;
+  /** The end of the run's kept output (at most RECENT_OUTPUT_CHARS characters). */
+  output: string | null;
 }
+
+const RECENT_OUTPUT_CHARS = 400;
 
 /** The newest `perJob` runs of each job, oldest first. */
 export async function readRecentRuns(
@@ -208,13 +213,16 @@ export async function readRecentRuns(
     outcome: string | null;
     started: boolean;
     duration_ms: number | null;
+    attempts: number;
+    output: string | null;
   }>(
-    `SELECT id, job, scheduled_at, catchup, outcome, started, duration_ms FROM (
-       SELECT id, job, scheduled_at, catchup, outcome, started_at IS NOT NULL AS started, duration_ms,
+    `SELECT id, job, scheduled_at, catchup, outcome, started, duration_ms, attempts, output FROM (
+       SELECT id, job, scheduled_at, catchup, outcome, started_at IS NOT NULL AS started, duration_ms, attempts,
+              right(output_tail, $3) AS output,
               row_number() OVER (PARTITION BY job ORDER BY scheduled_at DESC) AS n
        FROM cronkeeper_runs WHERE job = ANY($1::text[])) recent
      WHERE n <= $2 ORDER BY job, scheduled_at`,
-    [jobs, perJob],
+    [jobs, perJob, RECENT_OUTPUT_CHARS],
   );
   const out = new Map<string, RecentRun[]>();
   for (const r of rows) {
@@ -226,6 +234,8 @@ export async function readRecentRuns(
       outcome: r.outcome,
       started: r.started,
       durationMs: r.duration_ms,
+      attempts: r.attempts,
+      output: r.output,
     });
     out.set(r.job, list);
   }

@@ -29,7 +29,7 @@ jobs:
     command: ["true"]
   failing-job:
     every: 1s
-    command: ["/bin/sh", "-c", "exit 2"]
+    command: ["/bin/sh", "-c", "echo failing-output-xyz; exit 2"]
   slow-job:
     every: 1s
     timeout: 1500ms
@@ -49,6 +49,11 @@ jobs:
       new Set(view.jobs.find((j) => j.job === job)?.slots.map((s) => s.outcome));
     assert.ok(outcomes('ok-job').has('success'), JSON.stringify(view.jobs));
     assert.ok(outcomes('failing-job').has('failure'));
+    const failing = view.jobs.find((j) => j.job === 'failing-job')!;
+    assert.ok(
+      failing.slots.some((sl) => sl.outcome === 'failure' && sl.title.includes('failing-output-xyz')),
+      'a failed slot shows the end of its output',
+    );
     assert.ok(outcomes('slow-job').has('timeout'));
     assert.equal(view.role.toLowerCase(), 'leader');
     assert.deepEqual(sp.errors, [], 'no page errors');
