@@ -1,7 +1,7 @@
 // Commands that read or maintain the store: snapshots, runs, migrate.
 import type { Config } from '../config/types.js';
 import { SnapshotDecodeError, snapshotCodec } from '../snapshot/snapshot-codec.js';
-import { type AttemptRow, type RunDetail, listRuns, readRunDetail } from '../store/ledger.js';
+import { type AttemptRow, type RunDetail, type RunRow, listRuns, readRunDetail } from '../store/ledger.js';
 import { migrate } from '../store/migrate.js';
 import { openStore } from '../store/open-store.js';
 import { clearSnapshots, compactSnapshots, listSnapshots, readSnapshot } from '../store/snapshot-rows.js';
@@ -120,25 +120,7 @@ async function listRunsCommand(
   return withStore(config, async (db) => {
     const rows = await listRuns(db, { job: opts.job, limit });
     if (opts.json) {
-      printJson(
-        rows.map((r) => ({
-          id: r.id,
-          job: r.job,
-          scheduledAt: iso(r.scheduled_at),
-          catchup: r.catchup,
-          epoch: r.epoch,
-          nodeId: r.node_id,
-          claimedAt: iso(r.claimed_at),
-          startedAt: iso(r.started_at),
-          finishedAt: iso(r.finished_at),
-          outcome: r.outcome,
-          exitCode: r.exit_code,
-          signal: r.signal,
-          httpStatus: r.http_status,
-          durationMs: r.duration_ms,
-          error: r.error,
-        })),
-      );
+      printJson(rows.map(runJson));
     } else {
       printTable(
         ['ID', 'JOB', 'SCHEDULED AT (UTC)', 'CATCH-UP', 'OUTCOME', 'EXIT', 'DURATION', 'NODE'],
@@ -172,8 +154,8 @@ async function showRunCommand(config: Config, runId: number, opts: { json: boole
   });
 }
 
-/** The JSON of `runs show --json`: times ISO 8601 UTC; `attempts` the attempt rows, `attemptCount` the run's counter. */
-export function runDetailJson({ run: r, attempts }: RunDetail) {
+/** A ledger row as JSON, times ISO 8601 UTC (the listing's element, and the base of `runs show`). */
+function runJson(r: RunRow) {
   return {
     id: r.id,
     job: r.job,
@@ -190,6 +172,13 @@ export function runDetailJson({ run: r, attempts }: RunDetail) {
     httpStatus: r.http_status,
     durationMs: r.duration_ms,
     error: r.error,
+  };
+}
+
+/** The JSON of `runs show --json`: times ISO 8601 UTC; `attempts` the attempt rows, `attemptCount` the run's counter. */
+export function runDetailJson({ run: r, attempts }: RunDetail) {
+  return {
+    ...runJson(r),
     attemptCount: r.attempts,
     interruptedAttempts: r.interrupted_attempts,
     nextAttemptAt: iso(r.next_attempt_at),

@@ -74,29 +74,6 @@ export interface RunOutcomeRecord {
   error: string | null;
 }
 
-export async function markFinished(
-  db: Queryable,
-  runId: number,
-  atMs: number,
-  r: RunOutcomeRecord,
-): Promise<void> {
-  await db.query(
-    `UPDATE cronkeeper_runs
-     SET finished_at = $2, outcome = $3, exit_code = $4, signal = $5, http_status = $6, duration_ms = $7, error = $8
-     WHERE id = $1`,
-    [
-      runId,
-      new Date(atMs).toISOString(),
-      r.outcome,
-      r.exitCode,
-      r.signal,
-      r.httpStatus,
-      r.durationMs,
-      r.error,
-    ],
-  );
-}
-
 /** Per job, the newest slot claimed with a ledger id above `afterId`, and the highest id seen. */
 export async function readLedgerTail(
   db: Queryable,

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { Db } from '../../src/store/db.js';
 import { FencedError, bumpEpoch, type Fence } from '../../src/store/fence.js';
-import { adoptUnfinishedRun, readUnfinishedRuns, startAttempt } from '../../src/store/attempts.js';
-import { claimSlots, cleanLedger, markFinished, readLedgerTail } from '../../src/store/ledger.js';
+import { adoptUnfinishedRun, finishRun, readUnfinishedRuns, startAttempt } from '../../src/store/attempts.js';
+import { claimSlots, cleanLedger, readLedgerTail } from '../../src/store/ledger.js';
 import { migrate } from '../../src/store/migrate.js';
 import { openEmbedded } from '../../src/store/open-embedded.js';
 import { openPostgres } from '../../src/store/open-postgres.js';
@@ -158,13 +158,14 @@ for (const [kind, open] of stores) {
         'SELECT id, outcome FROM cronkeeper_runs ORDER BY id',
       );
       for (const r of rows.slice(0, 2)) {
-        await markFinished(db, r.id, T, {
+        await finishRun(db, r.id, T, {
           outcome: 'success',
           exitCode: 0,
           signal: null,
           httpStatus: null,
           durationMs: 1,
           error: null,
+          outputTail: null,
         });
       }
       // Covered up to id of row 1 only: row 2 is finished but not covered.
