@@ -29,7 +29,9 @@ export class ConcurrencyLimit {
    * when `signal` aborts first.
    */
   acquire(job: string, signal?: AbortSignal): Promise<(() => void) | undefined> {
-    if (this.waiters.length === 0 && this.fits(job)) return Promise.resolve(this.take(job));
+    // Waiters are only ever those that do not fit (every release grants the
+    // ones that do), so a run that fits takes its place without skipping anyone.
+    if (this.fits(job)) return Promise.resolve(this.take(job));
     return new Promise((resolve) => {
       const waiter: Waiter = { job, grant: resolve };
       this.waiters.push(waiter);
