@@ -99,6 +99,12 @@ async function main(argv: string[]): Promise<number> {
       job: { type: 'string' },
       limit: { type: 'string' },
       keep: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      down: { type: 'string', multiple: true },
+      reason: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      n: { type: 'string', short: 'n' },
       'insecure-config': { type: 'boolean', default: false },
     },
   });
