@@ -8,6 +8,14 @@ import { planCommand } from './commands/plan-command.js';
 import { runCommand } from './commands/run-command.js';
 import { statusCommand } from './commands/status-command.js';
 import { migrateCommand, runsCommand, snapshotsCommand } from './commands/store-commands.js';
+import {
+  auditCommand,
+  backfillCommand,
+  pauseCommand,
+  resumeCommand,
+  triggerCommand,
+} from './commands/control-commands.js';
+import { nextCommand } from './commands/next-command.js';
 
 const HELP: Record<string, string> = {
   '': `cronkeeper — a cron daemon that never forgets
@@ -22,6 +30,14 @@ Commands:
   runs         list the run ledger | show RUN_ID
   status       who leads, the nodes seen, the newest snapshot, each job's last and next slot
   migrate      apply pending schema migrations
+
+Operator controls (through the store; the leader carries them out within a second):
+  pause JOB    claim none of the job's slots until resumed [--reason TEXT]
+  resume JOB   schedule it again (missed slots: the job's onResume rule)
+  trigger JOB  one manual run now, outside the schedule
+  backfill JOB run the never-claimed slots in --from ISO --to ISO [--dry-run]
+  next JOB     the next slots, in UTC and the job's zone [-n N] [--from ISO]
+  audit        every control action: who, what, when [--job NAME] [--limit N]
 
 Common options:
   -c, --config FILE   config file (default: $CRONKEEPER_CONFIG or config/cronkeeper.yaml)
@@ -71,6 +87,44 @@ ISO 8601 UTC. Exits 1 when there is no run RUN_ID.`,
 The leader (node, epoch, how long it has led, last heartbeat), the nodes seen
 in the last minute with their roles, the newest snapshot, and per job its last
 claimed slot and its next slot. Reads the store only.`,
+  pause: `Usage: cronkeeper pause JOB [--reason TEXT] [--config FILE] [--json]
+
+Pauses a job: the leader claims none of its slots from within a second on,
+until 'cronkeeper resume JOB'. A run in progress is not stopped. The pause is
+stored, so it survives restarts and failovers; it shows in 'status', on the
+status page and as cronkeeper_job_paused. Recorded for 'cronkeeper audit'.
+Pausing a paused job changes nothing.`,
+  resume: `Usage: cronkeeper resume JOB [--config FILE] [--json]
+
+Resumes a paused job. The slots missed while it was paused follow its
+onResume rule: skip (the default: a pause is deliberate) or catchup (like
+downtime: by its catchup policy, catchupWindow and maxCatchup).`,
+  trigger: `Usage: cronkeeper trigger JOB [--config FILE] [--json]
+
+Asks the leader for one run of JOB now, outside the schedule (also of a
+paused job). It is recorded in the ledger as manual, with the request time as
+its scheduled time; it does not move the job's last execution and cannot take
+a slot's place. The job's overlap policy applies. With no daemon running, the
+request waits and is carried out when one starts.`,
+  backfill: `Usage: cronkeeper backfill JOB --from ISO --to ISO [--dry-run] [--config FILE] [--json]
+
+Claims and runs every slot of JOB in [--from, --to] that was never claimed,
+oldest first, through the schedule's claim path and under the catch-up
+concurrency limit; slots already claimed are left alone, so running it twice
+runs nothing new. Slots after now are left to the schedule. --dry-run lists
+the slots it would run and requests nothing. At most 100,000 slots at a time.
+Slots older than the ledger retention may have run and been cleaned: they
+would run again (a warning says so).`,
+  next: `Usage: cronkeeper next JOB [-n N] [--from ISO] [--config FILE] [--json]
+
+The next N (default 5) slots of JOB after now (or --from), in UTC and in the
+job's time zone with its UTC offset, like 'systemd-analyze calendar'. Reads
+the config only.`,
+  audit: `Usage: cronkeeper audit [--job NAME] [--limit N] [--config FILE] [--json]
+
+Every control action, newest first (default limit 50): when, what, which job,
+the OS user and host that asked, and for trigger and backfill when a leader
+carried it out and how its runs went.`,
   migrate: `Usage: cronkeeper migrate [--config FILE] [--json]
 
 Applies pending schema migrations (the daemon also does this at start).`,
@@ -146,6 +200,23 @@ async function main(argv: string[]): Promise<number> {
     case 'status':
       await statusCommand(config, { json: values.json });
       return EXIT.ok;
+    case 'pause':
+      return pauseCommand(config, rest, { json: values.json, reason: values.reason });
+    case 'resume':
+      return resumeCommand(config, rest, { json: values.json });
+    case 'trigger':
+      return triggerCommand(config, rest, { json: values.json });
+    case 'backfill':
+      return backfillCommand(config, rest, {
+        json: values.json,
+        from: values.from,
+        to: values.to,
+        dryRun: values['dry-run'],
+      });
+    case 'next':
+      return nextCommand(config, rest, { json: values.json, n: values.n, from: values.from });
+    case 'audit':
+      return auditCommand(config, { json: values.json, job: values.job, limit: values.limit });
   }
   throw new UsageError(`unknown command '${command}'`);
 }

@@ -2,7 +2,8 @@
 // until told to stop (or until leadership is lost), then stop cleanly.
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
-import type { Config } from './config/types.js';
+import type { Config, JobConfig } from './config/types.js';
+import { LeaderControls } from './controls/leader-controls.js';
 import { runBootCatchUp } from './dispatch/boot-catch-up.js';
 import { ClaimQueue } from './dispatch/claim-queue.js';
 import { logConflicts, logPlan } from './dispatch/plan-log.js';
@@ -110,6 +111,28 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
         (err: unknown) => fail(err, 'claiming slots failed: giving up leadership'),
       ),
   });
+  const controls = new LeaderControls({
+    db,
+    fence,
+    logger,
+    clock,
+    metrics,
+    state,
+    claims,
+    dispatcher,
+    config: () => config,
+    reschedule: (resumeAfterMs) => schedule(resumeAfterMs),
+    stopping: () => stopping,
+    fail,
+  });
+  /** Schedules every configured job that is not paused; a job that joins resumes after `resumeAfterMs`. */
+  function schedule(resumeAfterMs: (job: JobConfig) => number): void {
+    scheduler.setJobs(
+      config.jobs.filter((j) => !controls.isPaused(j.name)),
+      (job, previous) => previous ?? resumeAfterMs(job),
+    );
+    jobsChanged();
+  }
   const start = (c: ClaimedSlot): void => {
     // While stopping, a claimed slot stays unstarted in the ledger: the next leader runs it.
     const job = scheduler.get(c.job)?.config;
@@ -122,12 +145,13 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
   );
   if (forgotten.length > 0) logger.info({ jobs: forgotten }, 'forgot the state of long-removed jobs');
 
+  // Paused jobs are left out of the catch-up and the schedule.
+  await controls.load();
   // Every slot up to bootNow is the catch-up's to run or to leave out by
   // policy; normal scheduling resumes after it (or after the newest claimed
   // slot, should a backward clock jump have put that later).
   const bootNow = clock.now();
-  scheduler.setJobs(config.jobs, (job) => Math.max(bootNow, state.lastExecution.get(job.name) ?? 0));
-  jobsChanged();
+  schedule((job) => Math.max(bootNow, state.lastExecution.get(job.name) ?? 0));
   const stopped = new Promise<void>((resolve) => {
     if (o.stop.aborted || stepDown.signal.aborted) return resolve();
     o.stop.addEventListener('abort', () => resolve(), { once: true });
@@ -141,6 +165,8 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
       claims,
       dispatcher,
       jobs: scheduler.all(),
+      configured: new Map(config.jobs.map((j) => [j.name, j])),
+      isPaused: (job) => controls.isPaused(job),
       concurrency: config.catchupConcurrency,
       clock,
       logger,
@@ -150,6 +176,8 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
     },
     bootNow,
   ).catch((err: unknown) => fail(err, 'catch-up failed: giving up leadership'));
+  // Controls are carried out from now on; their catch-up runs wait for the boot catch-up.
+  controls.start(catchUp);
   // A stop during a long catch-up goes straight to the graceful shutdown below.
   await Promise.race([catchUp, stopped]);
   if (!o.stop.aborted && !stepDown.signal.aborted) {
@@ -179,24 +207,23 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
     }
     config = { ...config, jobs: next.jobs, shutdownGraceMs: next.shutdownGraceMs };
     const now = clock.now();
-    scheduler.setJobs(next.jobs, (job, previous) => {
-      if (previous !== undefined) return previous;
+    schedule((job) => {
       // Added by this reload: seen for the first time now, unless re-added within the retention.
       if (!state.lastExecution.has(job.name)) state.setBaseline(job.name, now);
       return now;
     });
-    jobsChanged();
     logger.info({ jobs: scheduler.size }, 'config reloaded');
   });
 
   function jobsChanged(): void {
-    metrics.retainJobs(new Set(scheduler.all().map((j) => j.config.name)));
-    node.update({ jobs: scheduler.size });
+    metrics.retainJobs(new Set(config.jobs.map((j) => j.name)));
+    node.update({ jobs: config.jobs.length });
   }
 
   await stopped;
   stopping = true;
   unsubscribe();
+  await controls.stop();
   scheduler.stop();
   clearInterval(housekeeping);
   clearInterval(cleaning);
@@ -227,6 +254,7 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
     await dispatcher.waitIdle(killGraceMs + 2_000);
   }
   await catchUp;
+  await controls.idle();
   await dispatcher.flushLedgerWrites();
   if (!stepDown.signal.aborted) {
     // Flush before exit: the next start restores from here without replaying.

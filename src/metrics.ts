@@ -96,6 +96,16 @@ export class Metrics {
     'The next slot, by job (Unix seconds).',
     ['job'],
   );
+  readonly jobPaused = this.gauge(
+    'cronkeeper_job_paused',
+    '1 while the job is paused (cronkeeper pause), else 0; by job. Set by the leader.',
+    ['job'],
+  );
+  readonly controls = this.counter(
+    'cronkeeper_controls_total',
+    'Operator controls this node carried out as leader (pause, resume, trigger, backfill).',
+    ['action'],
+  );
   readonly databaseUp = this.gauge('cronkeeper_database_up', '1 when the last check of the store succeeded.');
   readonly configReloads = this.counter('cronkeeper_config_reloads_total', 'Config reloads applied.');
   readonly configReloadErrors = this.counter(
@@ -137,12 +147,19 @@ export class Metrics {
     this.lastSuccess.set({ job }, ms / 1000);
   }
 
+  setPaused(job: string, paused: boolean): void {
+    this.labelledJobs.add(job);
+    this.jobPaused.set({ job }, paused ? 1 : 0);
+    if (paused) this.nextSlot.remove({ job });
+  }
+
   /** Forgets the per-job gauges of jobs no longer configured. */
   retainJobs(jobs: ReadonlySet<string>): void {
     for (const job of this.labelledJobs) {
       if (jobs.has(job)) continue;
       this.lastSuccess.remove({ job });
       this.nextSlot.remove({ job });
+      this.jobPaused.remove({ job });
       this.labelledJobs.delete(job);
     }
     this.jobsConfigured.set(jobs.size);

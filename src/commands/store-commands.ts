@@ -123,12 +123,12 @@ async function listRunsCommand(
       printJson(rows.map(runJson));
     } else {
       printTable(
-        ['ID', 'JOB', 'SCHEDULED AT (UTC)', 'CATCH-UP', 'OUTCOME', 'EXIT', 'DURATION', 'NODE'],
+        ['ID', 'JOB', 'SCHEDULED AT (UTC)', 'KIND', 'OUTCOME', 'EXIT', 'DURATION', 'NODE'],
         rows.map((r) => [
           r.id,
           r.job,
           iso(r.scheduled_at),
-          r.catchup ? 'yes' : 'no',
+          runKind(r),
           r.outcome ?? (r.started_at ? 'running' : 'claimed'),
           r.exit_code ?? r.signal ?? r.http_status,
           r.duration_ms === null ? null : `${Math.round(r.duration_ms)}ms`,
@@ -154,6 +154,13 @@ async function showRunCommand(config: Config, runId: number, opts: { json: boole
   });
 }
 
+/** What put a row in the ledger: the schedule, a catch-up, a backfill or a trigger (manual). */
+function runKind(r: RunRow): string {
+  if (r.manual) return 'manual';
+  if (r.control_id !== null) return 'backfill';
+  return r.catchup ? 'catch-up' : 'scheduled';
+}
+
 /** A ledger row as JSON, times ISO 8601 UTC (the listing's element, and the base of `runs show`). */
 function runJson(r: RunRow) {
   return {
@@ -161,6 +168,9 @@ function runJson(r: RunRow) {
     job: r.job,
     scheduledAt: iso(r.scheduled_at),
     catchup: r.catchup,
+    kind: runKind(r),
+    manual: r.manual,
+    controlId: r.control_id,
     epoch: r.epoch,
     nodeId: r.node_id,
     claimedAt: iso(r.claimed_at),

@@ -121,6 +121,7 @@ export class JobCollector {
       timeoutMs: job.timeout ?? d.timeoutMs,
       killGraceMs: job.killGrace ?? d.killGraceMs,
       onInterrupted: job.onInterrupted ?? d.onInterrupted,
+      onResume: job.onResume ?? d.onResume,
       backfillFromMs: job.backfillFrom,
       retries: {
         max: job.retries?.max ?? d.retries.max,

@@ -71,6 +71,7 @@ export async function loadConfig(file: string, options: LoadConfigOptions = {}):
     timeoutMs: d.timeout ?? b.timeoutMs,
     killGraceMs: d.killGrace ?? b.killGraceMs,
     onInterrupted: d.onInterrupted ?? b.onInterrupted,
+    onResume: d.onResume ?? b.onResume,
     retries: {
       max: d.retries?.max ?? b.retries.max,
       backoffMs: d.retries?.backoff ?? b.retries.backoffMs,

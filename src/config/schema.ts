@@ -6,7 +6,7 @@ import { isValidTimeZone } from '../schedule/cron-calculator.js';
 import { formatDuration, parseDuration } from '../schedule/duration.js';
 import { parseInstant } from '../schedule/iso-instant.js';
 import { redactUrl } from '../store/db.js';
-import type { CatchupPolicy, HookConfig, InterruptedPolicy, OverlapPolicy } from './types.js';
+import type { CatchupPolicy, HookConfig, InterruptedPolicy, OverlapPolicy, ResumePolicy } from './types.js';
 
 export const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -30,6 +30,7 @@ export const BUILTIN_JOB_DEFAULTS = {
   timeoutMs: 3_600_000,
   killGraceMs: 10_000,
   onInterrupted: 'skip' as InterruptedPolicy,
+  onResume: 'skip' as ResumePolicy,
   retries: { max: 0, backoffMs: 10_000, maxBackoffMs: 300_000 },
   jitterMs: 0,
   onFailure: undefined as HookConfig | undefined,
@@ -232,6 +233,7 @@ const policyShape = {
   timeout: duration().optional(),
   killGrace: duration().optional(),
   onInterrupted: z.enum(['skip', 'rerun']).optional(),
+  onResume: z.enum(['skip', 'catchup']).optional(),
   retries: retriesSchema.optional(),
   jitter: duration({ minMs: 0 }).optional(),
   onFailure: hookSchema.optional(),

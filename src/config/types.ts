@@ -4,6 +4,8 @@
 export type CatchupPolicy = 'all' | 'latest' | 'none';
 export type OverlapPolicy = 'skip' | 'queue' | 'allow' | 'replace';
 export type InterruptedPolicy = 'skip' | 'rerun';
+/** What a resumed job does with the slots missed while it was paused. */
+export type ResumePolicy = 'skip' | 'catchup';
 
 /** Where a config value was written, for error messages. Lines and columns count from 1. */
 export interface SourceLocation {
@@ -77,6 +79,11 @@ export interface JobConfig {
    * records it as interrupted, 'rerun' runs the slot again on the new leader.
    */
   onInterrupted: InterruptedPolicy;
+  /**
+   * On `cronkeeper resume`: 'skip' leaves the slots missed while paused unrun (a
+   * pause is deliberate); 'catchup' treats them like downtime, by the job's catch-up policy.
+   */
+  onResume: ResumePolicy;
   /** Explicit backfill start (UTC ms) for a job seen for the first time; undefined = its baseline is now. */
   backfillFromMs: number | undefined;
   /** Retries of a failed run within its slot (0 = none); delays grow exponentially with full jitter. */

@@ -1,6 +1,6 @@
 // The catch-up a leader runs before it schedules normally: the slots missed
 // while no leader ran, by each job's policy, plus the slots an earlier leader
-// claimed but never started.
+// claimed but never started. Paused jobs catch up nothing (see LeaderControls).
 import type { Logger } from 'pino';
 import { planCatchUp } from '../catchup/plan-catch-up.js';
 import { toPlanInput } from '../catchup/plan-input.js';
@@ -10,7 +10,7 @@ import type { SlotCalculator } from '../schedule/slot-calculator.js';
 import type { JobState } from '../state/job-state.js';
 import type { Queryable } from '../store/db.js';
 import type { Fence } from '../store/fence.js';
-import { adoptUnfinishedRun, finishRun, readUnfinishedRuns } from '../store/attempts.js';
+import { adoptUnfinishedRun, readUnfinishedRuns, recordSkipped } from '../store/attempts.js';
 import { markInterrupted, type ClaimedSlot } from '../store/ledger.js';
 import type { Metrics } from '../metrics.js';
 import type { ClaimQueue } from './claim-queue.js';
@@ -24,7 +24,12 @@ export interface BootCatchUpContext {
   state: JobState;
   claims: ClaimQueue;
   dispatcher: RunDispatcher;
+  /** The jobs to plan a catch-up for: the configured ones that are not paused. */
   jobs: ReadonlyArray<{ config: JobConfig; slots: SlotCalculator }>;
+  /** Every configured job, paused or not. */
+  configured: ReadonlyMap<string, JobConfig>;
+  /** True while a job is paused: its slots are recorded as skipped instead of run. */
+  isPaused: (job: string) => boolean;
   concurrency: number;
   clock: Clock;
   logger: Logger;
@@ -38,7 +43,7 @@ export interface BootCatchUpContext {
 /** Plans, claims and runs the catch-up as of `nowMs` (UTC ms); resolves when every run is over. */
 export async function runBootCatchUp(ctx: BootCatchUpContext, nowMs: number): Promise<void> {
   const { logger, state, claims, dispatcher } = ctx;
-  const byName = new Map(ctx.jobs.map((j) => [j.config.name, j.config]));
+  const byName = ctx.configured;
   const plan = planCatchUp(
     ctx.jobs.map((j) => toPlanInput(j.config, j.slots)),
     state.lastExecution,
@@ -67,7 +72,13 @@ export async function runBootCatchUp(ctx: BootCatchUpContext, nowMs: number): Pr
     ctx.concurrency,
     async (item) => {
       const job = byName.get(item.job);
-      if (job && !ctx.stopping()) await dispatcher.dispatch(job, item.value.slot, item.value.options);
+      if (!job || ctx.stopping()) return;
+      const { slot, options } = item.value;
+      if (ctx.isPaused(job.name) && slot.controlId === undefined) {
+        await recordSkipped(ctx.db, slot.runId, ctx.clock.now(), 'the job was paused');
+        return;
+      }
+      await dispatcher.dispatch(job, slot, options);
     },
     (done, total) => {
       logger.info({ done, total }, 'catch-up progress');
@@ -109,7 +120,7 @@ async function recoverUnfinished(
     };
     const job = jobs.get(u.job);
     const skip = async (why: string) => {
-      await finishRun(db, u.runId, clock.now(), { ...NO_RESULT, outcome: 'skipped', error: why });
+      await recordSkipped(db, u.runId, clock.now(), why);
       logger.warn(fields, `unfinished run of an earlier leader recorded as skipped: ${why}`);
     };
     const inProgress = u.started && u.nextAttemptAtMs === undefined;
@@ -117,11 +128,17 @@ async function recoverUnfinished(
       await skip('the job is no longer configured');
       continue;
     }
-    if (!u.started && job.catchup === 'none') {
+    // A run an operator asked for (trigger, backfill) is owed whatever the catch-up policy says.
+    const asked = u.controlId !== undefined;
+    if (!u.started && !asked && ctx.isPaused(job.name)) {
+      await skip('the job is paused');
+      continue;
+    }
+    if (!u.started && !asked && job.catchup === 'none') {
       await skip('the job does not catch up (catchup: none)');
       continue;
     }
-    if (!u.started && u.scheduledAtMs <= nowMs - job.catchupWindowMs) {
+    if (!u.started && !asked && u.scheduledAtMs <= nowMs - job.catchupWindowMs) {
       await skip('older than the catch-up window');
       continue;
     }
@@ -135,7 +152,14 @@ async function recoverUnfinished(
       );
       continue;
     }
-    const slot: ClaimedSlot = { job: u.job, scheduledAtMs: u.scheduledAtMs, catchup: true, runId: u.runId };
+    const slot: ClaimedSlot = {
+      job: u.job,
+      scheduledAtMs: u.scheduledAtMs,
+      // Late by now, so a catch-up run — except a manual one, which stands for no slot.
+      catchup: asked ? u.catchup : true,
+      runId: u.runId,
+      ...(asked ? { controlId: u.controlId } : {}),
+    };
     // Attempts already made: a row started before attempts were counted made one.
     const made = u.started ? Math.max(u.attempts, 1) : u.attempts;
     const attempt = made + 1;
@@ -160,12 +184,3 @@ async function recoverUnfinished(
   }
   return { owed, later };
 }
-
-const NO_RESULT = {
-  exitCode: null,
-  signal: null,
-  httpStatus: null,
-  durationMs: null,
-  error: null,
-  outputTail: null,
-};

@@ -10,7 +10,7 @@ import type { RunResult } from '../run/types.js';
 import { slotJitterMs } from '../schedule/jitter.js';
 import type { Queryable } from '../store/db.js';
 import type { Fence } from '../store/fence.js';
-import { finishRun } from '../store/attempts.js';
+import { recordSkipped } from '../store/attempts.js';
 import type { ClaimedSlot } from '../store/ledger.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import { SHUTDOWN, runSlot } from './run-slot.js';
@@ -99,15 +99,12 @@ export class RunDispatcher {
         log.warn(fields, 'previous run still running: slot skipped');
         this.options.metrics?.runs.inc({ job: job.name, outcome: 'skipped', catchup: String(slot.catchup) });
         this.track(
-          finishRun(this.options.db, slot.runId, this.options.clock.now(), {
-            outcome: 'skipped',
-            exitCode: null,
-            signal: null,
-            httpStatus: null,
-            durationMs: null,
-            error: 'overlap: the previous run was still running',
-            outputTail: null,
-          }),
+          recordSkipped(
+            this.options.db,
+            slot.runId,
+            this.options.clock.now(),
+            'overlap: the previous run was still running',
+          ),
         );
         return Promise.resolve(undefined);
     }

@@ -6,6 +6,7 @@ import { readLeader, readNodes } from '../ha/nodes.js';
 import { formatDuration } from '../schedule/duration.js';
 import { createSlotCalculator } from '../schedule/slot-calculator.js';
 import { snapshotCodec } from '../snapshot/snapshot-codec.js';
+import { readJobControls } from '../store/controls.js';
 import type { Queryable } from '../store/db.js';
 import { readRecentRuns } from '../store/ledger.js';
 import { restoreState } from '../store/restore-state.js';
@@ -41,6 +42,7 @@ export async function readStatus(o: StatusOptions) {
   const nodes = await readNodes(db, RECENT_NODE_MS);
   const [newest] = await listSnapshots(db);
   const restored = await restoreState(db, snapshotCodec);
+  const controls = await readJobControls(db);
   const recent = await readRecentRuns(
     db,
     config.jobs.map((j) => j.name),
@@ -72,12 +74,20 @@ export async function readStatus(o: StatusOptions) {
       : null,
     jobs: config.jobs.map((job) => {
       const last = restored.lastExecution.get(job.name);
-      const next = createSlotCalculator(job.schedule).next(Math.max(last ?? nowMs, nowMs));
+      const control = controls.get(job.name);
+      const paused = control?.paused
+        ? { since: iso(control.pausedAtMs), by: control.pausedBy, reason: control.reason }
+        : null;
+      // A paused job has no next slot until it is resumed.
+      const next = paused
+        ? undefined
+        : createSlotCalculator(job.schedule).next(Math.max(last ?? nowMs, nowMs));
       return {
         name: job.name,
         schedule: describeSchedule(job.schedule),
         catchup: job.catchup,
         overlap: job.overlap,
+        paused,
         last: iso(last),
         next: iso(next),
         dropped: o.dropped?.get(job.name) ?? 0,
@@ -85,6 +95,7 @@ export async function readStatus(o: StatusOptions) {
           runId: r.id,
           scheduledAt: iso(r.scheduledAt),
           catchup: r.catchup,
+          manual: r.manual,
           outcome: r.outcome ?? (r.started ? 'running' : 'claimed'),
           durationMs: r.durationMs,
           attempts: r.attempts,

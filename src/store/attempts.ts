@@ -104,6 +104,19 @@ export async function finishRun(db: Queryable, runId: number, atMs: number, r: A
   );
 }
 
+/** Records a claimed slot that was never run, and why (overlap, a pause, a catch-up policy). */
+export function recordSkipped(db: Queryable, runId: number, atMs: number, why: string): Promise<void> {
+  return finishRun(db, runId, atMs, {
+    outcome: 'skipped',
+    exitCode: null,
+    signal: null,
+    httpStatus: null,
+    durationMs: null,
+    error: why,
+    outputTail: null,
+  });
+}
+
 export interface UnfinishedRun {
   runId: number;
   job: string;
@@ -117,6 +130,8 @@ export interface UnfinishedRun {
   nextAttemptAtMs: number | undefined;
   epoch: number;
   nodeId: string;
+  /** The control request (trigger or backfill) it was claimed for: an operator asked for this run. */
+  controlId: number | undefined;
 }
 
 /** Runs with no outcome claimed under an older epoch: their node stopped before finishing them. */
@@ -131,8 +146,9 @@ export async function readUnfinishedRuns(db: Queryable, beforeEpoch: number): Pr
     next_attempt_at: Date | null;
     epoch: number;
     node_id: string;
+    control_id: number | null;
   }>(
-    `SELECT id, job, scheduled_at, catchup, attempts, started_at, next_attempt_at, epoch, node_id
+    `SELECT id, job, scheduled_at, catchup, attempts, started_at, next_attempt_at, epoch, node_id, control_id
      FROM cronkeeper_runs WHERE outcome IS NULL AND epoch < $1 ORDER BY id`,
     [beforeEpoch],
   );
@@ -146,6 +162,7 @@ export async function readUnfinishedRuns(db: Queryable, beforeEpoch: number): Pr
     nextAttemptAtMs: r.next_attempt_at?.getTime(),
     epoch: r.epoch,
     nodeId: r.node_id,
+    controlId: r.control_id ?? undefined,
   }));
 }
 

@@ -16,6 +16,17 @@ export interface Db extends Queryable {
   readonly location: string;
   /** Runs `fn` in one transaction; rolls back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * LISTENs on `channel` on a connection of its own (Postgres only: the embedded
+   * store has no other process to hear from). Rejects when it cannot connect.
+   */
+  listen?(channel: string, onNotify: () => void): Promise<Subscription>;
+  close(): Promise<void>;
+}
+
+export interface Subscription {
+  /** Resolves when the connection ends (server restart, network): then listen again. */
+  readonly ended: Promise<void>;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,7 @@
 // The run ledger: one row per claimed slot, append-only but for the outcome
 // columns of a run in progress. A claim is the INSERT; the unique key on
-// (job, scheduled_at) makes a slot claimable once, ever.
+// (job, scheduled_at) makes a slot claimable once, ever. A manual run
+// (`cronkeeper trigger`) is a row outside that key: see claimManualRun.
 import type { Queryable } from './db.js';
 import { type Fence, assertFence, fenceCte } from './fence.js';
 
@@ -9,6 +10,8 @@ export interface SlotClaim {
   /** UTC ms */
   scheduledAtMs: number;
   catchup: boolean;
+  /** The control request (a backfill) this slot is claimed for. */
+  controlId?: number;
 }
 
 export interface ClaimedSlot extends SlotClaim {
@@ -33,11 +36,12 @@ export async function claimSlots(
   if (slots.length === 0) return { claimed: [], conflicts: [] };
   const rows = await db.query<{ id: number; job: string; scheduled_at: Date }>(
     `WITH ${fenceCte(4)}
-     INSERT INTO cronkeeper_runs (job, scheduled_at, catchup, epoch, node_id)
-     SELECT s.job, s.scheduled_at, s.catchup, fence.epoch, $5
-     FROM unnest($1::text[], $2::timestamptz[], $3::boolean[]) WITH ORDINALITY AS s(job, scheduled_at, catchup, n), fence
+     INSERT INTO cronkeeper_runs (job, scheduled_at, catchup, epoch, node_id, control_id)
+     SELECT s.job, s.scheduled_at, s.catchup, fence.epoch, $5, s.control_id
+     FROM unnest($1::text[], $2::timestamptz[], $3::boolean[], $6::bigint[])
+          WITH ORDINALITY AS s(job, scheduled_at, catchup, control_id, n), fence
      ORDER BY s.n
-     ON CONFLICT ON CONSTRAINT cronkeeper_runs_slot DO NOTHING
+     ON CONFLICT (job, scheduled_at) WHERE NOT manual DO NOTHING
      RETURNING id, job, scheduled_at`,
     [
       slots.map((s) => s.job),
@@ -45,6 +49,7 @@ export async function claimSlots(
       slots.map((s) => s.catchup),
       fence.epoch,
       fence.nodeId,
+      slots.map((s) => s.controlId ?? null),
     ],
   );
   const byKey = new Map(slots.map((s) => [slotKey(s.job, s.scheduledAtMs), s]));
@@ -74,13 +79,16 @@ export interface RunOutcomeRecord {
   error: string | null;
 }
 
-/** Per job, the newest slot claimed with a ledger id above `afterId`, and the highest id seen. */
+/**
+ * Per job, the newest slot claimed with a ledger id above `afterId`, and the
+ * highest id seen. Manual runs are not slots: they never move a last execution.
+ */
 export async function readLedgerTail(
   db: Queryable,
   afterId: number,
 ): Promise<{ lastExecution: Map<string, number>; maxId: number; rows: number }> {
-  const rows = await db.query<{ job: string; last: Date; max_id: number; n: number }>(
-    `SELECT job, max(scheduled_at) AS last, max(id) AS max_id, count(*)::int AS n
+  const rows = await db.query<{ job: string; last: Date | null; max_id: number; n: number }>(
+    `SELECT job, max(scheduled_at) FILTER (WHERE NOT manual) AS last, max(id) AS max_id, count(*)::int AS n
      FROM cronkeeper_runs WHERE id > $1 GROUP BY job`,
     [afterId],
   );
@@ -88,7 +96,7 @@ export async function readLedgerTail(
   let maxId = afterId;
   let total = 0;
   for (const r of rows) {
-    lastExecution.set(r.job, r.last.getTime());
+    if (r.last !== null) lastExecution.set(r.job, r.last.getTime());
     maxId = Math.max(maxId, r.max_id);
     total += r.n;
   }
@@ -100,6 +108,10 @@ export interface RunRow {
   job: string;
   scheduled_at: Date;
   catchup: boolean;
+  /** A run asked for with `cronkeeper trigger`, outside the schedule. */
+  manual: boolean;
+  /** The control request (trigger or backfill) the row was claimed for. */
+  control_id: number | null;
   epoch: number;
   node_id: string;
   claimed_at: Date;
@@ -115,8 +127,8 @@ export interface RunRow {
 
 export async function listRuns(db: Queryable, options: { job?: string; limit: number }): Promise<RunRow[]> {
   return db.query<RunRow>(
-    `SELECT id, job, scheduled_at, catchup, epoch, node_id, claimed_at, started_at, finished_at,
-            outcome, exit_code, signal, http_status, duration_ms, error
+    `SELECT id, job, scheduled_at, catchup, manual, control_id, epoch, node_id, claimed_at, started_at,
+            finished_at, outcome, exit_code, signal, http_status, duration_ms, error
      FROM cronkeeper_runs WHERE ($1::text IS NULL OR job = $1)
      ORDER BY id DESC LIMIT $2`,
     [options.job ?? null, options.limit],
@@ -166,6 +178,8 @@ export interface RecentRun {
   id: number;
   scheduledAt: Date;
   catchup: boolean;
+  /** A manual run (cronkeeper trigger): its scheduledAt is the request time. */
+  manual: boolean;
   outcome: string | null;
   started: boolean;
   durationMs: number | null;
@@ -187,14 +201,15 @@ export async function readRecentRuns(
     job: string;
     scheduled_at: Date;
     catchup: boolean;
+    manual: boolean;
     outcome: string | null;
     started: boolean;
     duration_ms: number | null;
     attempts: number;
     output: string | null;
   }>(
-    `SELECT id, job, scheduled_at, catchup, outcome, started, duration_ms, attempts, output FROM (
-       SELECT id, job, scheduled_at, catchup, outcome, started_at IS NOT NULL AS started, duration_ms, attempts,
+    `SELECT id, job, scheduled_at, catchup, manual, outcome, started, duration_ms, attempts, output FROM (
+       SELECT id, job, scheduled_at, catchup, manual, outcome, started_at IS NOT NULL AS started, duration_ms, attempts,
               right(output_tail, $3) AS output,
               row_number() OVER (PARTITION BY job ORDER BY scheduled_at DESC) AS n
        FROM cronkeeper_runs WHERE job = ANY($1::text[])) recent
@@ -208,6 +223,7 @@ export async function readRecentRuns(
       id: r.id,
       scheduledAt: r.scheduled_at,
       catchup: r.catchup,
+      manual: r.manual,
       outcome: r.outcome,
       started: r.started,
       durationMs: r.duration_ms,
@@ -217,6 +233,21 @@ export async function readRecentRuns(
     out.set(r.job, list);
   }
   return out;
+}
+
+/** The slots of `job` in [fromMs, toMs] that have a ledger row (manual runs are not slots). */
+export async function claimedSlotsBetween(
+  db: Queryable,
+  job: string,
+  fromMs: number,
+  toMs: number,
+): Promise<Set<number>> {
+  const rows = await db.query<{ scheduled_at: Date }>(
+    `SELECT scheduled_at FROM cronkeeper_runs
+     WHERE job = $1 AND NOT manual AND scheduled_at BETWEEN $2 AND $3`,
+    [job, new Date(fromMs).toISOString(), new Date(toMs).toISOString()],
+  );
+  return new Set(rows.map((r) => r.scheduled_at.getTime()));
 }
 
 /** A run row with every column, for `cronkeeper runs show`. */
@@ -259,8 +290,8 @@ export interface RunDetail {
 /** One run with all its columns and its attempts, or undefined when there is no run `runId`. Read-only. */
 export async function readRunDetail(db: Queryable, runId: number): Promise<RunDetail | undefined> {
   const runs = await db.query<RunDetailRow>(
-    `SELECT id, job, scheduled_at, catchup, epoch, node_id, claimed_at, started_at, finished_at,
-            outcome, exit_code, signal, http_status, duration_ms, error,
+    `SELECT id, job, scheduled_at, catchup, manual, control_id, epoch, node_id, claimed_at, started_at,
+            finished_at, outcome, exit_code, signal, http_status, duration_ms, error,
             interrupted_attempts, attempts, next_attempt_at, output_tail
      FROM cronkeeper_runs WHERE id = $1`,
     [runId],

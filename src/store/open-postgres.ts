@@ -63,6 +63,29 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
         c.release();
       }
     },
+    async listen(channel, onNotify) {
+      const client = new pg.Client({
+        connectionString: options.url,
+        application_name: `${options.applicationName ?? 'cronkeeper'} listen`,
+        keepAlive: true,
+        connectionTimeoutMillis: 10_000,
+      });
+      const ended = new Promise<void>((resolve) => {
+        client.on('error', () => resolve());
+        client.on('end', () => resolve());
+      });
+      client.on('notification', (n) => {
+        if (n.channel === channel) onNotify();
+      });
+      try {
+        await client.connect();
+        await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      } catch (err) {
+        await client.end().catch(() => {});
+        throw err;
+      }
+      return { ended, close: () => client.end().catch(() => {}) };
+    },
     close: () => pool.end(),
   };
 }

@@ -77,6 +77,7 @@ describe('loadConfig: valid configs', () => {
           timeoutMs: 3_600_000,
           killGraceMs: 10_000,
           onInterrupted: 'skip',
+          onResume: 'skip',
           backfillFromMs: undefined,
           retries: { max: 0, backoffMs: 10_000, maxBackoffMs: 300_000 },
           jitterMs: 0,

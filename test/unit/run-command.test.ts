@@ -39,6 +39,7 @@ function commandJob(
     timeoutMs: 10_000,
     killGraceMs: 1_000,
     onInterrupted: 'skip',
+    onResume: 'skip',
     backfillFromMs: undefined,
     retries: { max: 0, backoffMs: 1_000, maxBackoffMs: 60_000 },
     jitterMs: 0,

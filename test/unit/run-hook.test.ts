@@ -40,6 +40,7 @@ function job(over: Partial<JobConfig> = {}): JobConfig {
     timeoutMs: 60_000,
     killGraceMs: 500,
     onInterrupted: 'skip',
+    onResume: 'skip',
     backfillFromMs: undefined,
     retries: { max: 2, backoffMs: 1_000, maxBackoffMs: 60_000 },
     jitterMs: 0,

@@ -37,6 +37,7 @@ function httpJob(
     timeoutMs: 2_000,
     killGraceMs: 1_000,
     onInterrupted: 'skip',
+    onResume: 'skip',
     backfillFromMs: undefined,
     retries: { max: 0, backoffMs: 1_000, maxBackoffMs: 60_000 },
     jitterMs: 0,

@@ -1,0 +1,320 @@
+// The leader's side of the operator controls. It keeps the pause state of
+// every job (read at the start of each term, so a pause survives restarts and
+// failovers), and carries out what the CLI asked through the store: it
+// LISTENs for requests and re-reads the store every few seconds in case a
+// notification was lost. Resumes and backfills claim through the same claim
+// path as the schedule and run under the catch-up concurrency limit, one
+// batch after the other, after the boot catch-up.
+import type { Logger } from 'pino';
+import { planCatchUp } from '../catchup/plan-catch-up.js';
+import { toPlanInput } from '../catchup/plan-input.js';
+import { TooManySlotsError, slotsInRange } from '../catchup/slots-in-range.js';
+import type { Clock } from '../clock.js';
+import type { Config, JobConfig } from '../config/types.js';
+import type { ClaimQueue } from '../dispatch/claim-queue.js';
+import { logPlan } from '../dispatch/plan-log.js';
+import type { RunDispatcher } from '../dispatch/run-dispatcher.js';
+import { runCatchUp } from '../dispatch/run-catch-up.js';
+import type { Metrics } from '../metrics.js';
+import { parseInstant } from '../schedule/iso-instant.js';
+import { createSlotCalculator } from '../schedule/slot-calculator.js';
+import type { JobState } from '../state/job-state.js';
+import { recordSkipped } from '../store/attempts.js';
+import {
+  CONTROL_CHANNEL,
+  type ControlRecord,
+  type JobControl,
+  claimManualRun,
+  finishControl,
+  readJobControls,
+  readPendingControls,
+} from '../store/controls.js';
+import type { Db, Subscription } from '../store/db.js';
+import { FencedError, type Fence } from '../store/fence.js';
+import type { ClaimedSlot, SlotClaim } from '../store/ledger.js';
+
+/** How often the store is re-read when no notification came. */
+export const CONTROL_POLL_MS = 2_000;
+
+export interface LeaderControlsOptions {
+  db: Db;
+  fence: Fence;
+  logger: Logger;
+  clock: Clock;
+  metrics: Metrics;
+  state: JobState;
+  claims: ClaimQueue;
+  dispatcher: RunDispatcher;
+  /** The running config (a reload replaces it). */
+  config: () => Config;
+  /**
+   * Re-applies the scheduled job set (every configured job that is not
+   * paused); a job joining it resumes after `resumeAfterMs(job)`.
+   */
+  reschedule: (resumeAfterMs: (job: JobConfig) => number) => void;
+  /** True once the leader is stopping: nothing more is claimed. */
+  stopping: () => boolean;
+  /** Gives up leadership (a fenced write, a failed claim). */
+  fail: (err: unknown, why: string) => void;
+  pollMs?: number;
+}
+
+export class LeaderControls {
+  private controls = new Map<string, JobControl>();
+  /** Catch-up runs of resumes and backfills, one batch after the other. */
+  private work: Promise<void> = Promise.resolve();
+  private syncing: Promise<void> | undefined;
+  private again = false;
+  private closed = false;
+  private subscription: Subscription | undefined;
+  private poll: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: LeaderControlsOptions) {}
+
+  isPaused(job: string): boolean {
+    return this.controls.get(job)?.paused ?? false;
+  }
+
+  /**
+   * Reads the pause state at the start of a term, before the catch-up is
+   * planned: paused jobs are left out, and a job resumed while no leader ran
+   * gets its onResume baseline.
+   */
+  async load(): Promise<void> {
+    this.controls = await readJobControls(this.o.db);
+    for (const job of this.o.config().jobs) {
+      this.applyResumeBaseline(job);
+      this.o.metrics.setPaused(job.name, this.isPaused(job.name));
+      const c = this.controls.get(job.name);
+      if (c?.paused) {
+        this.o.logger.warn(
+          { job: job.name, pausedAt: iso(c.pausedAtMs), by: c.pausedBy, reason: c.reason },
+          'job is paused: claiming none of its slots until it is resumed',
+        );
+      }
+    }
+  }
+
+  /** Starts carrying out requests once `after` (the boot catch-up) has settled. */
+  start(after: Promise<void>): void {
+    this.work = after.catch(() => {});
+    this.poll = setInterval(() => this.kick(), this.o.pollMs ?? CONTROL_POLL_MS);
+    void this.listen();
+    this.kick();
+  }
+
+  /** Stops listening and waits for a sync in progress; catch-up runs end with the dispatcher. */
+  async stop(): Promise<void> {
+    this.closed = true;
+    if (this.poll) clearInterval(this.poll);
+    await this.subscription?.close();
+    await this.syncing;
+  }
+
+  /** Resolves when the resume and backfill runs queued so far are over. */
+  idle(): Promise<void> {
+    return this.work;
+  }
+
+  private async listen(): Promise<void> {
+    const { db, logger } = this.o;
+    if (!db.listen) return; // the embedded store: nobody else can write to it while we run
+    while (!this.closed) {
+      try {
+        this.subscription = await db.listen(CONTROL_CHANNEL, () => this.kick());
+        if (this.closed) break;
+        this.kick(); // whatever came while we were not listening
+        await this.subscription.ended;
+        if (!this.closed) logger.warn('control notifications connection ended; listening again');
+      } catch (err) {
+        logger.warn({ err }, 'cannot listen for control requests; re-reading the store meanwhile');
+      }
+      await new Promise((r) => setTimeout(r, this.o.pollMs ?? CONTROL_POLL_MS));
+    }
+    await this.subscription?.close();
+  }
+
+  /** Runs a sync now, or once more after the one in progress. */
+  private kick(): void {
+    if (this.closed || this.o.stopping()) return;
+    if (this.syncing) {
+      this.again = true;
+      return;
+    }
+    this.syncing = this.sync()
+      .catch((err: unknown) => {
+        if (err instanceof FencedError) this.o.fail(err, 'fenced while carrying out a control');
+        else this.o.logger.warn({ err }, 'reading control requests failed; will retry');
+      })
+      .finally(() => {
+        this.syncing = undefined;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  private async sync(): Promise<void> {
+    const { db, logger, metrics } = this.o;
+    const before = this.controls;
+    this.controls = await readJobControls(db);
+    const configured = new Map(this.o.config().jobs.map((j) => [j.name, j]));
+    const paused: string[] = [];
+    const resumed: JobConfig[] = [];
+    for (const job of configured.values()) {
+      const was = before.get(job.name)?.paused ?? false;
+      const is = this.isPaused(job.name);
+      if (was === is) continue;
+      metrics.setPaused(job.name, is);
+      metrics.controls.inc({ action: is ? 'pause' : 'resume' });
+      if (is) paused.push(job.name);
+      else resumed.push(job);
+    }
+    for (const job of paused) {
+      const c = this.controls.get(job)!;
+      logger.warn(
+        { job, by: c.pausedBy, reason: c.reason },
+        'job paused: claiming none of its slots until it is resumed',
+      );
+    }
+    if (paused.length > 0 || resumed.length > 0) this.resume(resumed);
+    if (this.o.stopping()) return;
+    for (const request of await readPendingControls(db)) {
+      if (this.closed || this.o.stopping()) return;
+      await this.carryOut(request, configured.get(request.job));
+    }
+  }
+
+  /** Reschedules after pauses and resumes; resumed jobs first catch up by their onResume rule. */
+  private resume(resumed: readonly JobConfig[]): void {
+    const { clock, logger, state } = this.o;
+    const nowMs = clock.now();
+    for (const job of resumed) {
+      const c = this.controls.get(job.name);
+      logger.info(
+        {
+          job: job.name,
+          resumedAt: c?.resumedAtMs === undefined ? null : iso(c.resumedAtMs),
+          onResume: job.onResume,
+        },
+        job.onResume === 'skip'
+          ? 'job resumed: the slots missed while paused are skipped (onResume: skip)'
+          : 'job resumed: the slots missed while paused are caught up by its catch-up policy (onResume: catchup)',
+      );
+      this.applyResumeBaseline(job);
+    }
+    const plan = planCatchUp(
+      resumed.map((j) => toPlanInput(j, createSlotCalculator(j.schedule))),
+      state.lastExecution,
+      nowMs,
+    );
+    for (const p of plan.jobs) {
+      logPlan(logger, p, 'catch-up after resume', this.o.metrics);
+      if (p.firstSeen && p.baselineMs !== undefined) state.setBaseline(p.job, p.baselineMs);
+    }
+    const joining = new Set(resumed.map((j) => j.name));
+    this.o.reschedule((job) =>
+      joining.has(job.name) ? Math.max(nowMs, state.lastExecution.get(job.name) ?? nowMs) : nowMs,
+    );
+    if (plan.runs.length > 0) {
+      this.claimAndRun(
+        plan.runs.map((r) => ({ job: r.job, scheduledAtMs: r.scheduledAtMs, catchup: true })),
+        (claimed) => logger.info({ runs: claimed.length }, 'catch-up after resume starting'),
+      );
+    }
+  }
+
+  /** onResume: skip — the slots up to the resume are not owed. Idempotent, so it also holds across restarts. */
+  private applyResumeBaseline(job: JobConfig): void {
+    const c = this.controls.get(job.name);
+    if (!c || c.paused || c.resumedAtMs === undefined || job.onResume !== 'skip') return;
+    const last = this.o.state.lastExecution.get(job.name);
+    if (last === undefined || c.resumedAtMs > last) this.o.state.setBaseline(job.name, c.resumedAtMs);
+  }
+
+  private async carryOut(request: ControlRecord, job: JobConfig | undefined): Promise<void> {
+    const { db, fence, logger, metrics } = this.o;
+    const fields = { control: request.id, action: request.action, job: request.job, by: request.requestedBy };
+    if (!job) {
+      await finishControl(
+        db,
+        fence,
+        request.id,
+        `not carried out: no job '${request.job}' in the leader's config`,
+      );
+      logger.warn(fields, 'control request for a job that is not configured: not carried out');
+      return;
+    }
+    metrics.controls.inc({ action: request.action });
+    if (request.action === 'trigger') {
+      const slot = await claimManualRun(db, fence, request.id);
+      if (!slot) return;
+      logger.info({ ...fields, runId: slot.runId }, 'manual run (cronkeeper trigger): starting');
+      void this.o.dispatcher.dispatch(job, slot);
+      return;
+    }
+    const fromMs = parseInstant(request.args.from ?? '');
+    const toMs = parseInstant(request.args.to ?? '');
+    if (fromMs === undefined || toMs === undefined) {
+      await finishControl(db, fence, request.id, 'not carried out: the request has no valid from/to');
+      return;
+    }
+    // Slots still ahead are the schedule's to claim, not the backfill's.
+    const untilMs = Math.min(toMs, this.o.clock.now());
+    let slots: number[];
+    try {
+      slots = slotsInRange(createSlotCalculator(job.schedule), fromMs, untilMs);
+    } catch (err) {
+      if (!(err instanceof TooManySlotsError)) throw err;
+      await finishControl(db, fence, request.id, `not carried out: ${err.message}`);
+      logger.warn({ ...fields, error: err.message }, 'backfill refused');
+      return;
+    }
+    const result = await this.o.claims.claim(
+      slots.map((ms) => ({ job: job.name, scheduledAtMs: ms, catchup: true, controlId: request.id })),
+    );
+    const summary = `claimed ${result.claimed.length} of ${slots.length} slot(s); ${result.conflicts.length} already claimed`;
+    await finishControl(db, fence, request.id, summary);
+    logger.info(
+      { ...fields, from: iso(fromMs), to: iso(untilMs), slots: slots.length, claimed: result.claimed.length },
+      `backfill: ${summary}`,
+    );
+    if (result.claimed.length > 0) this.runClaimed(result.claimed);
+  }
+
+  private claimAndRun(slots: SlotClaim[], onClaimed: (claimed: ClaimedSlot[]) => void): void {
+    this.o.claims.claim(slots).then(
+      (result) => {
+        onClaimed(result.claimed);
+        this.runClaimed(result.claimed);
+      },
+      (err: unknown) => this.o.fail(err, 'claiming slots failed: giving up leadership'),
+    );
+  }
+
+  /** Runs claimed slots after the catch-up runs queued before them, under the catch-up concurrency limit. */
+  private runClaimed(claimed: readonly ClaimedSlot[]): void {
+    const { db, clock, dispatcher } = this.o;
+    this.work = this.work.then(() =>
+      runCatchUp(
+        claimed.map((slot) => ({ job: slot.job, scheduledAtMs: slot.scheduledAtMs, value: slot })),
+        this.o.config().catchupConcurrency,
+        async ({ value: slot }) => {
+          // While stopping, a claimed slot stays unstarted in the ledger: the next leader runs it.
+          if (this.o.stopping()) return;
+          const job = this.o.config().jobs.find((j) => j.name === slot.job);
+          if (!job) return recordSkipped(db, slot.runId, clock.now(), 'the job is no longer configured');
+          if (this.isPaused(job.name) && slot.controlId === undefined) {
+            return recordSkipped(db, slot.runId, clock.now(), 'the job was paused');
+          }
+          await dispatcher.dispatch(job, slot);
+        },
+      ).catch((err: unknown) => this.o.fail(err, 'control catch-up failed: giving up leadership')),
+    );
+  }
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
