@@ -1,0 +1,162 @@
+// `cronkeeper simulate`: replays the configured schedules through simulated
+// time with downtime windows and prints what the daemon's planner would do
+// with every slot. Reads the config only: no store, no clock, no job.
+import { toPlanInput } from '../catchup/plan-input.js';
+import {
+  SLOT_OUTCOMES,
+  checkDowntimes,
+  simulate,
+  type Downtime,
+  type SimulatedSlot,
+  type Simulation,
+} from '../catchup/simulate.js';
+import { MAX_BACKFILL_SLOTS, TooManySlotsError } from '../catchup/slots-in-range.js';
+import type { Config, JobConfig } from '../config/types.js';
+import { formatDuration } from '../schedule/duration.js';
+import { createSlotCalculator } from '../schedule/slot-calculator.js';
+import { EXIT, UsageError, iso, parseInstantArg, printJson, printTable } from './common.js';
+import { localTime } from './next-command.js';
+
+export const SIMULATE_HELP = `Usage: cronkeeper simulate --from ISO --to ISO [--down ISO..ISO]... [--job NAME] [--config FILE] [--json]
+
+Replays the configured schedules from --from to --to (both included) with the
+daemon down in each --down window, and prints what happens to every slot, by
+the daemon's own catch-up planner and each job's catchup, catchupWindow and
+maxCatchup: run (on time), catchup (run when the downtime ends), dropped (by
+maxCatchup), skipped (catchup: latest or none), expired (older than the
+catch-up window when the downtime ends). Reads the config only: no store is
+opened and no job runs. Instants are ISO 8601 with an offset or Z.
+
+  --down A..B   the daemon stops at A and starts again at B (both included):
+                a slot at A is missed, B is the instant it plans its catch-up;
+                windows must lie inside --from..--to and not overlap
+  --job NAME    only this job
+  --json        {"from", "to", "down", "slots": [{"job", "scheduledAt",
+                "local", "outcome", "startsAt", "note"}], "totals": {JOB: {...}}}
+
+Assumptions: the daemon was running at --from, so each job's last execution
+is its slot before --from (backfillFrom, which only applies to a job seen for
+the first time, plays no part); no job is paused; claims take no time. Not
+modeled: run durations, so neither the overlap policy (skip, queue, replace)
+nor retries, and catch-up runs are shown starting at the end of the downtime
+although they run one after another per job, catchupConcurrency at a time.
+A regular run's jitter is shown (catch-up runs have none). At most ${MAX_BACKFILL_SLOTS.toLocaleString('en-US')}
+slots at a time.`;
+
+export interface SimulateArgs {
+  fromMs: number;
+  toMs: number;
+  downtimes: Downtime[];
+}
+
+/** The period and downtime windows of the command line; a UsageError when they make no sense. */
+export function readSimulateArgs(o: { from?: string; to?: string; down?: string[] }): SimulateArgs {
+  if (o.from === undefined || o.to === undefined)
+    throw new UsageError('simulate needs --from ISO and --to ISO');
+  const fromMs = parseInstantArg(o.from, '--from');
+  const toMs = parseInstantArg(o.to, '--to');
+  const downtimes = (o.down ?? []).map((text) => {
+    const parts = text.split('..');
+    if (parts.length !== 2)
+      throw new UsageError(
+        `--down: '${text}' is not a window START..END, e.g. 2026-03-29T01:00Z..2026-03-29T04:00Z`,
+      );
+    return {
+      startMs: parseInstantArg(parts[0]!, '--down start'),
+      endMs: parseInstantArg(parts[1]!, '--down end'),
+    };
+  });
+  const problem = checkDowntimes(fromMs, toMs, downtimes);
+  if (problem !== undefined) throw new UsageError(problem);
+  return { fromMs, toMs, downtimes: downtimes.sort((a, b) => a.startMs - b.startMs) };
+}
+
+export function simulateCommand(
+  config: Config,
+  args: string[],
+  o: { from?: string; to?: string; down?: string[]; job?: string; json: boolean },
+): number {
+  if (args.length > 0) throw new UsageError(`simulate takes no arguments, got '${args.join(' ')}'`);
+  const { fromMs, toMs, downtimes } = readSimulateArgs(o);
+  const jobs = o.job === undefined ? config.jobs : config.jobs.filter((j) => j.name === o.job);
+  if (jobs.length === 0) throw new UsageError(`no job named '${o.job}' in ${config.file}`);
+  const byName = new Map(jobs.map((j) => [j.name, j]));
+  let result: Simulation;
+  try {
+    result = simulate({
+      jobs: jobs.map((j) => ({ ...toPlanInput(j, createSlotCalculator(j.schedule)), jitterMs: j.jitterMs })),
+      fromMs,
+      toMs,
+      downtimes,
+    });
+  } catch (err) {
+    if (err instanceof TooManySlotsError)
+      throw new UsageError(
+        `the period holds more than ${MAX_BACKFILL_SLOTS} slots: simulate a shorter one, or one job (--job)`,
+      );
+    throw err;
+  }
+  const rows = result.slots.map((s) => {
+    const job = byName.get(s.job)!;
+    return {
+      job: s.job,
+      scheduledAt: iso(s.scheduledAtMs)!,
+      local: localTime(s.scheduledAtMs, zoneOf(job)),
+      outcome: s.outcome,
+      startsAt: iso(s.startsAtMs),
+      note: noteFor(s, job),
+    };
+  });
+  const down = downtimes.map((d) => ({ from: iso(d.startMs), to: iso(d.endMs) }));
+  if (o.json) {
+    printJson({
+      from: iso(fromMs),
+      to: iso(toMs),
+      down,
+      slots: rows,
+      totals: Object.fromEntries(result.totals),
+    });
+    return EXIT.ok;
+  }
+  const downText =
+    down.length === 0 ? 'no downtime' : `down ${down.map((d) => `${d.from}..${d.to}`).join(', ')}`;
+  process.stdout.write(`simulated ${iso(fromMs)}..${iso(toMs)}, ${downText}: ${rows.length} slot(s)\n`);
+  if (rows.length > 0) {
+    printTable(
+      ['TIME (UTC)', 'TIME (JOB ZONE)', 'JOB', 'OUTCOME', 'NOTE'],
+      rows.map((r) => [r.scheduledAt, r.local, r.job, r.outcome, r.note]),
+    );
+  }
+  process.stdout.write('\n');
+  printTable(
+    ['JOB', ...SLOT_OUTCOMES.map((k) => k.toUpperCase())],
+    [...result.totals].map(([job, t]) => [job, ...SLOT_OUTCOMES.map((k) => t[k])]),
+  );
+  process.stdout.write('(run durations are not known: overlap policies and retries are not simulated)\n');
+  return EXIT.ok;
+}
+
+function zoneOf(job: JobConfig): string {
+  return job.schedule.kind === 'cron' ? job.schedule.timezone : 'UTC';
+}
+
+/** Why the slot has its outcome, in the words of the job's policy. */
+function noteFor(s: SimulatedSlot, job: JobConfig): string {
+  const end = s.downtime ? iso(s.downtime.endMs) : '';
+  switch (s.outcome) {
+    case 'run':
+      return s.startsAtMs !== undefined && s.startsAtMs > s.scheduledAtMs
+        ? `starts ${iso(s.startsAtMs)} (jitter +${formatDuration(s.startsAtMs - s.scheduledAtMs)})`
+        : '';
+    case 'catchup':
+      return `catch-up run at restart ${end}`;
+    case 'dropped':
+      return `maxCatchup ${job.maxCatchup}: only the newest missed slot(s) run at ${end}`;
+    case 'skipped':
+      return job.catchup === 'latest'
+        ? `catchup: latest runs only the newest missed slot at ${end}`
+        : `catchup: none: missed slots are not run`;
+    case 'expired':
+      return `older than catchupWindow ${formatDuration(job.catchupWindowMs)} at restart ${end}`;
+  }
+}
