@@ -16,6 +16,7 @@ import {
   triggerCommand,
 } from './commands/control-commands.js';
 import { nextCommand } from './commands/next-command.js';
+import { SIMULATE_HELP, simulateCommand } from './commands/simulate-command.js';
 
 const HELP: Record<string, string> = {
   '': `cronkeeper — a cron daemon that never forgets
@@ -26,6 +27,7 @@ Commands:
   run          run the daemon
   validate     check a config file; exit 78 listing every problem
   plan         show what catch-up would run now, executing nothing
+  simulate     replay the schedules through downtime windows: each slot's fate, running nothing
   snapshots    list | show ID | compact --keep N | clear
   runs         list the run ledger | show RUN_ID
   status       who leads, the nodes seen, the newest snapshot, each job's last and next slot
@@ -125,6 +127,7 @@ the config only.`,
 Every control action, newest first (default limit 50): when, what, which job,
 the OS user and host that asked, and for trigger and backfill when a leader
 carried it out and how its runs went.`,
+  simulate: SIMULATE_HELP,
   migrate: `Usage: cronkeeper migrate [--config FILE] [--json]
 
 Applies pending schema migrations (the daemon also does this at start).`,
@@ -217,6 +220,8 @@ async function main(argv: string[]): Promise<number> {
       return nextCommand(config, rest, { json: values.json, n: values.n, from: values.from });
     case 'audit':
       return auditCommand(config, { json: values.json, job: values.job, limit: values.limit });
+    case 'simulate':
+      return simulateCommand(config, rest, values);
   }
   throw new UsageError(`unknown command '${command}'`);
 }
