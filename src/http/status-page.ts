@@ -537,7 +537,8 @@ const SCRIPT = String.raw`
     var what = OUTCOMES[r.outcome] || str(r.outcome);
     var d = duration(r.durationMs);
     lines.push(what + (d ? ' \u00b7 ' + d : ''));
-    if (r.catchup) lines.push('catch-up run');
+    if (r.manual) lines.push('manual run (cronkeeper trigger)');
+    else if (r.catchup) lines.push('catch-up run');
     if (typeof r.attempts === 'number' && r.attempts > 1) lines.push(r.attempts + ' attempts');
     if (r.runId !== undefined && r.runId !== null) lines.push('run #' + r.runId);
     if (typeof r.output === 'string' && r.output.trim() !== '') {
@@ -606,7 +607,8 @@ const SCRIPT = String.raw`
     var name = str(job.name);
     var outcome = health(job);
     var dropped = Number(job.dropped) || 0;
-    return h('tr', { 'data-job': name },
+    var paused = job.paused && typeof job.paused === 'object' ? job.paused : null;
+    return h('tr', { 'data-job': name, 'data-paused': paused ? 'true' : 'false' },
       h('td', { 'data-col': 'name' },
         h('div', { class: 'job' },
           h('span', { class: 'health', 'data-outcome': outcome, title: outcome ? 'last finished run: ' + (OUTCOMES[outcome] || outcome) : 'no finished run yet' }),
@@ -615,9 +617,16 @@ const SCRIPT = String.raw`
       h('td', { 'data-col': 'policy', 'data-label': 'Policy' },
         h('span', { class: 'tags' },
           h('span', { class: 'tag', title: 'catch-up policy' }, 'catch-up ', h('b', { text: str(job.catchup) })),
-          h('span', { class: 'tag', title: 'overlap policy' }, 'overlap ', h('b', { text: str(job.overlap) })))),
+          h('span', { class: 'tag', title: 'overlap policy' }, 'overlap ', h('b', { text: str(job.overlap) })),
+          paused ? h('span', {
+            class: 'tag warn paused',
+            title: 'paused since ' + isoShort(paused.since) + ' by ' + str(paused.by) + (paused.reason ? ': ' + str(paused.reason) : '') + ' \u00b7 cronkeeper resume ' + name,
+            text: 'paused'
+          }) : null)),
       whenCell('last', 'Last slot', job.last),
-      whenCell('next', 'Next slot', job.next),
+      paused
+        ? h('td', { 'data-col': 'next', 'data-label': 'Next slot', class: 'when' }, h('span', { class: 'never', text: 'paused' }))
+        : whenCell('next', 'Next slot', job.next),
       h('td', { 'data-col': 'dropped', 'data-label': 'Dropped', class: 'num col-dropped' },
         h('span', {
           class: 'dropped' + (dropped > 0 ? ' some' : ''),

@@ -385,3 +385,135 @@ jobs:
     assert.match(huge.stderr, /more than 100000 slots/);
   });
 });
+
+describe('operator controls in an HA pair', () => {
+  const dir = tempDir('controls-ha');
+  let db: TestDatabase;
+  let client: pg.Client;
+  const daemons: DaemonProcess[] = [];
+  let config = '';
+  after(async () => {
+    for (const d of daemons) d.proc.kill('SIGKILL');
+    await client?.end();
+    await db?.drop();
+    if (!process.env.KEEP_TEST_DIRS) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a pause made just before the leader is killed is honoured by the new leader', async () => {
+    db = await createTestDatabase();
+    client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    config = path.join(dir, 'cronkeeper.yaml');
+    fs.writeFileSync(
+      config,
+      `store: { url: "${db.url}" }
+jobs:
+  tick:
+    schedule: "* * * * * *"
+    catchup: all
+    command: ${JSON.stringify(recordingCommand(path.join(dir, 'tick.out')))}
+`,
+    );
+    const a = startDaemon(config, { CRONKEEPER_NODE_ID: 'node-a' });
+    daemons.push(a);
+    await a.waitForLog((l) => l.msg === 'ready: scheduling', 60_000);
+    const b = startDaemon(config, { CRONKEEPER_NODE_ID: 'node-b' });
+    daemons.push(b);
+    await b.waitForLog((l) => l.msg === 'http listening', 60_000);
+    await waitFor(() => readOutput(path.join(dir, 'tick.out')).length >= 2, 10_000, 'tick runs');
+
+    const paused = await run(process.execPath, [CLI, 'pause', 'tick', '--config', config], {
+      env: childEnv(),
+      encoding: 'utf8',
+    });
+    const pausedAtMs = Date.now();
+    assert.match(paused.stdout, /paused 'tick'/);
+    a.proc.kill('SIGKILL');
+    await b.waitForLog((l) => l.msg === 'ready: scheduling', 30_000);
+    assert.ok(b.logs.some((l) => l.msg?.startsWith('job is paused') && l.job === 'tick'));
+    await sleep(2_000);
+    const res = await client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM cronkeeper_runs WHERE job = 'tick' AND scheduled_at > $1`,
+      [new Date(pausedAtMs + 1_000).toISOString()],
+    );
+    assert.equal(res.rows[0]!.n, 0, 'tick slots claimed after the pause');
+
+    // The new leader exports the pause.
+    const port = b.logs.find((l) => l.msg === 'http listening')!.port as number;
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    assert.match(metrics, /^cronkeeper_job_paused\{job="tick"\} 1$/m);
+  });
+});
+
+describe('operator controls on the embedded store', () => {
+  const dir = tempDir('controls-embedded');
+  const daemons: DaemonProcess[] = [];
+  const config = path.join(dir, 'cronkeeper.yaml');
+  const out = (job: string) => path.join(dir, `${job}.out`);
+  after(() => {
+    for (const d of daemons) d.proc.kill('SIGKILL');
+    if (!process.env.KEEP_TEST_DIRS) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+      const r = await run(process.execPath, [CLI, ...args, '--config', config], {
+        env: childEnv(),
+        encoding: 'utf8',
+      });
+      return { code: 0, stdout: r.stdout, stderr: r.stderr };
+    } catch (err) {
+      const e = err as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  }
+
+  test('a running daemon owns the store: the CLI says so; requests made while it is stopped wait for it', async () => {
+    fs.writeFileSync(
+      config,
+      `store: { path: "${path.join(dir, 'store')}" }
+jobs:
+  tick:
+    schedule: "* * * * * *"
+    command: ${JSON.stringify(recordingCommand(out('tick')))}
+  daily:
+    schedule: "0 0 3 * * *"
+    command: ${JSON.stringify(recordingCommand(out('daily')))}
+`,
+    );
+    const d = startDaemon(config);
+    daemons.push(d);
+    await d.waitForLog((l) => l.msg === 'ready: scheduling', 60_000);
+    const locked = await cli('pause', 'tick');
+    assert.equal(locked.code, 1);
+    assert.match(locked.stderr, /belongs to the running daemon: stop it/);
+    d.proc.kill('SIGTERM');
+    assert.equal(await d.exited, 0);
+
+    assert.equal((await cli('pause', 'tick', '--reason', 'disk swap')).code, 0);
+    assert.equal((await cli('trigger', 'daily')).code, 0);
+    const stoppedAtMs = Date.now();
+    const again = startDaemon(config);
+    daemons.push(again);
+    await again.waitForLog((l) => l.msg === 'ready: scheduling', 60_000);
+    await waitFor(() => readOutput(out('daily')).length === 1, 10_000, 'the trigger made while stopped');
+    await sleep(1_500);
+    assert.deepEqual(
+      readOutput(out('tick')).filter((o) => Date.parse(o.scheduledAt) > stoppedAtMs),
+      [],
+      'tick ran while paused',
+    );
+  });
+
+  test('next: the coming slots in UTC and the job zone, no store needed', async () => {
+    const r = await cli('next', 'daily', '-n', '3', '--from', '2026-03-28T12:00:00Z', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as { zone: string; slots: Array<{ utc: string; local: string }> };
+    assert.equal(doc.zone, 'UTC');
+    assert.deepEqual(
+      doc.slots.map((s) => s.utc),
+      ['2026-03-29T03:00:00.000Z', '2026-03-30T03:00:00.000Z', '2026-03-31T03:00:00.000Z'],
+    );
+    assert.equal(doc.slots[0]!.local, '2026-03-29 03:00:00 +00:00');
+  });
+});

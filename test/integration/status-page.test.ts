@@ -186,8 +186,9 @@ function fixture(): StatusDocument {
         schedule: '0 9 * * 1 (America/New_York)',
         catchup: 'latest',
         overlap: 'skip',
+        paused: { since: iso(NOW - 3_600_000), by: 'alice', reason: 'vendor outage' },
         last: null,
-        next: '2026-11-30T14:00:00.000Z',
+        next: null,
         dropped: 0,
         recent: [],
       },
@@ -334,6 +335,14 @@ test('shows every job with its schedule, policies, last and next slot, and its r
     assert.match(row('nightly-report').last.text, /^2026-11-26T01:30:00Z 22 h (20|21) m ago$/);
     assert.match(row('nightly-report').next.text, /^2026-11-27T01:30:00Z in 1 h (39|40) m$/);
     assert.equal(row('weekly-digest').last.text, 'never');
+    // A paused job says so, with who paused it and why, and has no next slot.
+    assert.equal(row('weekly-digest').policy, 'catch-up latest overlap skip paused');
+    assert.equal(row('weekly-digest').next.text, 'paused');
+    assert.match(
+      (await sp.page.locator('tr[data-job="weekly-digest"] .tag.paused').getAttribute('title')) ?? '',
+      /^paused since 2026-11-26T22:50:00Z by alice: vendor outage/,
+    );
+    assert.equal(billing.policy, 'catch-up latest overlap queue');
     assert.equal(row('<b>x</b>').next.text, '—');
     assert.equal(row('nightly-report').droppedHighlighted, false);
 

@@ -53,6 +53,8 @@ export interface StatusDocument {
     schedule: string;
     catchup: string;
     overlap: string;
+    /** Set while the job is paused (cronkeeper pause). */
+    paused?: { since: string | null; by: string; reason: string | null } | null;
     last: string | null;
     next: string | null;
     dropped: number;
@@ -60,6 +62,7 @@ export interface StatusDocument {
       runId: number;
       scheduledAt: string | null;
       catchup: boolean;
+      manual?: boolean;
       outcome: string;
       durationMs: number | null;
     }[];
@@ -328,7 +331,8 @@ export function assertJobsShown(view: PageView, status: StatusDocument): void {
       ['next', job.next],
     ] as const) {
       const cell = row[which];
-      if (iso === null) assert.match(cell.text, /^(never|—)$/, `${job.name} ${which}`);
+      if (which === 'next' && job.paused) assert.equal(cell.text, 'paused', `${job.name} is paused`);
+      else if (iso === null) assert.match(cell.text, /^(never|—)$/, `${job.name} ${which}`);
       else {
         assert.ok(cell.text.includes(shownIso(iso)), `${job.name} ${which} shows ${iso}: ${cell.text}`);
         assert.match(
