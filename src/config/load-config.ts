@@ -6,6 +6,7 @@ import { expandIncludes } from './includes.js';
 import { checkDefaultsRules } from './job-rules.js';
 import { JobCollector, toHook } from './jobs.js';
 import { keyText, type NodeContext, nodeStart, positionAt, problemAt } from './locate-problem.js';
+import { printableProblem } from './printable-problem.js';
 import {
   BUILTIN_JOB_DEFAULTS,
   defaultsSchema,
@@ -39,12 +40,24 @@ export async function loadConfig(file: string, options: LoadConfigOptions = {}):
   const env = options.env ?? process.env;
   const problems: ConfigProblem[] = [];
   const files = [mainFile];
-  const fail = () => new ConfigError(sortProblems(problems, files));
+  const fail = () => new ConfigError(sortProblems(problems, files).map(printableProblem));
 
   const main = await readSource(mainFile, { insecure: options.insecure });
   problems.push(...main.problems);
   if (!main.source || !main.usable) throw fail();
   const source = main.source;
+  // Nothing at all is more likely a truncated or mis-generated file than a
+  // wish to run nothing: loaded by a reload, it would drop every job.
+  if (source.doc.contents === null) {
+    problems.push({
+      file: mainFile,
+      line: 1,
+      column: 1,
+      path: '',
+      message: `the config file is empty; write 'jobs: {}' for a daemon with no jobs`,
+    });
+    throw fail();
+  }
   const ctx: NodeContext = { source, root: source.doc.contents, rootKey: undefined, basePath: [] };
   const raw = main.value ?? {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {

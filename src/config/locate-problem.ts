@@ -88,8 +88,16 @@ export function positionAt(
   source: SourceFile,
   offset: number,
 ): { file: string; line: number; column: number } {
-  const { line, col } = source.lineCounter.linePos(offset);
-  return { file: source.file, line, column: col };
+  // The last line starting at or before the offset (binary search).
+  const starts = source.lineStarts;
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((starts[mid] ?? 0) <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return { file: source.file, line: lo + 1, column: offset - (starts[lo] ?? 0) + 1 };
 }
 
 /** The text of a map key, as the key of the plain-data object it becomes. */

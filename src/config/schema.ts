@@ -67,6 +67,8 @@ export function duration(opts: { minMs?: number; wholeSeconds?: boolean } = {}) 
       return fail(`expected a duration such as 90s, got ${describeValue(value)}`);
     }
     const ms = durationMsOf(value);
+    // A bare number is the likeliest slip (`timeout: 30`): say what is missing.
+    if (ms === undefined && typeof value === 'number') return fail(`${value} has no unit; ${DURATION_HINT}`);
     if (ms === undefined) return fail(`'${value}' is not a duration; ${DURATION_HINT}`);
     if (ms < minMs) {
       return fail(minMs <= 1 ? 'must be greater than 0' : `must be at least ${formatDuration(minMs)}`);

@@ -3,7 +3,17 @@
 // unknown aliases.
 import { open } from 'node:fs/promises';
 import { unsafeConfigFile } from './file-permissions.js';
-import { type Document, isAlias, isMap, isSeq, LineCounter, parseDocument } from 'yaml';
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isNode,
+  isScalar,
+  isSeq,
+  parseDocument,
+  visit,
+  type YAMLError,
+} from 'yaml';
 import { formatPath, keyText, nodeStart, type PathSegment, positionAt } from './locate-problem.js';
 import type { ConfigProblem } from './types.js';
 
@@ -11,7 +21,12 @@ export interface SourceFile {
   /** Absolute path. */
   file: string;
   doc: Document.Parsed;
-  lineCounter: LineCounter;
+  /**
+   * Offsets at which each line starts ('\n' ends a line, as for the parser).
+   * Counted here rather than by the parser's LineCounter, which skips a line
+   * after some syntax errors and would then place every later problem a line off.
+   */
+  lineStarts: number[];
 }
 
 export interface ReadResult {
@@ -45,14 +60,9 @@ export async function readSource(file: string, options: { insecure?: boolean } =
     const message = `cannot read config file: ${(err as Error).message}`;
     return { source: undefined, value: undefined, usable: false, problems: [docProblem(file, message)] };
   }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
-  const source: SourceFile = { file, doc, lineCounter };
-  const problems: ConfigProblem[] = doc.errors.map((err) => ({
-    ...positionAt(source, err.pos[0]),
-    path: '',
-    message: firstLine(err.message),
-  }));
+  const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false });
+  const source: SourceFile = { file, doc, lineStarts: lineStartsOf(text) };
+  const problems: ConfigProblem[] = doc.errors.map((err) => syntaxProblem(source, err));
   const structural = checkStructure(source);
   problems.push(...structural.problems);
   let usable = doc.errors.length === 0 && structural.aliasesOk;
@@ -66,6 +76,58 @@ export async function readSource(file: string, options: { insecure?: boolean } =
     }
   }
   return { source, value, usable, problems };
+}
+
+/**
+ * A YAML syntax error. An unclosed quote or flow collection is reported where
+ * it opens: the parser notices it only at the end of the file or the block,
+ * which may be many lines later and tells the reader nothing.
+ */
+function syntaxProblem(source: SourceFile, err: YAMLError): ConfigProblem {
+  const at = err.pos[0];
+  const opened = unclosedAt(source, err, at);
+  if (opened) return { ...positionAt(source, opened.offset), path: '', message: opened.message };
+  return { ...positionAt(source, at), path: '', message: firstLine(err.message) };
+}
+
+function unclosedAt(
+  source: SourceFile,
+  err: YAMLError,
+  at: number,
+): { offset: number; message: string } | undefined {
+  const quote =
+    err.code === 'MISSING_CHAR' && /closing "quote/.test(err.message) ? 'QUOTE_DOUBLE' : undefined;
+  const squote =
+    err.code === 'MISSING_CHAR' && /closing 'quote/.test(err.message) ? 'QUOTE_SINGLE' : undefined;
+  const flow = /^Flow (sequence|map) in block collection/.exec(err.message)?.[1];
+  if (!quote && !squote && !flow) return undefined;
+  // The innermost node of that kind whose range reaches the error.
+  let found: { offset: number; message: string } | undefined;
+  visit(source.doc, (_key, node) => {
+    const range = isNode(node) ? node.range : undefined;
+    if (!range || range[0] >= at || at > range[2]) return;
+    if (isScalar(node) && (node.type === quote || node.type === squote)) {
+      const q = node.type === 'QUOTE_DOUBLE' ? '"' : "'";
+      found = { offset: range[0], message: `the string opened by this ${q} is never closed` };
+    } else if (flow === 'sequence' && isSeq(node) && node.flow) {
+      found = {
+        offset: range[0],
+        message: `this '[' is not closed by a ']' (or a line of the list is not indented enough)`,
+      };
+    } else if (flow === 'map' && isMap(node) && node.flow) {
+      found = {
+        offset: range[0],
+        message: `this '{' is not closed by a '}' (or a line of the map is not indented enough)`,
+      };
+    }
+  });
+  return found;
+}
+
+function lineStartsOf(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
 }
 
 function docProblem(file: string, message: string): ConfigProblem {

@@ -89,8 +89,8 @@ describe('loadConfig: valid configs', () => {
     });
   });
 
-  it('accepts an empty file, an empty jobs map and empty sections', async () => {
-    for (const text of ['', '# nothing\n', 'jobs:\n', 'jobs: {}\nha:\n']) {
+  it('accepts an empty jobs map and empty sections', async () => {
+    for (const text of ['jobs:\n', 'jobs: {}\nha:\n', '# nothing yet\njobs: {}\n']) {
       const dir = tempDir({ 'c.yaml': text });
       const config = await load(path.join(dir, 'c.yaml'));
       assert.deepEqual(config.jobs, []);
@@ -545,8 +545,10 @@ describe('loadConfig: includes', () => {
   it('reports YAML errors in included files with their positions', async () => {
     const dir = tempDir({ 'c.yaml': 'include: "*.yml"\n', 'bad.yml': 'jobs:\n  a: [\n' });
     const problems = await problemsIn(dir, 'c.yaml');
-    assert.equal(problems.length, 1);
-    assert.match(problems[0] ?? '', /^bad\.yml:3:1: /);
+    // At the '[' that is never closed, not at the end of the file where the parser noticed.
+    assert.deepEqual(problems, [
+      "bad.yml:2:6: this '[' is not closed by a ']' (or a line of the list is not indented enough)",
+    ]);
   });
 });
 
@@ -648,7 +650,7 @@ describe('loadConfig: problems', () => {
       [
         "cronkeeper.yaml:1:16: shutdownGrace: '5x' is not a duration; use e.g. 500ms, 90s, 15m, 24h, 7d",
         'cronkeeper.yaml:2:22: ledger.retention: must be greater than 0',
-        "cronkeeper.yaml:7:14: jobs.a.timeout: '30' is not a duration; use e.g. 500ms, 90s, 15m, 24h, 7d",
+        'cronkeeper.yaml:7:14: jobs.a.timeout: 30 has no unit; use e.g. 500ms, 90s, 15m, 24h, 7d',
         'cronkeeper.yaml:8:16: jobs.a.killGrace: expected a duration such as 90s, got a list',
         'cronkeeper.yaml:9:5: jobs.a.catchupWindow: expected a duration such as 90s, got an empty value',
       ],
