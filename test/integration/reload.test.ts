@@ -1,5 +1,5 @@
-// SIGHUP reloads the config: a bad new config is rejected and the running one
-// keeps going; a good one adds, changes and removes jobs without a restart and
+// SIGHUP reloads the config: a bad new config (a bad value, a YAML syntax
+// error, an empty file) is rejected as a whole and the running one keeps going; a good one adds, changes and removes jobs without a restart and
 // without running any slot twice.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -26,27 +26,42 @@ test('SIGHUP: a bad config is rejected, a good one applied; no slot twice', asyn
   const config = path.join(dir, 'cronkeeper.yaml');
   const aOut = path.join(dir, 'a.txt');
   const bOut = path.join(dir, 'b.txt');
+  const cOut = path.join(dir, 'c.txt');
   fs.writeFileSync(config, configText({ a: 'a.txt' }));
   const daemon = startDaemon(config);
   try {
     await daemon.waitForLog((l) => l.msg === 'ready: scheduling', 60_000);
     await waitFor(() => readOutput(aOut).length >= 2, 10_000, 'job a running');
 
+    // Rejected as a whole: the valid new job c in the same file is not applied either.
     fs.writeFileSync(
       config,
-      configText({ a: 'a.txt' }) + '  b:\n    schedule: "61 * * * *"\n    command: ["true"]\n',
+      configText({ a: 'a.txt', c: 'c.txt' }) + '  b:\n    schedule: "61 * * * *"\n    command: ["true"]\n',
     );
-    daemon.proc.kill('SIGHUP');
-    const rejected = await daemon.waitForLog(
-      (l) => l.msg === 'config reload rejected: keeping the running config',
-    );
-    assert.match(String((rejected.problems as string[])[0]), /cronkeeper\.yaml:\d+:\d+: jobs\.b\.schedule: /);
-    const afterReject = readOutput(aOut).length;
-    await waitFor(
-      () => readOutput(aOut).length >= afterReject + 2,
-      10_000,
-      'job a still running after the rejected reload',
-    );
+    const rejections: Array<[what: string, problem: RegExp]> = [
+      ['a bad pattern', /cronkeeper\.yaml:\d+:\d+: jobs\.b\.schedule: /],
+      ['a YAML syntax error', /cronkeeper\.yaml:4:15: the string opened by this " is never closed$/],
+      ['an empty file (a truncated write)', /cronkeeper\.yaml:1:1: the config file is empty; /],
+    ];
+    const nextText = [configText({ a: 'a.txt' }).replace('"* * * * * *"', '"* * * * * *'), '', undefined];
+    for (const [i, [what, problem]] of rejections.entries()) {
+      daemon.proc.kill('SIGHUP');
+      const rejected = await daemon.waitForLog(
+        (l) =>
+          l.msg === 'config reload rejected: keeping the running config' &&
+          problem.test(String((l.problems as string[])[0])),
+      );
+      assert.equal((rejected.problems as string[]).length, 1, `${what}: one problem`);
+      const afterReject = readOutput(aOut).length;
+      await waitFor(
+        () => readOutput(aOut).length >= afterReject + 2,
+        10_000,
+        `job a still running after the rejected reload (${what})`,
+      );
+      const text = nextText[i];
+      if (text !== undefined) fs.writeFileSync(config, text);
+    }
+    assert.deepEqual(readOutput(cOut), [], 'job c of a rejected config never ran');
 
     fs.writeFileSync(config, configText({ b: 'b.txt' }));
     daemon.proc.kill('SIGHUP');
