@@ -38,8 +38,9 @@ Assumptions: the daemon was running at --from, so each job's last execution
 is its slot before --from (backfillFrom, which only applies to a job seen for
 the first time, plays no part); no job is paused; claims take no time. Not
 modeled: run durations, so neither the overlap policy (skip, queue, replace)
-nor retries, and catch-up runs are shown starting at the end of the downtime
-although they run one after another per job, catchupConcurrency at a time.
+nor retries, nor a catch-up so long that later slots come due before it ends;
+catch-up runs are shown starting at the end of the downtime although they run
+one after another per job, catchupConcurrency at a time.
 A regular run's jitter is shown (catch-up runs have none). At most ${MAX_BACKFILL_SLOTS.toLocaleString('en-US')}
 slots at a time.`;
 
