@@ -105,7 +105,7 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
       claims.claim(slots).then(
         (result) => {
           logConflicts(logger, result.conflicts, metrics);
-          for (const c of result.claimed) start(c);
+          startInTurn(result.claimed);
           snapshots.maybeFlush();
         },
         (err: unknown) => fail(err, 'claiming slots failed: giving up leadership'),
@@ -133,10 +133,27 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
     );
     jobsChanged();
   }
-  const start = (c: ClaimedSlot): void => {
+  const start = async (c: ClaimedSlot): Promise<void> => {
     // While stopping, a claimed slot stays unstarted in the ledger: the next leader runs it.
     const job = scheduler.get(c.job)?.config;
-    if (job && !stopping) void dispatcher.dispatch(job, c, { jitter: true });
+    if (job && !stopping) await dispatcher.dispatch(job, c, { jitter: !c.catchup });
+  };
+  /**
+   * Starts claimed slots; several slots of one job in a batch (missed during a
+   * stall or a clock jump, caught up by policy) run one after the other, oldest
+   * first, instead of the overlap policy skipping all but one of them.
+   */
+  const startInTurn = (claimed: readonly ClaimedSlot[]): void => {
+    const byJob = new Map<string, ClaimedSlot[]>();
+    for (const c of claimed) {
+      const list = byJob.get(c.job);
+      if (list) list.push(c);
+      else byJob.set(c.job, [c]);
+    }
+    for (const list of byJob.values()) {
+      list.sort((a, b) => a.scheduledAtMs - b.scheduledAtMs);
+      void list.reduce((prev, c) => prev.then(() => start(c)), Promise.resolve());
+    }
   };
 
   const forgotten = state.prune(
