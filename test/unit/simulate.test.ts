@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { planJob } from '../../src/catchup/plan-catch-up.js';
+import { slotsInRange } from '../../src/catchup/slots-in-range.js';
 import {
   checkDowntimes,
   simulate,
@@ -417,5 +419,75 @@ describe('simulate: the period and the downtime windows', () => {
         },
       );
     }
+  });
+});
+
+describe('simulate: properties over random schedules, policies and downtimes', () => {
+  const RUNS = Number(process.env.PROPERTY_RUNS ?? 100);
+  const FROM_MS = T('2026-03-29T00:00:00Z'); // a DST night in Berlin
+  const SPAN_MS = 4 * HOUR;
+  const schedule = fc.oneof(
+    fc
+      .constantFrom('* * * * *', '*/7 * * * *', '15,45 * * * *', '30 1-3 * * *', '*/20 * * * * *')
+      .chain((pattern) =>
+        fc
+          .constantFrom('UTC', 'Europe/Berlin')
+          .map((timezone): ScheduleSpec => ({ kind: 'cron', pattern, timezone })),
+      ),
+    fc
+      .integer({ min: 10, max: 900 })
+      .map((s): ScheduleSpec => ({ kind: 'every', everyMs: s * 1_000, offsetMs: 0 })),
+  );
+  // Up to three windows: sorted distinct instants, paired up.
+  const windows = fc
+    .uniqueArray(fc.integer({ min: 0, max: SPAN_MS / 1_000 }), { maxLength: 6 })
+    .map((secs) => {
+      const sorted = secs.sort((a, b) => a - b).map((s) => FROM_MS + s * 1_000);
+      const out: Downtime[] = [];
+      for (let i = 0; i + 1 < sorted.length; i += 2) out.push({ startMs: sorted[i]!, endMs: sorted[i + 1]! });
+      return out;
+    });
+
+  it('every slot once; up means run; each restart catches up what the planner says', () => {
+    fc.assert(
+      fc.property(
+        schedule,
+        fc.constantFrom('all', 'latest', 'none'),
+        fc.integer({ min: 1, max: 120 }),
+        fc.integer({ min: 0, max: 6 }),
+        windows,
+        (spec, catchup, windowMin, maxCatchup, downtimes) => {
+          const j = job({ schedule: spec, catchup, catchupWindowMs: windowMin * MIN, maxCatchup });
+          const toMs = FROM_MS + SPAN_MS;
+          const { slots, totals } = simulate({ jobs: [j], fromMs: FROM_MS, toMs, downtimes });
+          assert.deepEqual(
+            slots.map((s) => s.scheduledAtMs),
+            slotsInRange(j.slots, FROM_MS, toMs),
+          );
+          const t = totals.get('job')!;
+          assert.equal(t.run + t.catchup + t.dropped + t.skipped + t.expired, slots.length);
+          for (const s of slots) {
+            const w = downtimes.find((d) => d.startMs <= s.scheduledAtMs && s.scheduledAtMs <= d.endMs);
+            assert.deepEqual(s.downtime, w);
+            if (!w) assert.equal(s.outcome, 'run');
+            else assert.notEqual(s.outcome, 'run');
+          }
+          for (const w of downtimes) {
+            const claimed = slots.filter(
+              (s) => s.scheduledAtMs < w.startMs && (s.outcome === 'run' || s.outcome === 'catchup'),
+            );
+            const last =
+              claimed[claimed.length - 1]?.scheduledAtMs ?? j.slots.newest(1, -Infinity, FROM_MS - 1)[0]!;
+            const caughtUp = slots.filter((s) => s.downtime === w && s.outcome === 'catchup');
+            assert.deepEqual(
+              caughtUp.map((s) => s.scheduledAtMs),
+              planJob(j, last, w.endMs).runs,
+            );
+            for (const s of caughtUp) assert.equal(s.startsAtMs, w.endMs);
+          }
+        },
+      ),
+      { numRuns: RUNS, includeErrorInReport: true },
+    );
   });
 });
