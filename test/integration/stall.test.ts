@@ -33,6 +33,10 @@ jobs:
   try {
     await d.waitForLog((l) => l.msg === 'ready: scheduling', 60_000);
     await waitFor(() => readOutput(out).length >= 2, 10_000, 'tick runs');
+    // Stall between two runs: a run in progress during the stall would still be
+    // running in the daemon's eyes when it wakes, and the overlap policy would rightly apply.
+    const last = readOutput(out).at(-1)!;
+    await d.waitForLog((l) => l.msg === 'run finished' && l.scheduledAt === last.scheduledAt, 5_000);
     d.proc.kill('SIGSTOP');
     await sleep(3_500);
     d.proc.kill('SIGCONT');
