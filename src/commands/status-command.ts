@@ -33,6 +33,12 @@ export async function statusCommand(config: Config, opts: { json: boolean }): Pr
   );
   printTable(
     ['JOB', 'SCHEDULE', 'LAST SLOT (UTC)', 'NEXT SLOT (UTC)'],
-    status.jobs.map((j) => [j.name, j.schedule, j.last, j.next]),
+    status.jobs.map((j) => [j.name, j.schedule, j.last, j.paused ? 'paused' : j.next]),
   );
+  for (const j of status.jobs.filter((x) => x.paused)) {
+    const p = j.paused!;
+    process.stdout.write(
+      `${j.name}: paused since ${p.since} by ${p.by}${p.reason ? ` (${p.reason})` : ''}; 'cronkeeper resume ${j.name}' resumes it\n`,
+    );
+  }
 }
