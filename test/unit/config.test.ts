@@ -284,6 +284,7 @@ ${JOB}    retries: { maxBackoff: 1h }
       timeoutMs: 7_200_000,
       killGraceMs: 5_000,
       onInterrupted: 'rerun',
+      onResume: 'skip',
       backfillFromMs: Date.UTC(2026, 0, 1, 0, 0, 0),
       retries: { max: 0, backoffMs: 10_000, maxBackoffMs: 300_000 },
       jitterMs: 0,
