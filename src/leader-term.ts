@@ -141,7 +141,7 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
   /**
    * Starts claimed slots; several slots of one job in a batch (missed during a
    * stall or a clock jump, caught up by policy) run one after the other, oldest
-   * first, instead of the overlap policy skipping all but one of them.
+   * first, instead of the overlap policy skipping (or replacing) all but one of them.
    */
   const startInTurn = (claimed: readonly ClaimedSlot[]): void => {
     const byJob = new Map<string, ClaimedSlot[]>();
@@ -152,7 +152,11 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
     }
     for (const list of byJob.values()) {
       list.sort((a, b) => a.scheduledAtMs - b.scheduledAtMs);
-      void list.reduce((prev, c) => prev.then(() => start(c)), Promise.resolve());
+      const overlap = scheduler.get(list[0]!.job)?.config.overlap;
+      // queue keeps them in order by itself (and behind them, the slots of later batches); allow runs them together.
+      if (list.length === 1 || overlap === 'queue' || overlap === 'allow')
+        for (const c of list) void start(c);
+      else void list.reduce((prev, c) => prev.then(() => start(c)), Promise.resolve());
     }
   };
 

@@ -328,24 +328,15 @@ describe('jobs that misbehave', () => {
     );
   });
 
-  test(
-    'queue: the slots run in slot order, none passed over',
-    {
-      // When the timer fires late (a busy boot), the older slot of the batch goes to
-      // the catch-up runner and reaches the dispatcher only after its own catch-up
-      // run: by then newer regular slots are queued ahead of it. Reported; src/dispatch.
-      todo: 'a late regular slot is queued behind newer ones (src/dispatch)',
-    },
-    async () => {
-      const queue = await runs('overlap-queue');
-      const started = events('overlap-queue')
-        .filter((e) => e.kind === 'start')
-        .map((e) => e.slot);
-      assert.deepEqual(
-        started,
-        queue.slice(0, started.length).map((r) => iso(r.scheduled_at)),
-        'the oldest claimed slots ran, in order',
-      );
-    },
-  );
+  test('queue: the slots run in slot order, none passed over', async () => {
+    const queue = await runs('overlap-queue');
+    const started = events('overlap-queue')
+      .filter((e) => e.kind === 'start')
+      .map((e) => e.slot);
+    assert.deepEqual(
+      started,
+      queue.slice(0, started.length).map((r) => iso(r.scheduled_at)),
+      'the oldest claimed slots ran, in order',
+    );
+  });
 });
