@@ -132,6 +132,8 @@ export class JobCollector {
       onFailure: job.onFailure ? toHook(job.onFailure, dir) : d.onFailure,
       onSuccess: job.onSuccess ? toHook(job.onSuccess, dir) : d.onSuccess,
       outputKeepBytes: job.outputKeep ?? d.outputKeepBytes,
+      // Only when set, so a job without a freshness check has no maxAgeMs key at all.
+      ...maxAge(job.maxAge ?? d.maxAgeMs),
     };
   }
 }
@@ -161,4 +163,8 @@ export function toHook(hook: ParsedHook, dir: string): HookConfig | undefined {
 /** A node's plain data (aliases resolved), as zod sees it. */
 function plain(source: SourceFile, node: unknown): unknown {
   return isNode(node) ? (node.toJS(source.doc) as unknown) : (node ?? null);
+}
+
+function maxAge(ms: number | undefined): { maxAgeMs?: number } {
+  return ms === undefined ? {} : { maxAgeMs: ms };
 }

@@ -95,6 +95,7 @@ export async function loadConfig(file: string, options: LoadConfigOptions = {}):
     onFailure: d.onFailure ? toHook(d.onFailure, path.dirname(mainFile)) : b.onFailure,
     onSuccess: d.onSuccess ? toHook(d.onSuccess, path.dirname(mainFile)) : b.onSuccess,
     outputKeepBytes: d.outputKeep ?? b.outputKeepBytes,
+    maxAgeMs: d.maxAge ?? b.maxAgeMs,
   };
 
   const collector = new JobCollector(defaults, nowMs);

@@ -36,6 +36,7 @@ export const BUILTIN_JOB_DEFAULTS = {
   onFailure: undefined as HookConfig | undefined,
   onSuccess: undefined as HookConfig | undefined,
   outputKeepBytes: 16_384,
+  maxAgeMs: undefined as number | undefined,
 };
 export type JobDefaults = typeof BUILTIN_JOB_DEFAULTS;
 
@@ -241,6 +242,7 @@ const policyShape = {
   onFailure: hookSchema.optional(),
   onSuccess: hookSchema.optional(),
   outputKeep: size({ maxBytes: MAX_OUTPUT_KEEP_BYTES }).optional(),
+  maxAge: duration().optional(),
 };
 
 export const defaultsSchema = z.strictObject(policyShape).nullish();

@@ -96,6 +96,11 @@ export interface JobConfig {
   onSuccess: HookConfig | undefined;
   /** Bytes of a run's output (stdout+stderr) kept in the ledger. */
   outputKeepBytes: number;
+  /**
+   * Freshness: the job is stale once its newest successful run (by scheduled
+   * time; manual runs count) is older than this (ms). Unset: no freshness check.
+   */
+  maxAgeMs?: number;
 }
 
 export interface StoreConfig {
