@@ -91,6 +91,20 @@ export class Metrics {
     'Scheduled time of the newest successful run, by job (Unix seconds).',
     ['job'],
   );
+  readonly jobStale = this.gauge(
+    'cronkeeper_job_stale',
+    '1 when the job (one with maxAge) has had no successful run for longer than its maxAge, else 0; by job. Set by the leader.',
+    ['job'],
+  );
+  readonly clockSkew = this.gauge(
+    'cronkeeper_clock_skew_seconds',
+    "This node's wall clock minus the database server's now(), round trip accounted for (seconds).",
+  );
+  readonly clockJumps = this.counter(
+    'cronkeeper_clock_jumps_total',
+    'Wall-clock jumps detected against the monotonic clock, by direction (forward, backward).',
+    ['direction'],
+  );
   readonly nextSlot = this.gauge(
     'cronkeeper_job_next_slot_timestamp_seconds',
     'The next slot, by job (Unix seconds).',
@@ -142,9 +156,27 @@ export class Metrics {
     else this.nextSlot.set({ job }, ms / 1000);
   }
 
+  /** Records a successful run of `job` scheduled at `ms` (UTC); never moves the gauge backwards. */
   setLastSuccess(job: string, ms: number): void {
     this.labelledJobs.add(job);
+    const known = this.lastSuccessMs.get(job);
+    if (known !== undefined && known >= ms) return;
+    this.lastSuccessMs.set(job, ms);
     this.lastSuccess.set({ job }, ms / 1000);
+    for (const listener of this.successListeners) listener(job, ms);
+  }
+
+  /** Calls `listener` on every newer success setLastSuccess records; returns the unsubscribe function. */
+  onLastSuccess(listener: (job: string, ms: number) => void): () => void {
+    this.successListeners.add(listener);
+    return () => this.successListeners.delete(listener);
+  }
+
+  /** Sets (true/false) or removes (undefined: no freshness check) the job's stale gauge. */
+  setStale(job: string, stale: boolean | undefined): void {
+    this.labelledJobs.add(job);
+    if (stale === undefined) this.jobStale.remove({ job });
+    else this.jobStale.set({ job }, stale ? 1 : 0);
   }
 
   setPaused(job: string, paused: boolean): void {
@@ -158,6 +190,8 @@ export class Metrics {
     for (const job of this.labelledJobs) {
       if (jobs.has(job)) continue;
       this.lastSuccess.remove({ job });
+      this.lastSuccessMs.delete(job);
+      this.jobStale.remove({ job });
       this.nextSlot.remove({ job });
       this.jobPaused.remove({ job });
       this.labelledJobs.delete(job);
@@ -166,6 +200,8 @@ export class Metrics {
   }
 
   private readonly labelledJobs = new Set<string>();
+  private readonly lastSuccessMs = new Map<string, number>();
+  private readonly successListeners = new Set<(job: string, ms: number) => void>();
 
   private counter<T extends string>(name: string, help: string, labelNames: T[] = []): Counter<T> {
     return new Counter({ name, help, labelNames, registers: [this.registry] });

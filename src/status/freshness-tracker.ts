@@ -1,0 +1,116 @@
+// The leader's freshness gauges: cronkeeper_job_last_success_timestamp_seconds
+// and cronkeeper_job_stale, right from the start of a term (read from the
+// ledger, not waiting for the next success), updated as runs succeed, and
+// re-evaluated every few seconds, since a job turns stale with time alone.
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { JobConfig } from '../config/types.js';
+import type { Metrics } from '../metrics.js';
+import type { Queryable } from '../store/db.js';
+import { readSuccessFacts } from '../store/last-success.js';
+import { type FreshnessFacts, evaluateFreshness, mergeFacts } from './freshness.js';
+
+export const FRESHNESS_CHECK_MS = 5_000;
+
+export interface FreshnessTrackerOptions {
+  db: Queryable;
+  metrics: Metrics;
+  clock: Clock;
+  logger: Logger;
+  /** The configured jobs (they change on reload). */
+  jobs: () => readonly JobConfig[];
+  /** The job's time in the state, UTC ms: its baseline when it has no ledger rows. */
+  stateTime: (job: string) => number | undefined;
+  intervalMs?: number;
+}
+
+export class FreshnessTracker {
+  private readonly facts = new Map<string, FreshnessFacts>();
+  /** Jobs whose ledger facts were read: only they are judged (no verdict on half the facts). */
+  private readonly loaded = new Set<string>();
+  private readonly stale = new Set<string>();
+  private loading: Promise<void> | undefined;
+  private loadFailing = false;
+  private timer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(private readonly o: FreshnessTrackerOptions) {}
+
+  /** Starts reading the ledger (in the background: readiness does not wait for it) and checking. */
+  start(): this {
+    this.unsubscribe = this.o.metrics.onLastSuccess((job, ms) => {
+      this.facts.set(job, mergeFacts(this.facts.get(job), { lastSuccessMs: ms, firstKnownMs: undefined }));
+      if (this.loaded.has(job)) this.evaluate();
+    });
+    void this.check();
+    this.timer = setInterval(() => void this.check(), this.o.intervalMs ?? FRESHNESS_CHECK_MS);
+    return this;
+  }
+
+  /** Stops checking and withdraws the stale gauges: a standby does not keep a verdict it no longer maintains. */
+  stop(): void {
+    clearInterval(this.timer);
+    this.unsubscribe?.();
+    for (const job of this.o.jobs()) this.o.metrics.setStale(job.name, undefined);
+  }
+
+  /** Reads the facts of jobs not read yet (new ones after a reload too), then judges every job. */
+  async check(): Promise<void> {
+    const missing = this.o.jobs().filter((j) => !this.loaded.has(j.name));
+    if (missing.length > 0) await this.load(missing.map((j) => j.name));
+    this.evaluate();
+  }
+
+  private load(jobs: string[]): Promise<void> {
+    this.loading ??= readSuccessFacts(this.o.db, jobs)
+      .then((read) => {
+        for (const [job, f] of read) {
+          this.facts.set(
+            job,
+            mergeFacts(this.facts.get(job), { lastSuccessMs: f.lastSuccessMs, firstKnownMs: f.firstRowMs }),
+          );
+          if (f.lastSuccessMs !== undefined) this.o.metrics.setLastSuccess(job, f.lastSuccessMs);
+          this.loaded.add(job);
+        }
+        this.loadFailing = false;
+      })
+      .catch((err: unknown) => {
+        if (!this.loadFailing)
+          this.o.logger.warn({ err }, 'freshness: could not read the ledger; will retry');
+        this.loadFailing = true;
+      })
+      .finally(() => (this.loading = undefined));
+    return this.loading;
+  }
+
+  private evaluate(): void {
+    const nowMs = this.o.clock.now();
+    for (const job of this.o.jobs()) {
+      if (!this.loaded.has(job.name)) continue;
+      const facts = mergeFacts(this.facts.get(job.name), {
+        lastSuccessMs: undefined,
+        firstKnownMs: this.o.stateTime(job.name),
+      });
+      const f = evaluateFreshness(facts, job.maxAgeMs, nowMs);
+      this.o.metrics.setStale(job.name, f.maxAgeMs === undefined ? undefined : f.stale);
+      if (f.stale === this.stale.has(job.name)) continue;
+      const fields = {
+        job: job.name,
+        lastSuccess: iso(f.lastSuccessMs),
+        maxAgeMs: f.maxAgeMs,
+        staleAt: iso(f.staleAtMs),
+      };
+      if (f.stale) {
+        this.stale.add(job.name);
+        this.o.logger.warn(fields, 'job is stale: no successful run within its maxAge');
+      } else {
+        this.stale.delete(job.name);
+        this.o.logger.info(fields, 'job is fresh again');
+      }
+    }
+  }
+}
+
+function iso(ms: number | undefined): string | null {
+  return ms === undefined ? null : new Date(ms).toISOString();
+}
