@@ -15,6 +15,7 @@ import { JobScheduler } from './schedule/job-scheduler.js';
 import { snapshotCodec } from './snapshot/snapshot-codec.js';
 import { JobState } from './state/job-state.js';
 import { SnapshotWriter } from './state/snapshot-writer.js';
+import { FreshnessTracker } from './status/freshness-tracker.js';
 import type { Db } from './store/db.js';
 import { FencedError } from './store/fence.js';
 import { cleanLedger, type ClaimedSlot } from './store/ledger.js';
@@ -59,6 +60,15 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
   logRestore(logger, restored);
   for (const s of restored.skipped) metrics.restoreFallbacks.inc({ reason: s.reason });
   const state = new JobState(restored.lastExecution, restored.highWater, clock.now());
+  // maxAge: the stale and last-success gauges, read from the ledger in the background.
+  const freshness = new FreshnessTracker({
+    db,
+    metrics,
+    clock,
+    logger,
+    jobs: () => config.jobs,
+    stateTime: (job) => state.lastExecution.get(job),
+  }).start();
   const claims = new ClaimQueue(
     db,
     () => fence,
@@ -243,6 +253,7 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
 
   await stopped;
   stopping = true;
+  freshness.stop();
   unsubscribe();
   await controls.stop();
   scheduler.stop();
