@@ -14,7 +14,10 @@ export interface PgCluster {
   url: string;
   /** pg_ctl restart (fast shutdown: connections are cut, as in a real restart). */
   restart(): void;
-  stop(): void;
+  /** pg_ctl stop: `immediate` (the default) or `fast` (connections are cut, a clean shutdown). */
+  stop(mode?: 'immediate' | 'fast'): void;
+  /** pg_ctl start again after a stop, on the same port. */
+  start(): void;
   /** Stops the server and removes the directory. */
   destroy(): void;
 }
@@ -67,7 +70,8 @@ export async function startCluster(): Promise<PgCluster> {
     port,
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     restart: () => run(pgCtl, ['-D', data, '-o', opts, '-l', log, '-m', 'fast', '-w', 'restart']),
-    stop: () => run(pgCtl, ['-D', data, '-m', 'immediate', '-w', 'stop']),
+    stop: (mode = 'immediate') => run(pgCtl, ['-D', data, '-m', mode, '-w', 'stop']),
+    start: () => run(pgCtl, ['-D', data, '-o', opts, '-l', log, '-w', 'start']),
     destroy() {
       try {
         cluster.stop();

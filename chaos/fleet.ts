@@ -1,0 +1,117 @@
+// The job fleet of the chaos runs: many jobs, a few every second, the rest per
+// minute or slower, every one of them appending one line per run to a shared
+// output file (O_APPEND: one short write per line, so lines never interleave).
+// Schedules are chosen so their slots are plain arithmetic: a slot of a job is
+// every instant t (UTC ms) with t mod periodMs = offsetMs.
+import fs from 'node:fs';
+
+export interface FleetJob {
+  name: string;
+  periodMs: number;
+  offsetMs: number;
+  /** The YAML lines of the job's schedule. */
+  schedule: string;
+}
+
+export interface FleetOptions {
+  jobs: number;
+  /** How many of them run every second (the rest: per minute, every 5 minutes, hourly). */
+  perSecond: number;
+}
+
+/** `perSecond` jobs every second (cron with seconds), then per-minute (cron) and slower (`every`) jobs, spread over the seconds. */
+export function buildFleet(o: FleetOptions): FleetJob[] {
+  const jobs: FleetJob[] = [];
+  for (let i = 0; i < o.jobs; i++) {
+    const name = `job-${String(i).padStart(4, '0')}`;
+    const second = i % 60;
+    if (i < o.perSecond) {
+      jobs.push({ name, periodMs: 1_000, offsetMs: 0, schedule: `schedule: "* * * * * *"` });
+    } else if (i % 10 < 6) {
+      jobs.push({
+        name,
+        periodMs: 60_000,
+        offsetMs: second * 1_000,
+        schedule: `schedule: "${second} * * * * *"`,
+      });
+    } else if (i % 10 < 9) {
+      const offsetS = (i * 7) % 300;
+      jobs.push({
+        name,
+        periodMs: 300_000,
+        offsetMs: offsetS * 1_000,
+        schedule: `every: 5m\n    offset: ${offsetS}s`,
+      });
+    } else {
+      const offsetS = (i * 13) % 3600;
+      jobs.push({
+        name,
+        periodMs: 3_600_000,
+        offsetMs: offsetS * 1_000,
+        schedule: `every: 1h\n    offset: ${offsetS}s`,
+      });
+    }
+  }
+  return jobs;
+}
+
+/** The shell command of every job: "<job> <scheduledAt> <runId> <catchup>" appended to `outFile`. */
+export function appendLineCommand(outFile: string): string[] {
+  return [
+    '/bin/sh',
+    '-c',
+    `echo "$CRONKEEPER_JOB $CRONKEEPER_SCHEDULED_AT $CRONKEEPER_RUN_ID $CRONKEEPER_CATCHUP" >> '${outFile}'`,
+  ];
+}
+
+export interface FleetConfigOptions {
+  storeYaml: string;
+  fleet: FleetJob[];
+  outFile: string;
+  /** Extra top-level YAML (ha, snapshot, …). */
+  extra?: string;
+}
+
+/**
+ * A config where no slot may be left out by policy: `catchup: all`, a window
+ * longer than any run and a cap above any gap, so every slot not claimed is a
+ * missed slot. `onInterrupted: skip` (the default): a run killed mid-flight is
+ * recorded `interrupted`, not run again.
+ */
+export function writeFleetConfig(file: string, o: FleetConfigOptions): void {
+  const command = JSON.stringify(appendLineCommand(o.outFile));
+  const jobs = o.fleet.map((j) => `  ${j.name}:\n    ${j.schedule}\n    command: ${command}\n`).join('');
+  fs.writeFileSync(
+    file,
+    `${o.storeYaml}
+${o.extra ?? ''}
+catchupConcurrency: 8
+shutdownGrace: 10s
+defaults:
+  catchup: all
+  catchupWindow: 6h
+  maxCatchup: 100000
+  onInterrupted: skip
+jobs:
+${jobs}`,
+  );
+}
+
+export interface OutputRun {
+  job: string;
+  scheduledAtMs: number;
+  runId: number;
+  catchup: boolean;
+}
+
+/** The jobs' own record of what ran; a torn last line (a run killed mid-write) is ignored. */
+export function readFleetOutput(outFile: string): OutputRun[] {
+  if (!fs.existsSync(outFile)) return [];
+  const runs: OutputRun[] = [];
+  for (const line of fs.readFileSync(outFile, 'utf8').split('\n')) {
+    const [job, at, runId, catchup] = line.split(' ');
+    if (!job || !at || !runId || catchup === undefined) continue;
+    runs.push({ job, scheduledAtMs: Date.parse(at), runId: Number(runId), catchup: catchup === '1' });
+  }
+  return runs;
+}
