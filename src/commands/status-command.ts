@@ -32,9 +32,21 @@ export async function statusCommand(config: Config, opts: { json: boolean }): Pr
       : 'newest snapshot: none\n',
   );
   printTable(
-    ['JOB', 'SCHEDULE', 'LAST SLOT (UTC)', 'NEXT SLOT (UTC)'],
-    status.jobs.map((j) => [j.name, j.schedule, j.last, j.paused ? 'paused' : j.next]),
+    ['JOB', 'SCHEDULE', 'LAST SLOT (UTC)', 'NEXT SLOT (UTC)', 'LAST SUCCESS (UTC)', 'MAX AGE'],
+    status.jobs.map((j) => [
+      j.name,
+      j.schedule,
+      j.last,
+      j.paused ? 'paused' : j.next,
+      j.lastSuccess,
+      j.maxAge === null ? null : `${j.maxAge}${j.stale ? ' STALE' : ''}`,
+    ]),
   );
+  for (const j of status.jobs.filter((x) => x.stale)) {
+    process.stdout.write(
+      `${j.name}: stale: ${j.lastSuccess ? `no successful run since ${j.lastSuccess}` : 'never succeeded'} (maxAge ${j.maxAge}; stale since ${j.staleAt})\n`,
+    );
+  }
   for (const j of status.jobs.filter((x) => x.paused)) {
     const p = j.paused!;
     process.stdout.write(

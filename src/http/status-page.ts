@@ -244,6 +244,8 @@ th:first-child, td:first-child { padding-left: 16px; }
 th:last-child, td:last-child { padding-right: 16px; }
 
 .job { display: flex; align-items: center; gap: 8px; min-width: 0; }
+/* under the name (lined up with it), so the marker does not widen the column */
+.job-flags { margin: 3px 0 0 18px; }
 .job-name { font-weight: 600; white-space: nowrap; }
 .health { flex: none; width: 10px; height: 10px; border-radius: 50%; background: var(--empty-border); }
 .sched { font-family: var(--mono); font-size: 12.5px; white-space: nowrap; }
@@ -263,6 +265,7 @@ th:last-child, td:last-child { padding-right: 16px; }
 .tag b { font-weight: 600; color: var(--fg); }
 .tag.ok { border-color: transparent; background: var(--leader-bg); color: var(--leader-fg); }
 .tag.warn { border-color: var(--warn-border); background: var(--warn-bg); color: var(--warn-fg); }
+.tag.stale { border-color: var(--fail); color: var(--fail); font-weight: 600; }
 .when { white-space: nowrap; }
 .when time { display: block; font-family: var(--mono); font-size: 12.5px; white-space: nowrap; }
 .when time span { display: inline-block; }
@@ -603,16 +606,23 @@ const SCRIPT = String.raw`
     return h('span', { class: 'sched' }, h('span', { class: 'pattern', text: m[1] }), ' ', h('span', { class: 'zone', text: m[2] }));
   }
 
+  // maxAge: why the job is stale, and since when.
+  function staleTitle(job) {
+    return (job.lastSuccess ? 'no successful run since ' + isoShort(job.lastSuccess) : 'never succeeded') +
+      ' \u00b7 maxAge ' + str(job.maxAge) + (job.staleAt ? ' \u00b7 stale since ' + isoShort(job.staleAt) : '');
+  }
+
   function jobRow(job) {
     var name = str(job.name);
     var outcome = health(job);
     var dropped = Number(job.dropped) || 0;
     var paused = job.paused && typeof job.paused === 'object' ? job.paused : null;
-    return h('tr', { 'data-job': name, 'data-paused': paused ? 'true' : 'false' },
+    return h('tr', { 'data-job': name, 'data-paused': paused ? 'true' : 'false', 'data-stale': job.stale ? 'true' : 'false' },
       h('td', { 'data-col': 'name' },
         h('div', { class: 'job' },
           h('span', { class: 'health', 'data-outcome': outcome, title: outcome ? 'last finished run: ' + (OUTCOMES[outcome] || outcome) : 'no finished run yet' }),
-          h('span', { class: 'job-name', text: name }))),
+          h('span', { class: 'job-name', text: name })),
+        job.stale ? h('div', { class: 'job-flags' }, h('span', { class: 'tag stale', title: staleTitle(job), text: 'stale' })) : null),
       h('td', { 'data-col': 'schedule', 'data-label': 'Schedule' }, schedule(job.schedule)),
       h('td', { 'data-col': 'policy', 'data-label': 'Policy' },
         h('span', { class: 'tags' },
@@ -717,20 +727,22 @@ const SCRIPT = String.raw`
     } else {
       replace(tbody, jobs.map(jobRow));
     }
-    var failing = 0, running = 0, dropped = 0;
+    var failing = 0, running = 0, dropped = 0, stale = 0;
     jobs.forEach(function (j) {
       var o = latestOutcome(j);
       var hl = health(j);
       if (hl && FAILING[hl]) failing++;
+      if (j.stale) stale++;
       if (o && ACTIVE[o]) running++;
       dropped += Number(j.dropped) || 0;
     });
     var parts = [h('b', { text: jobs.length + ' job' + (jobs.length === 1 ? '' : 's') })];
     if (failing) parts.push(' \u00b7 ', h('b', { class: 'bad', text: failing + ' failing' }));
+    if (stale) parts.push(' \u00b7 ', h('b', { class: 'bad', text: stale + ' stale' }));
     if (running) parts.push(' \u00b7 ', h('span', { text: running + ' running' }));
     if (dropped) parts.push(' \u00b7 ', h('span', { class: 'warn', text: dropped + ' slot' + (dropped === 1 ? '' : 's') + ' dropped' }));
     replace($('job-summary'), parts);
-    return { failing: failing, running: running };
+    return { failing: failing, running: running, stale: stale };
   }
 
   function renderNodes(data) {
@@ -762,7 +774,7 @@ const SCRIPT = String.raw`
     var node = data.node || null;
     document.title = (counts.failing ? '\u2716 ' + counts.failing + ' failing \u00b7 ' : '') +
       (node ? str(node.nodeId) + ' (' + str(node.role) + ') \u00b7 ' : '') + 'cronkeeper';
-    setFavicon(counts.failing ? 'bad' : counts.running ? 'busy' : (data.jobs && data.jobs.length ? 'ok' : 'none'));
+    setFavicon(counts.failing || counts.stale ? 'bad' : counts.running ? 'busy' : (data.jobs && data.jobs.length ? 'ok' : 'none'));
   }
 
   function showError(message) {

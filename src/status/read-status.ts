@@ -8,9 +8,11 @@ import { createSlotCalculator } from '../schedule/slot-calculator.js';
 import { snapshotCodec } from '../snapshot/snapshot-codec.js';
 import { readJobControls } from '../store/controls.js';
 import type { Queryable } from '../store/db.js';
+import { readSuccessFacts } from '../store/last-success.js';
 import { readRecentRuns } from '../store/ledger.js';
 import { restoreState } from '../store/restore-state.js';
 import { listSnapshots } from '../store/snapshot-rows.js';
+import { evaluateFreshness } from './freshness.js';
 
 /** A node not seen for this long is not listed. */
 export const RECENT_NODE_MS = 60_000;
@@ -43,11 +45,9 @@ export async function readStatus(o: StatusOptions) {
   const [newest] = await listSnapshots(db);
   const restored = await restoreState(db, snapshotCodec);
   const controls = await readJobControls(db);
-  const recent = await readRecentRuns(
-    db,
-    config.jobs.map((j) => j.name),
-    RECENT_RUNS,
-  );
+  const names = config.jobs.map((j) => j.name);
+  const recent = await readRecentRuns(db, names, RECENT_RUNS);
+  const successes = await readSuccessFacts(db, names);
   return {
     now: iso(nowMs),
     store: db.kind,
@@ -82,6 +82,16 @@ export async function readStatus(o: StatusOptions) {
       const next = paused
         ? undefined
         : createSlotCalculator(job.schedule).next(Math.max(last ?? nowMs, nowMs));
+      // First known: the oldest ledger row, else the state's baseline (a job that never ran).
+      const facts = successes.get(job.name);
+      const fresh = evaluateFreshness(
+        {
+          lastSuccessMs: facts?.lastSuccessMs,
+          firstKnownMs: facts?.firstRowMs ?? last,
+        },
+        job.maxAgeMs,
+        nowMs,
+      );
       return {
         name: job.name,
         schedule: describeSchedule(job.schedule),
@@ -90,6 +100,14 @@ export async function readStatus(o: StatusOptions) {
         paused,
         last: iso(last),
         next: iso(next),
+        /** Scheduled time of the newest successful run (manual runs count). */
+        lastSuccess: iso(fresh.lastSuccessMs),
+        /** The job's maxAge (e.g. '1d2h'); null: no freshness check. */
+        maxAge: fresh.maxAgeMs === undefined ? null : formatDuration(fresh.maxAgeMs),
+        /** No successful run within maxAge (see freshness.ts). */
+        stale: fresh.stale,
+        /** When the job turns (or turned) stale if nothing succeeds meanwhile. */
+        staleAt: iso(fresh.staleAtMs),
         dropped: o.dropped?.get(job.name) ?? 0,
         recent: (recent.get(job.name) ?? []).map((r) => ({
           runId: r.id,

@@ -148,6 +148,10 @@ function fixture(): StatusDocument {
         overlap: 'skip',
         last: nightly.at(-1)!.scheduledAt,
         next: iso(Date.parse(nightly.at(-1)!.scheduledAt!) + DAY),
+        lastSuccess: nightly.at(-1)!.scheduledAt,
+        maxAge: '1d2h',
+        stale: false,
+        staleAt: iso(Date.parse(nightly.at(-1)!.scheduledAt!) + 26 * HOUR),
         dropped: 0,
         recent: nightly,
       },
@@ -178,6 +182,10 @@ function fixture(): StatusDocument {
         overlap: 'allow',
         last: x.at(-1)!.scheduledAt,
         next: null,
+        lastSuccess: x[4]!.scheduledAt,
+        maxAge: '5m',
+        stale: true,
+        staleAt: iso(Date.parse(x[4]!.scheduledAt!) + 5 * MIN),
         dropped: 0,
         recent: x,
       },
@@ -189,6 +197,10 @@ function fixture(): StatusDocument {
         paused: { since: iso(NOW - 3_600_000), by: 'alice', reason: 'vendor outage' },
         last: null,
         next: null,
+        lastSuccess: null,
+        maxAge: '8d',
+        stale: true,
+        staleAt: iso(NOW - HOUR),
         dropped: 0,
         recent: [],
       },
@@ -275,7 +287,7 @@ test('shows every job with its schedule, policies, last and next slot, and its r
     assert.match(view.catchUp ?? '', /^Catch-up 3 \/ 10 runs 30%/);
     assert.equal(view.updated, 'updated 23:50:00 UTC');
     assert.equal(view.banner, null);
-    assert.match(view.summary, /5 jobs · 1 failing · 2 running · 12 slots dropped/);
+    assert.match(view.summary, /5 jobs · 1 failing · 2 stale · 2 running · 12 slots dropped/);
     assert.deepEqual(view.nodes, [
       { nodeId: 'node-a', role: 'leader' },
       { nodeId: 'node-b', role: 'standby' },
@@ -344,6 +356,17 @@ test('shows every job with its schedule, policies, last and next slot, and its r
     );
     assert.equal(billing.policy, 'catch-up latest overlap queue');
     assert.equal(row('<b>x</b>').next.text, '—');
+    // maxAge: a stale job is marked, with its last success (or none) and since when it is stale.
+    assert.equal(
+      row('<b>x</b>').stale,
+      'no successful run since 2026-11-26T23:40:00Z · maxAge 5m · stale since 2026-11-26T23:45:00Z',
+    );
+    assert.equal(
+      row('weekly-digest').stale,
+      'never succeeded · maxAge 8d · stale since 2026-11-26T22:50:00Z',
+    );
+    assert.equal(row('nightly-report').stale, null, 'fresh within its maxAge');
+    assert.equal(billing.stale, null, 'no maxAge: no freshness check');
     assert.equal(row('nightly-report').droppedHighlighted, false);
 
     // The tooltip of a square: time, outcome, duration, catch-up.

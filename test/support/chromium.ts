@@ -57,6 +57,14 @@ export interface StatusDocument {
     paused?: { since: string | null; by: string; reason: string | null } | null;
     last: string | null;
     next: string | null;
+    /** Scheduled time of the newest successful run (manual runs count). */
+    lastSuccess?: string | null;
+    /** The job's maxAge (e.g. '1d2h'); null without a freshness check. */
+    maxAge?: string | null;
+    /** No successful run within maxAge. */
+    stale?: boolean;
+    /** When the job turns (or turned) stale if nothing succeeds meanwhile. */
+    staleAt?: string | null;
     dropped: number;
     recent: {
       runId: number;
@@ -117,6 +125,8 @@ export interface JobView {
   next: WhenView;
   dropped: number;
   droppedHighlighted: boolean;
+  /** The row's stale marker (maxAge): its tooltip, or null when there is none. */
+  stale: string | null;
   slots: SlotView[];
 }
 
@@ -186,6 +196,10 @@ const READ_PAGE = `(() => {
         next: when(td('next')),
         dropped: Number(text(dropped)),
         droppedHighlighted: dropped.classList.contains('some'),
+        stale: (() => {
+          const tag = td('name').querySelector('.tag.stale');
+          return tag && tr.getAttribute('data-stale') === 'true' ? tag.getAttribute('title') : null;
+        })(),
         slots: Array.from(td('slots').querySelectorAll('.slot[data-outcome]')).map((s) => ({
           outcome: s.getAttribute('data-outcome'),
           catchup: s.getAttribute('data-catchup') === 'true',
@@ -343,6 +357,12 @@ export function assertJobsShown(view: PageView, status: StatusDocument): void {
       }
     }
     assert.equal(row.droppedHighlighted, job.dropped > 0, `${job.name} dropped highlight`);
+    assert.equal(row.stale !== null, job.stale === true, `${job.name} stale marker`);
+    if (job.stale) {
+      assert.ok(row.stale!.includes(`maxAge ${job.maxAge}`), row.stale!);
+      if (job.lastSuccess) assert.ok(row.stale!.includes(shownIso(job.lastSuccess)), row.stale!);
+      else assert.match(row.stale!, /never succeeded/);
+    }
     for (const [k, r] of job.recent.entries()) {
       const title = row.slots[k]!.title;
       if (r.scheduledAt !== null) assert.ok(title.includes(shownIso(r.scheduledAt)), title);
