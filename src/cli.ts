@@ -76,10 +76,16 @@ Prints the catch-up runs the daemon would start now, executing nothing.
 list: the stored snapshots, newest first. show: one decoded (or why it cannot
 be). compact: keep the newest N (default snapshot.keep). clear: delete all;
 the next restore replays the run ledger.`,
-  runs: `Usage: cronkeeper runs [list] [--job NAME] [--limit N] [--json]
+  runs: `Usage: cronkeeper runs [list] [--job NAME] [--from ISO] [--to ISO] [--limit N] [--json]
        cronkeeper runs show RUN_ID [--json]
 
-list: the run ledger, newest first (default limit 50).
+list: the run ledger, newest first (default limit 50), with the slots that
+were never run in between, as ranges and why: older than the catch-up window
+(expired), beyond maxCatchup (dropped), left out by catchup latest/none
+(skipped), missed while paused (paused). Slots skipped by the overlap policy
+and interrupted runs are ledger rows with that outcome. --from/--to keep the
+slots scheduled in that range. --json: runs as objects with "kind"
+(scheduled, catch-up, backfill, manual), ranges with "kind": "gap".
 show: one run (job, slot, catch-up, outcome, node, epoch), each of its
 attempts (start, end, outcome, exit code / signal / HTTP status, duration,
 error) and the tail of its output; --json: the same as one object, times in
@@ -197,7 +203,13 @@ async function main(argv: string[]): Promise<number> {
     case 'snapshots':
       return snapshotsCommand(config, rest, { json: values.json, keep: values.keep });
     case 'runs':
-      return runsCommand(config, rest, { job: values.job, limit: values.limit, json: values.json });
+      return runsCommand(config, rest, {
+        job: values.job,
+        limit: values.limit,
+        from: values.from,
+        to: values.to,
+        json: values.json,
+      });
     case 'migrate':
       return migrateCommand(config, { json: values.json });
     case 'status':

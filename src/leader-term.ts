@@ -20,6 +20,7 @@ import type { Db } from './store/db.js';
 import { FencedError } from './store/fence.js';
 import { cleanLedger, type ClaimedSlot } from './store/ledger.js';
 import { restoreState, type RestoredState } from './store/restore-state.js';
+import { cleanSlotGaps, recordSlotGaps } from './store/slot-gaps.js';
 import { lowestHighWater } from './store/snapshot-rows.js';
 
 const CLEAN_EVERY_MS = 3_600_000;
@@ -109,7 +110,14 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
   const scheduler = new JobScheduler({
     clock,
     logger,
-    onMissed: (plan) => logPlan(logger, plan, 'missed slots while running', metrics),
+    onMissed: (plan) => {
+      logPlan(logger, plan, 'missed slots while running', metrics);
+      recordSlotGaps(
+        db,
+        fence,
+        plan.gaps.map((g) => ({ job: plan.job, ...g })),
+      ).catch((err: unknown) => logger.warn({ err, job: plan.job }, 'could not record the slots left out'));
+    },
     onNextSlot: (job, ms) => metrics.setNextSlot(job, ms),
     onSlots: (slots) =>
       claims.claim(slots).then(
@@ -222,8 +230,10 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
   async function clean(): Promise<void> {
     try {
       const covered = await lowestHighWater(db);
-      const removed = await cleanLedger(db, fence, clock.now() - config.ledger.retentionMs, covered);
-      if (removed > 0) logger.info({ removed }, 'old run ledger rows cleaned');
+      const before = clock.now() - config.ledger.retentionMs;
+      const removed = await cleanLedger(db, fence, before, covered);
+      const gaps = await cleanSlotGaps(db, fence, before);
+      if (removed + gaps > 0) logger.info({ removed, gaps }, 'old run ledger rows cleaned');
     } catch (err) {
       logger.warn({ err }, 'ledger cleanup failed; will retry');
     }

@@ -27,6 +27,18 @@ export interface PlanJobInput {
   backfillFromMs: number | undefined;
 }
 
+/** A run of consecutive slots of one job left out, and why: recorded so that nothing is decided silently. */
+export interface SlotGap {
+  /** expired: older than catchupWindow; dropped: beyond maxCatchup; skipped: by catchup latest/none; paused: while paused. */
+  reason: 'expired' | 'dropped' | 'skipped' | 'paused';
+  /** The oldest and newest slot left out (UTC ms). */
+  firstMs: number;
+  lastMs: number;
+  /** How many slots (an estimate when !exact). */
+  count: number;
+  exact: boolean;
+}
+
 export interface JobPlan {
   job: string;
   /** Slots to run, oldest first. */
@@ -44,6 +56,8 @@ export interface JobPlan {
   /** True when the job had no last execution; `baselineMs` then becomes its last execution. */
   firstSeen: boolean;
   baselineMs: number | undefined;
+  /** The slots left out (expired, dropped, skipped), as ranges, oldest first. */
+  gaps: SlotGap[];
 }
 
 export interface PlannedRun {
@@ -69,6 +83,7 @@ export function planJob(job: PlanJobInput, lastMs: number | undefined, nowMs: nu
     exact: true,
     firstSeen: false,
     baselineMs: undefined,
+    gaps: [],
   };
   let last = lastMs;
   if (last === undefined) {
@@ -88,6 +103,8 @@ export function planJob(job: PlanJobInput, lastMs: number | undefined, nowMs: nu
     const expired = job.slots.count(last, windowStart, COUNT_BUDGET);
     plan.expired = expired.count;
     plan.exact &&= expired.exact;
+    const gap = slotRange(job, 'expired', last, windowStart, expired.count, expired.exact);
+    if (gap) plan.gaps.push(gap);
   }
   const wanted = job.catchup === 'all' ? job.maxCatchup : job.catchup === 'latest' ? 1 : 0;
   // One more than wanted tells whether anything is left out; only then is a full count needed.
@@ -103,7 +120,29 @@ export function planJob(job: PlanJobInput, lastMs: number | undefined, nowMs: nu
   const leftOut = Math.max(0, plan.missed - plan.runs.length);
   if (job.catchup === 'all') plan.dropped = leftOut;
   else plan.skipped = leftOut;
+  if (leftOut > 0) {
+    // The runs are the newest missed slots: what is left out lies before the first of them.
+    const upTo = plan.runs.length > 0 ? plan.runs[0]! - 1 : nowMs;
+    const reason = job.catchup === 'all' ? 'dropped' : 'skipped';
+    const gap = slotRange(job, reason, lower, upTo, leftOut, plan.exact);
+    if (gap) plan.gaps.push(gap);
+  }
   return plan;
+}
+
+/** The gap of the slots in (afterMs, atOrBeforeMs], or undefined when there is none. */
+export function slotRange(
+  job: Pick<PlanJobInput, 'slots'>,
+  reason: SlotGap['reason'],
+  afterMs: number,
+  atOrBeforeMs: number,
+  count: number,
+  exact: boolean,
+): SlotGap | undefined {
+  const firstMs = job.slots.next(afterMs);
+  const lastMs = job.slots.newest(1, afterMs, atOrBeforeMs)[0];
+  if (firstMs === undefined || lastMs === undefined || firstMs > atOrBeforeMs || count <= 0) return undefined;
+  return { reason, firstMs, lastMs, count, exact };
 }
 
 export function planCatchUp(

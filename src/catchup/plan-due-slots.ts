@@ -4,7 +4,7 @@
 // forward, or the process stalled — the newest runs as scheduled and the older
 // ones are missed slots, handled by the job's catch-up policy like after a
 // restart.
-import { planJob, type JobPlan, type PlanJobInput } from './plan-catch-up.js';
+import { planJob, slotRange, type JobPlan, type PlanJobInput } from './plan-catch-up.js';
 
 export interface DueSlot {
   /** UTC ms */
@@ -37,10 +37,24 @@ export function planDueSlots(
     return { slots: [{ scheduledAtMs: dueMs, catchup: false }], missed: undefined, plannedUpToMs: dueMs };
   }
   const newest = job.slots.newest(1, plannedUpToMs, nowMs)[0] ?? dueMs;
-  const missed = planJob(job, plannedUpToMs, nowMs);
+  const missed = withoutRegularSlot(job, planJob(job, plannedUpToMs, nowMs), newest);
   const slots: DueSlot[] = missed.runs
     .filter((s) => s < newest)
     .map((s) => ({ scheduledAtMs: s, catchup: true }));
   slots.push({ scheduledAtMs: newest, catchup: false });
   return { slots, missed, plannedUpToMs: newest };
+}
+
+/**
+ * The planner counts the newest slot among the missed ones; here it runs as the
+ * regular slot, so a policy that runs none of the missed ones (none) did not skip it.
+ */
+function withoutRegularSlot(job: PlanJobInput, plan: JobPlan, newest: number): JobPlan {
+  if (plan.runs.length > 0 || plan.skipped === 0) return plan;
+  const gaps = plan.gaps.flatMap((g) => {
+    if (g.reason !== 'skipped' || g.lastMs !== newest) return [g];
+    const shorter = slotRange(job, 'skipped', g.firstMs - 1, newest - 1, g.count - 1, g.exact);
+    return shorter ? [shorter] : [];
+  });
+  return { ...plan, skipped: plan.skipped - 1, gaps };
 }

@@ -5,7 +5,17 @@ import { type AttemptRow, type RunDetail, type RunRow, listRuns, readRunDetail }
 import { migrate } from '../store/migrate.js';
 import { openStore } from '../store/open-store.js';
 import { clearSnapshots, compactSnapshots, listSnapshots, readSnapshot } from '../store/snapshot-rows.js';
-import { EXIT, UsageError, iso, parsePositiveInt, printJson, printTable, withStore } from './common.js';
+import { type SlotGapRow, describeGapReason, listSlotGaps } from '../store/slot-gaps.js';
+import {
+  EXIT,
+  UsageError,
+  iso,
+  parseInstantArg,
+  parsePositiveInt,
+  printJson,
+  printTable,
+  withStore,
+} from './common.js';
 
 export async function snapshotsCommand(
   config: Config,
@@ -98,7 +108,7 @@ export async function snapshotsCommand(
 export async function runsCommand(
   config: Config,
   args: string[],
-  opts: { job?: string; limit?: string; json: boolean },
+  opts: { job?: string; limit?: string; from?: string; to?: string; json: boolean },
 ): Promise<number> {
   const [sub, id] = args;
   switch (sub) {
@@ -112,32 +122,82 @@ export async function runsCommand(
   }
 }
 
+/**
+ * The ledger, newest first, with the slots left out (by a catch-up policy or a
+ * pause) in between as ranges: what happened to every slot.
+ */
 async function listRunsCommand(
   config: Config,
-  opts: { job?: string; limit?: string; json: boolean },
+  opts: { job?: string; limit?: string; from?: string; to?: string; json: boolean },
 ): Promise<number> {
   const limit = parsePositiveInt(opts.limit, '--limit', 50);
+  const fromMs = opts.from === undefined ? undefined : parseInstantArg(opts.from, '--from');
+  const toMs = opts.to === undefined ? undefined : parseInstantArg(opts.to, '--to');
+  if (fromMs !== undefined && toMs !== undefined && fromMs > toMs)
+    throw new UsageError(`--from ${opts.from} is after --to ${opts.to}`);
   return withStore(config, async (db) => {
-    const rows = await listRuns(db, { job: opts.job, limit });
+    const rows = await listRuns(db, { job: opts.job, limit, fromMs, toMs });
+    // Gaps down to the oldest run listed (all of them in an explicit range).
+    const oldest = rows.at(-1)?.scheduled_at.getTime();
+    const gaps = await listSlotGaps(db, {
+      job: opts.job,
+      fromMs: fromMs ?? (rows.length === limit ? oldest : undefined),
+      toMs,
+      limit,
+    });
+    const entries: Array<{ at: number; run?: RunRow; gap?: SlotGapRow }> = [
+      ...rows.map((r) => ({ at: r.scheduled_at.getTime(), run: r })),
+      ...gaps.map((g) => ({ at: g.lastMs, gap: g })),
+    ].sort((a, b) => b.at - a.at);
     if (opts.json) {
-      printJson(rows.map(runJson));
-    } else {
-      printTable(
-        ['ID', 'JOB', 'SCHEDULED AT (UTC)', 'KIND', 'OUTCOME', 'EXIT', 'DURATION', 'NODE'],
-        rows.map((r) => [
-          r.id,
-          r.job,
-          iso(r.scheduled_at),
-          runKind(r),
-          r.outcome ?? (r.started_at ? 'running' : 'claimed'),
-          r.exit_code ?? r.signal ?? r.http_status,
-          r.duration_ms === null ? null : `${Math.round(r.duration_ms)}ms`,
-          r.node_id,
-        ]),
-      );
+      printJson(entries.map((e) => (e.run ? runJson(e.run) : gapJson(e.gap!))));
+      return EXIT.ok;
     }
+    printTable(
+      ['ID', 'JOB', 'SCHEDULED AT (UTC)', 'KIND', 'OUTCOME', 'EXIT', 'DURATION', 'NODE'],
+      entries.map(({ run: r, gap: g }) =>
+        r
+          ? [
+              r.id,
+              r.job,
+              iso(r.scheduled_at),
+              runKind(r),
+              r.outcome ?? (r.started_at ? 'running' : 'claimed'),
+              r.exit_code ?? r.signal ?? r.http_status,
+              r.duration_ms === null ? null : `${Math.round(r.duration_ms)}ms`,
+              r.node_id,
+            ]
+          : [
+              null,
+              g!.job,
+              g!.count === 1 ? iso(g!.firstMs) : `${iso(g!.firstMs)} .. ${iso(g!.lastMs)}`,
+              g!.reason,
+              `not run: ${g!.count}${g!.exact ? '' : '~'} slot${g!.count === 1 ? '' : 's'} ${describeGapReason(g!.reason)}`,
+              null,
+              null,
+              g!.nodeId,
+            ],
+      ),
+    );
     return EXIT.ok;
   });
+}
+
+/** A range of slots left out, as JSON (an element of `runs --json`, told apart by kind: 'gap'). */
+function gapJson(g: SlotGapRow) {
+  return {
+    kind: 'gap' as const,
+    job: g.job,
+    reason: g.reason,
+    why: describeGapReason(g.reason),
+    firstSlot: iso(g.firstMs),
+    lastSlot: iso(g.lastMs),
+    slots: g.count,
+    exact: g.exact,
+    epoch: g.epoch,
+    nodeId: g.nodeId,
+    recordedAt: iso(g.recordedAt),
+  };
 }
 
 /** `runs show RUN_ID`: one run, its attempts and its output tail. Exits 1 when there is no such run. */

@@ -6,7 +6,7 @@
 // path as the schedule and run under the catch-up concurrency limit, one
 // batch after the other, after the boot catch-up.
 import type { Logger } from 'pino';
-import { planCatchUp } from '../catchup/plan-catch-up.js';
+import { COUNT_BUDGET, planCatchUp, slotRange } from '../catchup/plan-catch-up.js';
 import { toPlanInput } from '../catchup/plan-input.js';
 import { TooManySlotsError, slotsInRange } from '../catchup/slots-in-range.js';
 import type { Clock } from '../clock.js';
@@ -30,6 +30,7 @@ import {
   readPendingControls,
 } from '../store/controls.js';
 import type { Db, Subscription } from '../store/db.js';
+import { type JobSlotGap, recordSlotGaps } from '../store/slot-gaps.js';
 import { FencedError, type Fence } from '../store/fence.js';
 import type { ClaimedSlot, SlotClaim } from '../store/ledger.js';
 
@@ -82,8 +83,9 @@ export class LeaderControls {
    */
   async load(): Promise<void> {
     this.controls = await readJobControls(this.o.db);
+    const gaps: JobSlotGap[] = [];
     for (const job of this.o.config().jobs) {
-      this.applyResumeBaseline(job);
+      gaps.push(...this.applyResumeBaseline(job));
       this.o.metrics.setPaused(job.name, this.isPaused(job.name));
       const c = this.controls.get(job.name);
       if (c?.paused) {
@@ -93,6 +95,7 @@ export class LeaderControls {
         );
       }
     }
+    await recordSlotGaps(this.o.db, this.o.fence, gaps);
   }
 
   /** Starts carrying out requests once `after` (the boot catch-up) has settled. */
@@ -178,7 +181,7 @@ export class LeaderControls {
         'job paused: claiming none of its slots until it is resumed',
       );
     }
-    if (paused.length > 0 || resumed.length > 0) this.resume(resumed);
+    if (paused.length > 0 || resumed.length > 0) await this.resume(resumed);
     if (this.o.stopping()) return;
     for (const request of await readPendingControls(db)) {
       if (this.closed || this.o.stopping()) return;
@@ -187,9 +190,10 @@ export class LeaderControls {
   }
 
   /** Reschedules after pauses and resumes; resumed jobs first catch up by their onResume rule. */
-  private resume(resumed: readonly JobConfig[]): void {
+  private async resume(resumed: readonly JobConfig[]): Promise<void> {
     const { clock, logger, state } = this.o;
     const nowMs = clock.now();
+    const gaps: JobSlotGap[] = [];
     for (const job of resumed) {
       const c = this.controls.get(job.name);
       logger.info(
@@ -202,7 +206,7 @@ export class LeaderControls {
           ? 'job resumed: the slots missed while paused are skipped (onResume: skip)'
           : 'job resumed: the slots missed while paused are caught up by its catch-up policy (onResume: catchup)',
       );
-      this.applyResumeBaseline(job);
+      gaps.push(...this.applyResumeBaseline(job));
     }
     const plan = planCatchUp(
       resumed.map((j) => toPlanInput(j, createSlotCalculator(j.schedule))),
@@ -212,7 +216,9 @@ export class LeaderControls {
     for (const p of plan.jobs) {
       logPlan(logger, p, 'catch-up after resume', this.o.metrics);
       if (p.firstSeen && p.baselineMs !== undefined) state.setBaseline(p.job, p.baselineMs);
+      gaps.push(...p.gaps.map((g) => ({ job: p.job, ...g })));
     }
+    await recordSlotGaps(this.o.db, this.o.fence, gaps);
     const joining = new Set(resumed.map((j) => j.name));
     this.o.reschedule((job) =>
       joining.has(job.name) ? Math.max(nowMs, state.lastExecution.get(job.name) ?? nowMs) : nowMs,
@@ -225,12 +231,21 @@ export class LeaderControls {
     }
   }
 
-  /** onResume: skip — the slots up to the resume are not owed. Idempotent, so it also holds across restarts. */
-  private applyResumeBaseline(job: JobConfig): void {
+  /**
+   * onResume: skip — the slots up to the resume are not owed; returns them as a
+   * gap. Idempotent, so it also holds across restarts.
+   */
+  private applyResumeBaseline(job: JobConfig): JobSlotGap[] {
     const c = this.controls.get(job.name);
-    if (!c || c.paused || c.resumedAtMs === undefined || job.onResume !== 'skip') return;
+    if (!c || c.paused || c.resumedAtMs === undefined || job.onResume !== 'skip') return [];
     const last = this.o.state.lastExecution.get(job.name);
-    if (last === undefined || c.resumedAtMs > last) this.o.state.setBaseline(job.name, c.resumedAtMs);
+    if (last !== undefined && c.resumedAtMs <= last) return [];
+    this.o.state.setBaseline(job.name, c.resumedAtMs);
+    if (last === undefined) return [];
+    const slots = createSlotCalculator(job.schedule);
+    const { count, exact } = slots.count(last, c.resumedAtMs, COUNT_BUDGET);
+    const gap = slotRange({ slots }, 'paused', last, c.resumedAtMs, count, exact);
+    return gap ? [{ job: job.name, ...gap }] : [];
   }
 
   private async carryOut(request: ControlRecord, job: JobConfig | undefined): Promise<void> {

@@ -12,6 +12,7 @@ import type { Queryable } from '../store/db.js';
 import type { Fence } from '../store/fence.js';
 import { adoptUnfinishedRun, readUnfinishedRuns, recordSkipped } from '../store/attempts.js';
 import { markInterrupted, type ClaimedSlot } from '../store/ledger.js';
+import { recordSlotGaps } from '../store/slot-gaps.js';
 import type { Metrics } from '../metrics.js';
 import type { ClaimQueue } from './claim-queue.js';
 import { logConflicts, logPlan } from './plan-log.js';
@@ -53,6 +54,12 @@ export async function runBootCatchUp(ctx: BootCatchUpContext, nowMs: number): Pr
     logPlan(logger, p, undefined, ctx.metrics);
     if (p.firstSeen && p.baselineMs !== undefined) state.setBaseline(p.job, p.baselineMs);
   }
+  // What the policies leave out is recorded before anything is claimed: nothing is decided silently.
+  await recordSlotGaps(
+    ctx.db,
+    ctx.fence,
+    plan.jobs.flatMap((p) => p.gaps.map((g) => ({ job: p.job, ...g }))),
+  );
   const { owed, later } = await recoverUnfinished(ctx, byName, nowMs);
   // Retries due later wait for their time in the background, not in the catch-up.
   for (const r of later) void dispatcher.dispatch(byName.get(r.slot.job)!, r.slot, r.options);
@@ -159,6 +166,7 @@ async function recoverUnfinished(
       catchup: asked ? u.catchup : true,
       runId: u.runId,
       ...(asked ? { controlId: u.controlId } : {}),
+      ...(u.manual ? { manual: true } : {}),
     };
     // Attempts already made: a row started before attempts were counted made one.
     const made = u.started ? Math.max(u.attempts, 1) : u.attempts;

@@ -132,6 +132,8 @@ export interface UnfinishedRun {
   nodeId: string;
   /** The control request (trigger or backfill) it was claimed for: an operator asked for this run. */
   controlId: number | undefined;
+  /** A manual run (cronkeeper trigger), not a slot. */
+  manual: boolean;
 }
 
 /** Runs with no outcome claimed under an older epoch: their node stopped before finishing them. */
@@ -147,8 +149,9 @@ export async function readUnfinishedRuns(db: Queryable, beforeEpoch: number): Pr
     epoch: number;
     node_id: string;
     control_id: number | null;
+    manual: boolean;
   }>(
-    `SELECT id, job, scheduled_at, catchup, attempts, started_at, next_attempt_at, epoch, node_id, control_id
+    `SELECT id, job, scheduled_at, catchup, attempts, started_at, next_attempt_at, epoch, node_id, control_id, manual
      FROM cronkeeper_runs WHERE outcome IS NULL AND epoch < $1 ORDER BY id`,
     [beforeEpoch],
   );
@@ -163,6 +166,7 @@ export async function readUnfinishedRuns(db: Queryable, beforeEpoch: number): Pr
     epoch: r.epoch,
     nodeId: r.node_id,
     controlId: r.control_id ?? undefined,
+    manual: r.manual,
   }));
 }
 

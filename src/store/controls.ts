@@ -228,7 +228,13 @@ export async function claimManualRun(
     await assertFence(db, fence);
     return undefined;
   }
-  return { job: row.job, scheduledAtMs: row.scheduled_at.getTime(), catchup: false, runId: row.id };
+  return {
+    job: row.job,
+    scheduledAtMs: row.scheduled_at.getTime(),
+    catchup: false,
+    runId: row.id,
+    manual: true,
+  };
 }
 
 export interface AuditEntry extends ControlRecord {

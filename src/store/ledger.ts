@@ -16,6 +16,8 @@ export interface SlotClaim {
 
 export interface ClaimedSlot extends SlotClaim {
   runId: number;
+  /** A manual run (cronkeeper trigger): it stands for no slot; its scheduledAt is the request time. */
+  manual?: boolean;
 }
 
 export interface ClaimResult {
@@ -125,13 +127,23 @@ export interface RunRow {
   error: string | null;
 }
 
-export async function listRuns(db: Queryable, options: { job?: string; limit: number }): Promise<RunRow[]> {
+/** Ledger rows, newest first; with a range, those whose scheduled time lies in it. */
+export async function listRuns(
+  db: Queryable,
+  options: { job?: string; limit: number; fromMs?: number; toMs?: number },
+): Promise<RunRow[]> {
   return db.query<RunRow>(
     `SELECT id, job, scheduled_at, catchup, manual, control_id, epoch, node_id, claimed_at, started_at,
             finished_at, outcome, exit_code, signal, http_status, duration_ms, error
      FROM cronkeeper_runs WHERE ($1::text IS NULL OR job = $1)
+       AND ($3::timestamptz IS NULL OR scheduled_at >= $3) AND ($4::timestamptz IS NULL OR scheduled_at <= $4)
      ORDER BY id DESC LIMIT $2`,
-    [options.job ?? null, options.limit],
+    [
+      options.job ?? null,
+      options.limit,
+      options.fromMs === undefined ? null : new Date(options.fromMs).toISOString(),
+      options.toMs === undefined ? null : new Date(options.toMs).toISOString(),
+    ],
   );
 }
 

@@ -41,13 +41,15 @@ function job(options: JobOptions = {}): PlanJobInput {
 
 const cronSpec = (pattern: string, timezone = 'UTC'): ScheduleSpec => ({ kind: 'cron', pattern, timezone });
 
-/** The counters of a plan, without the job name and runs. */
-function counters(p: JobPlan): Omit<JobPlan, 'job' | 'runs'> {
-  const { job: _job, runs: _runs, ...rest } = p;
+type Counters = Omit<JobPlan, 'job' | 'runs' | 'gaps'>;
+
+/** The counters of a plan, without the job name, runs and gaps (tested on their own below). */
+function counters(p: JobPlan): Counters {
+  const { job: _job, runs: _runs, gaps: _gaps, ...rest } = p;
   return rest;
 }
 
-const expectCounters = (over: Partial<Omit<JobPlan, 'job' | 'runs'>>): Omit<JobPlan, 'job' | 'runs'> => ({
+const expectCounters = (over: Partial<Counters>): Counters => ({
   missed: 0,
   dropped: 0,
   skipped: 0,
@@ -597,5 +599,52 @@ describe('planCatchUp', () => {
       assert.ok(a.scheduledAtMs < b.scheduledAtMs || (a.scheduledAtMs === b.scheduledAtMs && a.job < b.job));
     }
     assert.equal(plan.runs.length, 60 + 30 + 20 + 15 + 12);
+  });
+});
+
+describe('planJob: gaps — every slot left out is in exactly one recorded range', () => {
+  // A per-minute job last run at T0, planned 10 minutes later.
+  const gapsOf = (options: JobOptions, lastMs = T0, nowMs = T0 + 10 * MIN) =>
+    planJob(job(options), lastMs, nowMs).gaps.map((g) => ({
+      ...g,
+      first: iso(g.firstMs),
+      last: iso(g.lastMs),
+    }));
+  const gap = (reason: string, first: number, last: number, count: number, exact = true) => ({
+    reason,
+    firstMs: T0 + first * MIN,
+    lastMs: T0 + last * MIN,
+    count,
+    exact,
+    first: iso(T0 + first * MIN),
+    last: iso(T0 + last * MIN),
+  });
+
+  it('all within the cap: no gap', () => assert.deepEqual(gapsOf({}), []));
+  it('maxCatchup 3: the 7 oldest dropped', () =>
+    assert.deepEqual(gapsOf({ maxCatchup: 3 }), [gap('dropped', 1, 7, 7)]));
+  it('latest: all but the newest skipped', () =>
+    assert.deepEqual(gapsOf({ catchup: 'latest' }), [gap('skipped', 1, 9, 9)]));
+  it('none: all skipped', () => assert.deepEqual(gapsOf({ catchup: 'none' }), [gap('skipped', 1, 10, 10)]));
+  it('window 4m: the 6 oldest expired, then the policy', () => {
+    assert.deepEqual(gapsOf({ catchupWindowMs: 4 * MIN }), [gap('expired', 1, 6, 6)]);
+    assert.deepEqual(gapsOf({ catchupWindowMs: 4 * MIN, maxCatchup: 1 }), [
+      gap('expired', 1, 6, 6),
+      gap('dropped', 7, 9, 3),
+    ]);
+  });
+  it('first seen: nothing left out', () => assert.deepEqual(planJob(job(), undefined, T0).gaps, []));
+  it('a per-second job down for a week: one range per reason, counts flagged as estimates', () => {
+    const perSecond = job({ schedule: cronSpec('* * * * * *'), catchupWindowMs: DAY, maxCatchup: 10 });
+    const p = planJob(perSecond, T0, T0 + 7 * DAY);
+    assert.deepEqual(
+      p.gaps.map((g) => [g.reason, iso(g.firstMs), iso(g.lastMs), g.exact]),
+      [
+        ['expired', iso(T0 + SEC), iso(T0 + 6 * DAY), false],
+        ['dropped', iso(T0 + 6 * DAY + SEC), iso(T0 + 7 * DAY - 10 * SEC), false],
+      ],
+    );
+    assert.equal(p.gaps[0]!.count, p.expired);
+    assert.equal(p.gaps[1]!.count, p.dropped);
   });
 });
