@@ -7,7 +7,7 @@ import type pino from 'pino';
 import type { CommandAction } from '../config/types.js';
 import { OutputLines } from './output-lines.js';
 import { OutputTail } from './output-tail.js';
-import { errorMessage, runLogFields, startTimer } from './run-fields.js';
+import { errorMessage, runLogFields, runSlotKey, startTimer } from './run-fields.js';
 import type { RunHandle, RunRequest, RunResult } from './types.js';
 
 /**
@@ -36,6 +36,8 @@ export function commandEnv(req: RunRequest, action: CommandAction): NodeJS.Proce
     CRONKEEPER_JOB: req.job.name,
     CRONKEEPER_SCHEDULED_AT: new Date(req.scheduledAtMs).toISOString(),
     CRONKEEPER_CATCHUP: req.catchup ? '1' : '0',
+    CRONKEEPER_SLOT: runSlotKey(req),
+    CRONKEEPER_MANUAL: req.manual ? '1' : '0',
     CRONKEEPER_RUN_ID: String(req.runId),
     CRONKEEPER_EPOCH: String(req.epoch),
     CRONKEEPER_NODE_ID: req.nodeId,

@@ -1,5 +1,6 @@
 // Small pieces every executor shares: the log fields that tie a line to its
 // slot, error messages, and timer delays that setTimeout can represent.
+import { slotKey } from '../store/ledger.js';
 import type { RunRequest } from './types.js';
 
 /** The fields attached to every log line of a run. scheduledAt is ISO 8601 UTC with milliseconds. */
@@ -11,6 +12,16 @@ export interface RunLogFields {
 
 export function runLogFields(req: RunRequest): RunLogFields {
   return { job: req.job.name, scheduledAt: isoTime(req.scheduledAtMs), runId: req.runId };
+}
+
+/**
+ * CRONKEEPER_SLOT / `slot`: a stable key for downstream deduplication, the same
+ * for every attempt and every leader: `<job>@<scheduledAt ISO UTC ms>` (the
+ * ledger's slot key). A manual run stands for no slot, so its key cannot
+ * collide with one: `<job>@manual:<runId>`.
+ */
+export function runSlotKey(req: RunRequest): string {
+  return req.manual ? `${req.job.name}@manual:${req.runId}` : slotKey(req.job.name, req.scheduledAtMs);
 }
 
 /** UTC epoch ms → ISO 8601 UTC with milliseconds; never throws (an invalid instant is printed as a number). */

@@ -35,6 +35,8 @@ export interface HookInfo {
    * when not given, the hook gets '' / null there (unknown).
    */
   catchup?: boolean;
+  /** A manual run (cronkeeper trigger): its CRONKEEPER_SLOT / `slot` is `<job>@manual:<runId>`. */
+  manual?: boolean;
 }
 
 export interface RunHookOptions extends StartRunOptions {
@@ -171,6 +173,7 @@ export function hookRequest(kind: HookKind, hook: HookSpec, info: HookInfo): Run
     job: hookJob,
     scheduledAtMs: info.scheduledAtMs,
     catchup: info.catchup ?? false,
+    manual: info.manual === true,
     epoch: info.epoch,
     nodeId: info.nodeId,
     attempt: info.attempts,

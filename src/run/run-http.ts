@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type pino from 'pino';
 import type { HttpAction } from '../config/types.js';
 import { OutputTail } from './output-tail.js';
-import { errorMessage, isoTime, runLogFields, startTimer } from './run-fields.js';
+import { errorMessage, isoTime, runLogFields, runSlotKey, startTimer } from './run-fields.js';
 import type { RunHandle, RunRequest, RunResult } from './types.js';
 
 /** At most this many bytes of a response body are read; the rest is discarded. */
@@ -21,6 +21,10 @@ export interface HttpRunBody {
   job: string;
   scheduledAt: string;
   catchup: boolean;
+  /** The slot key (see runSlotKey): `<job>@<scheduledAt>`, or `<job>@manual:<runId>` for a manual run. */
+  slot: string;
+  /** A manual run (cronkeeper trigger). */
+  manual: boolean;
   runId: number;
   epoch: number;
   nodeId: string;
@@ -34,6 +38,8 @@ export function httpRunBody(req: RunRequest): HttpRunBody {
     job: req.job.name,
     scheduledAt: isoTime(req.scheduledAtMs),
     catchup: req.catchup,
+    slot: runSlotKey(req),
+    manual: req.manual === true,
     runId: req.runId,
     epoch: req.epoch,
     nodeId: req.nodeId,

@@ -11,6 +11,8 @@ export interface RunRequest {
   scheduledAtMs: number;
   /** True when the slot was missed and is run late by catch-up. */
   catchup: boolean;
+  /** A manual run (cronkeeper trigger): it stands for no slot; scheduledAtMs is the request time. */
+  manual?: boolean;
   /** The leader epoch under which the slot was claimed. */
   epoch: number;
   nodeId: string;

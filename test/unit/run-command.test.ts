@@ -9,6 +9,7 @@ import type { CommandAction, JobConfig } from '../../src/config/types.js';
 import { MAX_LINE_BYTES, OutputLines } from '../../src/run/output-lines.js';
 import { startRun } from '../../src/run/start-run.js';
 import type { RunRequest } from '../../src/run/types.js';
+import { slotKey } from '../../src/store/ledger.js';
 
 type LogLine = Record<string, unknown> & { level: number; msg: string };
 
@@ -214,6 +215,26 @@ describe('command runs', () => {
     const { logger, lines } = memoryLogger();
     await startRun(request(commandJob(['sh', '-c', 'echo "$CRONKEEPER_ATTEMPT"'])), logger).result;
     assert.deepEqual(outputLines(lines, 'stdout'), ['1']);
+  });
+
+  it('CRONKEEPER_SLOT is the ledger slot key, the same for every attempt; CRONKEEPER_MANUAL is 0', async () => {
+    const { logger, lines } = memoryLogger();
+    const job = commandJob(['sh', '-c', 'echo "$CRONKEEPER_SLOT|$CRONKEEPER_MANUAL"']);
+    await startRun(request(job), logger).result;
+    await startRun(request(job, { attempt: 2, catchup: true, epoch: 8, nodeId: 'node-b' }), logger).result;
+    assert.deepEqual(outputLines(lines, 'stdout'), [
+      `test-job@2024-03-31T02:30:00.005Z|0`,
+      `test-job@2024-03-31T02:30:00.005Z|0`,
+    ]);
+    assert.equal(slotKey('test-job', SCHEDULED_AT_MS), 'test-job@2024-03-31T02:30:00.005Z');
+  });
+
+  it('a manual run (cronkeeper trigger) gets a key no slot can have, and CRONKEEPER_MANUAL=1', async () => {
+    const { logger, lines } = memoryLogger();
+    const job = commandJob(['sh', '-c', 'echo "$CRONKEEPER_SLOT|$CRONKEEPER_MANUAL|$CRONKEEPER_CATCHUP"']);
+    // Requested at the very instant of a slot: the keys still differ.
+    await startRun(request(job, { manual: true, runId: 4711 }), logger).result;
+    assert.deepEqual(outputLines(lines, 'stdout'), ['test-job@manual:4711|1|0']);
   });
 
   it('CRONKEEPER_CATCHUP is 0 for a regular run', async () => {

@@ -132,6 +132,8 @@ describe('runHook', () => {
       CRONKEEPER_NODE_ID: 'node-b',
       CRONKEEPER_ATTEMPT: '3',
       CRONKEEPER_CATCHUP: '', // not told
+      CRONKEEPER_SLOT: 'nightly@2026-01-01T03:00:00.000Z',
+      CRONKEEPER_MANUAL: '0',
       HOOK_OWN: 'yes',
     });
     assert.ok(env.CRONKEEPER_OUTPUT_TAIL!.endsWith('line 0999\n'));
@@ -220,11 +222,21 @@ describe('runHook', () => {
       scheduledAt: '2026-01-01T03:00:00.000Z',
       runId: 31,
       catchup: false,
+      slot: 'nightly@2026-01-01T03:00:00.000Z',
+      manual: false,
       epoch: 5,
       nodeId: 'node-b',
       attempt: 3,
     });
     assert.equal(hookFinished(lines).httpStatus, 202);
+  });
+
+  it("the hook of a manual run gets the manual run's key", async () => {
+    const { logger, lines } = memoryLogger();
+    const hook = { action: command([node, '-e', PRINT_ENV]), timeoutMs: 10_000 };
+    await runHook('failure', hook, info({ manual: true, catchup: false }), logger);
+    const env = printedEnv(lines);
+    assert.deepEqual([env.CRONKEEPER_SLOT, env.CRONKEEPER_MANUAL], ['nightly@manual:31', '1']);
   });
 
   it('a success hook is told so', async () => {

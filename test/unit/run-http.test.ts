@@ -132,6 +132,8 @@ describe('http runs', () => {
       job: 'hook-job',
       scheduledAt: '2024-10-27T01:30:00.000Z',
       catchup: true,
+      slot: 'hook-job@2024-10-27T01:30:00.000Z',
+      manual: false,
       runId: 77,
       epoch: 12,
       nodeId: 'node-a',
@@ -142,6 +144,14 @@ describe('http runs', () => {
     assert.equal(fin[0]!.level, 30);
     assert.equal(fin[0]!.httpStatus, 204);
     assert.equal(fin[0]!.catchup, true);
+  });
+
+  it('a manual run has slot <job>@manual:<runId> and manual: true in its body', async () => {
+    const s = await server((_req, res) => res.end());
+    const { logger } = memoryLogger();
+    await startRun(request(httpJob(s.url), { manual: true, catchup: false, runId: 88 }), logger).result;
+    const body = JSON.parse(s.received[0]!.body) as Record<string, unknown>;
+    assert.deepEqual([body.slot, body.manual, body.catchup], ['hook-job@manual:88', true, false]);
   });
 
   it('sends the attempt, and merges extraBody into the body (last, so it wins)', async () => {
@@ -160,6 +170,8 @@ describe('http runs', () => {
       job: 'hook-job',
       scheduledAt: '2024-10-27T01:30:00.000Z',
       catchup: null,
+      slot: 'hook-job@2024-10-27T01:30:00.000Z',
+      manual: false,
       runId: 77,
       epoch: 12,
       nodeId: 'node-a',
