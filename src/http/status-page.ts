@@ -306,6 +306,9 @@ td[data-col='slots'] { width: 1%; }
 .slot[data-outcome='stopped'] { background: var(--stopped); }
 .slot[data-outcome='interrupted'] { background: var(--interrupted); }
 .slot[data-outcome='skipped'] { background: var(--skipped); }
+/* a range of slots not run (expired, dropped, skipped, paused): a thin hatched bar between the squares */
+.gap { flex: none; width: 5px; height: var(--sq, 14px); border-radius: 2px;
+  background: repeating-linear-gradient(180deg, var(--skipped) 0 2px, transparent 2px 4px); }
 .slot[data-outcome='running'] { background: var(--running); animation: pulse 1.6s ease-in-out infinite; }
 .slot[data-outcome='claimed'] { background: var(--claimed); animation: pulse 1.6s ease-in-out infinite; }
 .slot[data-catchup='true'] {
@@ -410,6 +413,12 @@ const SCRIPT = String.raw`
     skipped: 'skipped (overlap)',
     running: 'running',
     claimed: 'claimed, not started'
+  };
+  var GAP_REASONS = {
+    expired: 'older than the catch-up window',
+    dropped: 'dropped by maxCatchup',
+    skipped: 'left out by the catch-up policy',
+    paused: 'missed while paused'
   };
   var FAILING = { failure: 1, timeout: 1, error: 1 };
   var ACTIVE = { running: 1, claimed: 1 };
@@ -585,7 +594,18 @@ const SCRIPT = String.raw`
       return h('td', { 'data-col': 'slots', 'data-label': 'Recent' }, grid);
     }
     for (var i = recent.length; i < GRID_SLOTS; i++) grid.appendChild(h('span', { class: 'slot empty', 'aria-hidden': 'true' }));
+    // Slots not run sit between the squares, where they fall in time (those older than the grid are left out).
+    var gaps = (Array.isArray(job.gaps) ? job.gaps : []).filter(function (g) {
+      return parse(g.lastSlot) !== null && parse(g.lastSlot) >= (parse(recent[0].scheduledAt) || 0);
+    });
+    var gapMark = function (g) {
+      var n = Number(g.slots) || 0;
+      var title = n + (g.exact === false ? '~' : '') + ' slot' + (n === 1 ? '' : 's') + ' not run: ' + (GAP_REASONS[g.reason] || str(g.reason)) +
+        '\n' + isoShort(g.firstSlot) + (n > 1 ? ' \u2026 ' + isoShort(g.lastSlot) : '');
+      return h('span', { class: 'gap', role: 'listitem', 'data-reason': str(g.reason), 'data-slots': String(n), title: title, 'aria-label': title.replace(/\n/g, ', ') });
+    };
     recent.forEach(function (r, i) {
+      while (gaps.length > 0 && parse(gaps[0].lastSlot) < parse(r.scheduledAt)) grid.appendChild(gapMark(gaps.shift()));
       grid.appendChild(h('span', {
         class: 'slot' + (i === recent.length - 1 ? ' latest' : ''),
         role: 'listitem',
@@ -596,6 +616,7 @@ const SCRIPT = String.raw`
         'aria-label': slotTitle(r).replace(/\n/g, ', ')
       }));
     });
+    gaps.forEach(function (g) { grid.appendChild(gapMark(g)); });
     return h('td', { 'data-col': 'slots', 'data-label': 'Recent' }, grid);
   }
 

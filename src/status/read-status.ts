@@ -7,6 +7,7 @@ import { formatDuration } from '../schedule/duration.js';
 import { createSlotCalculator } from '../schedule/slot-calculator.js';
 import { snapshotCodec } from '../snapshot/snapshot-codec.js';
 import { readJobControls } from '../store/controls.js';
+import { readRecentGaps } from '../store/slot-gaps.js';
 import type { Queryable } from '../store/db.js';
 import { readSuccessFacts } from '../store/last-success.js';
 import { readRecentRuns } from '../store/ledger.js';
@@ -18,6 +19,8 @@ import { evaluateFreshness } from './freshness.js';
 export const RECENT_NODE_MS = 60_000;
 /** Slots shown per job. */
 export const RECENT_RUNS = 20;
+/** Ranges of slots not run shown per job. */
+export const RECENT_GAPS = 5;
 
 export interface NodeView {
   nodeId: string;
@@ -45,6 +48,11 @@ export async function readStatus(o: StatusOptions) {
   const [newest] = await listSnapshots(db);
   const restored = await restoreState(db, snapshotCodec);
   const controls = await readJobControls(db);
+  const gaps = await readRecentGaps(
+    db,
+    config.jobs.map((j) => j.name),
+    RECENT_GAPS,
+  );
   const names = config.jobs.map((j) => j.name);
   const recent = await readRecentRuns(db, names, RECENT_RUNS);
   const successes = await readSuccessFacts(db, names);
@@ -118,6 +126,14 @@ export async function readStatus(o: StatusOptions) {
           durationMs: r.durationMs,
           attempts: r.attempts,
           output: r.output,
+        })),
+        // Slots not run (expired, dropped, skipped, paused), newest last.
+        gaps: (gaps.get(job.name) ?? []).map((g) => ({
+          reason: g.reason,
+          firstSlot: iso(g.firstMs),
+          lastSlot: iso(g.lastMs),
+          slots: g.count,
+          exact: g.exact,
         })),
       };
     }),

@@ -97,6 +97,43 @@ export async function listSlotGaps(
     .reverse();
 }
 
+/** The newest `perJob` gaps of each job, oldest first (for /status and the status page). */
+export async function readRecentGaps(
+  db: Queryable,
+  jobs: readonly string[],
+  perJob: number,
+): Promise<Map<string, JobSlotGap[]>> {
+  const rows = await db.query<{
+    job: string;
+    reason: SlotGap['reason'];
+    first_slot: Date;
+    last_slot: Date;
+    slots: number;
+    exact: boolean;
+  }>(
+    `SELECT job, reason, first_slot, last_slot, slots, exact FROM (
+       SELECT job, reason, first_slot, last_slot, slots, exact,
+              row_number() OVER (PARTITION BY job ORDER BY last_slot DESC) AS n
+       FROM cronkeeper_slot_gaps WHERE job = ANY($1::text[])) recent
+     WHERE n <= $2 ORDER BY job, last_slot`,
+    [jobs, perJob],
+  );
+  const out = new Map<string, JobSlotGap[]>();
+  for (const r of rows) {
+    const list = out.get(r.job) ?? [];
+    list.push({
+      job: r.job,
+      reason: r.reason,
+      firstMs: r.first_slot.getTime(),
+      lastMs: r.last_slot.getTime(),
+      count: r.slots,
+      exact: r.exact,
+    });
+    out.set(r.job, list);
+  }
+  return out;
+}
+
 /** Deletes gaps recorded before `beforeMs` (fenced: only the leader cleans). */
 export async function cleanSlotGaps(db: Queryable, fence: Fence, beforeMs: number): Promise<number> {
   const rows = await db.query<{ n: number }>(

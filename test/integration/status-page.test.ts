@@ -164,6 +164,32 @@ function fixture(): StatusDocument {
         next: iso(Date.parse(billing.at(-1)!.scheduledAt!) + 90_000),
         dropped: 12,
         recent: billing,
+        gaps: [
+          // Older than the grid: not shown.
+          {
+            reason: 'expired',
+            firstSlot: iso(billingFirst - 900_000),
+            lastSlot: iso(billingFirst - 90_000),
+            slots: 10,
+            exact: true,
+          },
+          // Between the 4th and 5th square.
+          {
+            reason: 'dropped',
+            firstSlot: iso(billingFirst + 3 * 90_000 + 1_000),
+            lastSlot: iso(billingFirst + 3 * 90_000 + 60_000),
+            slots: 12,
+            exact: true,
+          },
+          // After the newest square.
+          {
+            reason: 'paused',
+            firstSlot: iso(NOW + 1_000),
+            lastSlot: iso(NOW + 1_000),
+            slots: 1,
+            exact: true,
+          },
+        ],
       },
       {
         name: 'cache-warm',
@@ -339,6 +365,16 @@ test('shows every job with its schedule, policies, last and next slot, and its r
     // Schedules, last/next (UTC ISO + relative), dropped.
     const billing = row('billing-sync');
     assert.equal(billing.schedule, 'every 1m30s');
+    // Slots not run sit where they fall in time, with why in the tooltip.
+    const squares = billing.slots.length;
+    assert.deepEqual(billing.timeline, [
+      ...Array<string>(4).fill('slot'),
+      'gap:dropped:12',
+      ...Array<string>(squares - 4).fill('slot'),
+      'gap:paused:1',
+    ]);
+    assert.match(billing.gapTitles[0]!, /^12 slots not run: dropped by maxCatchup\n\S+Z … \S+Z$/);
+    assert.match(billing.gapTitles[1]!, /^1 slot not run: missed while paused\n\S+Z$/);
     assert.equal(billing.policy, 'catch-up latest overlap queue');
     assert.match(billing.last.text, /^2026-11-26T23:50:00Z (now|\d s ago)$/);
     assert.match(billing.next.text, /^2026-11-26T23:51:30Z in 1 m$/);

@@ -74,6 +74,14 @@ export interface StatusDocument {
       outcome: string;
       durationMs: number | null;
     }[];
+    /** Ranges of slots not run, oldest first. */
+    gaps?: {
+      reason: string;
+      firstSlot: string | null;
+      lastSlot: string | null;
+      slots: number;
+      exact: boolean;
+    }[];
   }[];
 }
 
@@ -128,6 +136,10 @@ export interface JobView {
   /** The row's stale marker (maxAge): its tooltip, or null when there is none. */
   stale: string | null;
   slots: SlotView[];
+  /** The grid in order: 'slot' for a square, 'gap:<reason>:<slots>' for a range of slots not run. */
+  timeline: string[];
+  /** The tooltips of the gap marks, in order. */
+  gapTitles: string[];
 }
 
 export interface PageView {
@@ -206,6 +218,12 @@ const READ_PAGE = `(() => {
           scheduledAt: s.getAttribute('data-scheduled-at'),
           title: s.getAttribute('title'),
         })),
+        timeline: Array.from(td('slots').querySelectorAll('.slot[data-outcome], .gap')).map((e) =>
+          e.classList.contains('gap')
+            ? 'gap:' + e.getAttribute('data-reason') + ':' + e.getAttribute('data-slots')
+            : 'slot',
+        ),
+        gapTitles: Array.from(td('slots').querySelectorAll('.gap')).map((g) => g.getAttribute('title')),
       };
     }),
     nodes: Array.from(document.querySelectorAll('#nodes-body tr[data-node]')).map((tr) => ({
