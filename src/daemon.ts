@@ -7,6 +7,7 @@
 import os from 'node:os';
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
+import { ClockWatch } from './clock-watch.js';
 import type { Config } from './config/types.js';
 import { StoppedWaitingError, acquireLeadership } from './ha/leadership.js';
 import { startHttpServer } from './http/http-server.js';
@@ -50,6 +51,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const logger = options.logger.child({ node: nodeId });
   const node = new NodeState(nodeId, config.jobs.length);
   metrics.jobsConfigured.set(config.jobs.length);
+  // Wall-clock jumps (against the monotonic clock) and skew against the database: logged and exported.
+  const clockWatch = new ClockWatch({ clock, logger, metrics }).start();
 
   // systemd: READY=1 the first time the node is ready, STATUS= on every change.
   let announcedReady = false;
@@ -116,6 +119,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     node.update({ role: 'stopping' });
     notifier.notify({ STOPPING: '1', STATUS: 'stopping' });
     if (watchdog) clearInterval(watchdog);
+    clockWatch.stop();
     clearInterval(extendStart);
     await http.close();
   }
@@ -127,7 +131,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
 
   async function probeDatabase(store: Db): Promise<void> {
     try {
-      await store.query('SELECT 1');
+      // The probe reads the database's clock: the skew check comes with it.
+      await clockWatch.checkDatabase(store);
       setDatabaseUp(true);
     } catch {
       setDatabaseUp(false);
