@@ -122,6 +122,8 @@ export class JobCollector {
       killGraceMs: job.killGrace ?? d.killGraceMs,
       onInterrupted: job.onInterrupted ?? d.onInterrupted,
       onResume: job.onResume ?? d.onResume,
+      onScheduleChange: job.onScheduleChange ?? d.onScheduleChange,
+      formerNames: job.formerNames ?? [],
       backfillFromMs: job.backfillFrom,
       retries: {
         max: job.retries?.max ?? d.retries.max,

@@ -17,7 +17,7 @@ import {
   type ParsedSettings,
   settingsSchema,
 } from './schema.js';
-import { type Config, ConfigError, type ConfigProblem } from './types.js';
+import { type Config, ConfigError, type ConfigProblem, type JobConfig } from './types.js';
 import { readSource, type SourceFile } from './yaml-source.js';
 import { issuesToProblems, PARSE_OPTIONS } from './zod-issues.js';
 
@@ -85,6 +85,7 @@ export async function loadConfig(file: string, options: LoadConfigOptions = {}):
     killGraceMs: d.killGrace ?? b.killGraceMs,
     onInterrupted: d.onInterrupted ?? b.onInterrupted,
     onResume: d.onResume ?? b.onResume,
+    onScheduleChange: d.onScheduleChange ?? b.onScheduleChange,
     retries: {
       max: d.retries?.max ?? b.retries.max,
       backoffMs: d.retries?.backoff ?? b.retries.backoffMs,
@@ -112,6 +113,7 @@ export async function loadConfig(file: string, options: LoadConfigOptions = {}):
     }
   }
   problems.push(...collector.problems);
+  problems.push(...checkFormerNames(collector.jobs));
   problems.push(
     ...checkListenOverride(mainFile, env, settings.success ? settings.data.http?.token : undefined),
   );
@@ -213,4 +215,28 @@ function checkListenOverride(
     ];
   }
   return [];
+}
+
+/** A former name must not be a configured job's name, nor claimed by two jobs. */
+function checkFormerNames(jobs: readonly JobConfig[]): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const names = new Set(jobs.map((j) => j.name));
+  const claimedBy = new Map<string, string>();
+  for (const job of jobs) {
+    for (const old of job.formerNames) {
+      const at = { file: job.source.file, line: job.source.line, column: job.source.column };
+      const path = `jobs.${job.name}.formerNames`;
+      if (names.has(old)) {
+        problems.push({
+          ...at,
+          path,
+          message: `'${old}' is a configured job: a former name must be one no job has now`,
+        });
+      } else if (claimedBy.has(old) && claimedBy.get(old) !== job.name) {
+        problems.push({ ...at, path, message: `'${old}' is also a former name of '${claimedBy.get(old)}'` });
+      }
+      claimedBy.set(old, job.name);
+    }
+  }
+  return problems;
 }

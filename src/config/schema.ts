@@ -6,7 +6,14 @@ import { isValidTimeZone } from '../schedule/cron-calculator.js';
 import { formatDuration, parseDuration } from '../schedule/duration.js';
 import { parseInstant } from '../schedule/iso-instant.js';
 import { redactUrl } from '../store/db.js';
-import type { CatchupPolicy, HookConfig, InterruptedPolicy, OverlapPolicy, ResumePolicy } from './types.js';
+import type {
+  CatchupPolicy,
+  HookConfig,
+  InterruptedPolicy,
+  OverlapPolicy,
+  ResumePolicy,
+  ScheduleChangePolicy,
+} from './types.js';
 
 export const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -31,6 +38,7 @@ export const BUILTIN_JOB_DEFAULTS = {
   killGraceMs: 10_000,
   onInterrupted: 'skip' as InterruptedPolicy,
   onResume: 'skip' as ResumePolicy,
+  onScheduleChange: 'keep' as ScheduleChangePolicy,
   retries: { max: 0, backoffMs: 10_000, maxBackoffMs: 300_000 },
   jitterMs: 0,
   onFailure: undefined as HookConfig | undefined,
@@ -237,6 +245,7 @@ const policyShape = {
   killGrace: duration().optional(),
   onInterrupted: z.enum(['skip', 'rerun']).optional(),
   onResume: z.enum(['skip', 'catchup']).optional(),
+  onScheduleChange: z.enum(['keep', 'reanchor']).optional(),
   retries: retriesSchema.optional(),
   jitter: duration({ minMs: 0 }).optional(),
   onFailure: hookSchema.optional(),
@@ -254,6 +263,13 @@ export const jobSchema = z.strictObject({
   offset: duration({ minMs: 0 }).optional(),
   ...policyShape,
   backfillFrom: instant.optional(),
+  formerNames: z
+    .array(
+      z.string().regex(JOB_NAME, {
+        error: 'must be a job name: letters, digits, ., _, - (starting with a letter or digit)',
+      }),
+    )
+    .optional(),
   command: argv.optional(),
   cwd: nonEmptyString.optional(),
   env: envMap.optional(),

@@ -6,6 +6,8 @@ export type OverlapPolicy = 'skip' | 'queue' | 'allow' | 'replace';
 export type InterruptedPolicy = 'skip' | 'rerun';
 /** What a resumed job does with the slots missed while it was paused. */
 export type ResumePolicy = 'skip' | 'catchup';
+/** What a job whose schedule changed does with the slots since its last execution. */
+export type ScheduleChangePolicy = 'keep' | 'reanchor';
 
 /** Where a config value was written, for error messages. Lines and columns count from 1. */
 export interface SourceLocation {
@@ -84,6 +86,14 @@ export interface JobConfig {
    * pause is deliberate); 'catchup' treats them like downtime, by the job's catch-up policy.
    */
   onResume: ResumePolicy;
+  /**
+   * When the schedule (pattern, zone, every, offset) changed since a leader last
+   * saw it: 'keep' computes missed slots from the last execution under the new
+   * schedule; 'reanchor' starts fresh from now.
+   */
+  onScheduleChange: ScheduleChangePolicy;
+  /** Names this job had before: their state, history and pause are carried over to it, once. */
+  formerNames: string[];
   /** Explicit backfill start (UTC ms) for a job seen for the first time; undefined = its baseline is now. */
   backfillFromMs: number | undefined;
   /** Retries of a failed run within its slot (0 = none); delays grow exponentially with full jitter. */

@@ -35,6 +35,8 @@ function job(name: string, catchup: CatchupPolicy, pattern = '* * * * *'): JobCo
     killGraceMs: 10 * SEC,
     onInterrupted: 'skip',
     onResume: 'skip',
+    onScheduleChange: 'keep',
+    formerNames: [],
     backfillFromMs: undefined,
     retries: { max: 0, backoffMs: 10 * SEC, maxBackoffMs: 300 * SEC },
     jitterMs: 0,

@@ -41,6 +41,8 @@ function commandJob(
     killGraceMs: 1_000,
     onInterrupted: 'skip',
     onResume: 'skip',
+    onScheduleChange: 'keep',
+    formerNames: [],
     backfillFromMs: undefined,
     retries: { max: 0, backoffMs: 1_000, maxBackoffMs: 60_000 },
     jitterMs: 0,

@@ -41,6 +41,8 @@ function job(over: Partial<JobConfig> = {}): JobConfig {
     killGraceMs: 500,
     onInterrupted: 'skip',
     onResume: 'skip',
+    onScheduleChange: 'keep',
+    formerNames: [],
     backfillFromMs: undefined,
     retries: { max: 2, backoffMs: 1_000, maxBackoffMs: 60_000 },
     jitterMs: 0,

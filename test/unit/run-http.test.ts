@@ -38,6 +38,8 @@ function httpJob(
     killGraceMs: 1_000,
     onInterrupted: 'skip',
     onResume: 'skip',
+    onScheduleChange: 'keep',
+    formerNames: [],
     backfillFromMs: undefined,
     retries: { max: 0, backoffMs: 1_000, maxBackoffMs: 60_000 },
     jitterMs: 0,
