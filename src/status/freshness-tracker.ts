@@ -19,7 +19,7 @@ export interface FreshnessTrackerOptions {
   logger: Logger;
   /** The configured jobs (they change on reload). */
   jobs: () => readonly JobConfig[];
-  /** The job's time in the state, UTC ms: its baseline when it has no ledger rows. */
+  /** The job's time in the state, UTC ms: the first value seen is its first sighting when the ledger has no rows. */
   stateTime: (job: string) => number | undefined;
   intervalMs?: number;
 }
@@ -87,10 +87,12 @@ export class FreshnessTracker {
     const nowMs = this.o.clock.now();
     for (const job of this.o.jobs()) {
       if (!this.loaded.has(job.name)) continue;
+      // Kept: the state's time moves on with every claim, the first sighting must not (the earliest wins).
       const facts = mergeFacts(this.facts.get(job.name), {
         lastSuccessMs: undefined,
         firstKnownMs: this.o.stateTime(job.name),
       });
+      this.facts.set(job.name, facts);
       const f = evaluateFreshness(facts, job.maxAgeMs, nowMs);
       this.o.metrics.setStale(job.name, f.maxAgeMs === undefined ? undefined : f.stale);
       if (f.stale === this.stale.has(job.name)) continue;
