@@ -1,0 +1,91 @@
+// Clock integrity under the real daemon on Postgres, its wall clock stepped
+// through the test clock hook (CRONKEEPER_TEST_CLOCK_OFFSET_FILE): a skew
+// against the database's clock is exported and logged; a step forward and a
+// step back are each logged with their size and counted.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { type DaemonProcess, startDaemon, tempDir, waitFor } from '../support/daemon.js';
+
+const dirs: string[] = [];
+const databases: TestDatabase[] = [];
+const daemons: DaemonProcess[] = [];
+after(async () => {
+  for (const d of daemons) d.proc.kill('SIGKILL');
+  await Promise.all(daemons.map((d) => d.exited));
+  for (const db of databases) await db.drop().catch(() => {});
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function sample(base: string, name: string): Promise<number | undefined> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.slice(name.length + 1));
+}
+
+test('skew against the database is exported and logged; wall-clock steps are logged with their size', async () => {
+  const dir = tempDir('clock-integrity');
+  dirs.push(dir);
+  const db = await createTestDatabase();
+  databases.push(db);
+  const offsetFile = path.join(dir, 'offset');
+  fs.writeFileSync(offsetFile, '0');
+  const config = path.join(dir, 'cronkeeper.yaml');
+  fs.writeFileSync(
+    config,
+    `store: { url: "${db.url}" }
+http: { listen: "127.0.0.1:0" }
+jobs:
+  daily:
+    schedule: "0 3 * * *"
+    command: ["/bin/true"]
+`,
+  );
+  const d = startDaemon(config, { CRONKEEPER_TEST_CLOCK_OFFSET_FILE: offsetFile });
+  daemons.push(d);
+  const listening = await d.waitForLog((l) => l.msg === 'http listening', 30_000);
+  const base = `http://127.0.0.1:${listening.port as number}`;
+  await d.waitForLog((l) => l.msg === 'ready: scheduling', 30_000);
+
+  // In step with the database (same machine): exported, near 0, nothing logged.
+  await waitFor(
+    async () => (await sample(base, 'cronkeeper_clock_skew_seconds')) !== undefined,
+    15_000,
+    'a skew sample',
+  );
+  assert.ok(Math.abs((await sample(base, 'cronkeeper_clock_skew_seconds'))!) < 1);
+
+  // Our clock 1 h ahead: a forward jump of about an hour, and a skew of +3600 s against the database.
+  fs.writeFileSync(offsetFile, String(3_600_000));
+  const forward = await d.waitForLog(
+    (l) => typeof l.msg === 'string' && l.msg.startsWith('wall clock jumped forward'),
+    10_000,
+  );
+  assert.ok(Math.abs((forward.jumpMs as number) - 3_600_000) < 1_000, `jump ${String(forward.jumpMs)} ms`);
+  const skewed = await d.waitForLog(
+    (l) => typeof l.msg === 'string' && l.msg.includes('disagrees with the database'),
+    15_000,
+  );
+  assert.ok(Math.abs((skewed.skewMs as number) - 3_600_000) < 1_000, `skew ${String(skewed.skewMs)} ms`);
+  assert.ok(Math.abs((await sample(base, 'cronkeeper_clock_skew_seconds'))! - 3_600) < 1);
+
+  // Back in step: a backward jump of about an hour; the skew heals.
+  fs.writeFileSync(offsetFile, '0');
+  const backward = await d.waitForLog(
+    (l) => typeof l.msg === 'string' && l.msg.startsWith('wall clock jumped backward'),
+    10_000,
+  );
+  assert.ok(Math.abs((backward.jumpMs as number) - 3_600_000) < 1_000, `jump ${String(backward.jumpMs)} ms`);
+  await d.waitForLog(
+    (l) => typeof l.msg === 'string' && l.msg.includes('agrees with the database server'),
+    15_000,
+  );
+  const text = await (await fetch(`${base}/metrics`)).text();
+  assert.match(text, /cronkeeper_clock_jumps_total\{direction="forward"\} 1\n/);
+  assert.match(text, /cronkeeper_clock_jumps_total\{direction="backward"\} 1\n/);
+
+  d.proc.kill('SIGTERM');
+  assert.equal(await d.exited, 0);
+});
