@@ -79,8 +79,20 @@ export async function runCrashLoop(o: CrashLoopOptions): Promise<CrashLoopResult
         );
     }
 
+    let lastKillAt = 0;
     for (let i = 0; i < o.kills; i++) {
-      await sleep(minGap + Math.random() * (maxGap - minGap));
+      // One kill in five lands at boot (opening the store, taking the lock); the
+      // others at a random instant after a node took the lead: in the restore,
+      // the catch-up, the claim batches and the snapshot writes of the run.
+      const atBoot = Math.random() < 0.2;
+      if (!atBoot) {
+        await waitFor(
+          () => group.logs((l) => l.msg === 'leading' && logTimeMs(l) >= lastKillAt).length > 0,
+          120_000,
+          'a leader after the kill',
+        );
+      }
+      await sleep(atBoot ? Math.random() * 1_000 : minGap + Math.random() * (maxGap - minGap));
       const victim = o.pair ? ((await readLeader(o.url).catch(() => null)) ?? 'node-a') : 'node-a';
       const d = group.nodes.get(victim)!;
       const phase = d.logs.some((l) => l.msg === READY)
@@ -90,6 +102,7 @@ export async function runCrashLoop(o: CrashLoopOptions): Promise<CrashLoopResult
           : 'boot';
       killedDuring[phase]++;
       await group.kill(victim, 'SIGKILL');
+      lastKillAt = Date.now();
       group.spawn(victim);
       // After each restart: no gap in the ledger up to the newest catch-up, no slot twice.
       const lastReady = Math.max(...group.logs((l) => l.msg === READY).map(logTimeMs));
@@ -127,7 +140,12 @@ export async function runCrashLoop(o: CrashLoopOptions): Promise<CrashLoopResult
     await sleep(3_000);
     const stopAt = Date.now();
     const codes = await Promise.all(ids.map((id) => group.kill(id, 'SIGTERM')));
-    const badStops = codes.filter((c) => c !== 0);
+    const badStops = ids
+      .filter((_, i) => codes[i] !== 0)
+      .map((id) => {
+        const errors = group.nodes.get(id)!.logs.filter((l) => (l.level ?? 0) >= 50);
+        return `${id}: graceful stop exited ${codes[ids.indexOf(id)]}: ${errors.map((l) => l.msg).join('; ')}`;
+      });
     const final = checkSlots({
       fleet,
       output: readFleetOutput(out),
@@ -136,7 +154,7 @@ export async function runCrashLoop(o: CrashLoopOptions): Promise<CrashLoopResult
       toMs: stopAt - 5_000,
       final: true,
     });
-    const crashDetails = [...group.crashes, ...badStops.map((c) => `graceful stop exited ${c}`)];
+    const crashDetails = [...group.crashes, ...badStops];
     return {
       scenario: o.pair ? 'crash loop, HA pair (leader killed)' : 'crash loop, one daemon',
       cycles: o.kills,

@@ -75,7 +75,7 @@ export interface FleetConfigOptions {
 /**
  * A config where no slot may be left out by policy: `catchup: all`, a window
  * longer than any run and a cap above any gap, so every slot not claimed is a
- * missed slot. `onInterrupted: skip` (the default): a run killed mid-flight is
+ * missed slot; `overlap: allow`, so no slot is skipped for overlapping either. `onInterrupted: skip` (the default): a run killed mid-flight is
  * recorded `interrupted`, not run again.
  */
 export function writeFleetConfig(file: string, o: FleetConfigOptions): void {
@@ -92,6 +92,10 @@ defaults:
   catchupWindow: 6h
   maxCatchup: 100000
   onInterrupted: skip
+  # A slot due while the job's previous run is still running (a slow start
+  # under load) runs too: the overlap policy is tested elsewhere, and \`skip\`
+  # would leave out slots here by policy.
+  overlap: allow
 jobs:
 ${jobs}`,
   );

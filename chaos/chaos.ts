@@ -1,0 +1,141 @@
+// npm run chaos — the long fault runs, against real daemons on a throwaway
+// Postgres cluster. Prints, for each scenario: cycles run, slots checked,
+// duplicates, misses, crashes; --json FILE writes everything.
+//
+//   node --import tsx chaos/chaos.ts [--only crash,ha,outage,storage] [--kills 100]
+//        [--jobs 1000] [--per-second 50] [--outage 30] [--json FILE]
+//
+// What "duplicated" and "missed" mean: chaos/check-slots.ts.
+import fs from 'node:fs';
+import os from 'node:os';
+import { startCluster } from '../scripts/pg-cluster.js';
+import { tempDir } from '../test/support/daemon.js';
+import { createDatabase } from './chaos-store.js';
+import { runCrashLoop } from './crash-loop.js';
+import { runOutage } from './db-outage.js';
+import { runStorageFaults } from './storage-faults.js';
+
+const args = process.argv.slice(2);
+const option = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const num = (name: string, fallback: number) => Number(option(name) ?? fallback);
+const only = option('--only')?.split(',') ?? ['crash', 'ha', 'outage', 'storage'];
+const KILLS = num('--kills', 100);
+const JOBS = num('--jobs', 1000);
+const PER_SECOND = num('--per-second', 50);
+const OUTAGE_S = num('--outage', 30);
+const jsonFile = option('--json');
+
+interface ScenarioFigures {
+  scenario: string;
+  cycles: number;
+  slotsChecked: number;
+  duplicates: number;
+  misses: number;
+  crashes: number;
+}
+
+const log = (line: string) => console.error(line);
+const cluster = await startCluster();
+const dir = tempDir('chaos');
+const results: ScenarioFigures[] = [];
+let n = 0;
+const freshDb = () => createDatabase(cluster.url, `chaos_${++n}`);
+try {
+  if (only.includes('crash')) {
+    log(`crash loop: ${KILLS} SIGKILLs, one daemon, ${JOBS} jobs (${PER_SECOND} every second)`);
+    results.push(
+      await runCrashLoop({
+        url: await freshDb(),
+        dir: sub('crash'),
+        kills: KILLS,
+        jobs: JOBS,
+        perSecond: PER_SECOND,
+        pair: false,
+        log,
+      }),
+    );
+  }
+  if (only.includes('ha')) {
+    log(
+      `crash loop: ${KILLS} SIGKILLs of the leader of an HA pair, ${JOBS} jobs (${PER_SECOND} every second)`,
+    );
+    results.push(
+      await runCrashLoop({
+        url: await freshDb(),
+        dir: sub('ha'),
+        kills: KILLS,
+        jobs: JOBS,
+        perSecond: PER_SECOND,
+        pair: true,
+        log,
+      }),
+    );
+  }
+  if (only.includes('outage')) {
+    for (const pair of [false, true]) {
+      log(`database outage: Postgres stopped for ${OUTAGE_S} s under ${pair ? 'an HA pair' : 'one daemon'}`);
+      results.push(
+        await runOutage({
+          cluster,
+          url: await freshDb(),
+          dir: sub(`outage-${pair}`),
+          outageMs: OUTAGE_S * 1000,
+          jobs: JOBS,
+          perSecond: PER_SECOND,
+          pair,
+          log,
+        }),
+      );
+    }
+  }
+  if (only.includes('storage')) {
+    log('storage faults');
+    results.push(...(await runStorageFaults({ url: await freshDb(), dir: sub('storage'), log })));
+  }
+} finally {
+  cluster.destroy();
+  if (!process.env.KEEP_TEST_DIRS) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+function sub(name: string): string {
+  const d = `${dir}/${name}`;
+  fs.mkdirSync(d, { recursive: true });
+  return d;
+}
+
+const cols = ['cycles', 'slotsChecked', 'duplicates', 'misses', 'crashes'] as const;
+console.log(
+  `${'scenario'.padEnd(46)} ${['cycles', 'slots checked', 'duplicates', 'misses', 'crashes'].map((c) => c.padStart(13)).join(' ')}`,
+);
+for (const r of results)
+  console.log(`${r.scenario.padEnd(46)} ${cols.map((c) => String(r[c]).padStart(13)).join(' ')}`);
+console.log(
+  'duplicated: a slot run or claimed twice, or run without its claim; missed: a slot never claimed, or claimed and never run (see chaos/check-slots.ts)',
+);
+for (const r of results as unknown as {
+  scenario: string;
+  examples?: string[];
+  crashDetails?: string[];
+  behaved?: boolean;
+}[]) {
+  const notes = [
+    ...(r.examples ?? []),
+    ...(r.crashDetails ?? []),
+    ...(r.behaved === false ? ['did not behave as expected under the fault'] : []),
+  ];
+  if (notes.length > 0) console.log(`${r.scenario}:\n  ${notes.join('\n  ')}`);
+}
+const failed = results.filter(
+  (r) => r.duplicates + r.misses + r.crashes > 0 || (r as { behaved?: boolean }).behaved === false,
+);
+if (jsonFile) {
+  const machine = { cpus: os.cpus().length, node: process.version, at: new Date().toISOString() };
+  fs.writeFileSync(
+    jsonFile,
+    JSON.stringify({ machine, options: { KILLS, JOBS, PER_SECOND, OUTAGE_S }, results }, null, 2) + '\n',
+  );
+}
+process.exit(failed.length > 0 ? 1 : 0);

@@ -1,0 +1,36 @@
+// The storage faults of `npm run chaos` (chaos/storage-faults.ts): a read-only
+// or full embedded store makes the daemon exit 1 and say why, leaving the store
+// usable; every snapshot row corrupted makes restore fall back to the ledger and
+// say so; ledger rows behind a snapshot gone, restore trusts the snapshot. After
+// each, a daemon resumes and every slot ran once.
+// (Single corrupt rows next to good ones: test/integration/snapshot-fallback.test.ts.)
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, test } from 'node:test';
+import { runStorageFaults } from '../../chaos/storage-faults.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { tempDir } from '../support/daemon.js';
+
+let db: TestDatabase | undefined;
+const dir = tempDir('chaos-storage');
+after(async () => {
+  await db?.drop();
+  if (!process.env.KEEP_TEST_DIRS) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('storage faults: read-only, full, corrupt snapshots, ledger rows gone', async () => {
+  db = await createTestDatabase();
+  const results = await runStorageFaults({ url: db.url, dir });
+  assert.deepEqual(
+    results.map((r) => r.scenario),
+    ['storage: read-only', 'storage: full', 'storage: snapshots', 'storage: ledger'],
+  );
+  for (const r of results) {
+    const problems = [...r.examples, ...r.crashDetails, JSON.stringify(r.underFault)].join('\n');
+    assert.ok(r.behaved, `${r.scenario}: ${problems}`);
+    assert.ok(r.slotsChecked > 0, `${r.scenario}: slots checked`);
+    assert.equal(r.duplicates, 0, `${r.scenario}: ${problems}`);
+    assert.equal(r.misses, 0, `${r.scenario}: ${problems}`);
+    assert.equal(r.crashes, 0, `${r.scenario}: ${problems}`);
+  }
+});
