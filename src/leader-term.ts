@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import type { Config, JobConfig } from './config/types.js';
+import { applyJobChanges } from './apply-job-changes.js';
 import { LeaderControls } from './controls/leader-controls.js';
 import { runBootCatchUp } from './dispatch/boot-catch-up.js';
 import { ClaimQueue } from './dispatch/claim-queue.js';
@@ -185,6 +186,9 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
   if (forgotten.length > 0) logger.info({ jobs: forgotten }, 'forgot the state of long-removed jobs');
 
   // Paused jobs are left out of the catch-up and the schedule.
+  // Renames (formerNames) and schedule changes (onScheduleChange), before anything is planned.
+  const jobChanges = { db, fence, logger, state, flush: () => snapshots.flush() };
+  await applyJobChanges(jobChanges, config.jobs, clock.now());
   await controls.load();
   // Every slot up to bootNow is the catch-up's to run or to leave out by
   // policy; normal scheduling resumes after it (or after the newest claimed
@@ -240,6 +244,7 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
   }
   void clean();
 
+  let reloading = Promise.resolve();
   const unsubscribe = o.onReload((next) => {
     if (restartOnlySettings(config) !== restartOnlySettings(next)) {
       logger.warn(
@@ -247,13 +252,18 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
       );
     }
     config = { ...config, jobs: next.jobs, shutdownGraceMs: next.shutdownGraceMs };
-    const now = clock.now();
-    schedule((job) => {
-      // Added by this reload: seen for the first time now, unless re-added within the retention.
-      if (!state.lastExecution.has(job.name)) state.setBaseline(job.name, now);
-      return now;
-    });
-    logger.info({ jobs: scheduler.size }, 'config reloaded');
+    reloading = reloading
+      .then(async () => {
+        const now = clock.now();
+        await applyJobChanges(jobChanges, next.jobs, now);
+        schedule((job) => {
+          // Added by this reload: seen for the first time now, unless re-added within the retention.
+          if (!state.lastExecution.has(job.name)) state.setBaseline(job.name, now);
+          return Math.max(now, state.lastExecution.get(job.name) ?? now);
+        });
+        logger.info({ jobs: scheduler.size }, 'config reloaded');
+      })
+      .catch((err: unknown) => fail(err, 'applying the reloaded config failed: giving up leadership'));
   });
 
   function jobsChanged(): void {
@@ -265,6 +275,7 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
   stopping = true;
   freshness.stop();
   unsubscribe();
+  await reloading;
   await controls.stop();
   scheduler.stop();
   clearInterval(housekeeping);

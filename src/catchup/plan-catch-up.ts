@@ -29,8 +29,12 @@ export interface PlanJobInput {
 
 /** A run of consecutive slots of one job left out, and why: recorded so that nothing is decided silently. */
 export interface SlotGap {
-  /** expired: older than catchupWindow; dropped: beyond maxCatchup; skipped: by catchup latest/none; paused: while paused. */
-  reason: 'expired' | 'dropped' | 'skipped' | 'paused';
+  /**
+   * expired: older than catchupWindow; dropped: beyond maxCatchup; skipped: by
+   * catchup latest/none; paused: while paused; reanchored: left behind by a
+   * schedule change with onScheduleChange: reanchor.
+   */
+  reason: 'expired' | 'dropped' | 'skipped' | 'paused' | 'reanchored';
   /** The oldest and newest slot left out (UTC ms). */
   firstMs: number;
   lastMs: number;

@@ -418,7 +418,8 @@ const SCRIPT = String.raw`
     expired: 'older than the catch-up window',
     dropped: 'dropped by maxCatchup',
     skipped: 'left out by the catch-up policy',
-    paused: 'missed while paused'
+    paused: 'missed while paused',
+    reanchored: 'left behind by a schedule change'
   };
   var FAILING = { failure: 1, timeout: 1, error: 1 };
   var ACTIVE = { running: 1, claimed: 1 };

@@ -156,5 +156,7 @@ export function describeGapReason(reason: SlotGap['reason']): string {
       return 'left out by the catch-up policy';
     case 'paused':
       return 'missed while paused (onResume: skip)';
+    case 'reanchored':
+      return 'left behind by a schedule change (onScheduleChange: reanchor)';
   }
 }

@@ -1,0 +1,96 @@
+// At the start of a term and on reload, before anything is planned: carry
+// renamed jobs over (formerNames) and apply each changed schedule's rule
+// (onScheduleChange), then remember the schedules now in force. Every
+// decision is logged; nothing is guessed (a rename without formerNames is a
+// new job, and the log says how to carry the old one over).
+import type { Logger } from 'pino';
+import { pendingRenames, possibleRenames, scheduleChanges, specHash } from './catchup/job-changes.js';
+import { COUNT_BUDGET, slotRange } from './catchup/plan-catch-up.js';
+import type { JobConfig } from './config/types.js';
+import { createSlotCalculator } from './schedule/slot-calculator.js';
+import type { JobState } from './state/job-state.js';
+import { describeSchedule } from './status/read-status.js';
+import type { Db } from './store/db.js';
+import type { Fence } from './store/fence.js';
+import { carryOverRename, readJobSpecs, readRenames, saveJobSpecs, storeKnows } from './store/job-records.js';
+import { type JobSlotGap, recordSlotGaps } from './store/slot-gaps.js';
+
+export interface JobChangesContext {
+  db: Db;
+  fence: Fence;
+  logger: Logger;
+  state: JobState;
+  /** Makes the state durable (a snapshot) before the store records that a change was applied. */
+  flush: () => Promise<void>;
+}
+
+export async function applyJobChanges(
+  ctx: JobChangesContext,
+  jobs: readonly JobConfig[],
+  nowMs: number,
+): Promise<void> {
+  const { db, fence, logger, state } = ctx;
+  let changedState = false;
+
+  // Renames: the store's history, gaps, pause and schedule move once; the state
+  // moves whenever it still holds the old name (idempotent across a crash).
+  const done = await readRenames(db);
+  const former = jobs.flatMap((j) => j.formerNames).filter((n) => !done.has(n));
+  const inStore = await storeKnows(db, former);
+  for (const r of pendingRenames(jobs, (n) => state.lastExecution.has(n) || inStore.has(n), done)) {
+    const runs = await carryOverRename(db, fence, r.from, r.to);
+    logger.info(
+      { from: r.from, to: r.to, runs },
+      `job renamed: '${r.from}' carried over to '${r.to}' (formerNames)`,
+    );
+  }
+  for (const job of jobs) {
+    for (const old of job.formerNames) {
+      const ms = state.lastExecution.get(old);
+      if (ms === undefined) continue;
+      state.setBaseline(job.name, ms); // never backwards: a newer last execution of the new name stays
+      state.lastExecution.delete(old);
+      changedState = true;
+    }
+  }
+  const { added, gone } = possibleRenames(jobs, state.lastExecution.keys());
+  if (added.length > 0) {
+    logger.warn(
+      { added, gone },
+      `new job(s) ${added.join(', ')} start fresh (no catch-up) while ${gone.join(', ')} ` +
+        `no longer configured: if one is a rename, add formerNames: [old-name] to carry its state over`,
+    );
+  }
+
+  // Schedule changes.
+  const stored = await readJobSpecs(db);
+  const gaps: JobSlotGap[] = [];
+  for (const c of scheduleChanges(jobs, stored, describeSchedule)) {
+    const job = jobs.find((j) => j.name === c.job)!;
+    const last = state.lastExecution.get(c.job);
+    if (c.rule === 'keep' || last === undefined || last >= nowMs) {
+      logger.info(
+        { job: c.job, from: c.from, to: c.to, onScheduleChange: c.rule },
+        'schedule changed: missed slots are those of the new schedule since the last execution (onScheduleChange: keep)',
+      );
+      continue;
+    }
+    const slots = createSlotCalculator(job.schedule);
+    const { count, exact } = slots.count(last, nowMs, COUNT_BUDGET);
+    const gap = slotRange({ slots }, 'reanchored', last, nowMs, count, exact);
+    if (gap) gaps.push({ job: c.job, ...gap });
+    state.setBaseline(c.job, nowMs);
+    changedState = true;
+    logger.warn(
+      { job: c.job, from: c.from, to: c.to, onScheduleChange: c.rule, leftOut: gap?.count ?? 0 },
+      'schedule changed: starting fresh from now; slots since the last execution are not run (onScheduleChange: reanchor)',
+    );
+  }
+  await recordSlotGaps(db, fence, gaps);
+  // The state first: once the new specs are recorded, a restart no longer sees a change to apply.
+  if (changedState) await ctx.flush();
+  const current = jobs
+    .map((j) => ({ job: j.name, hash: specHash(j.schedule), spec: describeSchedule(j.schedule) }))
+    .filter((s) => stored.get(s.job)?.hash !== s.hash);
+  await saveJobSpecs(db, fence, current);
+}

@@ -1,0 +1,87 @@
+// What changed about the configured jobs since a leader last saw them:
+// schedules (by a hash of the spec) and names (formerNames). Pure: the
+// leader applies the result to its state and the store (see apply-job-changes.ts).
+import { createHash } from 'node:crypto';
+import type { JobConfig, ScheduleChangePolicy, ScheduleSpec } from '../config/types.js';
+
+/** A stable hash of what decides a job's slots: pattern and zone, or rate and offset. */
+export function specHash(spec: ScheduleSpec): string {
+  const canonical =
+    spec.kind === 'cron'
+      ? ['cron', spec.pattern.trim().replace(/\s+/g, ' '), spec.timezone]
+      : ['every', spec.everyMs, spec.offsetMs];
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex').slice(0, 16);
+}
+
+export interface StoredSpec {
+  hash: string;
+  spec: string;
+}
+
+export interface ScheduleChange {
+  job: string;
+  from: string;
+  to: string;
+  rule: ScheduleChangePolicy;
+}
+
+/** Jobs whose schedule differs from the stored one. A job with nothing stored is new, not changed. */
+export function scheduleChanges(
+  jobs: readonly JobConfig[],
+  stored: ReadonlyMap<string, StoredSpec>,
+  describe: (spec: ScheduleSpec) => string,
+): ScheduleChange[] {
+  const changes: ScheduleChange[] = [];
+  for (const job of jobs) {
+    const before = stored.get(job.name);
+    if (before && before.hash !== specHash(job.schedule)) {
+      changes.push({
+        job: job.name,
+        from: before.spec,
+        to: describe(job.schedule),
+        rule: job.onScheduleChange,
+      });
+    }
+  }
+  return changes;
+}
+
+export interface Rename {
+  from: string;
+  to: string;
+}
+
+/**
+ * The renames to carry over: each former name that some record still knows
+ * (`known`: state, history, pause, schedule) and that was not carried over
+ * before (`done`).
+ */
+export function pendingRenames(
+  jobs: readonly JobConfig[],
+  known: (name: string) => boolean,
+  done: ReadonlySet<string>,
+): Rename[] {
+  const out: Rename[] = [];
+  for (const job of jobs) {
+    for (const old of job.formerNames)
+      if (!done.has(old) && known(old)) out.push({ from: old, to: job.name });
+  }
+  return out;
+}
+
+/**
+ * Configured jobs seen for the first time while state of unconfigured jobs
+ * exists: maybe renames without formerNames. Returned so the log can say how
+ * to carry the state over; nothing is guessed.
+ */
+export function possibleRenames(
+  jobs: readonly JobConfig[],
+  stateNames: Iterable<string>,
+): { added: string[]; gone: string[] } {
+  const configured = new Set(jobs.map((j) => j.name));
+  const former = new Set(jobs.flatMap((j) => j.formerNames));
+  const known = new Set(stateNames);
+  const added = jobs.filter((j) => !known.has(j.name) && j.formerNames.length === 0).map((j) => j.name);
+  const gone = [...known].filter((n) => !configured.has(n) && !former.has(n));
+  return added.length > 0 && gone.length > 0 ? { added, gone } : { added: [], gone: [] };
+}

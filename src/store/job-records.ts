@@ -1,0 +1,99 @@
+// The store's memory of each job's schedule (for onScheduleChange) and of the
+// renames carried over (formerNames). Writes are fenced: only the leader makes them.
+import type { StoredSpec } from '../catchup/job-changes.js';
+import type { Queryable } from './db.js';
+import { type Fence, assertFence, fenceCte } from './fence.js';
+
+export async function readJobSpecs(db: Queryable): Promise<Map<string, StoredSpec>> {
+  const rows = await db.query<{ job: string; spec_hash: string; spec: string }>(
+    'SELECT job, spec_hash, spec FROM cronkeeper_job_specs',
+  );
+  return new Map(rows.map((r) => [r.job, { hash: r.spec_hash, spec: r.spec }]));
+}
+
+/** Records the specs the leader now schedules by (inserting or replacing). */
+export async function saveJobSpecs(
+  db: Queryable,
+  fence: Fence,
+  specs: ReadonlyArray<{ job: string; hash: string; spec: string }>,
+): Promise<void> {
+  if (specs.length === 0) return;
+  const rows = await db.query(
+    `WITH ${fenceCte(4)}
+     INSERT INTO cronkeeper_job_specs (job, spec_hash, spec, seen_at)
+     SELECT s.job, s.hash, s.spec, now() FROM unnest($1::text[], $2::text[], $3::text[]) AS s(job, hash, spec), fence
+     ON CONFLICT (job) DO UPDATE SET spec_hash = excluded.spec_hash, spec = excluded.spec, seen_at = excluded.seen_at
+       WHERE cronkeeper_job_specs.spec_hash <> excluded.spec_hash
+     RETURNING 1`,
+    [specs.map((s) => s.job), specs.map((s) => s.hash), specs.map((s) => s.spec), fence.epoch],
+  );
+  // Nothing written: unchanged specs, or a stale epoch (which the check tells apart).
+  if (rows.length === 0) await assertFence(db, fence);
+}
+
+/** Old names already carried over. */
+export async function readRenames(db: Queryable): Promise<Set<string>> {
+  const rows = await db.query<{ old_name: string }>('SELECT old_name FROM cronkeeper_renames');
+  return new Set(rows.map((r) => r.old_name));
+}
+
+/** Whether the store holds anything of `name`: runs, a pause, a schedule record. */
+export async function storeKnows(db: Queryable, names: readonly string[]): Promise<Set<string>> {
+  if (names.length === 0) return new Set();
+  const rows = await db.query<{ job: string }>(
+    `SELECT job FROM cronkeeper_runs WHERE job = ANY($1::text[])
+     UNION SELECT job FROM cronkeeper_job_controls WHERE job = ANY($1::text[])
+     UNION SELECT job FROM cronkeeper_job_specs WHERE job = ANY($1::text[])`,
+    [names],
+  );
+  return new Set(rows.map((r) => r.job));
+}
+
+/**
+ * Moves `from`'s history, gaps, pause and schedule record to `to`, and records
+ * the rename, in one fenced transaction. A slot both names hold stays with
+ * `from` (the new name's row is the one that counts). Returns the runs moved.
+ */
+export async function carryOverRename(
+  db: { transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> },
+  fence: Fence,
+  from: string,
+  to: string,
+): Promise<number> {
+  return db.transaction(async (tx) => {
+    // FOR SHARE until commit: a takeover waits for this transaction, and a stale epoch moves nothing.
+    const leader = await tx.query<{ epoch: number }>(
+      'SELECT epoch FROM cronkeeper_leader WHERE id = 1 FOR SHARE',
+    );
+    if (leader[0]?.epoch !== fence.epoch) await assertFence(tx, fence);
+    const moved = await tx.query<{ id: number }>(
+      `UPDATE cronkeeper_runs r SET job = $2 WHERE r.job = $1
+         AND (r.manual OR NOT EXISTS (
+           SELECT 1 FROM cronkeeper_runs n WHERE n.job = $2 AND n.scheduled_at = r.scheduled_at AND NOT n.manual))
+       RETURNING r.id`,
+      [from, to],
+    );
+    await tx.query(
+      `UPDATE cronkeeper_slot_gaps g SET job = $2 WHERE g.job = $1 AND NOT EXISTS (
+         SELECT 1 FROM cronkeeper_slot_gaps n WHERE n.job = $2 AND n.reason = g.reason AND n.first_slot = g.first_slot)`,
+      [from, to],
+    );
+    await tx.query(
+      `UPDATE cronkeeper_job_controls SET job = $2 WHERE job = $1
+         AND NOT EXISTS (SELECT 1 FROM cronkeeper_job_controls WHERE job = $2)`,
+      [from, to],
+    );
+    // The old name's schedule, so that a rename with a new schedule is also a schedule change.
+    await tx.query(
+      `UPDATE cronkeeper_job_specs SET job = $2 WHERE job = $1
+         AND NOT EXISTS (SELECT 1 FROM cronkeeper_job_specs WHERE job = $2)`,
+      [from, to],
+    );
+    await tx.query(
+      `INSERT INTO cronkeeper_renames (old_name, new_name, epoch, runs_moved) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (old_name) DO NOTHING`,
+      [from, to, fence.epoch, moved.length],
+    );
+    return moved.length;
+  });
+}
