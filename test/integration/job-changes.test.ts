@@ -161,10 +161,12 @@ ${jobs}`,
       'slots of the new schedule were caught up',
     );
     const freshEntries = await ledger('fresh');
+    // No slot before the reanchor runs (a slot due later, while the daemon was still starting, may run late).
+    const reanchoredAt = Date.parse(reanchor.time as string);
     assert.deepEqual(
-      freshEntries.filter((e) => e.kind === 'catch-up'),
+      freshEntries.filter((e) => e.kind === 'catch-up' && Date.parse(e.scheduledAt!) <= reanchoredAt),
       [],
-      'reanchor runs no catch-up',
+      'reanchor runs none of the slots left behind',
     );
     const gap = freshEntries.find((e) => e.kind === 'gap');
     assert.equal(gap?.reason, 'reanchored');
