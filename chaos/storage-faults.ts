@@ -37,6 +37,9 @@ export async function runStorageFaults(o: {
   log?: (l: string) => void;
   faults?: readonly Fault[];
 }): Promise<StorageFaultResult[]> {
+  // The read-only case runs the daemon as `nobody` when we are root: it must reach the files.
+  for (const d of [o.dir, path.dirname(o.dir)])
+    if (path.basename(d).startsWith('cronkeeper-')) fs.chmodSync(d, 0o755);
   const results: StorageFaultResult[] = [];
   for (const fault of o.faults ?? FAULTS) {
     o.log?.(`  ${fault}`);
@@ -51,7 +54,7 @@ const FAULTS = ['read-only', 'full', 'snapshots', 'ledger'] as const;
 export type Fault = (typeof FAULTS)[number];
 
 async function runFault(fault: Fault, dir: string, url: string): Promise<StorageFaultResult> {
-  fs.chmodSync(dir, 0o755); // the read-only case runs the daemon as `nobody` when we are root
+  fs.chmodSync(dir, 0o755);
   const fleet = buildFleet({ jobs: 3, perSecond: 1 });
   const out = path.join(dir, 'out.txt');
   fs.writeFileSync(out, '');
