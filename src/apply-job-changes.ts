@@ -22,6 +22,8 @@ export interface JobChangesContext {
   state: JobState;
   /** Makes the state durable (a snapshot) before the store records that a change was applied. */
   flush: () => Promise<void>;
+  /** The recording of specs still in flight from the previous call, if any. */
+  saving?: Promise<void>;
 }
 
 export async function applyJobChanges(
@@ -31,6 +33,7 @@ export async function applyJobChanges(
 ): Promise<void> {
   const { db, fence, logger, state } = ctx;
   let changedState = false;
+  await ctx.saving;
 
   // Renames: the store's history, gaps, pause and schedule move once; the state
   // moves whenever it still holds the old name (idempotent across a crash).
@@ -87,10 +90,18 @@ export async function applyJobChanges(
     );
   }
   await recordSlotGaps(db, fence, gaps);
-  // The state first: once the new specs are recorded, a restart no longer sees a change to apply.
-  if (changedState) await ctx.flush();
   const current = jobs
     .map((j) => ({ job: j.name, hash: specHash(j.schedule), spec: describeSchedule(j.schedule) }))
     .filter((s) => stored.get(s.job)?.hash !== s.hash);
-  await saveJobSpecs(db, fence, current);
+  if (changedState) {
+    // The state first: once the new specs are recorded, a restart no longer sees a change to apply.
+    await ctx.flush();
+    await saveJobSpecs(db, fence, current);
+    return;
+  }
+  // Nothing depends on it now (new jobs, or a change kept as is, which a restart would only log again):
+  // out of the way of readiness — 100,000 new jobs take seconds to record.
+  ctx.saving = saveJobSpecs(db, fence, current).catch((err: unknown) => {
+    logger.warn({ err }, 'could not record the schedules; a restart will record them');
+  });
 }

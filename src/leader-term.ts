@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import type { Config, JobConfig } from './config/types.js';
-import { applyJobChanges } from './apply-job-changes.js';
+import { type JobChangesContext, applyJobChanges } from './apply-job-changes.js';
 import { LeaderControls } from './controls/leader-controls.js';
 import { runBootCatchUp } from './dispatch/boot-catch-up.js';
 import { ClaimQueue } from './dispatch/claim-queue.js';
@@ -187,7 +187,7 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
 
   // Paused jobs are left out of the catch-up and the schedule.
   // Renames (formerNames) and schedule changes (onScheduleChange), before anything is planned.
-  const jobChanges = { db, fence, logger, state, flush: () => snapshots.flush() };
+  const jobChanges: JobChangesContext = { db, fence, logger, state, flush: () => snapshots.flush() };
   await applyJobChanges(jobChanges, config.jobs, clock.now());
   await controls.load();
   // Every slot up to bootNow is the catch-up's to run or to leave out by
@@ -276,6 +276,7 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
   freshness.stop();
   unsubscribe();
   await reloading;
+  await jobChanges.saving;
   await controls.stop();
   scheduler.stop();
   clearInterval(housekeeping);
