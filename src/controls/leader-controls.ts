@@ -86,8 +86,9 @@ export class LeaderControls {
     const gaps: JobSlotGap[] = [];
     for (const job of this.o.config().jobs) {
       gaps.push(...this.applyResumeBaseline(job));
-      this.o.metrics.setPaused(job.name, this.isPaused(job.name));
       const c = this.controls.get(job.name);
+      // Only jobs ever paused get the series: 100,000 jobs need not export 100,000 zeros.
+      if (c) this.o.metrics.setPaused(job.name, c.paused);
       if (c?.paused) {
         this.o.logger.warn(
           { job: job.name, pausedAt: iso(c.pausedAtMs), by: c.pausedBy, reason: c.reason },
