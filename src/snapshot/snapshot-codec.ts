@@ -1,12 +1,14 @@
 // Versioned, checksummed snapshot encoding.
 //
 // Envelope (big-endian):  "CKSN" | u16 format version | 32-byte SHA-256 of body | body
-// The body is format-specific (format 1: msgpack, see snapshot-v1.ts). A reader
+// The body is format-specific (format 1: msgpack pairs, snapshot-v1.ts;
+// format 2: columns, snapshot-v2.ts). A reader
 // exists for every format ever written; the writer writes the newest one, so
 // adding a format never breaks reading an older row.
 import { createHash } from 'node:crypto';
 import type { Snapshot } from './snapshot.js';
-import { readSnapshotV1, writeSnapshotV1 } from './snapshot-v1.js';
+import { readSnapshotV1 } from './snapshot-v1.js';
+import { readSnapshotV2, writeSnapshotV2 } from './snapshot-v2.js';
 
 const MAGIC = Buffer.from('CKSN', 'ascii');
 const HEADER_BYTES = MAGIC.length + 2 + 32;
@@ -90,9 +92,12 @@ function sha256(data: Uint8Array): Buffer {
   return createHash('sha256').update(data).digest();
 }
 
-/** The codec the daemon uses: writes format 1 (SnapshotV1), reads format 1. */
+/** The codec the daemon uses: writes format 2 (SnapshotV2), reads formats 1 and 2. */
 export const snapshotCodec: SnapshotCodec = createSnapshotCodec({
-  writeVersion: 1,
-  writer: writeSnapshotV1,
-  readers: new Map([[1, readSnapshotV1]]),
+  writeVersion: 2,
+  writer: writeSnapshotV2,
+  readers: new Map([
+    [1, readSnapshotV1],
+    [2, readSnapshotV2],
+  ]),
 });

@@ -11,6 +11,14 @@ import {
 } from '../../src/snapshot/snapshot-codec.js';
 import type { Snapshot } from '../../src/snapshot/snapshot.js';
 import { readSnapshotV1, writeSnapshotV1 } from '../../src/snapshot/snapshot-v1.js';
+import { readSnapshotV2, writeSnapshotV2 } from '../../src/snapshot/snapshot-v2.js';
+
+/** The codec of the first releases: writes and reads format 1 only. */
+const v1Codec = createSnapshotCodec({
+  writeVersion: 1,
+  writer: writeSnapshotV1,
+  readers: new Map([[1, readSnapshotV1]]),
+});
 
 // Envelope: "CKSN" | u16 version | 32-byte SHA-256 of body | body
 const VERSION_OFFSET = 4;
@@ -32,9 +40,9 @@ function realState(): Snapshot {
   return { createdAtMs: base + 12_345, highWater: MAX - 7, epoch: 2 ** 40 + 3, lastExecution };
 }
 
-function decodeReason(bytes: Uint8Array): SnapshotDecodeReason | 'no error' {
+function decodeReason(bytes: Uint8Array, codec = v1Codec): SnapshotDecodeReason | 'no error' {
   try {
-    snapshotCodec.decode(bytes);
+    codec.decode(bytes);
     return 'no error';
   } catch (err) {
     assert.ok(err instanceof SnapshotDecodeError, `expected SnapshotDecodeError, got ${String(err)}`);
@@ -55,10 +63,10 @@ function envelope(version: number, body: Uint8Array): Buffer {
 describe('snapshot codec, format 1', () => {
   it('round-trips real state exactly', () => {
     const snap = realState();
-    const bytes = snapshotCodec.encode(snap);
-    const { version, snapshot } = snapshotCodec.decode(bytes);
+    const bytes = v1Codec.encode(snap);
+    const { version, snapshot } = v1Codec.decode(bytes);
     assert.equal(version, 1);
-    assert.equal(snapshotCodec.writeVersion, 1);
+    assert.equal(v1Codec.writeVersion, 1);
     assert.deepEqual(snapshot, snap);
     assert.deepEqual([...snapshot.lastExecution.keys()], [...snap.lastExecution.keys()], 'order kept');
     assert.equal(snapshot.lastExecution.get('near-max'), MAX);
@@ -66,22 +74,22 @@ describe('snapshot codec, format 1', () => {
   });
 
   it('starts with the CKSN marker and the version', () => {
-    const bytes = snapshotCodec.encode(realState());
+    const bytes = v1Codec.encode(realState());
     assert.equal(bytes.subarray(0, 4).toString('ascii'), 'CKSN');
     assert.equal(bytes.readUInt16BE(VERSION_OFFSET), 1);
   });
 
   it('decodes from a Uint8Array view into a larger buffer', () => {
-    const bytes = snapshotCodec.encode(realState());
+    const bytes = v1Codec.encode(realState());
     const big = new Uint8Array(bytes.length + 20);
     big.set(bytes, 10);
     const view = big.subarray(10, 10 + bytes.length);
-    assert.deepEqual(snapshotCodec.decode(view).snapshot, realState());
+    assert.deepEqual(v1Codec.decode(view).snapshot, realState());
   });
 
   it('writes the job map as a non-empty array of pairs (not a msgpack-encoded Map, which would be {})', () => {
     const snap = realState();
-    const body = decode(snapshotCodec.encode(snap).subarray(HEADER_BYTES)) as Record<string, unknown>;
+    const body = decode(v1Codec.encode(snap).subarray(HEADER_BYTES)) as Record<string, unknown>;
     assert.ok(Array.isArray(body.jobs), 'jobs is an array');
     assert.equal((body.jobs as unknown[]).length, snap.lastExecution.size);
     assert.deepEqual((body.jobs as unknown[])[0], ['job-000', snap.lastExecution.get('job-000')]);
@@ -89,7 +97,7 @@ describe('snapshot codec, format 1', () => {
 
   it('round-trips an empty state', () => {
     const empty: Snapshot = { createdAtMs: 1, highWater: 0, epoch: 0, lastExecution: new Map() };
-    assert.deepEqual(snapshotCodec.decode(snapshotCodec.encode(empty)).snapshot, empty);
+    assert.deepEqual(v1Codec.decode(v1Codec.encode(empty)).snapshot, empty);
   });
 
   const unsafe: Array<[string, (s: Snapshot) => void]> = [
@@ -104,13 +112,13 @@ describe('snapshot codec, format 1', () => {
     it(`refuses to write ${what}`, () => {
       const snap = realState();
       mutate(snap);
-      assert.throws(() => snapshotCodec.encode(snap), /not a safe integer/);
+      assert.throws(() => v1Codec.encode(snap), /not a safe integer/);
     });
   }
 });
 
 describe('snapshot codec, corrupt input', () => {
-  const good = snapshotCodec.encode(realState());
+  const good = v1Codec.encode(realState());
 
   it('an empty buffer is truncated', () => {
     assert.equal(decodeReason(new Uint8Array(0)), 'truncated');
@@ -192,7 +200,7 @@ describe('snapshot codec, corrupt input', () => {
   });
 
   it('the envelope helper itself produces a decodable blob for a valid body', () => {
-    assert.deepEqual(snapshotCodec.decode(envelope(1, writeSnapshotV1(realState()))).snapshot, realState());
+    assert.deepEqual(v1Codec.decode(envelope(1, writeSnapshotV1(realState()))).snapshot, realState());
   });
 });
 
@@ -241,7 +249,7 @@ describe('snapshot codec, adding format 2', () => {
   });
 
   it('still reads a V1 blob written by the default codec', () => {
-    const v1 = snapshotCodec.encode(realState());
+    const v1 = v1Codec.encode(realState());
     const { version, snapshot } = codecV2.decode(v1);
     assert.equal(version, 1);
     assert.deepEqual(snapshot, realState());
@@ -264,5 +272,88 @@ describe('snapshot codec, adding format 2', () => {
         createSnapshotCodec({ writeVersion: 3, writer: writeV2, readers: new Map([[1, readSnapshotV1]]) }),
       /no reader/,
     );
+  });
+});
+
+describe("the daemon's codec: writes format 2 (columns), reads 1 and 2", () => {
+  it('writes format 2 and round-trips real state exactly, order kept', () => {
+    const snap = realState();
+    const bytes = snapshotCodec.encode(snap);
+    assert.equal(snapshotCodec.writeVersion, 2);
+    assert.equal(bytes.readUInt16BE(VERSION_OFFSET), 2);
+    const { version, snapshot } = snapshotCodec.decode(bytes);
+    assert.equal(version, 2);
+    assert.deepEqual(snapshot, snap);
+    assert.deepEqual([...snapshot.lastExecution.keys()], [...snap.lastExecution.keys()]);
+  });
+
+  it('still restores a V1 row written by the first releases', () => {
+    const { version, snapshot } = snapshotCodec.decode(v1Codec.encode(realState()));
+    assert.equal(version, 1);
+    assert.deepEqual(snapshot, realState());
+  });
+
+  it('round-trips an empty state, and names that need 1 to 4 UTF-8 bytes per character', () => {
+    const empty: Snapshot = { createdAtMs: 1, highWater: 0, epoch: 0, lastExecution: new Map() };
+    assert.deepEqual(snapshotCodec.decode(snapshotCodec.encode(empty)).snapshot, empty);
+    const names: Snapshot = {
+      ...empty,
+      lastExecution: new Map([
+        ['a', 1],
+        ['ä', 2],
+        ['日', 3],
+        ['🕑', 4],
+        ['', 5],
+      ]),
+    };
+    assert.deepEqual(snapshotCodec.decode(snapshotCodec.encode(names)).snapshot, names);
+  });
+
+  it('refuses to write what would not read back the same', () => {
+    const bad = (f: (s: Snapshot) => void) => {
+      const s = realState();
+      f(s);
+      return () => writeSnapshotV2(s);
+    };
+    assert.throws(
+      bad((s) => s.lastExecution.set('x', 2 ** 53 + 2)),
+      /not a safe integer/,
+    );
+    assert.throws(
+      bad((s) => s.lastExecution.set('x', 1.5)),
+      /not a safe integer/,
+    );
+    assert.throws(
+      bad((s) => (s.highWater = 2 ** 53 + 2)),
+      /not a safe integer/,
+    );
+    assert.throws(
+      bad((s) => s.lastExecution.set('lone \ud800 surrogate', 1)),
+      /well-formed/,
+    );
+  });
+
+  it('rejects a V2 body whose parts do not add up, as bad-body', () => {
+    const body = Buffer.from(writeSnapshotV2(realState()));
+    const envelope2 = (b: Uint8Array) =>
+      createSnapshotCodec({
+        writeVersion: 2,
+        writer: () => b,
+        readers: new Map([[2, readSnapshotV2]]),
+      }).encode({
+        createdAtMs: 0,
+        highWater: 0,
+        epoch: 0,
+        lastExecution: new Map(),
+      });
+    const truncated = body.subarray(0, body.length - 3);
+    const longer = Buffer.concat([body, Buffer.from('x')]);
+    const moreJobs = Buffer.from(body);
+    moreJobs.writeUInt32BE(body.readUInt32BE(0) + 1, 0);
+    const fractional = Buffer.from(body);
+    fractional.writeDoubleBE(1.5, 4);
+    for (const b of [truncated, longer, moreJobs, fractional, new Uint8Array(3)]) {
+      assert.equal(decodeReason(envelope2(b), snapshotCodec), 'bad-body');
+    }
   });
 });

@@ -1,0 +1,90 @@
+// npm run bench:idle — what 100,000 idle jobs cost: the real daemon on
+// Postgres, daily jobs across four time zones whose next slots are at least 2
+// hours away, one pattern per job. After ready (and --settle seconds), its
+// CPU time (user + system, from /proc) over --seconds is taken as a share of
+// one core. Baseline in the same run: bare croner, one `Cron` per job
+// (measured on --croner-jobs of them in a child process and scaled linearly).
+//
+//   --jobs 100000 --seconds 30 --settle 10 --croner-jobs 10000 --json out.json
+import fs from 'node:fs';
+import { tempDir } from '../test/support/daemon.js';
+import {
+  cpuMs,
+  loadavg,
+  machine,
+  numberArg,
+  openBenchPostgres,
+  printTable,
+  round,
+  rssMb,
+  writeJson,
+} from './support/bench-env.js';
+import { daemonConfig, idleJobs, startEndpoint, writeConfig } from './support/bench-jobs.js';
+import { startReadyDaemon, stopDaemon } from './support/bench-daemon.js';
+import { runChild } from './support/run-child.js';
+
+const JOBS = numberArg('--jobs', 100_000);
+const SECONDS = numberArg('--seconds', 30);
+const SETTLE = numberArg('--settle', 10);
+const CRONER_JOBS = numberArg('--croner-jobs', 10_000);
+
+async function main(): Promise<void> {
+  const pgs = await openBenchPostgres();
+  const endpoint = await startEndpoint();
+  const dir = tempDir('bench-idle');
+  const load = [loadavg()];
+  let result;
+  try {
+    const nowMs = Date.now();
+    const url = await pgs.createDatabase('bench_idle');
+    const config = writeConfig(
+      dir,
+      'idle.yaml',
+      daemonConfig(url, endpoint.url, idleJobs(JOBS, JOBS, nowMs)),
+    );
+    const d = await startReadyDaemon(config);
+    const pid = d.daemon.proc.pid!;
+    await new Promise((r) => setTimeout(r, SETTLE * 1000));
+    const c0 = cpuMs(pid);
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, SECONDS * 1000));
+    const cpuPercent = round(((cpuMs(pid) - c0) / (performance.now() - t0)) * 100, 2);
+    const rss = rssMb(pid);
+    const requests = endpoint.requests();
+    await stopDaemon(d.daemon);
+    load.push(loadavg());
+    const croner = await runChild<{ instances: number; cpuPercent: number; rssMb: number }>(
+      'croner-baseline.ts',
+      ['idle', CRONER_JOBS, CRONER_JOBS, nowMs, SECONDS],
+    );
+    load.push(loadavg());
+    const cronerScaled = round((croner.cpuPercent * JOBS) / croner.instances, 2);
+    result = {
+      jobs: JOBS,
+      seconds: SECONDS,
+      cronkeeper: { cpuPercent, rssMb: rss, readyMs: d.readyMs, runsDuringMeasurement: requests },
+      croner: { measured: croner, cpuPercentScaled: cronerScaled },
+    };
+  } finally {
+    await endpoint.close();
+    await pgs.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  printTable(
+    `Idle: ${JOBS} jobs whose next slots are hours away, CPU over ${SECONDS} s (target: < 2% of one core)`,
+    ['process', '% of a core', 'rss MB'],
+    [
+      ['cronkeeper daemon', result.cronkeeper.cpuPercent, result.cronkeeper.rssMb],
+      [
+        `bare croner, ${result.croner.measured.instances} Cron instances (measured)`,
+        round(result.croner.measured.cpuPercent, 2),
+        result.croner.measured.rssMb,
+      ],
+      [`bare croner, scaled to ${JOBS}`, result.croner.cpuPercentScaled, ''],
+    ],
+  );
+  writeJson({ benchmark: 'idle', machine: machine(pgs.version), loadavg: load, ...result });
+}
+
+await main();
+process.exit(0);
