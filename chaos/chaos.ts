@@ -35,6 +35,8 @@ interface ScenarioFigures {
   duplicates: number;
   misses: number;
   crashes: number;
+  /** Set when the scenario could not finish. */
+  error?: string;
 }
 
 const log = (line: string) => console.error(line);
@@ -44,60 +46,64 @@ const results: ScenarioFigures[] = [];
 let n = 0;
 const freshDb = () => createDatabase(cluster.url, `chaos_${++n}`);
 try {
-  if (only.includes('crash')) {
-    log(`crash loop: ${KILLS} SIGKILLs, one daemon, ${JOBS} jobs (${PER_SECOND} every second)`);
-    results.push(
+  for (const pair of [false, true]) {
+    if (!only.includes(pair ? 'ha' : 'crash')) continue;
+    const who = pair ? 'of the leader of an HA pair' : 'of one daemon';
+    log(`crash loop: ${KILLS} SIGKILLs ${who}, ${JOBS} jobs (${PER_SECOND} every second)`);
+    await guard(`crash loop, ${pair ? 'HA pair' : 'one daemon'}`, async () => [
       await runCrashLoop({
         url: await freshDb(),
-        dir: sub('crash'),
+        dir: sub(pair ? 'ha' : 'crash'),
         kills: KILLS,
         jobs: JOBS,
         perSecond: PER_SECOND,
-        pair: false,
+        pair,
         log,
       }),
-    );
+    ]);
   }
-  if (only.includes('ha')) {
-    log(
-      `crash loop: ${KILLS} SIGKILLs of the leader of an HA pair, ${JOBS} jobs (${PER_SECOND} every second)`,
-    );
-    results.push(
-      await runCrashLoop({
+  for (const pair of only.includes('outage') ? [false, true] : []) {
+    log(`database outage: Postgres stopped for ${OUTAGE_S} s under ${pair ? 'an HA pair' : 'one daemon'}`);
+    await guard(`database outage, ${pair ? 'HA pair' : 'one daemon'}`, async () => [
+      await runOutage({
+        cluster,
         url: await freshDb(),
-        dir: sub('ha'),
-        kills: KILLS,
+        dir: sub(`outage-${pair}`),
+        outageMs: OUTAGE_S * 1000,
         jobs: JOBS,
         perSecond: PER_SECOND,
-        pair: true,
+        pair,
         log,
       }),
-    );
-  }
-  if (only.includes('outage')) {
-    for (const pair of [false, true]) {
-      log(`database outage: Postgres stopped for ${OUTAGE_S} s under ${pair ? 'an HA pair' : 'one daemon'}`);
-      results.push(
-        await runOutage({
-          cluster,
-          url: await freshDb(),
-          dir: sub(`outage-${pair}`),
-          outageMs: OUTAGE_S * 1000,
-          jobs: JOBS,
-          perSecond: PER_SECOND,
-          pair,
-          log,
-        }),
-      );
-    }
+    ]);
   }
   if (only.includes('storage')) {
     log('storage faults');
-    results.push(...(await runStorageFaults({ url: await freshDb(), dir: sub('storage'), log })));
+    await guard('storage faults', async () =>
+      runStorageFaults({ url: await freshDb(), dir: sub('storage'), log }),
+    );
   }
 } finally {
   cluster.destroy();
   if (!process.env.KEEP_TEST_DIRS) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** Runs a scenario; one that throws (a timeout, a hang) is reported as a failed row, and the others still run. */
+async function guard(scenario: string, fn: () => Promise<ScenarioFigures[]>): Promise<void> {
+  try {
+    results.push(...(await fn()));
+  } catch (err) {
+    log(`${scenario} failed: ${(err as Error).message.slice(0, 2_000)}`);
+    results.push({
+      scenario: `${scenario} (FAILED)`,
+      cycles: 0,
+      slotsChecked: 0,
+      duplicates: 0,
+      misses: 0,
+      crashes: 0,
+      error: (err as Error).message.slice(0, 2_000),
+    });
+  }
 }
 
 function sub(name: string): string {
@@ -129,7 +135,10 @@ for (const r of results as unknown as {
   if (notes.length > 0) console.log(`${r.scenario}:\n  ${notes.join('\n  ')}`);
 }
 const failed = results.filter(
-  (r) => r.duplicates + r.misses + r.crashes > 0 || (r as { behaved?: boolean }).behaved === false,
+  (r) =>
+    r.duplicates + r.misses + r.crashes > 0 ||
+    r.error !== undefined ||
+    (r as { behaved?: boolean }).behaved === false,
 );
 if (jsonFile) {
   const machine = { cpus: os.cpus().length, node: process.version, at: new Date().toISOString() };

@@ -125,7 +125,8 @@ export async function runCrashLoop(o: CrashLoopOptions): Promise<CrashLoopResult
     const lastKill = Date.now();
     await waitFor(
       () => group.logs((l) => l.msg === READY && logTimeMs(l) >= lastKill).length > 0,
-      120_000,
+      // The last catch-up may be long: every kill added to its backlog.
+      900_000,
       'a leader ready after the last kill',
     ).catch((err: Error) => {
       const tails = [...group.nodes].map(

@@ -85,7 +85,7 @@ export function writeFleetConfig(file: string, o: FleetConfigOptions): void {
     file,
     `${o.storeYaml}
 ${o.extra ?? ''}
-catchupConcurrency: 8
+catchupConcurrency: 16
 shutdownGrace: 10s
 defaults:
   catchup: all
