@@ -54,16 +54,18 @@ export async function runBootCatchUp(ctx: BootCatchUpContext, nowMs: number): Pr
     logPlan(logger, p, undefined, ctx.metrics);
     if (p.firstSeen && p.baselineMs !== undefined) state.setBaseline(p.job, p.baselineMs);
   }
-  // What the policies leave out is recorded before anything is claimed: nothing is decided silently.
-  await recordSlotGaps(
+  // What the policies leave out is recorded alongside the claims (not in their way: a crowd of jobs
+  // catching up `latest` leaves a gap each); the catch-up is not over before it is written.
+  const gapsRecorded = recordSlotGaps(
     ctx.db,
     ctx.fence,
     plan.jobs.flatMap((p) => p.gaps.map((g) => ({ job: p.job, ...g }))),
   );
+  gapsRecorded.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
   const { owed, later } = await recoverUnfinished(ctx, byName, nowMs);
   // Retries due later wait for their time in the background, not in the catch-up.
   for (const r of later) void dispatcher.dispatch(byName.get(r.slot.job)!, r.slot, r.options);
-  if (plan.runs.length + owed.length === 0) return;
+  if (plan.runs.length + owed.length === 0) return gapsRecorded;
   logger.info(
     { runs: plan.runs.length, unfinished: owed.length, concurrency: ctx.concurrency },
     'catch-up starting',
@@ -72,6 +74,7 @@ export async function runBootCatchUp(ctx: BootCatchUpContext, nowMs: number): Pr
     plan.runs.map((r) => ({ job: r.job, scheduledAtMs: r.scheduledAtMs, catchup: true })),
   );
   logConflicts(logger, result.conflicts, ctx.metrics);
+  await gapsRecorded;
   ctx.onProgress?.(0, result.claimed.length + owed.length);
   const toRun: Owed[] = [...owed, ...result.claimed.map((slot) => ({ slot, options: {} }))];
   await runCatchUp(
