@@ -4,7 +4,8 @@
 // Postgres; stored bytes are pg_column_size of the payload, after Postgres's
 // own compression. Each figure is the median of --repeat runs.
 //
-//   msgpack V1      the daemon's format: a msgpack array of [name, ms] pairs
+//   V2 columns      the daemon's format: name lengths, times, one UTF-8 block of names
+//   msgpack V1      the first format: a msgpack array of [name, ms] pairs
 //   JSON (jsonb)    the same state as a JSON object {name: ms} in a jsonb column
 //   hashed columns  a prototype, not a format the daemon writes: a 64-bit hash
 //                   per name plus one binary block of times, names resolved
@@ -12,11 +13,13 @@
 //                   to reach <= 15 stored bytes per job)
 //
 //   --repeat 5 --json out.json
-import { snapshotCodec } from '../src/snapshot/snapshot-codec.js';
+import { type SnapshotCodec, createSnapshotCodec, snapshotCodec } from '../src/snapshot/snapshot-codec.js';
+import { readSnapshotV1, writeSnapshotV1 } from '../src/snapshot/snapshot-v1.js';
 import { bumpEpoch } from '../src/store/fence.js';
 import { migrate } from '../src/store/migrate.js';
 import { openPostgres } from '../src/store/open-postgres.js';
 import { insertSnapshot, readSnapshotBefore } from '../src/store/snapshot-rows.js';
+import type { Snapshot } from '../src/snapshot/snapshot.js';
 import type { Db } from '../src/store/db.js';
 import {
   loadavg,
@@ -91,41 +94,68 @@ function decodeHashed(buf: Buffer, configured: readonly string[]): Map<string, n
   return out;
 }
 
-async function measure(db: Db, count: number) {
-  const fence = await bumpEpoch(db, 'bench');
-  const lastExecution = state(count);
-  const snap = { createdAtMs: Date.now(), highWater: 0, epoch: fence.epoch, lastExecution };
-  const now = () => performance.now();
+const v1Codec = createSnapshotCodec({
+  writeVersion: 1,
+  writer: writeSnapshotV1,
+  readers: new Map([[1, readSnapshotV1]]),
+});
 
-  // msgpack V1, through the daemon's codec and snapshot rows.
-  let v1Id = 0;
-  const v1Save = await median(async () => {
+/** Save (encode + fenced insert) and load (read the newest row + decode) through `codec` and the daemon's snapshot rows. */
+async function measureCodec(db: Db, codec: SnapshotCodec, snap: Snapshot) {
+  const fence = { epoch: snap.epoch, nodeId: 'bench' };
+  const count = snap.lastExecution.size;
+  const now = () => performance.now();
+  let id = 0;
+  const saveMs = await median(async () => {
     const t = now();
-    const payload = snapshotCodec.encode(snap);
-    v1Id = await insertSnapshot(db, fence, {
-      formatVersion: snapshotCodec.writeVersion,
+    const payload = codec.encode(snap);
+    id = await insertSnapshot(db, fence, {
+      formatVersion: codec.writeVersion,
       highWater: 0,
       jobCount: count,
       payload,
     });
     return now() - t;
   });
-  const v1Load = await median(async () => {
+  const loadMs = await median(async () => {
     const t = now();
     const row = await readSnapshotBefore(db, undefined);
-    const decoded = snapshotCodec.decode(row!.payload).snapshot.lastExecution;
-    if (decoded.size !== count) throw new Error('V1 lost jobs');
+    if (codec.decode(row!.payload).snapshot.lastExecution.size !== count) throw new Error('lost jobs');
     return now() - t;
   });
-  const v1Encode = await median(() => {
+  const payload = codec.encode(snap);
+  const encodeMs = await median(() => {
     const t = now();
-    snapshotCodec.encode(snap);
+    codec.encode(snap);
     return now() - t;
   });
-  const v1Bytes = await db.query<{ n: number; raw: number }>(
+  const decodeMs = await median(() => {
+    const t = now();
+    codec.decode(payload);
+    return now() - t;
+  });
+  const bytes = await db.query<{ n: number; raw: number }>(
     'SELECT pg_column_size(payload) AS n, octet_length(payload) AS raw FROM cronkeeper_snapshots WHERE id = $1',
-    [v1Id],
+    [id],
   );
+  const perJob = (n: number) => round(n / count, 1);
+  return {
+    saveMs,
+    loadMs,
+    encodeMs,
+    decodeMs,
+    storedBytesPerJob: perJob(bytes[0]!.n),
+    rawBytesPerJob: perJob(bytes[0]!.raw),
+  };
+}
+
+async function measure(db: Db, count: number) {
+  const fence = await bumpEpoch(db, 'bench');
+  const lastExecution = state(count);
+  const snap: Snapshot = { createdAtMs: Date.now(), highWater: 0, epoch: fence.epoch, lastExecution };
+  const now = () => performance.now();
+  const msgpackV1 = await measureCodec(db, v1Codec, snap);
+  const columnsV2 = await measureCodec(db, snapshotCodec, snap);
 
   // JSON in a jsonb column.
   await db.query('CREATE TABLE IF NOT EXISTS bench_json (id bigserial PRIMARY KEY, state jsonb NOT NULL)');
@@ -184,13 +214,8 @@ async function measure(db: Db, count: number) {
   const perJob = (n: number) => round(n / count, 1);
   return {
     jobs: count,
-    msgpackV1: {
-      saveMs: v1Save,
-      loadMs: v1Load,
-      encodeMs: v1Encode,
-      storedBytesPerJob: perJob(v1Bytes[0]!.n),
-      rawBytesPerJob: perJob(v1Bytes[0]!.raw),
-    },
+    columnsV2,
+    msgpackV1,
     json: { saveMs: jsonSave, loadMs: jsonLoad, storedBytesPerJob: perJob(jsonBytes[0]!.n) },
     hashedPrototype: { saveMs: hashedSave, loadMs: hashedLoad, storedBytesPerJob: perJob(hashedBytes[0]!.n) },
   };
@@ -213,7 +238,13 @@ async function main(): Promise<void> {
   }
   const rows = results.flatMap((r) => [
     [
-      `${r.jobs} jobs: msgpack V1 (the daemon's)`,
+      `${r.jobs} jobs: V2 columns (the daemon's)`,
+      r.columnsV2.saveMs,
+      r.columnsV2.loadMs,
+      r.columnsV2.storedBytesPerJob,
+    ],
+    [
+      `${r.jobs} jobs: msgpack V1 (the first format)`,
       r.msgpackV1.saveMs,
       r.msgpackV1.loadMs,
       r.msgpackV1.storedBytesPerJob,

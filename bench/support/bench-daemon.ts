@@ -7,15 +7,32 @@ export interface StartedDaemon {
   daemon: DaemonProcess;
   /** Wall clock (UTC ms) just before the spawn. */
   spawnedAtMs: number;
-  /** Process start to the 'ready: scheduling' log line, ms (from the line's own timestamp). */
-  readyMs: number;
+  /** Process start to the 'ready: scheduling' log line, ms (from the line's own timestamp); undefined: not ready in time. */
+  readyMs: number | undefined;
+  /** Process start to its first log line (config loaded), ms. */
+  configLoadedMs: number | undefined;
+  /** Leader terms lost before ready (e.g. a heartbeat missed while the event loop was busy). */
+  termsLost: number;
 }
 
-export async function startReadyDaemon(config: string, timeoutMs = 180_000): Promise<StartedDaemon> {
+export async function startReadyDaemon(config: string, timeoutMs = 120_000): Promise<StartedDaemon> {
   const spawnedAtMs = Date.now();
   const daemon = startDaemon(config, { CRONKEEPER_NODE_ID: 'bench' });
-  const ready = await daemon.waitForLog((l) => l.msg === 'ready: scheduling', timeoutMs);
-  return { daemon, spawnedAtMs, readyMs: Date.parse(String(ready.time)) - spawnedAtMs };
+  let readyMs: number | undefined;
+  try {
+    const ready = await daemon.waitForLog((l) => l.msg === 'ready: scheduling', timeoutMs);
+    readyMs = Date.parse(String(ready.time)) - spawnedAtMs;
+  } catch {
+    // Not ready within the bound: reported as such.
+  }
+  const first = daemon.logs.find((l) => l.msg === 'cronkeeper starting');
+  return {
+    daemon,
+    spawnedAtMs,
+    readyMs,
+    configLoadedMs: first ? Date.parse(String(first.time)) - spawnedAtMs : undefined,
+    termsLost: daemon.logs.filter((l) => l.msg === 'standing by again').length,
+  };
 }
 
 /** The highest resident memory (MB) seen over `ms`, sampled every 200 ms. */
