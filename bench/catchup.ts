@@ -13,7 +13,7 @@
 //       run() to its `cron:started` event
 //   (b) 10,000 jobs, mixed: 9,000 hourly `latest`, 1,000 per-minute `all` capped at maxCatchup 30
 //
-//   --peer-limit 90 (s, graphile-worker's bound) --json out.json
+//   --peer-limit 60 (s, graphile-worker's bound) --json out.json
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { Logger, run } from 'graphile-worker';
@@ -35,7 +35,7 @@ import {
 import { type BenchJob, daemonConfig, jobName, startEndpoint, writeConfig } from './support/bench-jobs.js';
 
 const MIN = 60_000;
-const GW_LIMIT_MS = numberArg('--peer-limit', 90) * 1000;
+const GW_LIMIT_MS = numberArg('--peer-limit', 60) * 1000;
 
 /** Migrates `url` and writes a snapshot in which every job last ran at `lastMs`. */
 async function seedDowntime(url: string, jobs: readonly BenchJob[], lastMs: number): Promise<void> {
