@@ -42,6 +42,9 @@ export function resolveNodeId(config: Config, env: NodeJS.ProcessEnv = process.e
 const MAX_RETRY_MS = 30_000;
 const DB_PROBE_MS = 5_000;
 const START_EXTENSION_MS = 60_000;
+const PROBE_ON_LOSS_MS = 1_000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Runs the daemon until `stop` is aborted; resolves with the process exit code. */
 export async function runDaemon(options: DaemonOptions): Promise<number> {
@@ -157,6 +160,12 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
         if (err instanceof StoppedWaitingError) return 0;
         throw err;
       }
+      // Not ready, and not counted as leader, from the moment leadership is lost
+      // (registered before the term's own handler, so it is in place when the term logs the loss).
+      void leadership.lost.then(() => {
+        metrics.leader.set(0);
+        node.update({ caughtUp: false });
+      });
       const epoch = leadership.fence.epoch;
       logger.info({ epoch }, 'leading');
       metrics.leader.set(1);
@@ -178,6 +187,12 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
         if (term.reason === 'stopped') return term.exitCode;
         // The embedded store has no other node to take over: a failing store ends the process.
         if (store.kind === 'embedded') return 1;
+        // Readiness says at once whether the database answers (a lost lock is
+        // most often an outage), not up to a probe interval later; bounded, so a
+        // partition does not hold up the next attempt to lead.
+        let probed = false;
+        await Promise.race([probeDatabase(store).then(() => (probed = true)), sleep(PROBE_ON_LOSS_MS)]);
+        if (!probed) setDatabaseUp(false);
         logger.warn('standing by again');
       } finally {
         metrics.leader.set(0);
