@@ -33,6 +33,9 @@ export interface OutageResult extends SlotCheck {
   /** Seen on every node during the outage (polled every 250 ms). */
   readyz503: boolean;
   databaseUp0: boolean;
+  /** The leader's /readyz status right after it logged the loss of leadership, and after it stood by. */
+  readyzOnLoss: number | undefined;
+  readyzStandingBy: number | undefined;
   /** Log lines at warn or above that name the database or the lost leadership, during the outage. */
   outageLogLines: string[];
   /** Runs started while the database was down (claims need it: must be 0). */
@@ -51,6 +54,9 @@ const READY = 'ready: scheduling';
 interface Probe {
   readyz503: boolean;
   databaseUp0: boolean;
+  /** The leader's /readyz status right after it logged the loss of leadership, and after it stood by. */
+  readyzOnLoss: number | undefined;
+  readyzStandingBy: number | undefined;
 }
 
 export async function runOutage(o: OutageOptions): Promise<OutageResult> {
@@ -94,7 +100,18 @@ export async function runOutage(o: OutageOptions): Promise<OutageResult> {
     log(`  stopping Postgres for ${o.outageMs / 1000} s`);
     const downAt = Date.now();
     o.cluster.stop('fast');
-    await sleep(o.outageMs);
+    // The leader's own word, asked the moment it logs the loss and the moment it stands by.
+    const leader = group.nodes.get('node-a')!;
+    const since = (msg: string) => (l: LogLine) => l.msg === msg && logTimeMs(l) >= downAt;
+    const readyzOnLoss = await leader.waitForLog(since('lost the leader lock'), o.outageMs).then(
+      () => readyz(leader),
+      () => undefined,
+    );
+    const readyzStandingBy = await leader.waitForLog(since('standing by again'), o.outageMs).then(
+      () => readyz(leader),
+      () => undefined,
+    );
+    await sleep(Math.max(0, downAt + o.outageMs - Date.now()));
     o.cluster.start();
     const upAt = Date.now();
     log('  Postgres is back');
@@ -136,6 +153,8 @@ export async function runOutage(o: OutageOptions): Promise<OutageResult> {
       crashes: crashDetails.length,
       crashDetails,
       readyz503: [...probes.values()].every((p) => p.readyz503),
+      readyzOnLoss,
+      readyzStandingBy,
       databaseUp0: [...probes.values()].every((p) => p.databaseUp0),
       outageLogLines: [
         ...new Set(group.logs((l) => inOutage(l) && (l.level ?? 0) >= 40).map((l) => String(l.msg))),

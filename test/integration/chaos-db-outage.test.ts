@@ -31,6 +31,8 @@ for (const pair of [false, true]) {
     assert.equal(r.misses, 0, problems);
     assert.equal(r.runsStartedDuringOutage, 0, 'nothing starts without its claim');
     assert.ok(r.readyz503, '/readyz answered 503 during the outage');
+    assert.equal(r.readyzOnLoss, 503, 'not ready from the moment leadership is lost');
+    assert.equal(r.readyzStandingBy, 503, 'standing by with the database down is not ready');
     assert.ok(r.databaseUp0, 'cronkeeper_database_up was 0 during the outage');
     assert.ok(
       r.outageLogLines.some((m) => /database unreachable/.test(m)),
