@@ -25,6 +25,23 @@ import {
 
 const run = promisify(execFile);
 
+/** The real CLI on `config`; its exit code and output (a non-zero exit is not thrown). */
+async function cliOn(
+  config: string,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await run(process.execPath, [CLI, ...args, '--config', config], {
+      env: childEnv(),
+      encoding: 'utf8',
+    });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
 interface Ledger {
   id: number;
   job: string;
@@ -51,18 +68,7 @@ describe('operator controls (postgres store)', () => {
     if (!process.env.KEEP_TEST_DIRS) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const r = await run(process.execPath, [CLI, ...args, '--config', config], {
-        env: childEnv(),
-        encoding: 'utf8',
-      });
-      return { code: 0, stdout: r.stdout, stderr: r.stderr };
-    } catch (err) {
-      const e = err as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
+  const cli = (...args: string[]) => cliOn(config, ...args);
 
   async function cliJson<T>(...args: string[]): Promise<T> {
     const r = await cli(...args, '--json');
@@ -455,18 +461,7 @@ describe('operator controls on the embedded store', () => {
     if (!process.env.KEEP_TEST_DIRS) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const r = await run(process.execPath, [CLI, ...args, '--config', config], {
-        env: childEnv(),
-        encoding: 'utf8',
-      });
-      return { code: 0, stdout: r.stdout, stderr: r.stderr };
-    } catch (err) {
-      const e = err as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
+  const cli = (...args: string[]) => cliOn(config, ...args);
 
   test('a running daemon owns the store: the CLI says so; requests made while it is stopped wait for it', async () => {
     fs.writeFileSync(
