@@ -41,7 +41,8 @@ export async function openBenchPostgres(): Promise<BenchPostgres> {
   }
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
-  const version = (await admin.query<{ v: string }>('SHOW server_version')).rows[0]!.v;
+  const version = (await admin.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]!
+    .v;
   const created: string[] = [];
   return {
     url,
