@@ -40,7 +40,9 @@ export class FreshnessTracker {
   start(): this {
     this.unsubscribe = this.o.metrics.onLastSuccess((job, ms) => {
       this.facts.set(job, mergeFacts(this.facts.get(job), { lastSuccessMs: ms, firstKnownMs: undefined }));
-      if (this.loaded.has(job)) this.evaluate();
+      // Only that job: a success must not cost a pass over every job (10,000 successes a second).
+      const config = this.loaded.has(job) ? this.byName().get(job) : undefined;
+      if (config?.maxAgeMs !== undefined) this.evaluateJob(config, this.o.clock.now());
     });
     void this.check();
     this.timer = setInterval(() => void this.check(), this.o.intervalMs ?? FRESHNESS_CHECK_MS);
@@ -83,32 +85,51 @@ export class FreshnessTracker {
     return this.loading;
   }
 
+  /** Judges the jobs with a maxAge (the others have no verdict to keep; one a reload took it from loses it). */
   private evaluate(): void {
     const nowMs = this.o.clock.now();
     for (const job of this.o.jobs()) {
-      if (!this.loaded.has(job.name)) continue;
-      // Kept: the state's time moves on with every claim, the first sighting must not (the earliest wins).
-      const facts = mergeFacts(this.facts.get(job.name), {
-        lastSuccessMs: undefined,
-        firstKnownMs: this.o.stateTime(job.name),
-      });
-      this.facts.set(job.name, facts);
-      const f = evaluateFreshness(facts, job.maxAgeMs, nowMs);
-      this.o.metrics.setStale(job.name, f.maxAgeMs === undefined ? undefined : f.stale);
-      if (f.stale === this.stale.has(job.name)) continue;
-      const fields = {
-        job: job.name,
-        lastSuccess: iso(f.lastSuccessMs),
-        maxAgeMs: f.maxAgeMs,
-        staleAt: iso(f.staleAtMs),
-      };
-      if (f.stale) {
-        this.stale.add(job.name);
-        this.o.logger.warn(fields, 'job is stale: no successful run within its maxAge');
-      } else {
-        this.stale.delete(job.name);
-        this.o.logger.info(fields, 'job is fresh again');
-      }
+      if (job.maxAgeMs !== undefined) this.evaluateJob(job, nowMs);
+      else if (this.stale.delete(job.name)) this.o.metrics.setStale(job.name, undefined);
+    }
+  }
+
+  private jobsSeen: readonly JobConfig[] | undefined;
+  private jobIndex = new Map<string, JobConfig>();
+
+  /** The configured jobs by name, rebuilt when a reload replaced the list. */
+  private byName(): ReadonlyMap<string, JobConfig> {
+    const jobs = this.o.jobs();
+    if (jobs !== this.jobsSeen) {
+      this.jobsSeen = jobs;
+      this.jobIndex = new Map(jobs.map((j) => [j.name, j]));
+    }
+    return this.jobIndex;
+  }
+
+  private evaluateJob(job: JobConfig, nowMs: number): void {
+    if (!this.loaded.has(job.name)) return;
+    // Kept: the state's time moves on with every claim, the first sighting must not (the earliest wins).
+    const facts = mergeFacts(this.facts.get(job.name), {
+      lastSuccessMs: undefined,
+      firstKnownMs: this.o.stateTime(job.name),
+    });
+    this.facts.set(job.name, facts);
+    const f = evaluateFreshness(facts, job.maxAgeMs, nowMs);
+    this.o.metrics.setStale(job.name, f.maxAgeMs === undefined ? undefined : f.stale);
+    if (f.stale === this.stale.has(job.name)) return;
+    const fields = {
+      job: job.name,
+      lastSuccess: iso(f.lastSuccessMs),
+      maxAgeMs: f.maxAgeMs,
+      staleAt: iso(f.staleAtMs),
+    };
+    if (f.stale) {
+      this.stale.add(job.name);
+      this.o.logger.warn(fields, 'job is stale: no successful run within its maxAge');
+    } else {
+      this.stale.delete(job.name);
+      this.o.logger.info(fields, 'job is fresh again');
     }
   }
 }
