@@ -15,7 +15,7 @@ import { markInterrupted, type ClaimedSlot } from '../store/ledger.js';
 import { recordSlotGaps } from '../store/slot-gaps.js';
 import type { Metrics } from '../metrics.js';
 import type { ClaimQueue } from './claim-queue.js';
-import { logConflicts, logPlan } from './plan-log.js';
+import { logConflicts, logPlans } from './plan-log.js';
 import type { DispatchOptions, RunDispatcher } from './run-dispatcher.js';
 import { runCatchUp } from './run-catch-up.js';
 
@@ -50,10 +50,9 @@ export async function runBootCatchUp(ctx: BootCatchUpContext, nowMs: number): Pr
     state.lastExecution,
     nowMs,
   );
-  for (const p of plan.jobs) {
-    logPlan(logger, p, undefined, ctx.metrics);
+  logPlans(logger, plan.jobs, undefined, ctx.metrics);
+  for (const p of plan.jobs)
     if (p.firstSeen && p.baselineMs !== undefined) state.setBaseline(p.job, p.baselineMs);
-  }
   // What the policies leave out is recorded alongside the claims (not in their way: a crowd of jobs
   // catching up `latest` leaves a gap each); the catch-up is not over before it is written.
   const gapsRecorded = recordSlotGaps(

@@ -28,6 +28,30 @@ export function logPlan(logger: Logger, p: JobPlan, msg = 'catch-up plan', metri
   else logger.info(fields, msg);
 }
 
+/** First-seen jobs logged one line each up to this many; beyond it, one line for all. */
+const FIRST_SEEN_LINES = 20;
+
+/**
+ * Logs the plans of a catch-up: each job's counts, and the jobs seen for the
+ * first time — one line for all of them when they are many (a first start with
+ * 100,000 jobs must not write 100,000 lines).
+ */
+export function logPlans(logger: Logger, plans: readonly JobPlan[], msg?: string, metrics?: Metrics): void {
+  const firstSeen = plans.filter((p) => p.firstSeen);
+  for (const p of plans)
+    if (!p.firstSeen || firstSeen.length <= FIRST_SEEN_LINES) logPlan(logger, p, msg, metrics);
+  if (firstSeen.length > FIRST_SEEN_LINES) {
+    logger.info(
+      {
+        count: firstSeen.length,
+        jobs: firstSeen.slice(0, FIRST_SEEN_LINES).map((p) => p.job),
+        baseline: new Date(firstSeen[0]!.baselineMs!).toISOString(),
+      },
+      `${firstSeen.length} jobs seen for the first time: no catch-up, baseline now`,
+    );
+  }
+}
+
 export function logConflicts(logger: Logger, conflicts: readonly SlotClaim[], metrics?: Metrics): void {
   if (conflicts.length > 0) metrics?.claimConflicts.inc(conflicts.length);
   for (const c of conflicts) {
