@@ -1,7 +1,7 @@
 // What "duplicated" and "missed" mean, computed from the jobs' own output and
 // the run ledger. Pure: the caller reads both and names the window.
 //
-// Within the window (fromMs, min(toMs, newest claimed slot)] every slot of every job is looked at (the
+// Within the window (fromMs, toMs] (cut at the newest claimed slot, by 10 s at most) every slot of every job is looked at (the
 // fleet's config leaves nothing out by policy: catchup all, a long window, no cap):
 //   duplicated  the slot appears twice or more in the jobs' output, or the
 //               ledger holds two claims of it; also a run in the output that no
@@ -53,6 +53,7 @@ export interface SlotCheckInput {
 }
 
 const key = (job: string, ms: number) => `${job}@${ms}`;
+const CLAIM_LAG_MS = 10_000;
 
 export function checkSlots(input: SlotCheckInput): SlotCheck {
   const result: SlotCheck = {
@@ -90,11 +91,10 @@ export function checkSlots(input: SlotCheckInput): SlotCheck {
     if (rows.length > 1) problem('duplicates', `${k} claimed ${rows.length} times`);
 
   // Up to the newest claimed slot: beyond it, a slot due just before the stop
-  // may not have been reached yet on a loaded machine; any gap before it is a miss.
-  const toMs = Math.min(
-    input.toMs,
-    input.ledger.reduce((max, r) => Math.max(max, r.scheduledAtMs), -Infinity),
-  );
+  // may not have been reached yet on a loaded machine; any gap before it is a
+  // miss. The cut is at most CLAIM_LAG_MS, so a daemon that stopped claiming shows.
+  const newestClaim = input.ledger.reduce((max, r) => Math.max(max, r.scheduledAtMs), -Infinity);
+  const toMs = Math.max(input.toMs - CLAIM_LAG_MS, Math.min(input.toMs, newestClaim));
   for (const job of input.fleet) {
     const first = Math.floor((input.fromMs - job.offsetMs) / job.periodMs + 1) * job.periodMs + job.offsetMs;
     for (let t = first; t <= toMs; t += job.periodMs) {

@@ -115,7 +115,7 @@ async function runFault(fault: Fault, dir: string, url: string): Promise<Storage
       behaved = said !== undefined && said.snapshotId !== null;
     }
     const ready = await again.waitForLog((l) => l.msg === READY, 120_000);
-    await sleep(3_000);
+    await sleep(5_000);
     const stopAt = Date.now();
     const code = await group.kill('node-a', 'SIGTERM');
     const check = checkSlots({
@@ -123,7 +123,7 @@ async function runFault(fault: Fault, dir: string, url: string): Promise<Storage
       output: readFleetOutput(out),
       ledger: onPostgres ? await readLedger(url) : await readEmbeddedLedger(storeDir),
       fromMs: checkFromMs,
-      toMs: Math.max(logTimeMs(ready), stopAt - 3_000),
+      toMs: Math.max(logTimeMs(ready), stopAt - 1_000),
       final: true,
     });
     const crashDetails = [...group.crashes, ...(code === 0 ? [] : [`graceful stop exited ${code}`])];
