@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { snapshotCodec } from '../../src/snapshot/snapshot-codec.js';
 import { after, describe, test } from 'node:test';
 import { CLI, ROOT, readOutput, recordingCommand, startDaemon, tempDir, waitFor } from '../support/daemon.js';
 
@@ -340,12 +341,12 @@ jobs:
     // maxUpdates: 1 writes one per claim, and one more at the stop: compact has something to remove.
     assert.ok(list.length >= 2, `snapshots: ${JSON.stringify(list)}`);
     for (let i = 1; i < list.length; i++) assert.ok(list[i - 1]!.id > list[i]!.id, 'newest first');
-    assert.equal(list[0]!.formatVersion, 1);
+    assert.equal(list[0]!.formatVersion, snapshotCodec.writeVersion, 'written in the newest format');
     const shown = json<{ id: number; format: number; jobs: Record<string, string | null> }>(
       cli('snapshots', 'show', String(list[0]!.id), '--config', config, '--json'),
     );
     assert.equal(shown.id, list[0]!.id);
-    assert.equal(shown.format, 1);
+    assert.equal(shown.format, snapshotCodec.writeVersion);
     assert.deepEqual(shown.jobs, { tick: newest }, 'the newest snapshot covers the newest claimed slot');
     const missing = cli('snapshots', 'show', '999999', '--config', config, '--json');
     assert.equal(missing.status, 1, show(missing));
