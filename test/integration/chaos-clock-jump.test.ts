@@ -127,8 +127,6 @@ ${job('sec', '* * * * * *', 'all', 100)}${job('min-all', '* * * * *', 'all', 100
   d.proc.kill('SIGTERM');
   assert.equal(await d.exited, 0, `graceful stop; stderr: ${d.stderr()}`);
 
-  // The slots up to the jump's instant (an hour on): a catch-up of 60 runs may take long enough on a
-  // loaded machine for the next minute's regular slot to come due, which is not the jump's doing.
   // The slots of the hour jumped over, up to the new "now"; later ones are the
   // normal schedule going on (the catch-up may outlast a minute boundary).
   const afterJump = (j: string) =>
