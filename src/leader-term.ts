@@ -169,26 +169,15 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
       if (list) list.push(c);
       else byJob.set(c.job, [c]);
     }
-    for (const [job, list] of byJob) {
+    for (const list of byJob.values()) {
       list.sort((a, b) => a.scheduledAtMs - b.scheduledAtMs);
-      const overlap = scheduler.get(job)?.config.overlap;
-      const tail = inTurn.get(job);
+      const overlap = scheduler.get(list[0]!.job)?.config.overlap;
       // queue keeps them in order by itself (and behind them, the slots of later batches); allow runs them together.
-      if ((list.length === 1 && !tail) || overlap === 'queue' || overlap === 'allow') {
+      if (list.length === 1 || overlap === 'queue' || overlap === 'allow')
         for (const c of list) void start(c);
-        continue;
-      }
-      // A slot that comes due while the job works through late slots joins them: it is
-      // late because they were, not because a run of the job overlaps it.
-      const next = list.reduce((prev, c) => prev.then(() => start(c)), tail ?? Promise.resolve());
-      inTurn.set(job, next);
-      void next.finally(() => {
-        if (inTurn.get(job) === next) inTurn.delete(job);
-      });
+      else void list.reduce((prev, c) => prev.then(() => start(c)), Promise.resolve());
     }
   };
-  /** Per job, the end of the slots it is running in turn (see startInTurn). */
-  const inTurn = new Map<string, Promise<void>>();
 
   const forgotten = state.prune(
     new Set(config.jobs.map((j) => j.name)),

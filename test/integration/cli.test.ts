@@ -293,6 +293,8 @@ jobs:
     catchup: all
     catchupWindow: 1h
     maxCatchup: 1000
+    # Every slot must run for the check below: a slot due while a late run still runs waits for it.
+    overlap: queue
     command: ${JSON.stringify(recordingCommand(out))}
 `,
   );
