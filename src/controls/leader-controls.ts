@@ -312,22 +312,33 @@ export class LeaderControls {
   /** Runs claimed slots after the catch-up runs queued before them, under the catch-up concurrency limit. */
   private runClaimed(claimed: readonly ClaimedSlot[]): void {
     const { db, clock, dispatcher } = this.o;
-    this.work = this.work.then(() =>
-      runCatchUp(
+    this.work = this.work.then(() => {
+      // Indexed, not scanned per slot (a backfill may hold 100,000 slots among 100,000 jobs);
+      // rebuilt when a reload replaced the job list.
+      let list = this.o.config().jobs;
+      let jobs = new Map(list.map((j) => [j.name, j]));
+      const byName = (name: string) => {
+        if (this.o.config().jobs !== list) {
+          list = this.o.config().jobs;
+          jobs = new Map(list.map((j) => [j.name, j]));
+        }
+        return jobs.get(name);
+      };
+      return runCatchUp(
         claimed.map((slot) => ({ job: slot.job, scheduledAtMs: slot.scheduledAtMs, value: slot })),
         this.o.config().catchupConcurrency,
         async ({ value: slot }) => {
           // While stopping, a claimed slot stays unstarted in the ledger: the next leader runs it.
           if (this.o.stopping()) return;
-          const job = this.o.config().jobs.find((j) => j.name === slot.job);
+          const job = byName(slot.job);
           if (!job) return recordSkipped(db, slot.runId, clock.now(), 'the job is no longer configured');
           if (this.isPaused(job.name) && slot.controlId === undefined) {
             return recordSkipped(db, slot.runId, clock.now(), 'the job was paused');
           }
           await dispatcher.dispatch(job, slot);
         },
-      ).catch((err: unknown) => this.o.fail(err, 'control catch-up failed: giving up leadership')),
-    );
+      ).catch((err: unknown) => this.o.fail(err, 'control catch-up failed: giving up leadership'));
+    });
   }
 }
 
