@@ -24,6 +24,8 @@ export interface CrashLoopOptions {
   /** A kill comes this long after the previous one (uniform, ms). */
   minGapMs?: number;
   maxGapMs?: number;
+  /** How long the last catch-up may take (default 15 min, for long runs). */
+  finalReadyTimeoutMs?: number;
   log?: (line: string) => void;
 }
 
@@ -101,8 +103,10 @@ export async function runCrashLoop(o: CrashLoopOptions): Promise<CrashLoopResult
           ? 'catchUp'
           : 'boot';
       killedDuring[phase]++;
-      await group.kill(victim, 'SIGKILL');
+      // Taken before the signal: the survivor of a pair may lead, and even be ready,
+      // before the victim's exit is reported here.
       lastKillAt = Date.now();
+      await group.kill(victim, 'SIGKILL');
       group.spawn(victim);
       // After each restart: no gap in the ledger up to the newest catch-up, no slot twice.
       const lastReady = Math.max(...group.logs((l) => l.msg === READY).map(logTimeMs));
@@ -121,12 +125,15 @@ export async function runCrashLoop(o: CrashLoopOptions): Promise<CrashLoopResult
       if ((i + 1) % 10 === 0) log(`  ${i + 1}/${o.kills} kills (${phase})`);
     }
 
-    // The end: someone leads and has caught up; then a graceful stop of all.
-    const lastKill = Date.now();
+    // The end: someone leads and has caught up since the last kill (in a pair, often
+    // the survivor, ready while the victim restarted); then a graceful stop of all.
     await waitFor(
-      () => group.logs((l) => l.msg === READY && logTimeMs(l) >= lastKill).length > 0,
+      () =>
+        [...group.nodes.values()].some((d) =>
+          d.logs.some((l) => l.msg === READY && logTimeMs(l) >= lastKillAt),
+        ),
       // The last catch-up may be long: every kill added to its backlog.
-      900_000,
+      o.finalReadyTimeoutMs ?? 900_000,
       'a leader ready after the last kill',
     ).catch((err: Error) => {
       const tails = [...group.nodes].map(

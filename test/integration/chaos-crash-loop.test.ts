@@ -23,7 +23,15 @@ for (const pair of [false, true]) {
     databases.push(db);
     const dir = tempDir('chaos-crash');
     dirs.push(dir);
-    const r = await runCrashLoop({ url: db.url, dir, kills: 5, jobs: 100, perSecond: 5, pair });
+    const r = await runCrashLoop({
+      url: db.url,
+      dir,
+      kills: 5,
+      jobs: 100,
+      perSecond: 5,
+      pair,
+      finalReadyTimeoutMs: 120_000,
+    });
     const problems = [...r.examples, ...r.crashDetails].join('\n');
     // How many slots a run covers depends on where the random kills land; it must cover some of
     // every per-second job across the kills (the zero counts below are the guarantees).
