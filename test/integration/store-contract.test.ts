@@ -80,6 +80,33 @@ for (const [kind, open] of stores) {
       assert.equal(tail.rows, 3);
     });
 
+    test('a claim keeps milliseconds exact; a slot twice in one batch is claimed once', async () => {
+      const at = T + 3_600_000 + 7; // an instant with milliseconds (jittered and test-clock slots have them)
+      const r = await claimSlots(db, old, [
+        { job: 'ms', scheduledAtMs: at, catchup: false },
+        { job: 'ms', scheduledAtMs: at + 1, catchup: false },
+        { job: 'ms', scheduledAtMs: at, catchup: true },
+      ]);
+      assert.deepEqual(
+        r.claimed.map((c) => [c.scheduledAtMs, c.catchup]),
+        [
+          [at, false],
+          [at + 1, false],
+        ],
+      );
+      assert.deepEqual(
+        r.conflicts.map((c) => [c.scheduledAtMs, c.catchup]),
+        [[at, true]],
+      );
+      const rows = await db.query<{ scheduled_at: Date }>(
+        `SELECT scheduled_at FROM cronkeeper_runs WHERE job = 'ms' ORDER BY id`,
+      );
+      assert.deepEqual(
+        rows.map((x) => x.scheduled_at.getTime()),
+        [at, at + 1],
+      );
+    });
+
     test('a deposed leader can claim, start, snapshot and clean nothing', async () => {
       current = await bumpEpoch(db, 'node-b');
       assert.ok(current.epoch > old.epoch);
