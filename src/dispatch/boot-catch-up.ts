@@ -75,6 +75,7 @@ export async function runBootCatchUp(ctx: BootCatchUpContext, nowMs: number): Pr
   logConflicts(logger, result.conflicts, ctx.metrics);
   await gapsRecorded;
   ctx.onProgress?.(0, result.claimed.length + owed.length);
+  let lastProgressMs = ctx.clock.now();
   const toRun: Owed[] = [...owed, ...result.claimed.map((slot) => ({ slot, options: {} }))];
   await runCatchUp(
     toRun.map((o) => ({ job: o.slot.job, scheduledAtMs: o.slot.scheduledAtMs, value: o })),
@@ -90,12 +91,19 @@ export async function runBootCatchUp(ctx: BootCatchUpContext, nowMs: number): Pr
       await dispatcher.dispatch(job, slot, options);
     },
     (done, total) => {
+      // Once a second and at the end: a line (and a systemd STATUS=) per run of a 60,000-slot
+      // catch-up cost more than the claims.
+      const now = ctx.clock.now();
+      if (done < total && now - lastProgressMs < PROGRESS_EVERY_MS) return;
+      lastProgressMs = now;
       logger.info({ done, total }, 'catch-up progress');
       ctx.onProgress?.(done, total);
     },
   );
   logger.info({ runs: toRun.length }, 'catch-up finished');
 }
+
+const PROGRESS_EVERY_MS = 1_000;
 
 interface Owed {
   slot: ClaimedSlot;
