@@ -4,42 +4,48 @@
 // that does not exist is an error.
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { type NodeContext, type PathSegment, problemAt } from './locate-problem.js';
+import type { PathSegment } from './locate-problem.js';
 import { describeValue } from './schema.js';
-import type { ConfigProblem } from './types.js';
+
+/** A problem of the `include` value, at a path inside the main file (the caller locates it). */
+export interface IncludeIssue {
+  at: PathSegment[];
+  message: string;
+}
 
 export interface IncludeResult {
   /** Absolute paths, in pattern order, each pattern's matches sorted by name, without repeats. */
   files: string[];
-  problems: ConfigProblem[];
+  issues: IncludeIssue[];
 }
 
-/** `raw` is the plain value of the `include` key of the document in `ctx`. */
-export async function expandIncludes(ctx: NodeContext, raw: unknown): Promise<IncludeResult> {
-  const problems: ConfigProblem[] = [];
+/** `raw` is the plain value of the `include` key of `mainFile` (absolute). */
+export async function expandIncludes(mainFile: string, raw: unknown): Promise<IncludeResult> {
+  const issues: IncludeIssue[] = [];
   const patterns: { pattern: string; at: PathSegment[] }[] = [];
-  if (raw === undefined || raw === null) return { files: [], problems };
+  if (raw === undefined || raw === null) return { files: [], issues };
   if (typeof raw === 'string') {
     patterns.push({ pattern: raw, at: ['include'] });
   } else if (Array.isArray(raw)) {
     raw.forEach((item: unknown, i) => {
       if (typeof item === 'string') patterns.push({ pattern: item, at: ['include', i] });
       else
-        problems.push(problemAt(ctx, ['include', i], `expected a file pattern, got ${describeValue(item)}`));
+        issues.push({ at: ['include', i], message: `expected a file pattern, got ${describeValue(item)}` });
     });
   } else {
-    problems.push(
-      problemAt(ctx, ['include'], `expected a file pattern or a list of them, got ${describeValue(raw)}`),
-    );
+    issues.push({
+      at: ['include'],
+      message: `expected a file pattern or a list of them, got ${describeValue(raw)}`,
+    });
   }
 
-  const baseDir = path.dirname(ctx.source.file);
+  const baseDir = path.dirname(mainFile);
   const files: string[] = [];
-  const seen = new Set<string>([ctx.source.file]);
+  const seen = new Set<string>([mainFile]);
   for (const { pattern, at } of patterns) {
     const result = await expandPattern(baseDir, pattern);
     if (typeof result === 'string') {
-      problems.push(problemAt(ctx, at, result));
+      issues.push({ at, message: result });
       continue;
     }
     for (const file of result) {
@@ -49,7 +55,7 @@ export async function expandIncludes(ctx: NodeContext, raw: unknown): Promise<In
       }
     }
   }
-  return { files, problems };
+  return { files, issues };
 }
 
 /** The matching files, or a message saying why the pattern is wrong. */

@@ -92,52 +92,62 @@ export class JobCollector {
       }
     }
     if (ok && parsed.success) {
-      const job = this.build(name, location, parsed.data, path.dirname(source.file));
+      const job = buildJob(name, location, parsed.data, path.dirname(source.file), this.defaults);
       if (job) this.jobs.push(job);
     }
   }
+}
 
-  private build(name: string, source: SourceLocation, job: ParsedJob, dir: string): JobConfig | undefined {
-    let schedule: ScheduleSpec;
-    if (job.schedule !== undefined) {
-      schedule = { kind: 'cron', pattern: job.schedule, timezone: job.timezone ?? 'UTC' };
-    } else if (job.every !== undefined) {
-      schedule = { kind: 'every', everyMs: job.every, offsetMs: job.offset ?? 0 };
-    } else {
-      return undefined;
-    }
-    const action = toAction(job, dir);
-    if (!action) return undefined;
-    const d = this.defaults;
-    return {
-      name,
-      source,
-      schedule,
-      action,
-      catchup: job.catchup ?? d.catchup,
-      catchupWindowMs: job.catchupWindow ?? d.catchupWindowMs,
-      maxCatchup: job.maxCatchup ?? d.maxCatchup,
-      overlap: job.overlap ?? d.overlap,
-      timeoutMs: job.timeout ?? d.timeoutMs,
-      killGraceMs: job.killGrace ?? d.killGraceMs,
-      onInterrupted: job.onInterrupted ?? d.onInterrupted,
-      onResume: job.onResume ?? d.onResume,
-      onScheduleChange: job.onScheduleChange ?? d.onScheduleChange,
-      formerNames: job.formerNames ?? [],
-      backfillFromMs: job.backfillFrom,
-      retries: {
-        max: job.retries?.max ?? d.retries.max,
-        backoffMs: job.retries?.backoff ?? d.retries.backoffMs,
-        maxBackoffMs: job.retries?.maxBackoff ?? d.retries.maxBackoffMs,
-      },
-      jitterMs: job.jitter ?? d.jitterMs,
-      onFailure: job.onFailure ? toHook(job.onFailure, dir) : d.onFailure,
-      onSuccess: job.onSuccess ? toHook(job.onSuccess, dir) : d.onSuccess,
-      outputKeepBytes: job.outputKeep ?? d.outputKeepBytes,
-      // Only when set, so a job without a freshness check has no maxAgeMs key at all.
-      ...maxAge(job.maxAge ?? d.maxAgeMs),
-    };
+/**
+ * A validated job (its rules checked) → JobConfig, its policies filled in from
+ * `d`; `dir` is that of the file defining it. Undefined without a schedule or
+ * an action, which the rules report.
+ */
+export function buildJob(
+  name: string,
+  source: SourceLocation,
+  job: ParsedJob,
+  dir: string,
+  d: JobDefaults,
+): JobConfig | undefined {
+  let schedule: ScheduleSpec;
+  if (job.schedule !== undefined) {
+    schedule = { kind: 'cron', pattern: job.schedule, timezone: job.timezone ?? 'UTC' };
+  } else if (job.every !== undefined) {
+    schedule = { kind: 'every', everyMs: job.every, offsetMs: job.offset ?? 0 };
+  } else {
+    return undefined;
   }
+  const action = toAction(job, dir);
+  if (!action) return undefined;
+  return {
+    name,
+    source,
+    schedule,
+    action,
+    catchup: job.catchup ?? d.catchup,
+    catchupWindowMs: job.catchupWindow ?? d.catchupWindowMs,
+    maxCatchup: job.maxCatchup ?? d.maxCatchup,
+    overlap: job.overlap ?? d.overlap,
+    timeoutMs: job.timeout ?? d.timeoutMs,
+    killGraceMs: job.killGrace ?? d.killGraceMs,
+    onInterrupted: job.onInterrupted ?? d.onInterrupted,
+    onResume: job.onResume ?? d.onResume,
+    onScheduleChange: job.onScheduleChange ?? d.onScheduleChange,
+    formerNames: job.formerNames ?? [],
+    backfillFromMs: job.backfillFrom,
+    retries: {
+      max: job.retries?.max ?? d.retries.max,
+      backoffMs: job.retries?.backoff ?? d.retries.backoffMs,
+      maxBackoffMs: job.retries?.maxBackoff ?? d.retries.maxBackoffMs,
+    },
+    jitterMs: job.jitter ?? d.jitterMs,
+    onFailure: job.onFailure ? toHook(job.onFailure, dir) : d.onFailure,
+    onSuccess: job.onSuccess ? toHook(job.onSuccess, dir) : d.onSuccess,
+    outputKeepBytes: job.outputKeep ?? d.outputKeepBytes,
+    // Only when set, so a job without a freshness check has no maxAgeMs key at all.
+    ...maxAge(job.maxAge ?? d.maxAgeMs),
+  };
 }
 
 /** The action of a job or hook; a relative cwd resolves against `dir` (that of the defining file). */

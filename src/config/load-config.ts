@@ -2,22 +2,15 @@
 // a ConfigError listing every problem found, each at file:line:column.
 import path from 'node:path';
 import { isMap, isScalar } from 'yaml';
+import { buildConfig, checkFormerNames, checkListenOverride, resolveDefaults } from './build-config.js';
+import { ConfigFiles } from './config-files.js';
 import { expandIncludes } from './includes.js';
 import { checkDefaultsRules } from './job-rules.js';
-import { JobCollector, toHook } from './jobs.js';
+import { JobCollector } from './jobs.js';
 import { keyText, type NodeContext, nodeStart, positionAt, problemAt } from './locate-problem.js';
 import { printableProblem } from './printable-problem.js';
-import {
-  BUILTIN_JOB_DEFAULTS,
-  defaultsSchema,
-  isListenAddress,
-  isLoopbackListen,
-  describeValue,
-  type JobDefaults,
-  type ParsedSettings,
-  settingsSchema,
-} from './schema.js';
-import { type Config, ConfigError, type ConfigProblem, type JobConfig } from './types.js';
+import { BUILTIN_JOB_DEFAULTS, describeValue, settingsSchema } from './schema.js';
+import { type Config, ConfigError, type ConfigProblem } from './types.js';
 import { readSource, type SourceFile } from './yaml-source.js';
 import { issuesToProblems, PARSE_OPTIONS } from './zod-issues.js';
 
@@ -30,19 +23,27 @@ export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-const DEFAULT_STORE_PATH = './var/cronkeeper';
-const DEFAULT_LISTEN = '127.0.0.1:9464';
-
 /** Loads and validates `file` and the files it includes. Throws ConfigError with every problem found. */
 export async function loadConfig(file: string, options: LoadConfigOptions = {}): Promise<Config> {
   const mainFile = path.resolve(file);
   const nowMs = options.nowMs ?? Date.now();
   const env = options.env ?? process.env;
-  const problems: ConfigProblem[] = [];
-  const files = [mainFile];
-  const fail = () => new ConfigError(sortProblems(problems, files).map(printableProblem));
+  const files = new ConfigFiles(options.insecure ?? false);
+  return loadCheckedConfig(mainFile, files, nowMs, env);
+}
 
-  const main = await readSource(mainFile, { insecure: options.insecure });
+/** The full reading: every problem found and located, or the Config. */
+async function loadCheckedConfig(
+  mainFile: string,
+  files: ConfigFiles,
+  nowMs: number,
+  env: NodeJS.ProcessEnv,
+): Promise<Config> {
+  const problems: ConfigProblem[] = [];
+  const order = [mainFile];
+  const fail = () => new ConfigError(sortProblems(problems, order).map(printableProblem));
+
+  const main = await readSource(mainFile, files);
   problems.push(...main.problems);
   if (!main.source || !main.usable) throw fail();
   const source = main.source;
@@ -73,40 +74,14 @@ export async function loadConfig(file: string, options: LoadConfigOptions = {}):
   }
 
   // Problems in `defaults` are reported with the settings; jobs then get the built-in policies.
-  const parsedDefaults = defaultsSchema.safeParse(rawDefaults);
-  const d = (parsedDefaults.success ? parsedDefaults.data : undefined) ?? {};
-  const b = BUILTIN_JOB_DEFAULTS;
-  const defaults: JobDefaults = {
-    catchup: d.catchup ?? b.catchup,
-    catchupWindowMs: d.catchupWindow ?? b.catchupWindowMs,
-    maxCatchup: d.maxCatchup ?? b.maxCatchup,
-    overlap: d.overlap ?? b.overlap,
-    timeoutMs: d.timeout ?? b.timeoutMs,
-    killGraceMs: d.killGrace ?? b.killGraceMs,
-    onInterrupted: d.onInterrupted ?? b.onInterrupted,
-    onResume: d.onResume ?? b.onResume,
-    onScheduleChange: d.onScheduleChange ?? b.onScheduleChange,
-    retries: {
-      max: d.retries?.max ?? b.retries.max,
-      backoffMs: d.retries?.backoff ?? b.retries.backoffMs,
-      maxBackoffMs: d.retries?.maxBackoff ?? b.retries.maxBackoffMs,
-    },
-    jitterMs: d.jitter ?? b.jitterMs,
-    // A relative cwd of a default hook resolves against the main file, which defines it.
-    onFailure: d.onFailure ? toHook(d.onFailure, path.dirname(mainFile)) : b.onFailure,
-    onSuccess: d.onSuccess ? toHook(d.onSuccess, path.dirname(mainFile)) : b.onSuccess,
-    outputKeepBytes: d.outputKeep ?? b.outputKeepBytes,
-    maxAgeMs: d.maxAge ?? b.maxAgeMs,
-  };
-
-  const collector = new JobCollector(defaults, nowMs);
+  const collector = new JobCollector(resolveDefaults(rawDefaults, mainFile), nowMs);
   collector.collect(source);
 
-  const includes = await expandIncludes(ctx, (raw as { include?: unknown }).include);
-  problems.push(...includes.problems);
-  files.push(...includes.files);
+  const includes = await expandIncludes(mainFile, (raw as { include?: unknown }).include);
+  for (const issue of includes.issues) problems.push(problemAt(ctx, issue.at, issue.message));
+  order.push(...includes.files);
   for (const includedFile of includes.files) {
-    const included = await readSource(includedFile, { insecure: options.insecure });
+    const included = await readSource(includedFile, files);
     problems.push(...included.problems);
     if (included.source && included.usable && checkIncludedFile(included.source, included.value, problems)) {
       collector.collect(included.source);
@@ -119,38 +94,7 @@ export async function loadConfig(file: string, options: LoadConfigOptions = {}):
   );
 
   if (problems.length > 0 || !settings.success) throw fail();
-  return buildConfig(mainFile, settings.data, collector, env);
-}
-
-function buildConfig(
-  file: string,
-  s: ParsedSettings,
-  collector: JobCollector,
-  env: NodeJS.ProcessEnv,
-): Config {
-  const nonEmpty = (v: string | undefined) => (v === undefined || v === '' ? undefined : v);
-  return {
-    file,
-    store: {
-      url: s.store?.url ?? nonEmpty(env.CRONKEEPER_DATABASE_URL) ?? nonEmpty(env.DATABASE_URL),
-      path: path.resolve(path.dirname(file), s.store?.path ?? DEFAULT_STORE_PATH),
-    },
-    snapshot: {
-      intervalMs: s.snapshot?.interval ?? 30_000,
-      maxUpdates: s.snapshot?.maxUpdates ?? 100,
-      keep: s.snapshot?.keep ?? 10,
-    },
-    ledger: { retentionMs: s.ledger?.retention ?? 30 * 86_400_000 },
-    http: {
-      listen: nonEmpty(env.CRONKEEPER_HTTP_LISTEN) ?? s.http?.listen ?? DEFAULT_LISTEN,
-      token: s.http?.token,
-    },
-    ha: { nodeId: s.ha?.nodeId, leaseMs: s.ha?.lease ?? 3_000, pollMs: s.ha?.poll ?? 100 },
-    catchupConcurrency: s.catchupConcurrency ?? 4,
-    concurrency: { max: s.concurrency?.max, perJob: s.concurrency?.perJob },
-    shutdownGraceMs: s.shutdownGrace ?? 30_000,
-    jobs: [...collector.jobs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
-  };
+  return buildConfig(mainFile, settings.data, collector.jobs, env);
 }
 
 /** An included file may hold only `jobs:`. Returns whether its jobs can be collected. */
@@ -187,56 +131,4 @@ function sortProblems(problems: ConfigProblem[], files: string[]): ConfigProblem
     (a, b) =>
       (fileOrder.get(a.file) ?? 0) - (fileOrder.get(b.file) ?? 0) || a.line - b.line || a.column - b.column,
   );
-}
-
-/**
- * CRONKEEPER_HTTP_LISTEN overrides http.listen (one config, several nodes on
- * one machine, each with its own port); it is held to the same rules.
- */
-function checkListenOverride(
-  file: string,
-  env: NodeJS.ProcessEnv,
-  token: string | undefined,
-): ConfigProblem[] {
-  const listen = env.CRONKEEPER_HTTP_LISTEN;
-  if (listen === undefined || listen === '') return [];
-  const at = { file, line: 1, column: 1, path: 'CRONKEEPER_HTTP_LISTEN' };
-  if (!isListenAddress(listen)) {
-    return [
-      {
-        ...at,
-        message: `'${listen}' (from the environment) is not a listen address; use host:port, e.g. 127.0.0.1:9464`,
-      },
-    ];
-  }
-  if (!isLoopbackListen(listen) && token === undefined) {
-    return [
-      { ...at, message: `'${listen}' (from the environment) is not a loopback address: set http.token` },
-    ];
-  }
-  return [];
-}
-
-/** A former name must not be a configured job's name, nor claimed by two jobs. */
-function checkFormerNames(jobs: readonly JobConfig[]): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  const names = new Set(jobs.map((j) => j.name));
-  const claimedBy = new Map<string, string>();
-  for (const job of jobs) {
-    for (const old of job.formerNames) {
-      const at = { file: job.source.file, line: job.source.line, column: job.source.column };
-      const path = `jobs.${job.name}.formerNames`;
-      if (names.has(old)) {
-        problems.push({
-          ...at,
-          path,
-          message: `'${old}' is a configured job: a former name must be one no job has now`,
-        });
-      } else if (claimedBy.has(old) && claimedBy.get(old) !== job.name) {
-        problems.push({ ...at, path, message: `'${old}' is also a former name of '${claimedBy.get(old)}'` });
-      }
-      claimedBy.set(old, job.name);
-    }
-  }
-  return problems;
 }

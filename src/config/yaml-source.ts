@@ -1,8 +1,7 @@
 // Reading one config file into a YAML document that keeps source ranges, and
 // the problems the YAML layer itself finds: syntax errors, duplicate keys,
 // unknown aliases.
-import { open } from 'node:fs/promises';
-import { unsafeConfigFile } from './file-permissions.js';
+import type { ConfigFiles } from './config-files.js';
 import {
   type Document,
   isAlias,
@@ -39,27 +38,11 @@ export interface ReadResult {
   problems: ConfigProblem[];
 }
 
-/**
- * Reads and parses `file` (absolute). Never throws for a bad or missing file.
- * Unless `insecure`, a file others could have written is refused (see file-permissions.ts).
- */
-export async function readSource(file: string, options: { insecure?: boolean } = {}): Promise<ReadResult> {
-  let text: string;
-  try {
-    // Check the file that is read, not a path that could be swapped in between.
-    const handle = await open(file, 'r');
-    try {
-      const unsafe = options.insecure ? undefined : unsafeConfigFile(await handle.stat(), process.getuid?.());
-      if (unsafe)
-        return { source: undefined, value: undefined, usable: false, problems: [docProblem(file, unsafe)] };
-      text = await handle.readFile('utf8');
-    } finally {
-      await handle.close();
-    }
-  } catch (err) {
-    const message = `cannot read config file: ${(err as Error).message}`;
-    return { source: undefined, value: undefined, usable: false, problems: [docProblem(file, message)] };
-  }
+/** Reads (through `files`) and parses `file` (absolute). Never throws for a bad or missing file. */
+export async function readSource(file: string, files: ConfigFiles): Promise<ReadResult> {
+  const read = await files.read(file);
+  if (read.problem) return { source: undefined, value: undefined, usable: false, problems: [read.problem] };
+  const text = read.text;
   const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false });
   const source: SourceFile = { file, doc, lineStarts: lineStartsOf(text) };
   const problems: ConfigProblem[] = doc.errors.map((err) => syntaxProblem(source, err));
