@@ -86,15 +86,22 @@ export class Metrics {
   );
   readonly ready = this.gauge('cronkeeper_ready', '1 when /readyz answers 200.');
   readonly jobsConfigured = this.gauge('cronkeeper_jobs_configured', 'Jobs in the running config.');
-  readonly lastSuccess = this.gauge(
+  // Per-job gauges keep their values in maps and hand them to prom-client at scrape time: at 100,000
+  // jobs, a labelled set() per change (every slot moves the next-slot gauge) cost seconds at a term's start.
+  private readonly lastSuccessMs = new Map<string, number>();
+  private readonly staleByJob = new Map<string, number>();
+  private readonly nextSlotMs = new Map<string, number>();
+  private readonly pausedByJob = new Map<string, number>();
+  readonly lastSuccess = this.jobGauge(
     'cronkeeper_job_last_success_timestamp_seconds',
     'Scheduled time of the newest successful run, by job (Unix seconds).',
-    ['job'],
+    this.lastSuccessMs,
+    1000,
   );
-  readonly jobStale = this.gauge(
+  readonly jobStale = this.jobGauge(
     'cronkeeper_job_stale',
     '1 when the job (one with maxAge) has had no successful run for longer than its maxAge, else 0; by job. Set by the leader.',
-    ['job'],
+    this.staleByJob,
   );
   readonly clockSkew = this.gauge(
     'cronkeeper_clock_skew_seconds',
@@ -105,15 +112,16 @@ export class Metrics {
     'Wall-clock jumps detected against the monotonic clock, by direction (forward, backward).',
     ['direction'],
   );
-  readonly nextSlot = this.gauge(
+  readonly nextSlot = this.jobGauge(
     'cronkeeper_job_next_slot_timestamp_seconds',
     'The next slot, by job (Unix seconds).',
-    ['job'],
+    this.nextSlotMs,
+    1000,
   );
-  readonly jobPaused = this.gauge(
+  readonly jobPaused = this.jobGauge(
     'cronkeeper_job_paused',
     '1 while the job is paused (cronkeeper pause), else 0; by job. Set by the leader.',
-    ['job'],
+    this.pausedByJob,
   );
   readonly controls = this.counter(
     'cronkeeper_controls_total',
@@ -151,18 +159,15 @@ export class Metrics {
   }
 
   setNextSlot(job: string, ms: number | undefined): void {
-    this.labelledJobs.add(job);
-    if (ms === undefined) this.nextSlot.remove({ job });
-    else this.nextSlot.set({ job }, ms / 1000);
+    if (ms === undefined) this.nextSlotMs.delete(job);
+    else this.nextSlotMs.set(job, ms);
   }
 
   /** Records a successful run of `job` scheduled at `ms` (UTC); never moves the gauge backwards. */
   setLastSuccess(job: string, ms: number): void {
-    this.labelledJobs.add(job);
     const known = this.lastSuccessMs.get(job);
     if (known !== undefined && known >= ms) return;
     this.lastSuccessMs.set(job, ms);
-    this.lastSuccess.set({ job }, ms / 1000);
     for (const listener of this.successListeners) listener(job, ms);
   }
 
@@ -174,37 +179,45 @@ export class Metrics {
 
   /** Sets (true/false) or removes (undefined: no freshness check) the job's stale gauge. */
   setStale(job: string, stale: boolean | undefined): void {
-    this.labelledJobs.add(job);
-    if (stale === undefined) this.jobStale.remove({ job });
-    else this.jobStale.set({ job }, stale ? 1 : 0);
+    if (stale === undefined) this.staleByJob.delete(job);
+    else this.staleByJob.set(job, stale ? 1 : 0);
   }
 
   setPaused(job: string, paused: boolean): void {
-    this.labelledJobs.add(job);
-    this.jobPaused.set({ job }, paused ? 1 : 0);
-    if (paused) this.nextSlot.remove({ job });
+    this.pausedByJob.set(job, paused ? 1 : 0);
+    if (paused) this.nextSlotMs.delete(job);
   }
 
   /** Forgets the per-job gauges of jobs no longer configured. */
   retainJobs(jobs: ReadonlySet<string>): void {
-    for (const job of this.labelledJobs) {
-      if (jobs.has(job)) continue;
-      this.lastSuccess.remove({ job });
-      this.lastSuccessMs.delete(job);
-      this.jobStale.remove({ job });
-      this.nextSlot.remove({ job });
-      this.jobPaused.remove({ job });
-      this.labelledJobs.delete(job);
-    }
+    for (const values of [this.lastSuccessMs, this.staleByJob, this.nextSlotMs, this.pausedByJob])
+      for (const job of values.keys()) if (!jobs.has(job)) values.delete(job);
     this.jobsConfigured.set(jobs.size);
   }
 
-  private readonly labelledJobs = new Set<string>();
-  private readonly lastSuccessMs = new Map<string, number>();
   private readonly successListeners = new Set<(job: string, ms: number) => void>();
 
   private counter<T extends string>(name: string, help: string, labelNames: T[] = []): Counter<T> {
     return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  /** A gauge by job whose values are read from `values` (divided by `divisor`) when scraped. */
+  private jobGauge(
+    name: string,
+    help: string,
+    values: ReadonlyMap<string, number>,
+    divisor = 1,
+  ): Gauge<'job'> {
+    return new Gauge({
+      name,
+      help,
+      labelNames: ['job'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [job, v] of values) this.set({ job }, v / divisor);
+      },
+    });
   }
 
   private gauge<T extends string>(name: string, help: string, labelNames: T[] = []): Gauge<T> {
