@@ -68,8 +68,10 @@ export async function applyJobChanges(
   // Schedule changes.
   const stored = await readJobSpecs(db);
   const gaps: JobSlotGap[] = [];
-  for (const c of scheduleChanges(jobs, stored, describeSchedule)) {
-    const job = jobs.find((j) => j.name === c.job)!;
+  const changes = scheduleChanges(jobs, stored, describeSchedule);
+  const byName = changes.length > 0 ? new Map(jobs.map((j) => [j.name, j])) : undefined;
+  for (const c of changes) {
+    const job = byName!.get(c.job)!;
     const last = state.lastExecution.get(c.job);
     if (c.rule === 'keep' || last === undefined || last >= nowMs) {
       logger.info(
@@ -90,9 +92,12 @@ export async function applyJobChanges(
     );
   }
   await recordSlotGaps(db, fence, gaps);
-  const current = jobs
-    .map((j) => ({ job: j.name, hash: specHash(j.schedule), spec: describeSchedule(j.schedule) }))
-    .filter((s) => stored.get(s.job)?.hash !== s.hash);
+  const current: { job: string; hash: string; spec: string }[] = [];
+  for (const j of jobs) {
+    const hash = specHash(j.schedule);
+    if (stored.get(j.name)?.hash !== hash)
+      current.push({ job: j.name, hash, spec: describeSchedule(j.schedule) });
+  }
   if (changedState) {
     // The state first: once the new specs are recorded, a restart no longer sees a change to apply.
     await ctx.flush();

@@ -6,12 +6,31 @@ import type { JobConfig, ScheduleChangePolicy, ScheduleSpec } from '../config/ty
 
 /** A stable hash of what decides a job's slots: pattern and zone, or rate and offset. */
 export function specHash(spec: ScheduleSpec): string {
-  const canonical =
+  // Jobs share their patterns: remembered by the raw fields, so 100,000 jobs of 1,000 patterns
+  // are canonicalized and hashed 1,000 times.
+  const key =
+    spec.kind === 'cron'
+      ? `c\u0000${spec.pattern}\u0000${spec.timezone}`
+      : `e\u0000${spec.everyMs}\u0000${spec.offsetMs}`;
+  let hash = hashes.get(key);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(canonicalSpec(spec)).digest('hex').slice(0, 16);
+    if (hashes.size >= MAX_REMEMBERED) hashes.clear();
+    hashes.set(key, hash);
+  }
+  return hash;
+}
+
+function canonicalSpec(spec: ScheduleSpec): string {
+  return JSON.stringify(
     spec.kind === 'cron'
       ? ['cron', spec.pattern.trim().replace(/\s+/g, ' '), spec.timezone]
-      : ['every', spec.everyMs, spec.offsetMs];
-  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex').slice(0, 16);
+      : ['every', spec.everyMs, spec.offsetMs],
+  );
 }
+
+const MAX_REMEMBERED = 10_000;
+const hashes = new Map<string, string>();
 
 export interface StoredSpec {
   hash: string;
