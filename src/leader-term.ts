@@ -12,7 +12,7 @@ import { RunDispatcher } from './dispatch/run-dispatcher.js';
 import type { Leadership } from './ha/leadership.js';
 import type { Metrics } from './metrics.js';
 import type { NodeState } from './node-state.js';
-import { JobScheduler } from './schedule/job-scheduler.js';
+import { CLAIM_LEAD_MS, JobScheduler } from './schedule/job-scheduler.js';
 import { snapshotCodec } from './snapshot/snapshot-codec.js';
 import { JobState } from './state/job-state.js';
 import { SnapshotWriter } from './state/snapshot-writer.js';
@@ -111,6 +111,9 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
   const scheduler = new JobScheduler({
     clock,
     logger,
+    // Slots are handed out and claimed this long before their instant, so the claim (one batch for
+    // every job due at that second) is committed when the instant comes; each run starts at its instant.
+    claimLeadMs: CLAIM_LEAD_MS,
     onMissed: (plan) => {
       logPlan(logger, plan, 'missed slots while running', metrics);
       recordSlotGaps(
@@ -153,6 +156,13 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
     jobsChanged();
   }
   const start = async (c: ClaimedSlot): Promise<void> => {
+    // Claimed ahead of its instant (CLAIM_LEAD_MS): it starts at the instant, and the overlap policy
+    // judges the job's previous run then, not while it may still be finishing.
+    // (Bounded: a clock set back meanwhile does not hold a claimed run for longer than the lead.)
+    for (let i = 0, early = c.scheduledAtMs - clock.now(); !c.catchup && early > 0 && i < 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(early, CLAIM_LEAD_MS)));
+      early = c.scheduledAtMs - clock.now();
+    }
     // While stopping, a claimed slot stays unstarted in the ledger: the next leader runs it.
     const job = scheduler.get(c.job)?.config;
     if (job && !stopping) await dispatcher.dispatch(job, c, { jitter: !c.catchup });
