@@ -1,5 +1,6 @@
-// The parts of loading a config that need no YAML nodes: the job defaults,
-// the checks across jobs and the environment, and the final Config.
+// What both readings of a config share (the quick one in load-valid-config.ts
+// and the full one in load-config.ts): the job defaults, the checks across
+// jobs and the environment, and the final Config.
 import path from 'node:path';
 import { toHook } from './jobs.js';
 import {

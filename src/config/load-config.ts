@@ -1,5 +1,11 @@
 // loadConfig: the main config file plus its includes → a validated Config, or
 // a ConfigError listing every problem found, each at file:line:column.
+//
+// A config is read twice only when it has a problem: first quickly, as plain
+// data (load-valid-config.ts), which gives up at the first doubt; then, only
+// if it gave up, by the full YAML parser with source ranges, which finds and
+// locates every problem (or accepts a config written outside the quick
+// reader's subset of YAML).
 import path from 'node:path';
 import { isMap, isScalar } from 'yaml';
 import { buildConfig, checkFormerNames, checkListenOverride, resolveDefaults } from './build-config.js';
@@ -7,6 +13,7 @@ import { ConfigFiles } from './config-files.js';
 import { expandIncludes } from './includes.js';
 import { checkDefaultsRules } from './job-rules.js';
 import { JobCollector } from './jobs.js';
+import { loadValidConfig } from './load-valid-config.js';
 import { keyText, type NodeContext, nodeStart, positionAt, problemAt } from './locate-problem.js';
 import { printableProblem } from './printable-problem.js';
 import { BUILTIN_JOB_DEFAULTS, describeValue, settingsSchema } from './schema.js';
@@ -21,6 +28,8 @@ export interface LoadConfigOptions {
   nowMs?: number;
   /** Where CRONKEEPER_DATABASE_URL and DATABASE_URL are read; default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** false: skip the quick reading and always use the full one (tests compare the two). Default true. */
+  quick?: boolean;
 }
 
 /** Loads and validates `file` and the files it includes. Throws ConfigError with every problem found. */
@@ -29,6 +38,10 @@ export async function loadConfig(file: string, options: LoadConfigOptions = {}):
   const nowMs = options.nowMs ?? Date.now();
   const env = options.env ?? process.env;
   const files = new ConfigFiles(options.insecure ?? false);
+  if (options.quick !== false) {
+    const config = await loadValidConfig(mainFile, files, nowMs, env);
+    if (config) return config;
+  }
   return loadCheckedConfig(mainFile, files, nowMs, env);
 }
 
