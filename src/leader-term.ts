@@ -205,6 +205,9 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
   // slot, should a backward clock jump have put that later).
   const bootNow = clock.now();
   schedule((job) => Math.max(bootNow, state.lastExecution.get(job.name) ?? 0));
+  // Scheduling and planning 100,000 jobs each take a while in one turn of the event loop; the
+  // heartbeat runs between them, or a long enough turn costs the lease (ha.lease) and the term.
+  await new Promise((resolve) => setImmediate(resolve));
   const stopped = new Promise<void>((resolve) => {
     if (o.stop.aborted || stepDown.signal.aborted) return resolve();
     o.stop.addEventListener('abort', () => resolve(), { once: true });
