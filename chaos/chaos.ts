@@ -127,8 +127,12 @@ for (const r of results as unknown as {
   examples?: string[];
   crashDetails?: string[];
   behaved?: boolean;
+  details?: string;
+  notRun?: string;
 }[]) {
   const notes = [
+    ...(r.notRun ? [`not run here: ${r.notRun}`] : []),
+    ...(r.details ? [r.details] : []),
     ...(r.examples ?? []),
     ...(r.crashDetails ?? []),
     ...(r.behaved === false ? ['did not behave as expected under the fault'] : []),

@@ -1,9 +1,11 @@
 // Storage faults, each under the real daemon, each followed by a check that
 // nothing ran twice and nothing was lost once the fault is gone:
-//   read-only   the embedded store's directory cannot be written: the daemon
-//               exits 1 at once and says why; the store is left as it was
-//   full        the store's files cannot grow (RLIMIT_FSIZE, the portable
+//   read-only   the embedded store's directory cannot be written at boot: the
+//               daemon exits 1 at once and says why; the store is left as it was
+//   full        the store's files cannot grow at boot (RLIMIT_FSIZE, the portable
 //               stand-in for a full disk: writes fail with EFBIG): exit 1, says so
+//   read-only-running, full-running
+//               the same arriving while the daemon runs: storage-faults-running.ts
 //   snapshots   every snapshot row bit-flipped or truncated: restore says so,
 //               falls back to the run ledger alone; nothing runs twice
 //   ledger      the ledger rows a snapshot points to (its high-water mark) are
@@ -15,8 +17,10 @@ import pg from 'pg';
 import { CLI, type LogLine, childEnv, sleep } from '../test/support/daemon.js';
 import { type SlotCheck, checkSlots } from './check-slots.js';
 import { readLedger } from './chaos-store.js';
+import { readEmbeddedLedger, withEmbedded } from './embedded-ledger.js';
 import { DaemonGroup, logTimeMs } from './daemon-group.js';
 import { type FleetJob, buildFleet, readFleetOutput, writeFleetConfig } from './fleet.js';
+import { type RunningFault, runFaultWhileRunning } from './storage-faults-running.js';
 
 export interface StorageFaultResult extends SlotCheck {
   scenario: string;
@@ -27,6 +31,10 @@ export interface StorageFaultResult extends SlotCheck {
   underFault: { exitCode: number | string | null; said: string };
   /** Expected behaviour held (exit code, message, fallback) besides the slot check. */
   behaved: boolean;
+  /** How the fault was made and what followed, with times (the faults while running). */
+  details?: string;
+  /** Set when the fault cannot be made on this machine: why (nothing was run). */
+  notRun?: string;
 }
 
 const READY = 'ready: scheduling';
@@ -45,15 +53,23 @@ export async function runStorageFaults(o: {
     o.log?.(`  ${fault}`);
     const dir = path.join(o.dir, fault);
     fs.mkdirSync(dir, { recursive: true });
-    results.push(await runFault(fault, dir, o.url));
+    results.push(
+      fault === 'read-only-running' || fault === 'full-running'
+        ? await runFaultWhileRunning(fault, dir)
+        : await runFault(fault, dir, o.url),
+    );
   }
   return results;
 }
 
-const FAULTS = ['read-only', 'full', 'snapshots', 'ledger'] as const;
+const FAULTS = ['read-only', 'full', 'snapshots', 'ledger', 'read-only-running', 'full-running'] as const;
 export type Fault = (typeof FAULTS)[number];
 
-async function runFault(fault: Fault, dir: string, url: string): Promise<StorageFaultResult> {
+async function runFault(
+  fault: Exclude<Fault, RunningFault>,
+  dir: string,
+  url: string,
+): Promise<StorageFaultResult> {
   fs.chmodSync(dir, 0o755);
   const fleet = buildFleet({ jobs: 3, perSecond: 1 });
   const out = path.join(dir, 'out.txt');
@@ -202,46 +218,11 @@ function listTree(dir: string): string {
   return lines.sort().join('\n');
 }
 
-async function withEmbedded<T>(
-  storeDir: string,
-  fn: (db: import('../src/store/db.js').Db) => Promise<T>,
-): Promise<T> {
-  const { openEmbedded } = await import('../src/store/open-embedded.js');
-  const db = await openEmbedded(storeDir);
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
-
 /** Flips a bit in half the rows and truncates the others, by hand. */
 function corruptEverySnapshot(storeDir: string): Promise<void> {
   return withEmbedded(storeDir, async (db) => {
     await db.exec(`UPDATE cronkeeper_snapshots SET payload = CASE WHEN id % 2 = 0
       THEN set_byte(payload, 60, get_byte(payload, 60) # 1) ELSE substring(payload from 1 for 20) END`);
-  });
-}
-
-function readEmbeddedLedger(storeDir: string): Promise<import('./check-slots.js').LedgerRow[]> {
-  return withEmbedded(storeDir, async (db) => {
-    const rows = await db.query<{
-      id: number;
-      job: string;
-      ms: number;
-      started: boolean;
-      outcome: string | null;
-    }>(
-      `SELECT id, job, (extract(epoch FROM scheduled_at) * 1000)::float8 AS ms,
-              started_at IS NOT NULL AS started, outcome FROM cronkeeper_runs`,
-    );
-    return rows.map((r) => ({
-      id: Number(r.id),
-      job: r.job,
-      scheduledAtMs: Number(r.ms),
-      started: r.started,
-      outcome: r.outcome,
-    }));
   });
 }
 
