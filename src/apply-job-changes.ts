@@ -67,8 +67,11 @@ export async function applyJobChanges(
 
   // Schedule changes.
   const stored = await readJobSpecs(db);
+  // Once per job, and the heartbeat gets its turn after: 100,000 distinct schedules take a while.
+  const hashes = jobs.map((j) => specHash(j.schedule));
+  await new Promise((resolve) => setImmediate(resolve));
   const gaps: JobSlotGap[] = [];
-  const changes = scheduleChanges(jobs, stored, describeSchedule);
+  const changes = scheduleChanges(jobs, stored, describeSchedule, hashes);
   const byName = changes.length > 0 ? new Map(jobs.map((j) => [j.name, j])) : undefined;
   for (const c of changes) {
     const job = byName!.get(c.job)!;
@@ -93,11 +96,11 @@ export async function applyJobChanges(
   }
   await recordSlotGaps(db, fence, gaps);
   const current: { job: string; hash: string; spec: string }[] = [];
-  for (const j of jobs) {
-    const hash = specHash(j.schedule);
+  jobs.forEach((j, i) => {
+    const hash = hashes[i]!;
     if (stored.get(j.name)?.hash !== hash)
       current.push({ job: j.name, hash, spec: describeSchedule(j.schedule) });
-  }
+  });
   if (changedState) {
     // The state first: once the new specs are recorded, a restart no longer sees a change to apply.
     await ctx.flush();

@@ -49,11 +49,14 @@ export function scheduleChanges(
   jobs: readonly JobConfig[],
   stored: ReadonlyMap<string, StoredSpec>,
   describe: (spec: ScheduleSpec) => string,
+  /** Each job's specHash, when the caller has them already. */
+  hashes: readonly string[] = jobs.map((j) => specHash(j.schedule)),
 ): ScheduleChange[] {
   const changes: ScheduleChange[] = [];
-  for (const job of jobs) {
+  for (let i = 0; i < jobs.length; i++) {
+    const job = jobs[i]!;
     const before = stored.get(job.name);
-    if (before && before.hash !== specHash(job.schedule)) {
+    if (before && before.hash !== hashes[i]) {
       changes.push({
         job: job.name,
         from: before.spec,
