@@ -163,10 +163,13 @@ export class LeaderControls {
     const { db, logger, metrics } = this.o;
     const before = this.controls;
     this.controls = await readJobControls(db);
-    const configured = new Map(this.o.config().jobs.map((j) => [j.name, j]));
+    const configured = this.configured();
     const paused: string[] = [];
     const resumed: JobConfig[] = [];
-    for (const job of configured.values()) {
+    // Only jobs with a control record can have changed (a poll every 2 s must not walk 100,000 jobs).
+    for (const name of new Set([...before.keys(), ...this.controls.keys()])) {
+      const job = configured.get(name);
+      if (!job) continue;
       const was = before.get(job.name)?.paused ?? false;
       const is = this.isPaused(job.name);
       if (was === is) continue;
@@ -188,6 +191,19 @@ export class LeaderControls {
       if (this.closed || this.o.stopping()) return;
       await this.carryOut(request, configured.get(request.job));
     }
+  }
+
+  private jobsSeen: readonly JobConfig[] | undefined;
+  private jobIndex = new Map<string, JobConfig>();
+
+  /** The configured jobs by name, rebuilt when a reload replaced the list. */
+  private configured(): ReadonlyMap<string, JobConfig> {
+    const jobs = this.o.config().jobs;
+    if (jobs !== this.jobsSeen) {
+      this.jobsSeen = jobs;
+      this.jobIndex = new Map(jobs.map((j) => [j.name, j]));
+    }
+    return this.jobIndex;
   }
 
   /** Reschedules after pauses and resumes; resumed jobs first catch up by their onResume rule. */

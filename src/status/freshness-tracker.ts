@@ -58,8 +58,14 @@ export class FreshnessTracker {
 
   /** Reads the facts of jobs not read yet (new ones after a reload too), then judges every job. */
   async check(): Promise<void> {
-    const missing = this.o.jobs().filter((j) => !this.loaded.has(j.name));
-    if (missing.length > 0) await this.load(missing.map((j) => j.name));
+    const jobs = this.refresh();
+    // A pass over every job only until all were read (and after a reload): an idle daemon of
+    // 100,000 jobs must not walk them every few seconds.
+    if (!this.allLoaded) {
+      const missing = jobs.filter((j) => !this.loaded.has(j.name));
+      if (missing.length > 0) await this.load(missing.map((j) => j.name));
+      this.allLoaded = jobs === this.jobsSeen && jobs.every((j) => this.loaded.has(j.name));
+    }
     this.evaluate();
   }
 
@@ -87,23 +93,36 @@ export class FreshnessTracker {
 
   /** Judges the jobs with a maxAge (the others have no verdict to keep; one a reload took it from loses it). */
   private evaluate(): void {
+    this.refresh();
     const nowMs = this.o.clock.now();
-    for (const job of this.o.jobs()) {
-      if (job.maxAgeMs !== undefined) this.evaluateJob(job, nowMs);
-      else if (this.stale.delete(job.name)) this.o.metrics.setStale(job.name, undefined);
+    for (const job of this.withMaxAge) this.evaluateJob(job, nowMs);
+    for (const name of this.stale) {
+      if (this.jobIndex.get(name)?.maxAgeMs !== undefined) continue;
+      this.stale.delete(name);
+      this.o.metrics.setStale(name, undefined);
     }
   }
 
   private jobsSeen: readonly JobConfig[] | undefined;
   private jobIndex = new Map<string, JobConfig>();
+  private withMaxAge: readonly JobConfig[] = [];
+  private allLoaded = false;
 
-  /** The configured jobs by name, rebuilt when a reload replaced the list. */
-  private byName(): ReadonlyMap<string, JobConfig> {
+  /** The configured jobs; their index and the ones with a maxAge are rebuilt when a reload replaced the list. */
+  private refresh(): readonly JobConfig[] {
     const jobs = this.o.jobs();
     if (jobs !== this.jobsSeen) {
       this.jobsSeen = jobs;
       this.jobIndex = new Map(jobs.map((j) => [j.name, j]));
+      this.withMaxAge = jobs.filter((j) => j.maxAgeMs !== undefined);
+      this.allLoaded = false;
     }
+    return jobs;
+  }
+
+  /** The configured jobs by name. */
+  private byName(): ReadonlyMap<string, JobConfig> {
+    this.refresh();
     return this.jobIndex;
   }
 
