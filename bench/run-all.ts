@@ -20,7 +20,7 @@ const BENCHMARKS: Array<[string, string[]]> = [
   ['burst', QUICK ? ['--slots', '30000'] : []],
   ['catchup', QUICK ? ['--peer-limit', '20'] : []],
   ['snapshot', QUICK ? ['--repeat', '1'] : []],
-  ['idle', QUICK ? ['--jobs', '20000', '--seconds', '10', '--croner-jobs', '2000'] : []],
+  ['idle', QUICK ? ['--jobs', '20000', '--settle', '10', '--seconds', '10', '--croner-jobs', '2000'] : []],
 ];
 
 fs.mkdirSync(OUT, { recursive: true });
