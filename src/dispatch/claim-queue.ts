@@ -35,14 +35,28 @@ export class ClaimQueue {
     while (this.inFlight) await this.inFlight;
   }
 
+  private async claimAll(slots: SlotClaim[]): Promise<ClaimResult> {
+    const fence = this.fence();
+    const parts =
+      slots.length >= PARALLEL_CLAIM_MIN
+        ? [slots.slice(0, slots.length >> 1), slots.slice(slots.length >> 1)]
+        : [slots];
+    const settled = await Promise.allSettled(parts.map((part) => claimSlots(this.db, fence, part)));
+    const committed = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const merged = mergeResults(committed);
+    if (committed.length > 0) this.onCommitted(merged);
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return merged;
+  }
+
   private async drain(): Promise<void> {
     while (this.pending.length > 0) {
       const batch = this.pending;
       this.pending = [];
       const slots = batch.flatMap((p) => p.slots);
       try {
-        const result = await claimSlots(this.db, this.fence(), slots);
-        this.onCommitted(result);
+        const result = await this.claimAll(slots);
         splitResult(batch, result);
       } catch (err) {
         for (const p of batch) p.reject(err);
@@ -50,6 +64,24 @@ export class ClaimQueue {
     }
     this.inFlight = undefined;
   }
+}
+
+/**
+ * A batch this big (a boot catch-up of 60,000 slots) is claimed as two statements at once, on two
+ * connections: the INSERT's cost is the server's, and a second backend halves it on a multi-core
+ * server. The state learns of the claims once both committed (so the snapshot's high-water mark
+ * stays exact); if one half failed, it still learns of the half that committed, and the callers get
+ * the error (what was committed is then claimed and unstarted: the next leader runs it).
+ */
+export const PARALLEL_CLAIM_MIN = 20_000;
+
+function mergeResults(results: readonly ClaimResult[]): ClaimResult {
+  if (results.length === 1) return results[0]!;
+  if (results.length === 0) return { claimed: [], conflicts: [] };
+  return {
+    claimed: results.flatMap((r) => r.claimed).sort((a, b) => a.runId - b.runId),
+    conflicts: results.flatMap((r) => r.conflicts),
+  };
 }
 
 function splitResult(batch: Pending[], result: ClaimResult): void {
