@@ -35,8 +35,9 @@ export interface ClaimResult {
  * statement is first a plain INSERT: ON CONFLICT's speculative insertion costs
  * Postgres ~1.5x per row, which a 60,000-slot catch-up feels. A conflict makes
  * the plain INSERT fail whole (nothing claimed) and the batch is claimed again
- * with ON CONFLICT DO NOTHING. Times travel as epoch ms both ways: formatting
- * and parsing 60,000 timestamps cost the client more than the INSERT.
+ * with ON CONFLICT DO NOTHING (so `db` must not be inside a transaction, which
+ * the failed statement would abort). Times travel as epoch ms both ways:
+ * formatting and parsing 60,000 timestamps cost the client more than the INSERT.
  */
 export async function claimSlots(
   db: Queryable,
