@@ -144,7 +144,9 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
 
   async function cycle(store: Db): Promise<number> {
     for (;;) {
-      node.update({ role: 'standby', epoch: null, caughtUp: false, catchUp: null });
+      // Not ready until another node is found leading: a node that takes the lock at once (the only
+      // one, or the first) must not tell systemd READY=1 before its catch-up.
+      node.update({ role: 'standby', epoch: null, caughtUp: false, catchUp: null, standingBy: false });
       let leadership;
       try {
         leadership = await acquireLeadership({
@@ -155,6 +157,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
           signal: stop,
           leaseMs: config.ha.leaseMs,
           pollMs: config.ha.pollMs,
+          onStandingBy: () => node.update({ standingBy: true }),
         });
       } catch (err) {
         if (err instanceof StoppedWaitingError) return 0;
@@ -171,7 +174,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       metrics.leader.set(1);
       metrics.leaderEpoch.set(epoch);
       metrics.leaderTransitions.inc();
-      node.update({ role: 'leader', epoch, leaderId: nodeId, caughtUp: false });
+      node.update({ role: 'leader', epoch, leaderId: nodeId, caughtUp: false, standingBy: false });
       try {
         const term = await leadTerm({
           db: store,

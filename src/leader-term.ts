@@ -239,8 +239,10 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
   if (!o.stop.aborted && !stepDown.signal.aborted) {
     await snapshots.flush().catch(() => {});
     scheduler.start();
-    node.update({ caughtUp: true, catchUp: null });
+    // The log line first: node.update sends READY=1 through a child process, which can reach
+    // systemd before a line logged after it is timestamped.
     logger.info({ jobs: scheduler.size, epoch: fence.epoch }, 'ready: scheduling');
+    node.update({ caughtUp: true, catchUp: null });
   }
   const housekeeping = setInterval(() => snapshots.maybeFlush(), FLUSH_CHECK_MS);
   const cleaning = setInterval(() => void clean(), CLEAN_EVERY_MS);

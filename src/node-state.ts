@@ -15,6 +15,8 @@ export interface NodeSnapshot {
   catchUp: { done: number; total: number } | null;
   /** Leader: restored and caught up. Standby: always (readiness then needs the database). */
   caughtUp: boolean;
+  /** Standby: another node holds the leader lock. Until this node knows, it is not ready: it may be about to lead (and catch up). */
+  standingBy: boolean;
   databaseUp: boolean;
   /** Runs waiting for a place under the concurrency limits. */
   waiting: number;
@@ -33,6 +35,7 @@ export class NodeState {
       jobs,
       catchUp: null,
       caughtUp: false,
+      standingBy: false,
       databaseUp: false,
       waiting: 0,
     };
@@ -42,10 +45,10 @@ export class NodeState {
     return this.s;
   }
 
-  /** Ready: a leader that restored its state and finished catch-up, or a standby whose database answers. */
+  /** Ready: a leader that restored its state and finished catch-up, or a standby behind another leader whose database answers. */
   get ready(): boolean {
-    const { role, caughtUp, databaseUp } = this.s;
-    return (role === 'leader' && caughtUp) || (role === 'standby' && databaseUp);
+    const { role, caughtUp, databaseUp, standingBy } = this.s;
+    return (role === 'leader' && caughtUp) || (role === 'standby' && standingBy && databaseUp);
   }
 
   update(patch: Partial<NodeSnapshot>): void {

@@ -41,6 +41,8 @@ export interface LeadershipOptions {
   leaseMs: number;
   /** How often a standby tries the lock (ms). */
   pollMs: number;
+  /** Called when another node is found holding the leader lock (this one then waits for it). */
+  onStandingBy?: () => void;
 }
 
 export class StoppedWaitingError extends Error {
@@ -67,6 +69,7 @@ export async function acquireLeadership(o: LeadershipOptions): Promise<Leadershi
       const fence = await waitForLock(client, o, () => {
         if (!announced) logger.info('another node leads: standing by until the leader lock is free');
         announced = true;
+        o.onStandingBy?.();
       });
       return holdLeadership(client, fence, o);
     } catch (err) {
