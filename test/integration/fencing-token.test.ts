@@ -106,8 +106,12 @@ jobs:
   const client = new pg.Client({ connectionString: db.url });
   await client.connect();
   try {
+    // The epoch is the one of the attempt the job ran as: a run of node-a still in progress at its
+    // SIGKILL is adopted by node-b (recorded interrupted), which moves the run row to its epoch.
     const rows = await client.query<{ id: string; job: string; scheduled_at: Date; epoch: string }>(
-      'SELECT id, job, scheduled_at, epoch FROM cronkeeper_runs WHERE id = ANY($1::bigint[])',
+      `SELECT r.id, r.job, r.scheduled_at, a.epoch
+       FROM cronkeeper_runs r JOIN cronkeeper_attempts a ON a.run_id = r.id AND a.attempt = 1
+       WHERE r.id = ANY($1::bigint[])`,
       [tokens.map((t) => t.runId)],
     );
     const ledger = new Map(rows.rows.map((r) => [Number(r.id), r]));
