@@ -55,8 +55,9 @@ export interface SlotCheckInput {
 const key = (job: string, ms: number) => `${job}@${ms}`;
 const CLAIM_LAG_MS = 10_000;
 
-export function checkSlots(input: SlotCheckInput): SlotCheck {
-  const result: SlotCheck = {
+/** A check of no slot: the figures of a scenario that did not run. */
+export function noSlotsChecked(): SlotCheck {
+  return {
     slotsChecked: 0,
     duplicates: 0,
     misses: 0,
@@ -65,6 +66,10 @@ export function checkSlots(input: SlotCheckInput): SlotCheck {
     pendingExamples: [],
     examples: [],
   };
+}
+
+export function checkSlots(input: SlotCheckInput): SlotCheck {
+  const result = noSlotsChecked();
   const problem = (kind: 'duplicates' | 'misses', text: string) => {
     result[kind]++;
     if (result.examples.length < 10)

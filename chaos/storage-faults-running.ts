@@ -16,7 +16,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { type DaemonProcess, type LogLine, sleep, startDaemon } from '../test/support/daemon.js';
-import { checkSlots } from './check-slots.js';
+import { checkSlots, noSlotsChecked } from './check-slots.js';
 import { DaemonGroup, logTimeMs } from './daemon-group.js';
 import { readEmbeddedLedger } from './embedded-ledger.js';
 import { type FleetJob, buildFleet, readFleetOutput, writeFleetConfig } from './fleet.js';
@@ -170,13 +170,7 @@ function notRun(fault: RunningFault, why: string): StorageFaultResult {
   return {
     scenario: `storage: ${fault}`,
     cycles: 0,
-    slotsChecked: 0,
-    duplicates: 0,
-    misses: 0,
-    interrupted: 0,
-    pending: 0,
-    pendingExamples: [],
-    examples: [],
+    ...noSlotsChecked(),
     crashes: 0,
     crashDetails: [],
     underFault: { exitCode: null, said: '' },
