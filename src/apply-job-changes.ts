@@ -10,6 +10,7 @@ import type { JobConfig } from './config/types.js';
 import { createSlotCalculator } from './schedule/slot-calculator.js';
 import type { JobState } from './state/job-state.js';
 import { describeSchedule } from './status/read-status.js';
+import { TurnBudget } from './turn-budget.js';
 import type { Db } from './store/db.js';
 import type { Fence } from './store/fence.js';
 import { carryOverRename, readJobSpecs, readRenames, saveJobSpecs, storeKnows } from './store/job-records.js';
@@ -67,9 +68,13 @@ export async function applyJobChanges(
 
   // Schedule changes.
   const stored = await readJobSpecs(db);
-  // Once per job, and the heartbeat gets its turn after: 100,000 distinct schedules take a while.
-  const hashes = jobs.map((j) => specHash(j.schedule));
-  await new Promise((resolve) => setImmediate(resolve));
+  // 100,000 distinct schedules take a while to hash: the heartbeat gets its turns meanwhile.
+  const turns = new TurnBudget();
+  const hashes: string[] = [];
+  for (const j of jobs) {
+    if (turns.spent()) await turns.yield();
+    hashes.push(specHash(j.schedule));
+  }
   const gaps: JobSlotGap[] = [];
   const changes = scheduleChanges(jobs, stored, describeSchedule, hashes);
   const byName = changes.length > 0 ? new Map(jobs.map((j) => [j.name, j])) : undefined;

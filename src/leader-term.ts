@@ -148,8 +148,8 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
     fail,
   });
   /** Schedules every configured job that is not paused; a job that joins resumes after `resumeAfterMs`. */
-  function schedule(resumeAfterMs: (job: JobConfig) => number): void {
-    scheduler.setJobs(
+  async function schedule(resumeAfterMs: (job: JobConfig) => number): Promise<void> {
+    await scheduler.setJobs(
       config.jobs.filter((j) => !controls.isPaused(j.name)),
       (job, previous) => previous ?? resumeAfterMs(job),
     );
@@ -204,10 +204,7 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
   // policy; normal scheduling resumes after it (or after the newest claimed
   // slot, should a backward clock jump have put that later).
   const bootNow = clock.now();
-  schedule((job) => Math.max(bootNow, state.lastExecution.get(job.name) ?? 0));
-  // Scheduling and planning 100,000 jobs each take a while in one turn of the event loop; the
-  // heartbeat runs between them, or a long enough turn costs the lease (ha.lease) and the term.
-  await new Promise((resolve) => setImmediate(resolve));
+  await schedule((job) => Math.max(bootNow, state.lastExecution.get(job.name) ?? 0));
   const stopped = new Promise<void>((resolve) => {
     if (o.stop.aborted || stepDown.signal.aborted) return resolve();
     o.stop.addEventListener('abort', () => resolve(), { once: true });
@@ -271,7 +268,7 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
       .then(async () => {
         const now = clock.now();
         await applyJobChanges(jobChanges, next.jobs, now);
-        schedule((job) => {
+        await schedule((job) => {
           // Added by this reload: seen for the first time now, unless re-added within the retention.
           if (!state.lastExecution.has(job.name)) state.setBaseline(job.name, now);
           return Math.max(now, state.lastExecution.get(job.name) ?? now);

@@ -2,7 +2,8 @@
 // job's plain data, independently of the per-key schema, so a job with a bad
 // key still gets all its other problems reported. The same rules hold for the
 // hooks and retries under `defaults:` (checkDefaultsRules).
-import { checkCronPattern, isValidTimeZone } from '../schedule/cron-calculator.js';
+import { isValidTimeZone } from '../schedule/cron-calculator.js';
+import { checkCronPattern } from '../schedule/pattern-check.js';
 import { formatDuration } from '../schedule/duration.js';
 import type { Anchor, PathSegment } from './locate-problem.js';
 import { durationMsOf } from './schema.js';

@@ -52,7 +52,7 @@ export interface LeaderControlsOptions {
    * Re-applies the scheduled job set (every configured job that is not
    * paused); a job joining it resumes after `resumeAfterMs(job)`.
    */
-  reschedule: (resumeAfterMs: (job: JobConfig) => number) => void;
+  reschedule: (resumeAfterMs: (job: JobConfig) => number) => Promise<void>;
   /** True once the leader is stopping: nothing more is claimed. */
   stopping: () => boolean;
   /** Gives up leadership (a fenced write, a failed claim). */
@@ -237,7 +237,7 @@ export class LeaderControls {
     }
     await recordSlotGaps(this.o.db, this.o.fence, gaps);
     const joining = new Set(resumed.map((j) => j.name));
-    this.o.reschedule((job) =>
+    await this.o.reschedule((job) =>
       joining.has(job.name) ? Math.max(nowMs, state.lastExecution.get(job.name) ?? nowMs) : nowMs,
     );
     if (plan.runs.length > 0) {

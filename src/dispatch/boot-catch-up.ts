@@ -2,7 +2,7 @@
 // while no leader ran, by each job's policy, plus the slots an earlier leader
 // claimed but never started. Paused jobs catch up nothing (see LeaderControls).
 import type { Logger } from 'pino';
-import { planCatchUp } from '../catchup/plan-catch-up.js';
+import { planCatchUpInTurns } from '../catchup/plan-catch-up.js';
 import { toPlanInput } from '../catchup/plan-input.js';
 import type { Clock } from '../clock.js';
 import type { JobConfig } from '../config/types.js';
@@ -45,13 +45,11 @@ export interface BootCatchUpContext {
 export async function runBootCatchUp(ctx: BootCatchUpContext, nowMs: number): Promise<void> {
   const { logger, state, claims, dispatcher } = ctx;
   const byName = ctx.configured;
-  const plan = planCatchUp(
+  const plan = await planCatchUpInTurns(
     ctx.jobs.map((j) => toPlanInput(j.config, j.slots)),
     state.lastExecution,
     nowMs,
   );
-  // Between the planning and the logging of 100,000 jobs: the leader's heartbeat gets its turn.
-  await new Promise((resolve) => setImmediate(resolve));
   logPlans(logger, plan.jobs, undefined, ctx.metrics);
   for (const p of plan.jobs)
     if (p.firstSeen && p.baselineMs !== undefined) state.setBaseline(p.job, p.baselineMs);

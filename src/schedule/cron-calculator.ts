@@ -6,7 +6,6 @@
 // whose year field is `*` that table is all ones, so every such instance is
 // given one shared, frozen copy (~1.5 KB each instead). croner only reads it.
 import { Cron } from 'croner';
-import { compactNext, parseCompactPattern } from './compact-cron.js';
 
 /** croner options shared by validation and scheduling, so both agree on every pattern. */
 const CRON_OPTIONS = {
@@ -63,51 +62,6 @@ export function cachedCronCount(): number {
   return cache.size;
 }
 
-/**
- * Why a cron pattern cannot be used, or undefined when it can. `nowMs` (UTC ms)
- * is the instant from which the pattern must still have an occurrence: an
- * impossible date such as `0 0 31 2 *` is an error, found by croner's bounded
- * search rather than an endless loop.
- */
-export function checkCronPattern(pattern: string, timezone: string, nowMs: number): string | undefined {
-  // Jobs sharing a (pattern, zone) share the check. A pattern with an occurrence
-  // after some instant has one after every earlier instant, and one without none
-  // after every later instant; a config load checks every job at the same `nowMs`.
-  const key = `${timezone}\u0000${pattern}`;
-  const known = checked.get(key);
-  if (known && (known.problem === undefined ? nowMs <= known.nowMs : nowMs >= known.nowMs)) {
-    return known.problem;
-  }
-  const problem = findPatternProblem(pattern, timezone, nowMs);
-  if (checked.size >= MAX_CHECKED) checked.clear();
-  checked.set(key, { nowMs, problem });
-  return problem;
-}
-
-const MAX_CHECKED = 200_000;
-const checked = new Map<string, { nowMs: number; problem: string | undefined }>();
-
-function findPatternProblem(pattern: string, timezone: string, nowMs: number): string | undefined {
-  if (!isValidTimeZone(timezone)) return `unknown time zone '${timezone}'`;
-  const fields = pattern.trim().split(/\s+/);
-  if (!pattern.trim().startsWith('@') && fields.length !== 5 && fields.length !== 6) {
-    return `'${pattern}' has ${fields.length} fields; a cron pattern has 5, or 6 with seconds first`;
-  }
-  // The common patterns are checked without building a croner instance.
-  const compact = parseCompactPattern(pattern);
-  if (compact && compactNext(compact, nowMs) !== undefined) return undefined;
-  let cron: Cron;
-  try {
-    cron = getCron(pattern, timezone);
-  } catch (err) {
-    return `invalid cron pattern '${pattern}': ${stripPrefix((err as Error).message)}`;
-  }
-  if (cron.nextRun(new Date(nowMs)) === null) {
-    return `cron pattern '${pattern}' never matches a date (e.g. the 31st of February)`;
-  }
-  return undefined;
-}
-
 // Constructing an Intl.DateTimeFormat costs ~100 µs; a config names a handful of zones.
 const zoneValidity = new Map<string, boolean>();
 
@@ -123,8 +77,4 @@ export function isValidTimeZone(timezone: string): boolean {
   }
   if (zoneValidity.size < 10_000) zoneValidity.set(timezone, valid);
   return valid;
-}
-
-function stripPrefix(message: string): string {
-  return message.replace(/^CronPattern:\s*/, '');
 }

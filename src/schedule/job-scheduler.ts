@@ -11,6 +11,7 @@ import type { SlotClaim } from '../store/ledger.js';
 import { createSlotCalculator, type SlotCalculator } from './slot-calculator.js';
 import type { HeapEntry } from './slot-heap.js';
 import { TimerLoop } from './timer-loop.js';
+import { TurnBudget } from '../turn-budget.js';
 
 /**
  * The claim lead a leader should use (ms): enough for one batched claim of
@@ -46,6 +47,8 @@ export class JobScheduler {
   private jobs: ScheduledJob[] = [];
   private readonly byName = new Map<string, ScheduledJob>();
   private readonly timer: TimerLoop;
+  /** Counts setJobs calls: a preparation superseded by a later call is dropped. */
+  private generation = 0;
 
   constructor(private readonly o: JobSchedulerOptions) {
     this.timer = new TimerLoop({
@@ -71,21 +74,52 @@ export class JobScheduler {
    * Replaces the job list. Each job's schedule resumes after
    * `resumeAfterMs(config, previous)` (UTC ms), where `previous` is the slot a
    * job of the same name had reached, if any. Takes effect at once when running.
+   *
+   * The new list is prepared a turn of the event loop at a time (100,000 jobs'
+   * next slots take a while) while the old one keeps firing, then put in place
+   * at once; a later call supersedes one still preparing.
    */
-  setJobs(
+  async setJobs(
     list: readonly JobConfig[],
     resumeAfterMs: (config: JobConfig, previous: number | undefined) => number,
-  ): void {
-    const previous = new Map(this.jobs.map((j) => [j.config.name, j.plannedUpToMs]));
-    this.jobs = list.map((config) => ({
-      config,
-      slots: createSlotCalculator(config.schedule),
-      plannedUpToMs: resumeAfterMs(config, previous.get(config.name)),
-    }));
+  ): Promise<void> {
+    const generation = ++this.generation;
+    const turns = new TurnBudget();
+    const previous = this.reached();
+    const jobs: ScheduledJob[] = [];
+    const next: Array<number | undefined> = [];
+    for (const config of list) {
+      if (turns.spent()) {
+        await turns.yield();
+        if (generation !== this.generation) return;
+      }
+      const job = {
+        config,
+        slots: createSlotCalculator(config.schedule),
+        plannedUpToMs: resumeAfterMs(config, previous.get(config.name)),
+      };
+      jobs.push(job);
+      next.push(job.slots.next(job.plannedUpToMs));
+    }
+    // Jobs of the old list that fired meanwhile resume after what they reached since.
+    const reached = this.reached();
+    jobs.forEach((job, i) => {
+      const before = previous.get(job.config.name);
+      const now = reached.get(job.config.name);
+      if (now === before) return;
+      job.plannedUpToMs = resumeAfterMs(job.config, now);
+      next[i] = job.slots.next(job.plannedUpToMs);
+    });
+    this.jobs = jobs;
     this.byName.clear();
-    for (const j of this.jobs) this.byName.set(j.config.name, j);
+    for (const j of jobs) this.byName.set(j.config.name, j);
     this.timer.clear();
-    this.jobs.forEach((job, index) => this.scheduleNext(index, job));
+    jobs.forEach((job, index) => this.scheduleAt(index, job, next[index]));
+  }
+
+  /** The slot each scheduled job has reached, by name. */
+  private reached(): Map<string, number> {
+    return new Map(this.jobs.map((j) => [j.config.name, j.plannedUpToMs]));
   }
 
   start(): void {
@@ -97,7 +131,10 @@ export class JobScheduler {
   }
 
   private scheduleNext(index: number, job: ScheduledJob): void {
-    const next = job.slots.next(job.plannedUpToMs);
+    this.scheduleAt(index, job, job.slots.next(job.plannedUpToMs));
+  }
+
+  private scheduleAt(index: number, job: ScheduledJob, next: number | undefined): void {
     this.o.onNextSlot?.(job.config.name, next);
     if (next === undefined) {
       this.o.logger.warn({ job: job.config.name }, 'schedule has no further slot');

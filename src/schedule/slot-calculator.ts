@@ -2,8 +2,8 @@
 //
 // Cost matters at scale (100,000 jobs, 10,000 firing every second): a croner
 // step costs ~5 µs in UTC but ~60 µs in another zone. So
-// - jobs with the same (pattern, zone) share one calculator, which remembers
-//   its last next() and newest() answers: 10,000 jobs firing on the same
+// - jobs with the same (pattern, zone) share one calculator (built once, by
+//   the config check), which remembers its last next() and newest() answers: 10,000 jobs firing on the same
 //   pattern cost one croner step per second, not 10,000;
 // - the common patterns are matched by compact-cron.ts (no croner instance:
 //   100,000 distinct patterns cannot afford ~60 µs and ~80 KB to build each);
@@ -14,7 +14,7 @@
 //   repeated: transitions are months apart and shift by at most 2 hours); any
 //   other span asks croner's zoned arithmetic, which owns the DST rules.
 import type { ScheduleSpec } from '../config/types.js';
-import { compactNext, compactPrevious, parseCompactPattern } from './compact-cron.js';
+import { type CompactPattern, compactNext, compactPrevious, parseCompactPattern } from './compact-cron.js';
 import { getCron } from './cron-calculator.js';
 import { zoneOffsetMs } from './zone-offset.js';
 
@@ -32,41 +32,65 @@ export interface SlotCalculator {
 }
 
 const MAX_SHARED = 200_000;
-const shared = new Map<string, SlotCalculator>();
+/** The shared calculators by zone, then pattern (the config's own strings as keys: no key built per job). */
+const shared = new Map<string, Map<string, CronCalculator>>();
+let sharedCount = 0;
 
 export function createSlotCalculator(spec: ScheduleSpec): SlotCalculator {
-  if (spec.kind === 'every') return everyCalculator(spec.everyMs, spec.offsetMs);
-  const key = `${spec.timezone}\u0000${spec.pattern}`;
-  let calc = shared.get(key);
+  if (spec.kind === 'every') return new EveryCalculator(spec.everyMs, spec.offsetMs);
+  return cronSlots(spec.pattern, spec.timezone);
+}
+
+/**
+ * The calculator shared by every job with this (pattern, timezone), which the
+ * config check (pattern-check.ts) already built: one parse per distinct pattern.
+ */
+export function cronSlots(pattern: string, timezone: string): CronCalculator {
+  let byPattern = shared.get(timezone);
+  if (!byPattern) shared.set(timezone, (byPattern = new Map()));
+  let calc = byPattern.get(pattern);
   if (!calc) {
-    calc = cronCalculator(spec.pattern, spec.timezone);
-    if (shared.size >= MAX_SHARED) shared.clear();
-    shared.set(key, calc);
+    if (sharedCount >= MAX_SHARED) {
+      for (const m of shared.values()) m.clear();
+      sharedCount = 0;
+    }
+    calc = new CronCalculator(pattern, timezone);
+    byPattern.set(pattern, calc);
+    sharedCount++;
   }
   return calc;
 }
 
 /** Fixed-rate slots: k * everyMs + offsetMs for every integer k. Pure arithmetic, any range in O(1). */
-function everyCalculator(everyMs: number, offsetMs: number): SlotCalculator {
-  // Index of the last grid point at or before t.
-  const floorIndex = (t: number) => Math.floor((t - offsetMs) / everyMs);
-  const at = (k: number) => k * everyMs + offsetMs;
-  return {
-    next: (afterMs) => at(floorIndex(afterMs) + 1),
-    newest(n, afterMs, atOrBeforeMs) {
-      const out: number[] = [];
-      for (let k = floorIndex(atOrBeforeMs); out.length < n; k--) {
-        const slot = at(k);
-        if (slot <= afterMs) break;
-        out.push(slot);
-      }
-      return out;
-    },
-    count(afterMs, atOrBeforeMs) {
-      const count = Math.max(0, floorIndex(atOrBeforeMs) - floorIndex(afterMs));
-      return { count, exact: true };
-    },
-  };
+class EveryCalculator implements SlotCalculator {
+  constructor(
+    private readonly everyMs: number,
+    private readonly offsetMs: number,
+  ) {}
+
+  /** Index of the last grid point at or before t. */
+  private floorIndex(t: number): number {
+    return Math.floor((t - this.offsetMs) / this.everyMs);
+  }
+
+  next(afterMs: number): number {
+    return (this.floorIndex(afterMs) + 1) * this.everyMs + this.offsetMs;
+  }
+
+  newest(n: number, afterMs: number, atOrBeforeMs: number): number[] {
+    const out: number[] = [];
+    for (let k = this.floorIndex(atOrBeforeMs); out.length < n; k--) {
+      const slot = k * this.everyMs + this.offsetMs;
+      if (slot <= afterMs) break;
+      out.push(slot);
+    }
+    return out;
+  }
+
+  count(afterMs: number, atOrBeforeMs: number): { count: number; exact: boolean } {
+    const count = Math.max(0, this.floorIndex(atOrBeforeMs) - this.floorIndex(afterMs));
+    return { count, exact: true };
+  }
 }
 
 const WEEK_MS = 7 * 86_400_000;
@@ -81,94 +105,128 @@ function steadyOffset(zone: string, offsetMs: number, fromMs: number, toMs: numb
   );
 }
 
-function cronCalculator(pattern: string, timezone: string): SlotCalculator {
-  const zoned = () => getCron(pattern, timezone);
-  const shifted = timezone !== 'UTC';
-  const compact = parseCompactPattern(pattern);
+/**
+ * A cron pattern in a zone. A class, fields only (~100 bytes with its compact
+ * pattern): 100,000 distinct patterns each hold one, where a bundle of
+ * closures cost ~800 bytes each.
+ */
+export class CronCalculator implements SlotCalculator {
+  /** The compact form of the pattern, or undefined when croner must compute it. */
+  readonly compact: CompactPattern | undefined;
+  private readonly shifted: boolean;
+  /** The pattern had a slot after this instant (UTC ms) when checked: see pattern-check.ts. */
+  checkedAtMs = -Infinity;
+  // The last next() and newest() answers: jobs sharing the calculator ask the same questions in turn.
+  private nextAfterMs = NaN;
+  private nextValue: number | undefined;
+  private newestN = -1;
+  private newestAfterMs = NaN;
+  private newestAtOrBeforeMs = NaN;
+  private newestValue: number[] = [];
+
+  constructor(
+    readonly pattern: string,
+    readonly timezone: string,
+  ) {
+    this.compact = parseCompactPattern(pattern);
+    this.shifted = timezone !== 'UTC';
+  }
+
+  next(afterMs: number): number | undefined {
+    if (this.nextAfterMs !== afterMs) {
+      this.nextValue = this.computeNext(afterMs);
+      this.nextAfterMs = afterMs;
+    }
+    return this.nextValue;
+  }
+
+  newest(n: number, afterMs: number, atOrBeforeMs: number): number[] {
+    if (this.newestN !== n || this.newestAfterMs !== afterMs || this.newestAtOrBeforeMs !== atOrBeforeMs) {
+      this.newestValue = this.computeNewest(n, afterMs, atOrBeforeMs);
+      this.newestN = n;
+      this.newestAfterMs = afterMs;
+      this.newestAtOrBeforeMs = atOrBeforeMs;
+    }
+    return this.newestValue.slice();
+  }
+
+  count(afterMs: number, atOrBeforeMs: number, budget: number): { count: number; exact: boolean } {
+    let count = 0;
+    let last = afterMs;
+    for (let s = this.computeNext(afterMs); s !== undefined && s <= atOrBeforeMs; s = this.computeNext(s)) {
+      if (count === budget) {
+        const estimate = Math.round((count * (atOrBeforeMs - afterMs)) / (last - afterMs));
+        return { count: Math.max(count + 1, estimate), exact: false };
+      }
+      count++;
+      last = s;
+    }
+    return { count, exact: true };
+  }
 
   /** The first match strictly after `afterMs` on a UTC wall clock, or undefined. */
-  const wallNext = (afterMs: number): number | undefined => {
-    const t = compact ? compactNext(compact, afterMs) : undefined;
-    return t ?? getCron(pattern, 'UTC').nextRun(new Date(afterMs))?.getTime();
-  };
+  private wallNext(afterMs: number): number | undefined {
+    const t = this.compact ? compactNext(this.compact, afterMs) : undefined;
+    return t ?? getCron(this.pattern, 'UTC').nextRun(new Date(afterMs))?.getTime();
+  }
+
   /** Up to `n` matches strictly before `beforeMs` on a UTC wall clock, newest first; may stop after one at or before `floorMs`. */
-  const wallPrevious = (n: number, beforeMs: number, floorMs: number): number[] => {
-    if (compact) {
+  private wallPrevious(n: number, beforeMs: number, floorMs: number): number[] {
+    if (this.compact) {
       const out: number[] = [];
-      for (let t = compactPrevious(compact, beforeMs); t !== undefined; t = compactPrevious(compact, t)) {
+      for (
+        let t = compactPrevious(this.compact, beforeMs);
+        t !== undefined;
+        t = compactPrevious(this.compact, t)
+      ) {
         out.push(t);
         if (out.length === n || t <= floorMs) return out;
       }
     }
-    return getCron(pattern, 'UTC')
+    return getCron(this.pattern, 'UTC')
       .previousRuns(n, new Date(beforeMs))
       .map((d) => d.getTime());
-  };
-  const computeNext = (afterMs: number): number | undefined => {
+  }
+
+  private computeNext(afterMs: number): number | undefined {
     let t: number | undefined;
-    if (!shifted) {
-      t = wallNext(afterMs);
+    if (!this.shifted) {
+      t = this.wallNext(afterMs);
     } else {
-      const offset = zoneOffsetMs(timezone, afterMs);
-      const wall = wallNext(afterMs + offset);
-      if (wall !== undefined && steadyOffset(timezone, offset, afterMs, wall - offset)) t = wall - offset;
-      else t = zoned().nextRun(new Date(afterMs))?.getTime();
+      const zone = this.timezone;
+      const offset = zoneOffsetMs(zone, afterMs);
+      const wall = this.wallNext(afterMs + offset);
+      if (wall !== undefined && steadyOffset(zone, offset, afterMs, wall - offset)) t = wall - offset;
+      else t = getCron(this.pattern, zone).nextRun(new Date(afterMs))?.getTime();
     }
     if (t === undefined) return undefined;
     // Guard against a calculator that does not move forward: a loop over
     // next() must always terminate.
     return t > afterMs ? t : undefined;
-  };
+  }
+
   /** Up to `n` slots strictly before `beforeMs`, newest first; may stop after one at or before `floorMs`. */
-  const previous = (n: number, beforeMs: number, floorMs: number): number[] => {
-    if (!shifted) return wallPrevious(n, beforeMs, floorMs);
-    const offset = zoneOffsetMs(timezone, beforeMs);
-    const runs = wallPrevious(n, beforeMs + offset, floorMs + offset).map((t) => t - offset);
+  private previous(n: number, beforeMs: number, floorMs: number): number[] {
+    if (!this.shifted) return this.wallPrevious(n, beforeMs, floorMs);
+    const zone = this.timezone;
+    const offset = zoneOffsetMs(zone, beforeMs);
+    const runs = this.wallPrevious(n, beforeMs + offset, floorMs + offset).map((t) => t - offset);
     const oldest = runs[runs.length - 1];
-    if (oldest === undefined || steadyOffset(timezone, offset, oldest, beforeMs)) return runs;
-    return zoned()
+    if (oldest === undefined || steadyOffset(zone, offset, oldest, beforeMs)) return runs;
+    return getCron(this.pattern, zone)
       .previousRuns(n, new Date(beforeMs))
       .map((d) => d.getTime());
-  };
-  let nextMemo: { afterMs: number; value: number | undefined } | undefined;
-  const next = (afterMs: number): number | undefined => {
-    if (nextMemo?.afterMs !== afterMs) nextMemo = { afterMs, value: computeNext(afterMs) };
-    return nextMemo.value;
-  };
+  }
 
-  let newestMemo: { n: number; afterMs: number; atOrBeforeMs: number; value: number[] } | undefined;
-  const computeNewest = (n: number, afterMs: number, atOrBeforeMs: number): number[] => {
+  private computeNewest(n: number, afterMs: number, atOrBeforeMs: number): number[] {
     if (n <= 0 || atOrBeforeMs <= afterMs) return [];
     // croner's previousRuns is strictly before its reference; slots fall on whole seconds.
     const out: number[] = [];
-    for (const t of previous(n, atOrBeforeMs + 1, afterMs)) {
+    for (const t of this.previous(n, atOrBeforeMs + 1, afterMs)) {
       if (t <= afterMs || t > atOrBeforeMs) break;
       if (out.length > 0 && t >= out[out.length - 1]!) break; // must strictly decrease
       out.push(t);
     }
     return out;
-  };
-  return {
-    next,
-    newest(n, afterMs, atOrBeforeMs) {
-      const m = newestMemo;
-      if (m?.n !== n || m.afterMs !== afterMs || m.atOrBeforeMs !== atOrBeforeMs) {
-        newestMemo = { n, afterMs, atOrBeforeMs, value: computeNewest(n, afterMs, atOrBeforeMs) };
-      }
-      return newestMemo!.value.slice();
-    },
-    count(afterMs, atOrBeforeMs, budget) {
-      let count = 0;
-      let last = afterMs;
-      for (let s = computeNext(afterMs); s !== undefined && s <= atOrBeforeMs; s = computeNext(s)) {
-        if (count === budget) {
-          const estimate = Math.round((count * (atOrBeforeMs - afterMs)) / (last - afterMs));
-          return { count: Math.max(count + 1, estimate), exact: false };
-        }
-        count++;
-        last = s;
-      }
-      return { count, exact: true };
-    },
-  };
+  }
 }

@@ -7,19 +7,26 @@ const BUCKET_MS = 15 * 60_000;
 const MAX_BUCKETS = 100_000;
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
-const buckets = new Map<string, number>();
+/** Offsets by zone, then bucket: numeric keys, no key string built per call. */
+const buckets = new Map<string, Map<number, number>>();
+let bucketCount = 0;
 
 /** local wall time - UTC, in ms, of `zone` at `atMs` (UTC ms). Throws for an unknown zone. */
 export function zoneOffsetMs(zone: string, atMs: number): number {
   const bucket = Math.floor(atMs / BUCKET_MS);
-  const key = `${zone}\u0000${bucket}`;
-  const hit = buckets.get(key);
+  let byBucket = buckets.get(zone);
+  const hit = byBucket?.get(bucket);
   if (hit !== undefined) return hit;
   const start = exactOffsetMs(zone, bucket * BUCKET_MS);
   const end = exactOffsetMs(zone, (bucket + 1) * BUCKET_MS - 1);
   if (start !== end) return exactOffsetMs(zone, atMs);
-  if (buckets.size >= MAX_BUCKETS) buckets.clear();
-  buckets.set(key, start);
+  if (bucketCount >= MAX_BUCKETS) {
+    for (const m of buckets.values()) m.clear();
+    bucketCount = 0;
+  }
+  if (!byBucket) buckets.set(zone, (byBucket = new Map()));
+  byBucket.set(bucket, start);
+  bucketCount++;
   return start;
 }
 

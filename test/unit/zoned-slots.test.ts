@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Cron } from 'croner';
 import fc from 'fast-check';
-import { checkCronPattern, getCron, sharesYearTable } from '../../src/schedule/cron-calculator.js';
+import { getCron, sharesYearTable } from '../../src/schedule/cron-calculator.js';
+import { checkCronPattern } from '../../src/schedule/pattern-check.js';
 import { createSlotCalculator } from '../../src/schedule/slot-calculator.js';
 import { zoneOffsetMs } from '../../src/schedule/zone-offset.js';
 
