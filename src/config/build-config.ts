@@ -2,7 +2,7 @@
 // and the full one in load-config.ts): the job defaults, the checks across
 // jobs and the environment, and the final Config.
 import path from 'node:path';
-import { toHook } from './jobs.js';
+import { toHook } from './build-job.js';
 import {
   BUILTIN_JOB_DEFAULTS,
   defaultsSchema,

@@ -2,25 +2,11 @@
 // with job names unique across all files.
 import path from 'node:path';
 import { isAlias, isMap, isNode, isScalar, type Pair } from 'yaml';
+import { buildJob } from './build-job.js';
 import { checkJobRules } from './job-rules.js';
 import { keyText, type NodeContext, nodeStart, positionAt, problemAt } from './locate-problem.js';
-import {
-  describeValue,
-  HOOK_TIMEOUT_MS,
-  JOB_NAME,
-  type JobDefaults,
-  jobSchema,
-  type ParsedHook,
-  type ParsedJob,
-} from './schema.js';
-import type {
-  ConfigProblem,
-  HookConfig,
-  JobAction,
-  JobConfig,
-  ScheduleSpec,
-  SourceLocation,
-} from './types.js';
+import { describeValue, JOB_NAME, type JobDefaults, jobSchema } from './schema.js';
+import type { ConfigProblem, JobConfig, SourceLocation } from './types.js';
 import type { SourceFile } from './yaml-source.js';
 import { issuesToProblems, PARSE_OPTIONS } from './zod-issues.js';
 
@@ -96,83 +82,6 @@ export class JobCollector {
       if (job) this.jobs.push(job);
     }
   }
-}
-
-/**
- * A validated job (its rules checked) → JobConfig, its policies filled in from
- * `d`; `dir` is that of the file defining it. Undefined without a schedule or
- * an action, which the rules report.
- */
-export function buildJob(
-  name: string,
-  source: SourceLocation,
-  job: ParsedJob,
-  dir: string,
-  d: JobDefaults,
-): JobConfig | undefined {
-  let schedule: ScheduleSpec;
-  if (job.schedule !== undefined) {
-    schedule = { kind: 'cron', pattern: job.schedule, timezone: job.timezone ?? 'UTC' };
-  } else if (job.every !== undefined) {
-    schedule = { kind: 'every', everyMs: job.every, offsetMs: job.offset ?? 0 };
-  } else {
-    return undefined;
-  }
-  const action = toAction(job, dir);
-  if (!action) return undefined;
-  const config: JobConfig = {
-    name,
-    source,
-    schedule,
-    action,
-    catchup: job.catchup ?? d.catchup,
-    catchupWindowMs: job.catchupWindow ?? d.catchupWindowMs,
-    maxCatchup: job.maxCatchup ?? d.maxCatchup,
-    overlap: job.overlap ?? d.overlap,
-    timeoutMs: job.timeout ?? d.timeoutMs,
-    killGraceMs: job.killGrace ?? d.killGraceMs,
-    onInterrupted: job.onInterrupted ?? d.onInterrupted,
-    onResume: job.onResume ?? d.onResume,
-    onScheduleChange: job.onScheduleChange ?? d.onScheduleChange,
-    formerNames: job.formerNames ?? [],
-    backfillFromMs: job.backfillFrom,
-    retries: {
-      max: job.retries?.max ?? d.retries.max,
-      backoffMs: job.retries?.backoff ?? d.retries.backoffMs,
-      maxBackoffMs: job.retries?.maxBackoff ?? d.retries.maxBackoffMs,
-    },
-    jitterMs: job.jitter ?? d.jitterMs,
-    onFailure: job.onFailure ? toHook(job.onFailure, dir) : d.onFailure,
-    onSuccess: job.onSuccess ? toHook(job.onSuccess, dir) : d.onSuccess,
-    outputKeepBytes: job.outputKeep ?? d.outputKeepBytes,
-  };
-  // Only when set, so a job without a freshness check has no maxAgeMs key at all.
-  // (Not spread into the literal above: that costs more than the rest of it.)
-  const maxAgeMs = job.maxAge ?? d.maxAgeMs;
-  if (maxAgeMs !== undefined) config.maxAgeMs = maxAgeMs;
-  return config;
-}
-
-/** The action of a job or hook; a relative cwd resolves against `dir` (that of the defining file). */
-function toAction(
-  spec: Pick<ParsedJob, 'command' | 'cwd' | 'env' | 'http'>,
-  dir: string,
-): JobAction | undefined {
-  if (spec.command !== undefined) {
-    const cwd = spec.cwd === undefined ? undefined : path.resolve(dir, spec.cwd);
-    return { kind: 'command', argv: spec.command, env: spec.env ?? {}, cwd };
-  }
-  if (spec.http !== undefined) {
-    const { url, method, headers } = spec.http;
-    return { kind: 'http', url, method: method ?? 'POST', headers: headers ?? {} };
-  }
-  return undefined;
-}
-
-/** A validated hook (its rules checked) → HookConfig; `dir` is that of the file defining it. */
-export function toHook(hook: ParsedHook, dir: string): HookConfig | undefined {
-  const action = toAction(hook, dir);
-  return action && { action, timeoutMs: hook.timeout ?? HOOK_TIMEOUT_MS };
 }
 
 /** A node's plain data (aliases resolved), as zod sees it. */

@@ -11,7 +11,7 @@ import type { ConfigFiles } from './config-files.js';
 import { expandIncludes } from './includes.js';
 import { JobFieldParser } from './job-fields.js';
 import { checkDefaultsRules, checkJobRules } from './job-rules.js';
-import { buildJob } from './jobs.js';
+import { buildJob } from './build-job.js';
 import { BUILTIN_JOB_DEFAULTS, JOB_NAME, type JobDefaults, settingsSchema } from './schema.js';
 import type { Config, JobConfig } from './types.js';
 import { parseYamlSubset, type SubsetDocument } from './yaml-subset.js';

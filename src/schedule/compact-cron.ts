@@ -37,51 +37,54 @@ const SEARCH_YEARS = 5;
 
 /** The compact form of `pattern`, or undefined when it uses anything beyond numbers, `*`, `?`, `,`, `-`, `/`. */
 export function parseCompactPattern(pattern: string): CompactPattern | undefined {
-  // Field boundaries, found by hand: this runs once per distinct pattern of a
-  // config (100,000 of them), where a split and a regex per field showed in profiles.
-  const starts: number[] = [];
-  const ends: number[] = [];
+  // By hand and without allocating: this runs once per distinct pattern of a
+  // config (100,000 of them), where splits, regexes and closures showed in profiles.
+  let n = 0;
   for (let i = 0; i < pattern.length;) {
     while (i < pattern.length && isSpace(pattern.charCodeAt(i))) i++;
     if (i === pattern.length) break;
-    starts.push(i);
+    if (n === 6) return undefined;
+    bounds[2 * n] = i;
     while (i < pattern.length && !isSpace(pattern.charCodeAt(i))) i++;
-    ends.push(i);
+    bounds[2 * n + 1] = i;
+    n++;
   }
-  const n = starts.length;
   if (n !== 5 && n !== 6) return undefined;
   const f = n === 6 ? 0 : -1; // index of the seconds field (-1: absent, second 0)
-  const field = (k: number, lo: number, hi: number, question: boolean): Field | undefined =>
-    k < 0 ? { mask0: 1, mask1: 0, any: false } : parseField(pattern, starts[k]!, ends[k]!, lo, hi, question);
-  const sec = field(f, 0, 59, false);
-  const min = field(f + 1, 0, 59, false);
-  const hour = field(f + 2, 0, 23, false);
-  const dom = field(f + 3, 1, 31, true);
-  const mon = field(f + 4, 1, 12, false);
-  const dow = field(f + 5, 0, 7, true);
-  if (!sec || !min || !hour || !dom || !mon || !dow) return undefined;
+  if (f < 0) {
+    masks[0] = 1;
+    masks[1] = 0;
+  } else if (!parseField(pattern, f, 0, 0, 59, false)) return undefined;
+  if (
+    !parseField(pattern, f + 1, 1, 0, 59, false) ||
+    !parseField(pattern, f + 2, 2, 0, 23, false) ||
+    !parseField(pattern, f + 3, 3, 1, 31, true) ||
+    !parseField(pattern, f + 4, 4, 1, 12, false) ||
+    !parseField(pattern, f + 5, 5, 0, 7, true)
+  ) {
+    return undefined;
+  }
   // 7 is Sunday too.
-  const weekdays = (dow.mask0 & 0x7f) | ((dow.mask0 >> 7) & 1);
+  const dow = masks[10]!;
   return new CompactPattern(
-    sec.mask0,
-    sec.mask1,
-    min.mask0,
-    min.mask1,
-    hour.mask0,
-    dom.mask0,
-    dom.mask1,
-    mon.mask0,
-    weekdays,
-    (dom.any ? ANY_DOM : 0) | (dow.any ? ANY_DOW : 0),
+    masks[0]!,
+    masks[1]!,
+    masks[2]!,
+    masks[3]!,
+    masks[4]!,
+    masks[6]!,
+    masks[7]!,
+    masks[8]!,
+    (dow & 0x7f) | ((dow >> 7) & 1),
+    (any[3] ? ANY_DOM : 0) | (any[5] ? ANY_DOW : 0),
   );
 }
 
-interface Field {
-  mask0: number;
-  mask1: number;
-  /** Written as `*` or `?` alone. */
-  any: boolean;
-}
+// The parser's scratch space (it runs to completion, never reentered):
+// each field's [start, end) in the pattern, its two masks, and whether it is `*` or `?` alone.
+const bounds = new Int32Array(12);
+const masks = new Int32Array(12);
+const any = new Uint8Array(6);
 
 function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);
@@ -93,36 +96,48 @@ const SLASH = 47;
 const STAR = 42;
 const QUESTION = 63;
 
+/** Where the number read by readNumber ended. */
+let cursor = 0;
+
+/** The number at pattern[at, to), or -1 (also for one over 1000); sets `cursor` past its digits. */
+function readNumber(pattern: string, at: number, to: number): number {
+  let v = -1;
+  let i = at;
+  for (; i < to; i++) {
+    const c = pattern.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    v = v < 0 ? c - 48 : v * 10 + (c - 48);
+    if (v > 1000) return -1;
+  }
+  cursor = i;
+  return v;
+}
+
 /**
- * One field, pattern[from, to): a comma-separated list of `*`, `n`, `a-b`, each
- * with an optional `/step` (not after a plain number), or `?` alone where
- * `question`. Undefined when it is anything else or out of [lo, hi].
+ * Field `k` of the pattern (see `bounds`) into masks[2 * slot], masks[2 * slot + 1]
+ * and any[slot]: a comma-separated list of `*`, `n`, `a-b`, each with an optional
+ * `/step` (not after a plain number), or `?` alone where `question`. False when
+ * it is anything else or out of [lo, hi].
  */
 function parseField(
   pattern: string,
-  from: number,
-  to: number,
+  k: number,
+  slot: number,
   lo: number,
   hi: number,
   question: boolean,
-): Field | undefined {
-  const result: Field = { mask0: 0, mask1: 0, any: false };
+): boolean {
+  const from = bounds[2 * k]!;
+  const to = bounds[2 * k + 1]!;
+  masks[2 * slot] = 0;
+  masks[2 * slot + 1] = 0;
   const single = to - from === 1 ? pattern.charCodeAt(from) : -1;
-  if (single === STAR || (question && single === QUESTION)) result.any = true;
+  any[slot] = single === STAR || (question && single === QUESTION) ? 1 : 0;
   if (question && single === QUESTION) {
-    setRange(result, lo, hi === 7 ? 6 : hi, 1);
-    return result;
+    setRange(slot, lo, hi === 7 ? 6 : hi, 1);
+    return true;
   }
   let i = from;
-  // A number at i, or -1; advances i past its digits.
-  const number = (): number => {
-    let v = -1;
-    for (let c = pattern.charCodeAt(i); i < to && c >= 48 && c <= 57; c = pattern.charCodeAt(++i)) {
-      v = v < 0 ? c - 48 : v * 10 + (c - 48);
-      if (v > 1000) return -1;
-    }
-    return v;
-  };
   for (;;) {
     let a: number;
     let b: number;
@@ -132,36 +147,37 @@ function parseField(
       a = lo;
       b = hi === 7 ? 6 : hi;
     } else {
-      a = number();
-      if (a < 0) return undefined;
+      a = readNumber(pattern, i, to);
+      i = cursor;
+      if (a < 0) return false;
       b = a;
       plain = true;
       if (i < to && pattern.charCodeAt(i) === DASH) {
-        i++;
-        b = number();
-        if (b < 0) return undefined;
+        b = readNumber(pattern, i + 1, to);
+        i = cursor;
+        if (b < 0) return false;
         plain = false;
       }
     }
     let step = 1;
     if (i < to && pattern.charCodeAt(i) === SLASH) {
-      i++;
-      step = number();
+      step = readNumber(pattern, i + 1, to);
+      i = cursor;
       // croner refuses a step after a plain number (`5/10`) and a step longer than the field.
-      if (step < 1 || plain || step > (hi === 7 ? 7 : hi - lo + 1)) return undefined;
+      if (step < 1 || plain || step > (hi === 7 ? 7 : hi - lo + 1)) return false;
     }
-    if (a < lo || b > hi || a > b) return undefined;
-    setRange(result, a, b, step);
-    if (i === to) return result;
-    if (pattern.charCodeAt(i) !== COMMA) return undefined;
+    if (a < lo || b > hi || a > b) return false;
+    setRange(slot, a, b, step);
+    if (i === to) return true;
+    if (pattern.charCodeAt(i) !== COMMA) return false;
     i++;
   }
 }
 
-function setRange(field: Field, from: number, to: number, step: number): void {
+function setRange(slot: number, from: number, to: number, step: number): void {
   for (let v = from; v <= to; v += step) {
-    if (v < 30) field.mask0 |= 1 << v;
-    else field.mask1 |= 1 << (v - 30);
+    const m = v < 30 ? 2 * slot : 2 * slot + 1;
+    masks[m] = masks[m]! | (1 << (v < 30 ? v : v - 30));
   }
 }
 

@@ -1,0 +1,99 @@
+// A validated job → JobConfig, its policies filled in from the defaults. Shared
+// by the quick reading (load-valid-config.ts) and the full one (jobs.ts).
+import path from 'node:path';
+import { HOOK_TIMEOUT_MS, type JobDefaults, type ParsedHook, type ParsedJob } from './schema.js';
+import type { HookConfig, HttpAction, JobAction, JobConfig, ScheduleSpec, SourceLocation } from './types.js';
+
+/**
+ * A validated job (its rules checked) → JobConfig, its policies filled in from
+ * `d`; `dir` is that of the file defining it. Undefined without a schedule or
+ * an action, which the rules report.
+ */
+export function buildJob(
+  name: string,
+  source: SourceLocation,
+  job: ParsedJob,
+  dir: string,
+  d: JobDefaults,
+): JobConfig | undefined {
+  let schedule: ScheduleSpec;
+  if (job.schedule !== undefined) {
+    schedule = { kind: 'cron', pattern: job.schedule, timezone: job.timezone ?? 'UTC' };
+  } else if (job.every !== undefined) {
+    schedule = { kind: 'every', everyMs: job.every, offsetMs: job.offset ?? 0 };
+  } else {
+    return undefined;
+  }
+  const action = toAction(job, dir);
+  if (!action) return undefined;
+  const config: JobConfig = {
+    name,
+    source,
+    schedule,
+    action,
+    catchup: job.catchup ?? d.catchup,
+    catchupWindowMs: job.catchupWindow ?? d.catchupWindowMs,
+    maxCatchup: job.maxCatchup ?? d.maxCatchup,
+    overlap: job.overlap ?? d.overlap,
+    timeoutMs: job.timeout ?? d.timeoutMs,
+    killGraceMs: job.killGrace ?? d.killGraceMs,
+    onInterrupted: job.onInterrupted ?? d.onInterrupted,
+    onResume: job.onResume ?? d.onResume,
+    onScheduleChange: job.onScheduleChange ?? d.onScheduleChange,
+    formerNames: job.formerNames ?? NO_NAMES,
+    backfillFromMs: job.backfillFrom,
+    retries:
+      job.retries === undefined
+        ? d.retries
+        : {
+            max: job.retries.max ?? d.retries.max,
+            backoffMs: job.retries.backoff ?? d.retries.backoffMs,
+            maxBackoffMs: job.retries.maxBackoff ?? d.retries.maxBackoffMs,
+          },
+    jitterMs: job.jitter ?? d.jitterMs,
+    onFailure: job.onFailure ? toHook(job.onFailure, dir) : d.onFailure,
+    onSuccess: job.onSuccess ? toHook(job.onSuccess, dir) : d.onSuccess,
+    outputKeepBytes: job.outputKeep ?? d.outputKeepBytes,
+  };
+  // Only when set, so a job without a freshness check has no maxAgeMs key at all.
+  // (Not spread into the literal above: that costs more than the rest of it.)
+  const maxAgeMs = job.maxAge ?? d.maxAgeMs;
+  if (maxAgeMs !== undefined) config.maxAgeMs = maxAgeMs;
+  return config;
+}
+
+/** The action of a job or hook; a relative cwd resolves against `dir` (that of the defining file). */
+function toAction(
+  spec: Pick<ParsedJob, 'command' | 'cwd' | 'env' | 'http'>,
+  dir: string,
+): JobAction | undefined {
+  if (spec.command !== undefined) {
+    const cwd = spec.cwd === undefined ? undefined : path.resolve(dir, spec.cwd);
+    return { kind: 'command', argv: spec.command, env: spec.env ?? NO_STRINGS, cwd };
+  }
+  if (spec.http !== undefined) {
+    const { url, method = 'POST', headers } = spec.http;
+    if (headers !== undefined) return { kind: 'http', url, method, headers };
+    // Jobs calling the same endpoint share one (frozen) action: 100,000 jobs, a few endpoints.
+    const key = `${method} ${url}`;
+    let action = httpActions.get(key);
+    if (!action) {
+      action = Object.freeze({ kind: 'http', url, method, headers: NO_STRINGS });
+      if (httpActions.size >= 10_000) httpActions.clear();
+      httpActions.set(key, action);
+    }
+    return action;
+  }
+  return undefined;
+}
+
+// Shared by the jobs that set nothing (frozen: a JobConfig is never changed in place).
+const NO_NAMES = Object.freeze([]) as unknown as string[];
+const NO_STRINGS = Object.freeze({}) as Record<string, string>;
+const httpActions = new Map<string, HttpAction>();
+
+/** A validated hook (its rules checked) → HookConfig; `dir` is that of the file defining it. */
+export function toHook(hook: ParsedHook, dir: string): HookConfig | undefined {
+  const action = toAction(hook, dir);
+  return action && { action, timeoutMs: hook.timeout ?? HOOK_TIMEOUT_MS };
+}
