@@ -5,6 +5,7 @@
 //   SIGHUP          reload the config; an invalid one is rejected, the old one keeps running
 import os from 'node:os';
 import { systemClock } from '../clock.js';
+import { loadConfigOffThread } from '../config/config-reader-thread.js';
 import { ConfigError, formatProblem } from '../config/types.js';
 import type { Config } from '../config/types.js';
 import { runDaemon } from '../daemon.js';
@@ -48,7 +49,8 @@ export async function runCommand(
       MONOTONIC_USEC: String(process.hrtime.bigint() / 1000n),
       STATUS: 'reloading the config',
     });
-    void readConfig(config.file, { insecure: opts.insecure }).then(
+    // Off the main thread: reading 100,000 jobs would hold up the leader's heartbeat.
+    void loadConfigOffThread(config.file, { insecure: opts.insecure }).then(
       (next) => reloads.push(next),
       (err: unknown) => {
         metrics.configReloadErrors.inc();
