@@ -63,8 +63,7 @@ async function burstCronkeeper(url: string, dir: string) {
         });
       },
     });
-    scheduler.setJobs(leader.config.jobs, () => Date.now());
-    scheduler.start();
+    void scheduler.setJobs(leader.config.jobs, () => Date.now()).then(() => scheduler.start());
   });
   await done;
   await leader.close();

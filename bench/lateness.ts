@@ -12,7 +12,8 @@
 //
 //   --jobs 1000,10000 --seconds 30 --json out.json   (the issue's 60 s: --seconds 60)
 import fs from 'node:fs';
-import { CLAIM_LEAD_MS as CLAIM_LEAD, JobScheduler } from '../src/schedule/job-scheduler.js';
+import { ClaimLead } from '../src/schedule/claim-lead.js';
+import { JobScheduler } from '../src/schedule/job-scheduler.js';
 import { tempDir } from '../test/support/daemon.js';
 import {
   loadavg,
@@ -31,8 +32,9 @@ import { runChild } from './support/run-child.js';
 const COUNTS = (stringArg('--jobs') ?? '1000,10000').split(',').map(Number);
 const SECONDS = numberArg('--seconds', 30);
 const WARMUP_MS = 3_000;
-// The claim lead: slots are claimed this long before their instant, runs start at the instant (--lead 0: none).
-const CLAIM_LEAD_MS = numberArg('--lead', CLAIM_LEAD);
+// The claim lead: slots are claimed this long before their instant, runs start at the instant. By
+// default the daemon's (ClaimLead: following how long recent claims took); --lead N: a fixed one (0: none).
+const FIXED_LEAD_MS = stringArg('--lead') === undefined ? undefined : numberArg('--lead', 0);
 
 const nowMs = () => performance.timeOrigin + performance.now();
 
@@ -54,14 +56,19 @@ async function measureCronkeeper(
   let measuring = false;
   let missing = 0;
   let batches = 0;
+  const lead = new ClaimLead();
+  const leads: number[] = [];
   const scheduler = new JobScheduler({
     clock: systemClock,
-    claimLeadMs: CLAIM_LEAD_MS,
+    claimLeadMs: () => FIXED_LEAD_MS ?? lead.ms,
     logger: silentLogger,
     onMissed: () => {},
     onSlots: (slots) => {
       batches++;
+      const handedOutAt = performance.now();
+      if (measuring) leads.push(FIXED_LEAD_MS ?? lead.ms);
       void leader.claims.claim(slots).then((r) => {
+        lead.record(performance.now() - handedOutAt);
         const committed = nowMs();
         if (!measuring) return;
         missing += slots.length - r.claimed.length;
@@ -75,7 +82,7 @@ async function measureCronkeeper(
     },
   });
   const start = Date.now();
-  scheduler.setJobs(leader.config.jobs, () => start);
+  await scheduler.setJobs(leader.config.jobs, () => start);
   scheduler.start();
   await new Promise((r) => setTimeout(r, WARMUP_MS));
   batches = 0;
@@ -93,6 +100,7 @@ async function measureCronkeeper(
     expected: count * SECONDS,
     missing,
     batchesPerSecond: Math.round(batches / SECONDS),
+    leadMs: stats(leads),
   };
 }
 
@@ -129,6 +137,13 @@ async function main(): Promise<void> {
       r.cronkeeper.claim.p99,
       r.cronkeeper.claim.max,
       `${r.cronkeeper.claimed}/${r.cronkeeper.expected}`,
+    ],
+    [
+      `${r.jobs} jobs: cronkeeper claim lead (ms before)`,
+      r.cronkeeper.leadMs.p50,
+      r.cronkeeper.leadMs.p99,
+      r.cronkeeper.leadMs.max,
+      '',
     ],
     [
       `${r.jobs} jobs: cronkeeper run start`,

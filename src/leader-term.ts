@@ -12,7 +12,8 @@ import { RunDispatcher } from './dispatch/run-dispatcher.js';
 import type { Leadership } from './ha/leadership.js';
 import type { Metrics } from './metrics.js';
 import type { NodeState } from './node-state.js';
-import { CLAIM_LEAD_MS, JobScheduler } from './schedule/job-scheduler.js';
+import { ClaimLead, MAX_LEAD_MS } from './schedule/claim-lead.js';
+import { JobScheduler } from './schedule/job-scheduler.js';
 import { snapshotCodec } from './snapshot/snapshot-codec.js';
 import { JobState } from './state/job-state.js';
 import { SnapshotWriter } from './state/snapshot-writer.js';
@@ -108,12 +109,14 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
   };
   void o.leadership.lost.then((err) => fail(err, 'lost the leader lock'));
 
+  // Slots are handed out and claimed this long before their instant, so the claim (one batch for
+  // every job due at that second) is committed when the instant comes; each run starts at its instant.
+  // The lead follows how long recent claims took (claim-lead.ts).
+  const lead = new ClaimLead();
   const scheduler = new JobScheduler({
     clock,
     logger,
-    // Slots are handed out and claimed this long before their instant, so the claim (one batch for
-    // every job due at that second) is committed when the instant comes; each run starts at its instant.
-    claimLeadMs: CLAIM_LEAD_MS,
+    claimLeadMs: () => lead.ms,
     onMissed: (plan) => {
       logPlan(logger, plan, 'missed slots while running', metrics);
       recordSlotGaps(
@@ -123,15 +126,18 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
       ).catch((err: unknown) => logger.warn({ err, job: plan.job }, 'could not record the slots left out'));
     },
     onNextSlot: (job, ms) => metrics.setNextSlot(job, ms),
-    onSlots: (slots) =>
-      claims.claim(slots).then(
+    onSlots: (slots) => {
+      const handedOutAt = performance.now();
+      return claims.claim(slots).then(
         (result) => {
+          lead.record(performance.now() - handedOutAt);
           logConflicts(logger, result.conflicts, metrics);
           startInTurn(result.claimed);
           snapshots.maybeFlush();
         },
         (err: unknown) => fail(err, 'claiming slots failed: giving up leadership'),
-      ),
+      );
+    },
   });
   const controls = new LeaderControls({
     db,
@@ -156,11 +162,11 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
     jobsChanged();
   }
   const start = async (c: ClaimedSlot): Promise<void> => {
-    // Claimed ahead of its instant (CLAIM_LEAD_MS): it starts at the instant, and the overlap policy
+    // Claimed ahead of its instant (the claim lead): it starts at the instant, and the overlap policy
     // judges the job's previous run then, not while it may still be finishing.
     // (Bounded: a clock set back meanwhile does not hold a claimed run for longer than the lead.)
     for (let i = 0, early = c.scheduledAtMs - clock.now(); !c.catchup && early > 0 && i < 3; i++) {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(early, CLAIM_LEAD_MS)));
+      await new Promise((resolve) => setTimeout(resolve, Math.min(early, MAX_LEAD_MS)));
       early = c.scheduledAtMs - clock.now();
     }
     // While stopping, a claimed slot stays unstarted in the ledger: the next leader runs it.

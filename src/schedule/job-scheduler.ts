@@ -13,12 +13,6 @@ import type { HeapEntry } from './slot-heap.js';
 import { TimerLoop } from './timer-loop.js';
 import { TurnBudget } from '../turn-budget.js';
 
-/**
- * The claim lead a leader should use (ms): enough for one batched claim of
- * 10,000 slots on a local Postgres to commit before the slots' instant.
- */
-export const CLAIM_LEAD_MS = 200;
-
 export interface ScheduledJob {
   readonly config: JobConfig;
   readonly slots: SlotCalculator;
@@ -40,7 +34,7 @@ export interface JobSchedulerOptions {
    * their claims are committed by the instant. The caller then starts each
    * run at its instant, not at its claim.
    */
-  claimLeadMs?: number;
+  claimLeadMs?: number | (() => number);
 }
 
 export class JobScheduler {

@@ -1,7 +1,8 @@
 // One timer over every job's next slot. It sleeps until the earliest due slot,
 // but never longer than `maxSleepMs`, so a wall-clock jump (NTP, a resumed VM)
 // is noticed within that bound rather than after the old sleep runs out.
-// With `leadMs`, a slot is handed out that much before it is due, so that its
+// With `leadMs` (a number, or a function read at each hand-out), a slot is
+// handed out that much before it is due, so that its
 // claim can be committed by its instant (the run still starts at the instant).
 import type { Clock } from '../clock.js';
 import { type HeapEntry, SlotHeap } from './slot-heap.js';
@@ -12,7 +13,7 @@ export interface TimerLoopOptions {
   onDue: (due: HeapEntry[], nowMs: number) => void;
   maxSleepMs?: number;
   /** How long before its due time an entry is handed out (ms); default 0. */
-  leadMs?: number;
+  leadMs?: number | (() => number);
 }
 
 export class TimerLoop {
@@ -21,11 +22,12 @@ export class TimerLoop {
   private running = false;
   private armedFor = Infinity;
   private readonly maxSleepMs: number;
-  private readonly leadMs: number;
+  private readonly lead: () => number;
 
   constructor(private readonly options: TimerLoopOptions) {
     this.maxSleepMs = options.maxSleepMs ?? 1000;
-    this.leadMs = options.leadMs ?? 0;
+    const lead = options.leadMs ?? 0;
+    this.lead = typeof lead === 'number' ? () => lead : lead;
   }
 
   get size(): number {
@@ -35,7 +37,7 @@ export class TimerLoop {
   /** Adds a job's next slot (UTC ms). */
   schedule(job: number, dueMs: number): void {
     this.heap.push({ job, dueMs });
-    if (this.running && dueMs - this.leadMs < this.armedFor) this.arm();
+    if (this.running && dueMs - this.lead() < this.armedFor) this.arm();
   }
 
   /** Forgets every scheduled slot (the loop keeps running if it was). */
@@ -59,7 +61,8 @@ export class TimerLoop {
     if (!this.running) return;
     const now = this.options.clock.now();
     const due: HeapEntry[] = [];
-    for (let top = this.heap.peek(); top && top.dueMs - this.leadMs <= now; top = this.heap.peek()) {
+    const lead = this.lead();
+    for (let top = this.heap.peek(); top && top.dueMs - lead <= now; top = this.heap.peek()) {
       due.push(this.heap.pop()!);
     }
     if (due.length > 0) this.options.onDue(due, now);
@@ -70,7 +73,7 @@ export class TimerLoop {
     if (this.timer) clearTimeout(this.timer);
     const top = this.heap.peek();
     const now = this.options.clock.now();
-    const fireAt = top ? top.dueMs - this.leadMs : Infinity;
+    const fireAt = top ? top.dueMs - this.lead() : Infinity;
     const wait = top ? Math.min(Math.max(0, fireAt - now), this.maxSleepMs) : this.maxSleepMs;
     this.armedFor = top ? Math.min(fireAt, now + wait) : Infinity;
     this.timer = setTimeout(this.fire, wait);

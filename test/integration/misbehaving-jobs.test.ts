@@ -238,7 +238,7 @@ describe('jobs that misbehave', () => {
     const stopAt = Date.now();
     daemon.proc.kill('SIGTERM');
     assert.equal(await daemon.exited, 0);
-    // Slots are claimed up to CLAIM_LEAD_MS before their instant; one whose instant came after the
+    // Slots are claimed up to the claim lead before their instant; one whose instant came after the
     // stop request is left claimed and unstarted, for the next leader (by its catch-up policy).
     const dueBy = async (job: string) => {
       const rows = await runs(job);
