@@ -93,6 +93,21 @@ class EveryCalculator implements SlotCalculator {
   }
 }
 
+interface NewestAnswer {
+  n: number;
+  afterMs: number;
+  atOrBeforeMs: number;
+  value: number[];
+}
+
+interface CountAnswer {
+  afterMs: number;
+  atOrBeforeMs: number;
+  budget: number;
+  count: number;
+  exact: boolean;
+}
+
 const WEEK_MS = 7 * 86_400_000;
 const MARGIN_MS = 3 * 3_600_000;
 
@@ -116,13 +131,12 @@ export class CronCalculator implements SlotCalculator {
   private readonly shifted: boolean;
   /** The pattern had a slot after this instant (UTC ms) when checked: see pattern-check.ts. */
   checkedAtMs = -Infinity;
-  // The last next() and newest() answers: jobs sharing the calculator ask the same questions in turn.
+  // The last answers: jobs sharing the calculator ask the same questions in turn. The planner
+  // asks newest() twice per job (its runs, then the end of what it leaves out): two are kept.
   private nextAfterMs = NaN;
   private nextValue: number | undefined;
-  private newestN = -1;
-  private newestAfterMs = NaN;
-  private newestAtOrBeforeMs = NaN;
-  private newestValue: number[] = [];
+  private newestMemo: NewestAnswer[] | undefined;
+  private countMemo: CountAnswer | undefined;
 
   constructor(
     readonly pattern: string,
@@ -141,16 +155,30 @@ export class CronCalculator implements SlotCalculator {
   }
 
   newest(n: number, afterMs: number, atOrBeforeMs: number): number[] {
-    if (this.newestN !== n || this.newestAfterMs !== afterMs || this.newestAtOrBeforeMs !== atOrBeforeMs) {
-      this.newestValue = this.computeNewest(n, afterMs, atOrBeforeMs);
-      this.newestN = n;
-      this.newestAfterMs = afterMs;
-      this.newestAtOrBeforeMs = atOrBeforeMs;
+    const memo = (this.newestMemo ??= []);
+    let hit = memo.find((m) => m.n === n && m.afterMs === afterMs && m.atOrBeforeMs === atOrBeforeMs);
+    if (!hit) {
+      hit = { n, afterMs, atOrBeforeMs, value: this.computeNewest(n, afterMs, atOrBeforeMs) };
+      memo.unshift(hit);
+      if (memo.length > 2) memo.pop();
     }
-    return this.newestValue.slice();
+    return hit.value.slice();
   }
 
   count(afterMs: number, atOrBeforeMs: number, budget: number): { count: number; exact: boolean } {
+    const m = this.countMemo;
+    if (m?.afterMs !== afterMs || m.atOrBeforeMs !== atOrBeforeMs || m.budget !== budget) {
+      this.countMemo = { afterMs, atOrBeforeMs, budget, ...this.computeCount(afterMs, atOrBeforeMs, budget) };
+    }
+    const { count, exact } = this.countMemo!;
+    return { count, exact };
+  }
+
+  private computeCount(
+    afterMs: number,
+    atOrBeforeMs: number,
+    budget: number,
+  ): { count: number; exact: boolean } {
     let count = 0;
     let last = afterMs;
     for (let s = this.computeNext(afterMs); s !== undefined && s <= atOrBeforeMs; s = this.computeNext(s)) {
