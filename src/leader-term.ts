@@ -12,7 +12,7 @@ import { RunDispatcher } from './dispatch/run-dispatcher.js';
 import type { Leadership } from './ha/leadership.js';
 import type { Metrics } from './metrics.js';
 import type { NodeState } from './node-state.js';
-import { ClaimLead, MAX_LEAD_MS } from './schedule/claim-lead.js';
+import { ClaimLead } from './schedule/claim-lead.js';
 import { JobScheduler } from './schedule/job-scheduler.js';
 import { snapshotCodec } from './snapshot/snapshot-codec.js';
 import { JobState } from './state/job-state.js';
@@ -166,7 +166,7 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
     // judges the job's previous run then, not while it may still be finishing.
     // (Bounded: a clock set back meanwhile does not hold a claimed run for longer than the lead.)
     for (let i = 0, early = c.scheduledAtMs - clock.now(); !c.catchup && early > 0 && i < 3; i++) {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(early, MAX_LEAD_MS)));
+      await new Promise((resolve) => setTimeout(resolve, Math.min(early, lead.ms)));
       early = c.scheduledAtMs - clock.now();
     }
     // While stopping, a claimed slot stays unstarted in the ledger: the next leader runs it.
