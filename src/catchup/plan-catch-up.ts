@@ -10,7 +10,6 @@
 // for its last execution.
 import type { CatchupPolicy } from '../config/types.js';
 import type { SlotCalculator } from '../schedule/slot-calculator.js';
-import { TurnBudget } from '../turn-budget.js';
 
 /**
  * Slots enumerated per count; beyond it counts are estimates (exact: false).
@@ -161,22 +160,8 @@ export function planCatchUp(
   );
 }
 
-/** planCatchUp, giving the event loop a turn every few tens of ms (100,000 jobs take a while). */
-export async function planCatchUpInTurns(
-  jobs: readonly PlanJobInput[],
-  lastExecution: ReadonlyMap<string, number>,
-  nowMs: number,
-): Promise<CatchUpPlan> {
-  const turns = new TurnBudget();
-  const plans: JobPlan[] = [];
-  for (const job of jobs) {
-    if (turns.spent()) await turns.yield();
-    plans.push(planJob(job, lastExecution.get(job.name), nowMs));
-  }
-  return assemblePlan(plans, nowMs);
-}
-
-function assemblePlan(plans: JobPlan[], nowMs: number): CatchUpPlan {
+/** The plan of every job: the jobs' plans, and all their runs in order of scheduled time (then job name). */
+export function assemblePlan(plans: JobPlan[], nowMs: number): CatchUpPlan {
   const runs: PlannedRun[] = [];
   for (const p of plans) for (const s of p.runs) runs.push({ job: p.job, scheduledAtMs: s });
   runs.sort((a, b) => a.scheduledAtMs - b.scheduledAtMs || (a.job < b.job ? -1 : a.job > b.job ? 1 : 0));

@@ -2,7 +2,7 @@
 // while no leader ran, by each job's policy, plus the slots an earlier leader
 // claimed but never started. Paused jobs catch up nothing (see LeaderControls).
 import type { Logger } from 'pino';
-import { planCatchUpInTurns } from '../catchup/plan-catch-up.js';
+import { assemblePlan, type JobPlan, planJob } from '../catchup/plan-catch-up.js';
 import { toPlanInput } from '../catchup/plan-input.js';
 import type { Clock } from '../clock.js';
 import type { JobConfig } from '../config/types.js';
@@ -14,6 +14,7 @@ import { adoptUnfinishedRun, readUnfinishedRuns, recordSkipped } from '../store/
 import { markInterrupted, type ClaimedSlot } from '../store/ledger.js';
 import { recordSlotGaps } from '../store/slot-gaps.js';
 import type { Metrics } from '../metrics.js';
+import { TurnBudget } from '../turn-budget.js';
 import type { ClaimQueue } from './claim-queue.js';
 import { logConflicts, logPlans } from './plan-log.js';
 import type { DispatchOptions, RunDispatcher } from './run-dispatcher.js';
@@ -45,11 +46,14 @@ export interface BootCatchUpContext {
 export async function runBootCatchUp(ctx: BootCatchUpContext, nowMs: number): Promise<void> {
   const { logger, state, claims, dispatcher } = ctx;
   const byName = ctx.configured;
-  const plan = await planCatchUpInTurns(
-    ctx.jobs.map((j) => toPlanInput(j.config, j.slots)),
-    state.lastExecution,
-    nowMs,
-  );
+  // Job by job, giving the event loop (the leader's heartbeat) a turn every 50 ms: 100,000 jobs take a while.
+  const turns = new TurnBudget();
+  const plans: JobPlan[] = [];
+  for (const j of ctx.jobs) {
+    if (turns.spent()) await turns.yield();
+    plans.push(planJob(toPlanInput(j.config, j.slots), state.lastExecution.get(j.config.name), nowMs));
+  }
+  const plan = assemblePlan(plans, nowMs);
   logPlans(logger, plan.jobs, undefined, ctx.metrics);
   for (const p of plan.jobs)
     if (p.firstSeen && p.baselineMs !== undefined) state.setBaseline(p.job, p.baselineMs);
