@@ -330,22 +330,12 @@ export function compactPrevious(p: CompactPattern, beforeMs: number): number | u
   let s = start.getUTCSeconds();
   const firstYear = y - SEARCH_YEARS;
   while (y >= firstYear) {
-    // Each `continue` below moves to the end of an earlier month, day, hour or minute.
-    if (((p.months >>> (mo + 1)) & 1) === 0 || !dayMatches(p, y, mo, d)) {
-      if (((p.months >>> (mo + 1)) & 1) === 0 || d <= 1) {
-        if (mo === 0) {
-          y--;
-          mo = 11;
-        } else mo--;
-        d = daysIn(y, mo);
-      } else d--;
-      h = 23;
-      mi = s = 59;
-      continue;
-    }
-    const hh = lastSet(p.hours, h, 0);
+    const monthMatches = ((p.months >>> (mo + 1)) & 1) === 1;
+    if (!monthMatches) d = 1; // none of this month: on to the end of the month before (below)
+    if (!monthMatches || !dayMatches(p, y, mo, d)) h = -1;
+    const hh = h < 0 ? -1 : lastSet(p.hours, h, 0);
     if (hh < 0) {
-      h = -1; // the day before (below)
+      h = -1; // the end of the day before (below)
     } else {
       if (hh !== h) {
         h = hh;
