@@ -1,0 +1,74 @@
+// JobScheduler.setJobs prepares a long job list a turn of the event loop at a
+// time: the old list keeps firing meanwhile, a later call supersedes one still
+// preparing, and the list put in place is the latest one asked for.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import pino from 'pino';
+import type { JobConfig } from '../../src/config/types.js';
+import { JobScheduler } from '../../src/schedule/job-scheduler.js';
+
+const T0 = Date.parse('2026-03-29T00:00:00Z');
+
+function job(name: string, pattern: string): JobConfig {
+  return {
+    name,
+    source: { file: '/etc/cronkeeper.yaml', line: 1, column: 1 },
+    schedule: { kind: 'cron', pattern, timezone: 'UTC' },
+    action: { kind: 'command', argv: ['/bin/true'], env: {}, cwd: undefined },
+    catchup: 'latest',
+    catchupWindowMs: 86_400_000,
+    maxCatchup: 100,
+    overlap: 'skip',
+    timeoutMs: 3_600_000,
+    killGraceMs: 10_000,
+    onInterrupted: 'skip',
+    onResume: 'skip',
+    onScheduleChange: 'keep',
+    formerNames: [],
+    backfillFromMs: undefined,
+    retries: { max: 0, backoffMs: 10_000, maxBackoffMs: 300_000 },
+    jitterMs: 0,
+    onFailure: undefined,
+    onSuccess: undefined,
+    outputKeepBytes: 16_384,
+  };
+}
+
+function scheduler() {
+  return new JobScheduler({
+    clock: { now: () => T0 },
+    logger: pino({ level: 'silent' }),
+    onSlots: () => {},
+    onMissed: () => {},
+  });
+}
+
+/** Enough distinct jobs that preparing them takes several turns (well over 50 ms). */
+const many = Array.from({ length: 200_000 }, (_, i) =>
+  job(`many-${i}`, `${i % 60} ${Math.floor(i / 60) % 60} ${Math.floor(i / 3600) % 24} * * *`),
+);
+
+describe('JobScheduler.setJobs', () => {
+  it('yields while preparing a long list, and a later call supersedes it', async () => {
+    const s = scheduler();
+    const first = s.setJobs(many, () => T0);
+    // The first call is still preparing: nothing of it is in place yet.
+    assert.equal(s.size, 0);
+    const second = s.setJobs([job('a', '0 * * * *'), job('b', '30 * * * *')], () => T0);
+    await Promise.all([first, second]);
+    assert.equal(s.size, 2, 'the later list is the one in place');
+    assert.ok(s.get('a') && s.get('b'));
+    assert.equal(s.get('many-0'), undefined);
+  });
+
+  it('puts a long list in place, giving timers turns meanwhile', async () => {
+    const s = scheduler();
+    let turns = 0;
+    const ticking = setInterval(() => turns++, 1);
+    await s.setJobs(many, () => T0);
+    clearInterval(ticking);
+    assert.equal(s.size, many.length);
+    assert.equal(s.get('many-61')?.plannedUpToMs, T0);
+    assert.ok(turns > 0, 'a timer ran while the list was prepared');
+  });
+});
