@@ -17,9 +17,4 @@ export class TurnBudget {
     await new Promise((resolve) => setImmediate(resolve));
     this.startedAt = performance.now();
   }
-
-  /** Yields when the turn is spent. */
-  async pause(): Promise<void> {
-    if (this.spent()) await this.yield();
-  }
 }

@@ -4,34 +4,23 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pino from 'pino';
+import { buildJob } from '../../src/config/build-job.js';
+import { BUILTIN_JOB_DEFAULTS, type ParsedJob } from '../../src/config/schema.js';
 import type { JobConfig } from '../../src/config/types.js';
 import { JobScheduler } from '../../src/schedule/job-scheduler.js';
 
 const T0 = Date.parse('2026-03-29T00:00:00Z');
 
+/** A job as the config builds it, every policy from the built-in defaults. */
 function job(name: string, pattern: string): JobConfig {
-  return {
+  const parsed = { schedule: pattern, command: ['/bin/true'] } as ParsedJob;
+  return buildJob(
     name,
-    source: { file: '/etc/cronkeeper.yaml', line: 1, column: 1 },
-    schedule: { kind: 'cron', pattern, timezone: 'UTC' },
-    action: { kind: 'command', argv: ['/bin/true'], env: {}, cwd: undefined },
-    catchup: 'latest',
-    catchupWindowMs: 86_400_000,
-    maxCatchup: 100,
-    overlap: 'skip',
-    timeoutMs: 3_600_000,
-    killGraceMs: 10_000,
-    onInterrupted: 'skip',
-    onResume: 'skip',
-    onScheduleChange: 'keep',
-    formerNames: [],
-    backfillFromMs: undefined,
-    retries: { max: 0, backoffMs: 10_000, maxBackoffMs: 300_000 },
-    jitterMs: 0,
-    onFailure: undefined,
-    onSuccess: undefined,
-    outputKeepBytes: 16_384,
-  };
+    { file: '/etc/cronkeeper.yaml', line: 1, column: 1 },
+    parsed,
+    '/',
+    BUILTIN_JOB_DEFAULTS,
+  )!;
 }
 
 function scheduler() {
