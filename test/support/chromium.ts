@@ -283,11 +283,15 @@ export async function openStatusPage(
   const url = new URL('/', baseUrl);
   if (o.token !== undefined) url.searchParams.set('token', o.token);
   await page.goto(url.toString(), { waitUntil: 'load' });
-  await page.waitForFunction(
-    "!document.getElementById('updated').classList.contains('loading') || !document.getElementById('banner').hidden",
-    undefined,
-    { timeout: 10_000 },
-  );
+  // Polled with page.evaluate (the DevTools protocol's evaluation), not waitForFunction: its
+  // polling code evaluates the predicate with eval in the page, which the page's CSP (no
+  // 'unsafe-eval') refuses at times (a CI run failed so).
+  const shown =
+    "!document.getElementById('updated').classList.contains('loading') || !document.getElementById('banner').hidden";
+  for (const deadline = Date.now() + 10_000; !(await page.evaluate(shown));) {
+    if (Date.now() > deadline) throw new Error('the status page did not show its first status within 10 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
   const read = async () => (await page.evaluate(READ_PAGE)) as PageView;
   return {
     page,
