@@ -4,7 +4,8 @@
 // Postgres; stored bytes are pg_column_size of the payload, after Postgres's
 // own compression. Each figure is the median of --repeat runs.
 //
-//   V2 columns      the daemon's format: name lengths, times, one UTF-8 block of names
+//   V3 deflated     the daemon's format: the V2 columns, raw DEFLATE level 1
+//   V2 columns      name lengths, times, one UTF-8 block of names (Postgres compresses it)
 //   msgpack V1      the first format: a msgpack array of [name, ms] pairs
 //   JSON (jsonb)    the same state as a JSON object {name: ms} in a jsonb column
 //   hashed columns  a prototype, not a format the daemon writes: a 64-bit hash
@@ -15,6 +16,7 @@
 //   --repeat 5 --json out.json
 import { type SnapshotCodec, createSnapshotCodec, snapshotCodec } from '../src/snapshot/snapshot-codec.js';
 import { readSnapshotV1, writeSnapshotV1 } from '../src/snapshot/snapshot-v1.js';
+import { readSnapshotV2, writeSnapshotV2 } from '../src/snapshot/snapshot-v2.js';
 import { bumpEpoch } from '../src/store/fence.js';
 import { migrate } from '../src/store/migrate.js';
 import { openPostgres } from '../src/store/open-postgres.js';
@@ -100,6 +102,12 @@ const v1Codec = createSnapshotCodec({
   readers: new Map([[1, readSnapshotV1]]),
 });
 
+const v2Codec = createSnapshotCodec({
+  writeVersion: 2,
+  writer: writeSnapshotV2,
+  readers: new Map([[2, readSnapshotV2]]),
+});
+
 /** Save (encode + fenced insert) and load (read the newest row + decode) through `codec` and the daemon's snapshot rows. */
 async function measureCodec(db: Db, codec: SnapshotCodec, snap: Snapshot) {
   const fence = { epoch: snap.epoch, nodeId: 'bench' };
@@ -155,7 +163,8 @@ async function measure(db: Db, count: number) {
   const snap: Snapshot = { createdAtMs: Date.now(), highWater: 0, epoch: fence.epoch, lastExecution };
   const now = () => performance.now();
   const msgpackV1 = await measureCodec(db, v1Codec, snap);
-  const columnsV2 = await measureCodec(db, snapshotCodec, snap);
+  const columnsV2 = await measureCodec(db, v2Codec, snap);
+  const deflatedV3 = await measureCodec(db, snapshotCodec, snap);
 
   // JSON in a jsonb column.
   await db.query('CREATE TABLE IF NOT EXISTS bench_json (id bigserial PRIMARY KEY, state jsonb NOT NULL)');
@@ -214,6 +223,7 @@ async function measure(db: Db, count: number) {
   const perJob = (n: number) => round(n / count, 1);
   return {
     jobs: count,
+    deflatedV3,
     columnsV2,
     msgpackV1,
     json: { saveMs: jsonSave, loadMs: jsonLoad, storedBytesPerJob: perJob(jsonBytes[0]!.n) },
@@ -238,7 +248,13 @@ async function main(): Promise<void> {
   }
   const rows = results.flatMap((r) => [
     [
-      `${r.jobs} jobs: V2 columns (the daemon's)`,
+      `${r.jobs} jobs: V3 deflated columns (the daemon's)`,
+      r.deflatedV3.saveMs,
+      r.deflatedV3.loadMs,
+      r.deflatedV3.storedBytesPerJob,
+    ],
+    [
+      `${r.jobs} jobs: V2 columns`,
       r.columnsV2.saveMs,
       r.columnsV2.loadMs,
       r.columnsV2.storedBytesPerJob,

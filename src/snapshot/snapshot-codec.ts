@@ -2,13 +2,15 @@
 //
 // Envelope (big-endian):  "CKSN" | u16 format version | 32-byte SHA-256 of body | body
 // The body is format-specific (format 1: msgpack pairs, snapshot-v1.ts;
-// format 2: columns, snapshot-v2.ts). A reader
+// format 2: columns, snapshot-v2.ts; format 3: those columns deflated,
+// snapshot-v3.ts). A reader
 // exists for every format ever written; the writer writes the newest one, so
 // adding a format never breaks reading an older row.
 import { createHash } from 'node:crypto';
 import type { Snapshot } from './snapshot.js';
 import { readSnapshotV1 } from './snapshot-v1.js';
-import { readSnapshotV2, writeSnapshotV2 } from './snapshot-v2.js';
+import { readSnapshotV2 } from './snapshot-v2.js';
+import { readSnapshotV3, writeSnapshotV3 } from './snapshot-v3.js';
 
 const MAGIC = Buffer.from('CKSN', 'ascii');
 const HEADER_BYTES = MAGIC.length + 2 + 32;
@@ -92,12 +94,13 @@ function sha256(data: Uint8Array): Buffer {
   return createHash('sha256').update(data).digest();
 }
 
-/** The codec the daemon uses: writes format 2 (SnapshotV2), reads formats 1 and 2. */
+/** The codec the daemon uses: writes format 3 (deflated columns), reads formats 1, 2 and 3. */
 export const snapshotCodec: SnapshotCodec = createSnapshotCodec({
-  writeVersion: 2,
-  writer: writeSnapshotV2,
+  writeVersion: 3,
+  writer: writeSnapshotV3,
   readers: new Map([
     [1, readSnapshotV1],
     [2, readSnapshotV2],
+    [3, readSnapshotV3],
   ]),
 });

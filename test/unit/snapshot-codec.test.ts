@@ -12,6 +12,8 @@ import {
 import type { Snapshot } from '../../src/snapshot/snapshot.js';
 import { readSnapshotV1, writeSnapshotV1 } from '../../src/snapshot/snapshot-v1.js';
 import { readSnapshotV2, writeSnapshotV2 } from '../../src/snapshot/snapshot-v2.js';
+import { readSnapshotV3, writeSnapshotV3 } from '../../src/snapshot/snapshot-v3.js';
+import { deflateRawSync } from 'node:zlib';
 
 /** The codec of the first releases: writes and reads format 1 only. */
 const v1Codec = createSnapshotCodec({
@@ -275,21 +277,42 @@ describe('snapshot codec, adding format 2', () => {
   });
 });
 
-describe("the daemon's codec: writes format 2 (columns), reads 1 and 2", () => {
-  it('writes format 2 and round-trips real state exactly, order kept', () => {
+/** The codec of the releases that wrote format 2 (plain columns). */
+const v2Codec = createSnapshotCodec({
+  writeVersion: 2,
+  writer: writeSnapshotV2,
+  readers: new Map([[2, readSnapshotV2]]),
+});
+
+describe("the daemon's codec: writes format 3 (deflated columns), reads 1, 2 and 3", () => {
+  it('writes format 3 and round-trips real state exactly, order kept', () => {
     const snap = realState();
     const bytes = snapshotCodec.encode(snap);
-    assert.equal(snapshotCodec.writeVersion, 2);
-    assert.equal(bytes.readUInt16BE(VERSION_OFFSET), 2);
+    assert.equal(snapshotCodec.writeVersion, 3);
+    assert.equal(bytes.readUInt16BE(VERSION_OFFSET), 3);
     const { version, snapshot } = snapshotCodec.decode(bytes);
-    assert.equal(version, 2);
+    assert.equal(version, 3);
     assert.deepEqual(snapshot, snap);
     assert.deepEqual([...snapshot.lastExecution.keys()], [...snap.lastExecution.keys()]);
+  });
+
+  it('stores the columns deflated: smaller than format 2 for the same state', () => {
+    const snap = realState();
+    const v3 = snapshotCodec.encode(snap);
+    const v2 = v2Codec.encode(snap);
+    assert.ok(v3.length * 3 < v2.length, `format 3 ${v3.length} bytes vs format 2 ${v2.length}`);
+    assert.equal(v3.readUInt32BE(HEADER_BYTES), v2.length - HEADER_BYTES, 'the inflated length up front');
   });
 
   it('still restores a V1 row written by the first releases', () => {
     const { version, snapshot } = snapshotCodec.decode(v1Codec.encode(realState()));
     assert.equal(version, 1);
+    assert.deepEqual(snapshot, realState());
+  });
+
+  it('still restores a V2 row (plain columns)', () => {
+    const { version, snapshot } = snapshotCodec.decode(v2Codec.encode(realState()));
+    assert.equal(version, 2);
     assert.deepEqual(snapshot, realState());
   });
 
@@ -313,7 +336,7 @@ describe("the daemon's codec: writes format 2 (columns), reads 1 and 2", () => {
     const bad = (f: (s: Snapshot) => void) => {
       const s = realState();
       f(s);
-      return () => writeSnapshotV2(s);
+      return () => writeSnapshotV3(s);
     };
     assert.throws(
       bad((s) => s.lastExecution.set('x', 2 ** 53 + 2)),
@@ -356,4 +379,40 @@ describe("the daemon's codec: writes format 2 (columns), reads 1 and 2", () => {
       assert.equal(decodeReason(envelope2(b), snapshotCodec), 'bad-body');
     }
   });
+});
+
+describe('format 3 bodies that do not add up are bad-body, never a partial state', () => {
+  const envelope3 = (b: Uint8Array) =>
+    createSnapshotCodec({ writeVersion: 3, writer: () => b, readers: new Map([[3, readSnapshotV3]]) }).encode({
+      createdAtMs: 0,
+      highWater: 0,
+      epoch: 0,
+      lastExecution: new Map(),
+    });
+  const columns = Buffer.from(writeSnapshotV2(realState()));
+  const withLength = (length: number, deflated: Buffer) => {
+    const b = Buffer.alloc(4 + deflated.length);
+    b.writeUInt32BE(length, 0);
+    deflated.copy(b, 4);
+    return b;
+  };
+  const good = Buffer.from(writeSnapshotV3(realState()));
+
+  it('a good body reads back', () => {
+    assert.deepEqual(readSnapshotV3(good), realState());
+  });
+
+  const cases: [string, Uint8Array][] = [
+    ['shorter than its length field', new Uint8Array(3)],
+    ['a stream cut short', good.subarray(0, good.length - 10)],
+    ['not a deflate stream', withLength(columns.length, Buffer.from('not deflate at all'))],
+    ['a length smaller than what inflates (the bound holds)', withLength(columns.length - 1, deflateRawSync(columns))],
+    ['a length larger than what inflates', withLength(columns.length + 1, deflateRawSync(columns))],
+    ['columns that do not add up, deflated', withLength(columns.length - 3, deflateRawSync(columns.subarray(0, -3)))],
+  ];
+  for (const [what, body] of cases) {
+    it(what, () => {
+      assert.equal(decodeReason(envelope3(body), snapshotCodec), 'bad-body');
+    });
+  }
 });
