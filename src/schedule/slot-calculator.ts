@@ -93,6 +93,23 @@ class EveryCalculator implements SlotCalculator {
   }
 }
 
+// Answers are remembered for one turn of the event loop: long enough for the
+// jobs sharing a calculator to ask in turn (a planning pass, the slots due at
+// one instant), short enough that they do not stay. Kept for good, they held
+// ~350 bytes per calculator: 35 MB of the heap with 100,000 distinct patterns.
+const remembering: CronCalculator[] = [];
+
+function forgetAll(): void {
+  for (const calc of remembering) calc.forgetAnswers();
+  remembering.length = 0;
+}
+
+/** Lists `calc`, which is about to remember an answer, to forget it after this turn. */
+function remember(calc: CronCalculator): void {
+  if (remembering.length === 0) setImmediate(forgetAll);
+  remembering.push(calc);
+}
+
 interface NewestAnswer {
   n: number;
   afterMs: number;
@@ -133,6 +150,7 @@ export class CronCalculator implements SlotCalculator {
   checkedAtMs = -Infinity;
   // The last answers: jobs sharing the calculator ask the same questions in turn. The planner
   // asks newest() twice per job (its runs, then the end of what it leaves out): two are kept.
+  // The newest()/count() answers last one turn of the event loop (see `remember`).
   private nextAfterMs = NaN;
   private nextValue: number | undefined;
   private newestMemo: NewestAnswer[] | undefined;
@@ -155,7 +173,11 @@ export class CronCalculator implements SlotCalculator {
   }
 
   newest(n: number, afterMs: number, atOrBeforeMs: number): number[] {
-    const memo = (this.newestMemo ??= []);
+    if (!this.newestMemo) {
+      if (!this.countMemo) remember(this);
+      this.newestMemo = [];
+    }
+    const memo = this.newestMemo;
     let hit = memo.find((m) => m.n === n && m.afterMs === afterMs && m.atOrBeforeMs === atOrBeforeMs);
     if (!hit) {
       hit = { n, afterMs, atOrBeforeMs, value: this.computeNewest(n, afterMs, atOrBeforeMs) };
@@ -168,6 +190,7 @@ export class CronCalculator implements SlotCalculator {
   count(afterMs: number, atOrBeforeMs: number, budget: number): { count: number; exact: boolean } {
     const m = this.countMemo;
     if (m?.afterMs !== afterMs || m.atOrBeforeMs !== atOrBeforeMs || m.budget !== budget) {
+      if (!this.newestMemo && !m) remember(this);
       this.countMemo = { afterMs, atOrBeforeMs, budget, ...this.computeCount(afterMs, atOrBeforeMs, budget) };
     }
     const { count, exact } = this.countMemo!;
@@ -190,6 +213,12 @@ export class CronCalculator implements SlotCalculator {
       last = s;
     }
     return { count, exact: true };
+  }
+
+  /** Drops the remembered newest()/count() answers. */
+  forgetAnswers(): void {
+    this.newestMemo = undefined;
+    this.countMemo = undefined;
   }
 
   /** The first match strictly after `afterMs` on a UTC wall clock, or undefined. */

@@ -163,6 +163,29 @@ describe('cron slot calculator: count', () => {
   });
 });
 
+describe('cron slot calculator: remembered answers', () => {
+  const memoOf = (c: SlotCalculator) => c as unknown as { newestMemo?: unknown; countMemo?: unknown };
+
+  it('answers a repeated question the same, and forgets the answers after the turn', async () => {
+    // A pattern no other test uses: calculators are shared by (pattern, zone).
+    const c = cron('17 3 * * *', 'Europe/Berlin');
+    const from = T('2026-03-01T00:00:00Z');
+    const to = T('2026-03-31T00:00:00Z');
+    const first = c.newest(3, from, to);
+    const again = c.newest(3, from, to);
+    assert.deepEqual(again, first);
+    again.push(0); // a caller's copy: the remembered answer stays as it was
+    assert.deepEqual(c.newest(3, from, to), first);
+    assert.deepEqual(c.count(from, to, 1000), { count: 30, exact: true });
+    assert.ok(memoOf(c).newestMemo && memoOf(c).countMemo, 'remembered within the turn');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(memoOf(c).newestMemo, undefined, 'newest() answers forgotten');
+    assert.equal(memoOf(c).countMemo, undefined, 'count() answer forgotten');
+    assert.deepEqual(c.newest(3, from, to), first, 'and computed again the same');
+    assert.deepEqual(c.count(from, to, 1000), { count: 30, exact: true });
+  });
+});
+
 describe('cron slot calculator: DST (Vixie cron semantics via croner)', () => {
   // Europe/Berlin: 2026-03-29 02:00 CET -> 03:00 CEST (at 01:00Z); 2026-10-25 03:00 CEST -> 02:00 CET (at 01:00Z).
   // America/New_York: 2026-03-08 02:00 EST -> 03:00 EDT (at 07:00Z); 2026-11-01 02:00 EDT -> 01:00 EST (at 06:00Z).
