@@ -383,12 +383,14 @@ describe("the daemon's codec: writes format 3 (deflated columns), reads 1, 2 and
 
 describe('format 3 bodies that do not add up are bad-body, never a partial state', () => {
   const envelope3 = (b: Uint8Array) =>
-    createSnapshotCodec({ writeVersion: 3, writer: () => b, readers: new Map([[3, readSnapshotV3]]) }).encode({
-      createdAtMs: 0,
-      highWater: 0,
-      epoch: 0,
-      lastExecution: new Map(),
-    });
+    createSnapshotCodec({ writeVersion: 3, writer: () => b, readers: new Map([[3, readSnapshotV3]]) }).encode(
+      {
+        createdAtMs: 0,
+        highWater: 0,
+        epoch: 0,
+        lastExecution: new Map(),
+      },
+    );
   const columns = Buffer.from(writeSnapshotV2(realState()));
   const withLength = (length: number, deflated: Buffer) => {
     const b = Buffer.alloc(4 + deflated.length);
@@ -406,9 +408,15 @@ describe('format 3 bodies that do not add up are bad-body, never a partial state
     ['shorter than its length field', new Uint8Array(3)],
     ['a stream cut short', good.subarray(0, good.length - 10)],
     ['not a deflate stream', withLength(columns.length, Buffer.from('not deflate at all'))],
-    ['a length smaller than what inflates (the bound holds)', withLength(columns.length - 1, deflateRawSync(columns))],
+    [
+      'a length smaller than what inflates (the bound holds)',
+      withLength(columns.length - 1, deflateRawSync(columns)),
+    ],
     ['a length larger than what inflates', withLength(columns.length + 1, deflateRawSync(columns))],
-    ['columns that do not add up, deflated', withLength(columns.length - 3, deflateRawSync(columns.subarray(0, -3)))],
+    [
+      'columns that do not add up, deflated',
+      withLength(columns.length - 3, deflateRawSync(columns.subarray(0, -3))),
+    ],
   ];
   for (const [what, body] of cases) {
     it(what, () => {
