@@ -15,6 +15,7 @@ import type { Db } from './store/db.js';
 import type { Fence } from './store/fence.js';
 import { carryOverRename, readJobSpecs, readRenames, saveJobSpecs, storeKnows } from './store/job-records.js';
 import { type JobSlotGap, recordSlotGaps } from './store/slot-gaps.js';
+import { jobsByName } from './config/jobs-by-name.js';
 
 export interface JobChangesContext {
   db: Db;
@@ -77,9 +78,9 @@ export async function applyJobChanges(
   }
   const gaps: JobSlotGap[] = [];
   const changes = scheduleChanges(jobs, stored, describeSchedule, hashes);
-  const byName = changes.length > 0 ? new Map(jobs.map((j) => [j.name, j])) : undefined;
+  const byName = jobsByName(jobs);
   for (const c of changes) {
-    const job = byName!.get(c.job)!;
+    const job = byName.get(c.job)!;
     const last = state.lastExecution.get(c.job);
     if (c.rule === 'keep' || last === undefined || last >= nowMs) {
       logger.info(

@@ -24,6 +24,7 @@ import { cleanLedger, type ClaimedSlot } from './store/ledger.js';
 import { restoreState, type RestoredState } from './store/restore-state.js';
 import { cleanSlotGaps, recordSlotGaps } from './store/slot-gaps.js';
 import { lowestHighWater } from './store/snapshot-rows.js';
+import { jobsByName } from './config/jobs-by-name.js';
 
 const CLEAN_EVERY_MS = 3_600_000;
 const FLUSH_CHECK_MS = 1_000;
@@ -195,10 +196,7 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
     }
   };
 
-  const forgotten = state.prune(
-    new Set(config.jobs.map((j) => j.name)),
-    clock.now() - config.ledger.retentionMs,
-  );
+  const forgotten = state.prune(jobsByName(config.jobs), clock.now() - config.ledger.retentionMs);
   if (forgotten.length > 0) logger.info({ jobs: forgotten }, 'forgot the state of long-removed jobs');
 
   // Paused jobs are left out of the catch-up and the schedule.
@@ -224,7 +222,7 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
       claims,
       dispatcher,
       jobs: scheduler.all(),
-      configured: new Map(config.jobs.map((j) => [j.name, j])),
+      configured: jobsByName(config.jobs),
       isPaused: (job) => controls.isPaused(job),
       concurrency: config.catchupConcurrency,
       clock,
@@ -285,7 +283,7 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
   });
 
   function jobsChanged(): void {
-    metrics.retainJobs(new Set(config.jobs.map((j) => j.name)));
+    metrics.retainJobs(jobsByName(config.jobs));
     node.update({ jobs: config.jobs.length });
   }
 

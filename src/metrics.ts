@@ -189,7 +189,7 @@ export class Metrics {
   }
 
   /** Forgets the per-job gauges of jobs no longer configured. */
-  retainJobs(jobs: ReadonlySet<string>): void {
+  retainJobs(jobs: { has(job: string): boolean; readonly size: number }): void {
     for (const values of [this.lastSuccessMs, this.staleByJob, this.nextSlotMs, this.pausedByJob])
       for (const job of values.keys()) if (!jobs.has(job)) values.delete(job);
     this.jobsConfigured.set(jobs.size);

@@ -3,6 +3,7 @@
 // leader applies the result to its state and the store (see apply-job-changes.ts).
 import { createHash } from 'node:crypto';
 import type { JobConfig, ScheduleChangePolicy, ScheduleSpec } from '../config/types.js';
+import { jobsByName } from '../config/jobs-by-name.js';
 
 /** A stable hash of what decides a job's slots: pattern and zone, or rate and offset. */
 export function specHash(spec: ScheduleSpec): string {
@@ -100,7 +101,7 @@ export function possibleRenames(
   jobs: readonly JobConfig[],
   stateNames: Iterable<string>,
 ): { added: string[]; gone: string[] } {
-  const configured = new Set(jobs.map((j) => j.name));
+  const configured = jobsByName(jobs);
   const former = new Set(jobs.flatMap((j) => j.formerNames));
   const known = new Set(stateNames);
   const added = jobs.filter((j) => !known.has(j.name) && j.formerNames.length === 0).map((j) => j.name);

@@ -33,6 +33,7 @@ import type { Db, Subscription } from '../store/db.js';
 import { type JobSlotGap, recordSlotGaps } from '../store/slot-gaps.js';
 import { FencedError, type Fence } from '../store/fence.js';
 import type { ClaimedSlot, SlotClaim } from '../store/ledger.js';
+import { jobsByName } from '../config/jobs-by-name.js';
 
 /** How often the store is re-read when no notification came. */
 export const CONTROL_POLL_MS = 2_000;
@@ -193,17 +194,9 @@ export class LeaderControls {
     }
   }
 
-  private jobsSeen: readonly JobConfig[] | undefined;
-  private jobIndex = new Map<string, JobConfig>();
-
-  /** The configured jobs by name, rebuilt when a reload replaced the list. */
+  /** The configured jobs by name (a reload brings a new list, and a new index). */
   private configured(): ReadonlyMap<string, JobConfig> {
-    const jobs = this.o.config().jobs;
-    if (jobs !== this.jobsSeen) {
-      this.jobsSeen = jobs;
-      this.jobIndex = new Map(jobs.map((j) => [j.name, j]));
-    }
-    return this.jobIndex;
+    return jobsByName(this.o.config().jobs);
   }
 
   /** Reschedules after pauses and resumes; resumed jobs first catch up by their onResume rule. */

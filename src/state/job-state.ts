@@ -30,7 +30,7 @@ export class JobState {
   }
 
   /** Forgets jobs that are gone from the config and have not run since `beforeMs`. */
-  prune(configured: ReadonlySet<string>, beforeMs: number): string[] {
+  prune(configured: { has(job: string): boolean }, beforeMs: number): string[] {
     const gone: string[] = [];
     for (const [job, ms] of this.lastExecution) {
       if (!configured.has(job) && ms < beforeMs) {
