@@ -9,6 +9,7 @@ import type { Metrics } from '../metrics.js';
 import type { Queryable } from '../store/db.js';
 import { readSuccessFacts } from '../store/last-success.js';
 import { type FreshnessFacts, evaluateFreshness, mergeFacts } from './freshness.js';
+import { jobsByName } from '../config/jobs-by-name.js';
 
 export const FRESHNESS_CHECK_MS = 5_000;
 
@@ -25,6 +26,7 @@ export interface FreshnessTrackerOptions {
 }
 
 export class FreshnessTracker {
+  /** The facts of the jobs with a maxAge (the only ones judged): not one object per job of 100,000. */
   private readonly facts = new Map<string, FreshnessFacts>();
   /** Jobs whose ledger facts were read: only they are judged (no verdict on half the facts). */
   private readonly loaded = new Set<string>();
@@ -39,10 +41,11 @@ export class FreshnessTracker {
   /** Starts reading the ledger (in the background: readiness does not wait for it) and checking. */
   start(): this {
     this.unsubscribe = this.o.metrics.onLastSuccess((job, ms) => {
+      const config = this.byName().get(job);
+      if (config?.maxAgeMs === undefined) return;
       this.facts.set(job, mergeFacts(this.facts.get(job), { lastSuccessMs: ms, firstKnownMs: undefined }));
       // Only that job: a success must not cost a pass over every job (10,000 successes a second).
-      const config = this.loaded.has(job) ? this.byName().get(job) : undefined;
-      if (config?.maxAgeMs !== undefined) this.evaluateJob(config, this.o.clock.now());
+      if (this.loaded.has(job)) this.evaluateJob(config, this.o.clock.now());
     });
     void this.check();
     this.timer = setInterval(() => void this.check(), this.o.intervalMs ?? FRESHNESS_CHECK_MS);
@@ -72,14 +75,17 @@ export class FreshnessTracker {
   private load(jobs: string[]): Promise<void> {
     this.loading ??= readSuccessFacts(this.o.db, jobs)
       .then((read) => {
+        const byName = this.byName();
         for (const [job, f] of read) {
+          if (f.lastSuccessMs !== undefined) this.o.metrics.setLastSuccess(job, f.lastSuccessMs);
+          if (byName.get(job)?.maxAgeMs === undefined) continue;
           this.facts.set(
             job,
             mergeFacts(this.facts.get(job), { lastSuccessMs: f.lastSuccessMs, firstKnownMs: f.firstRowMs }),
           );
-          if (f.lastSuccessMs !== undefined) this.o.metrics.setLastSuccess(job, f.lastSuccessMs);
-          this.loaded.add(job);
         }
+        // A job with no ledger row has no facts to read: it is read all the same.
+        for (const job of jobs) this.loaded.add(job);
         this.loadFailing = false;
       })
       .catch((err: unknown) => {
@@ -104,7 +110,7 @@ export class FreshnessTracker {
   }
 
   private jobsSeen: readonly JobConfig[] | undefined;
-  private jobIndex = new Map<string, JobConfig>();
+  private jobIndex: ReadonlyMap<string, JobConfig> = new Map();
   private withMaxAge: readonly JobConfig[] = [];
   private allLoaded = false;
 
@@ -112,9 +118,15 @@ export class FreshnessTracker {
   private refresh(): readonly JobConfig[] {
     const jobs = this.o.jobs();
     if (jobs !== this.jobsSeen) {
+      const before = this.jobIndex;
       this.jobsSeen = jobs;
-      this.jobIndex = new Map(jobs.map((j) => [j.name, j]));
+      this.jobIndex = jobsByName(jobs);
       this.withMaxAge = jobs.filter((j) => j.maxAgeMs !== undefined);
+      // Facts are kept for jobs with a maxAge only: one that gained it is read again.
+      for (const j of this.withMaxAge)
+        if (before.get(j.name)?.maxAgeMs === undefined) this.loaded.delete(j.name);
+      for (const name of this.facts.keys())
+        if (this.jobIndex.get(name)?.maxAgeMs === undefined) this.facts.delete(name);
       this.allLoaded = false;
     }
     return jobs;

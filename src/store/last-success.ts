@@ -11,6 +11,11 @@ export interface SuccessFacts {
 }
 
 /**
+ * The facts of the `jobs` that have any: a job with no ledger row is absent
+ * (a term start asks for 100,000 jobs; a new store holds none, and 100,000
+ * rows of nulls were 100,000 objects for nothing). Times travel as epoch ms
+ * (whole: a manual run's time has microseconds).
+ *
  * One statement, a few index probes per job rather than a scan of the ledger:
  * slots through the (job, scheduled_at) slot index (newest success walking
  * back from the newest slot, the oldest slot as its first row); manual runs,
@@ -21,15 +26,13 @@ export async function readSuccessFacts(
   db: Queryable,
   jobs: readonly string[],
 ): Promise<Map<string, SuccessFacts>> {
-  const rows = await db.query<{
-    job: string;
-    slot_success: Date | null;
-    first_slot: Date | null;
-    manual_success: Date | null;
-    first_manual: Date | null;
-  }>(
-    `SELECT j.job, s.scheduled_at AS slot_success, f.scheduled_at AS first_slot,
-            m.success AS manual_success, m.first AS first_manual
+  // GREATEST and LEAST skip NULLs: NULL only when both are.
+  const rows = await db.query<{ job: string; last_success: number | null; first_row: number | null }>(
+    `SELECT job, floor(extract(epoch FROM last_success) * 1000)::float8 AS last_success,
+            floor(extract(epoch FROM first_row) * 1000)::float8 AS first_row
+     FROM (
+     SELECT j.job, GREATEST(s.scheduled_at, m.success) AS last_success,
+            LEAST(f.scheduled_at, m.first) AS first_row
      FROM unnest($1::text[]) AS j(job)
      LEFT JOIN LATERAL (
        SELECT r.scheduled_at FROM cronkeeper_runs r
@@ -42,25 +45,14 @@ export async function readSuccessFacts(
      LEFT JOIN LATERAL (
        SELECT max(r.scheduled_at) FILTER (WHERE r.outcome = 'success') AS success, min(r.scheduled_at) AS first
        FROM cronkeeper_runs r
-       WHERE r.control_id IS NOT NULL AND r.manual AND r.job = j.job) m ON true`,
+       WHERE r.control_id IS NOT NULL AND r.manual AND r.job = j.job) m ON true
+     ) facts
+     WHERE first_row IS NOT NULL`,
     [jobs],
   );
   const out = new Map<string, SuccessFacts>();
   for (const r of rows) {
-    out.set(r.job, {
-      lastSuccessMs: newest(r.slot_success, r.manual_success),
-      firstRowMs: oldest(r.first_slot, r.first_manual),
-    });
+    out.set(r.job, { lastSuccessMs: r.last_success ?? undefined, firstRowMs: r.first_row ?? undefined });
   }
   return out;
-}
-
-function newest(a: Date | null, b: Date | null): number | undefined {
-  const ms = [a, b].filter((d): d is Date => d !== null).map((d) => d.getTime());
-  return ms.length > 0 ? Math.max(...ms) : undefined;
-}
-
-function oldest(a: Date | null, b: Date | null): number | undefined {
-  const ms = [a, b].filter((d): d is Date => d !== null).map((d) => d.getTime());
-  return ms.length > 0 ? Math.min(...ms) : undefined;
 }
