@@ -49,7 +49,8 @@ export async function restoreState(db: Queryable, codec: SnapshotCodec): Promise
       before = row.id;
     }
   }
-  const lastExecution = new Map(base?.lastExecution ?? []);
+  // The decoded map is this restore's own: added to in place, not copied (100,000 entries).
+  const lastExecution = base?.lastExecution ?? new Map<string, number>();
   const tail = await readLedgerTail(db, base?.highWater ?? 0);
   for (const [job, ms] of tail.lastExecution) {
     // Max, not overwrite: a slot claimed before a backward clock jump stays the newest.
