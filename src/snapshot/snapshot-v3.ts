@@ -30,7 +30,9 @@ export function readSnapshotV3(body: Uint8Array): Snapshot {
   try {
     columns = inflateRawSync(buf.subarray(4), { maxOutputLength: Math.max(length, 1) });
   } catch (err) {
-    throw new Error(`the deflated columns do not inflate to ${length} bytes: ${(err as Error).message}`);
+    throw new Error(`the deflated columns do not inflate to ${length} bytes: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   if (columns.length !== length)
     throw new Error(`the deflated columns inflate to ${columns.length} bytes, not ${length}`);
