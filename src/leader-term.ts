@@ -15,7 +15,7 @@ import type { NodeState } from './node-state.js';
 import { ClaimLead } from './schedule/claim-lead.js';
 import { JobScheduler } from './schedule/job-scheduler.js';
 import { snapshotCodec } from './snapshot/snapshot-codec.js';
-import { JobState } from './state/job-state.js';
+import { JobState, keyedByConfig } from './state/job-state.js';
 import { SnapshotWriter } from './state/snapshot-writer.js';
 import { FreshnessTracker } from './status/freshness-tracker.js';
 import type { Db } from './store/db.js';
@@ -63,7 +63,11 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
   const restored = await restoreState(db, snapshotCodec);
   logRestore(logger, restored);
   for (const s of restored.skipped) metrics.restoreFallbacks.inc({ reason: s.reason });
-  const state = new JobState(restored.lastExecution, restored.highWater, clock.now());
+  const state = new JobState(
+    keyedByConfig(restored.lastExecution, config.jobs),
+    restored.highWater,
+    clock.now(),
+  );
   // maxAge: the stale and last-success gauges, read from the ledger in the background.
   const freshness = new FreshnessTracker({
     db,

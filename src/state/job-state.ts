@@ -3,6 +3,26 @@
 import type { Snapshot } from '../snapshot/snapshot.js';
 import type { ClaimedSlot } from '../store/ledger.js';
 
+/**
+ * `lastExecution` keyed by the configured jobs' own name strings where they
+ * match (configured jobs first, then the others). A decoded snapshot's names
+ * are slices of one text, which each would keep alive along with a second
+ * copy of every name: with 100,000 jobs, 7 MB for nothing.
+ */
+export function keyedByConfig(
+  lastExecution: ReadonlyMap<string, number>,
+  jobs: readonly { name: string }[],
+): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const j of jobs) {
+    const ms = lastExecution.get(j.name);
+    if (ms !== undefined) out.set(j.name, ms);
+  }
+  if (out.size < lastExecution.size)
+    for (const [job, ms] of lastExecution) if (!out.has(job)) out.set(job, ms);
+  return out;
+}
+
 export class JobState {
   readonly lastExecution: Map<string, number>;
   highWater: number;

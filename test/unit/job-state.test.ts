@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { JobState } from '../../src/state/job-state.js';
+import { JobState, keyedByConfig } from '../../src/state/job-state.js';
 import type { ClaimedSlot } from '../../src/store/ledger.js';
 
 const T0 = Date.parse('2026-06-01T00:00:00Z');
@@ -127,5 +127,25 @@ describe('JobState.toSnapshot', () => {
     snap.lastExecution.set('a', 0);
     snap.lastExecution.set('z', 1);
     assert.deepEqual([...state.lastExecution], [['a', T0]]);
+  });
+});
+
+describe('keyedByConfig', () => {
+  it('holds the same entries: configured jobs first in config order, then the others', () => {
+    const restored = new Map([
+      ['gone', T0 - DAY],
+      ['b', T0 + 2],
+      ['a', T0 + 1],
+    ]);
+    const keyed = keyedByConfig(restored, [{ name: 'a' }, { name: 'new' }, { name: 'b' }]);
+    assert.deepEqual(
+      [...keyed],
+      [
+        ['a', T0 + 1],
+        ['b', T0 + 2],
+        ['gone', T0 - DAY],
+      ],
+    );
+    assert.notEqual(keyed, restored, 'a map of its own');
   });
 });
