@@ -253,12 +253,7 @@ async function main(): Promise<void> {
       r.deflatedV3.loadMs,
       r.deflatedV3.storedBytesPerJob,
     ],
-    [
-      `${r.jobs} jobs: V2 columns`,
-      r.columnsV2.saveMs,
-      r.columnsV2.loadMs,
-      r.columnsV2.storedBytesPerJob,
-    ],
+    [`${r.jobs} jobs: V2 columns`, r.columnsV2.saveMs, r.columnsV2.loadMs, r.columnsV2.storedBytesPerJob],
     [
       `${r.jobs} jobs: msgpack V1 (the first format)`,
       r.msgpackV1.saveMs,
