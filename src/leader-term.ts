@@ -61,14 +61,7 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
   const fence = o.leadership.fence;
   let config = o.config;
 
-  const restored = await restoreState(db, snapshotCodec);
-  logRestore(logger, restored);
-  for (const s of restored.skipped) metrics.restoreFallbacks.inc({ reason: s.reason });
-  const state = new JobState(
-    keyedByConfig(restored.lastExecution, config.jobs),
-    restored.highWater,
-    clock.now(),
-  );
+  const state = await restoreJobState(o, config);
   // maxAge: the stale and last-success gauges, read from the ledger in the background.
   const freshness = new FreshnessTracker({
     db,
@@ -340,6 +333,18 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
     });
   }
   return { reason: stepDown.signal.aborted && !o.stop.aborted ? 'lost' : 'stopped', exitCode };
+}
+
+/**
+ * The state restored from the store, reported and keyed by the config's names.
+ * A function of its own so that nothing of the restore (the decoded map, its
+ * names' text) stays referenced from the term's frame while it runs.
+ */
+async function restoreJobState(o: LeaderTermOptions, config: Config): Promise<JobState> {
+  const restored = await restoreState(o.db, snapshotCodec);
+  logRestore(o.logger, restored);
+  for (const s of restored.skipped) o.metrics.restoreFallbacks.inc({ reason: s.reason });
+  return new JobState(keyedByConfig(restored.lastExecution, config.jobs), restored.highWater, o.clock.now());
 }
 
 function logRestore(logger: Logger, restored: RestoredState): void {
