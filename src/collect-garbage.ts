@@ -7,6 +7,8 @@
 // only when something allocates. A daemon that then sits idle keeps that
 // high-water mark for minutes: 370-400 MB resident at ready with 100,000
 // jobs, where 130 MB is alive and ~290 MB stays after one collection.
+// Called at the end of a term start, before ready (leader-term.ts), and when
+// a node starts standing by (daemon.ts: the config reading's garbage).
 //
 // `gc` is exposed the way test runners do it (jest's leak detector): the flag
 // set at run time, the function taken from a new context. The daemon needs no

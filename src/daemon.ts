@@ -8,6 +8,7 @@ import os from 'node:os';
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import { ClockWatch } from './clock-watch.js';
+import { collectGarbage } from './collect-garbage.js';
 import type { Config } from './config/types.js';
 import { StoppedWaitingError, acquireLeadership } from './ha/leadership.js';
 import { startHttpServer } from './http/http-server.js';
@@ -148,6 +149,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       // one, or the first) must not tell systemd READY=1 before its catch-up.
       node.update({ role: 'standby', epoch: null, caughtUp: false, catchUp: null, standingBy: false });
       let leadership;
+      let collected = false;
       try {
         leadership = await acquireLeadership({
           db: store,
@@ -157,7 +159,13 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
           signal: stop,
           leaseMs: config.ha.leaseMs,
           pollMs: config.ha.pollMs,
-          onStandingBy: () => node.update({ standingBy: true }),
+          onStandingBy: () => {
+            node.update({ standingBy: true });
+            // Once per wait: the config reading's (or the last term's) garbage, as a leader does at ready.
+            if (collected) return;
+            collected = true;
+            void collectGarbage().then((c) => logger.debug(c, 'collected the garbage before standing by'));
+          },
         });
       } catch (err) {
         if (err instanceof StoppedWaitingError) return 0;
