@@ -48,9 +48,14 @@ export async function collectGarbage(waitMs = 100): Promise<Collected> {
   const pauseMs = performance.now() - started;
   const freed = Math.max(0, heapBefore - v8.getHeapStatistics().total_heap_size);
   const deadline = performance.now() + waitMs;
-  // Half of it back is enough: pages of the heap that were never touched were never resident.
-  while (freed > 8 * MB && process.memoryUsage.rss() > rssBefore - freed / 2 && performance.now() < deadline)
+  // Until the resident memory stops falling, once at least half the freed heap is back (pages
+  // of the heap that were never touched were never resident, so not all of it comes back).
+  for (let last = rssBefore; freed > 8 * MB && performance.now() < deadline; ) {
+    const rss = process.memoryUsage.rss();
+    if (rss >= last && rss <= rssBefore - freed / 2) break;
+    last = rss;
     await sleep(5);
+  }
   return {
     pauseMs: Math.round(pauseMs),
     freedMb: Math.round(freed / MB),
