@@ -50,7 +50,7 @@ export async function collectGarbage(waitMs = 100): Promise<Collected> {
   const deadline = performance.now() + waitMs;
   // Until the resident memory stops falling, once at least half the freed heap is back (pages
   // of the heap that were never touched were never resident, so not all of it comes back).
-  for (let last = rssBefore; freed > 8 * MB && performance.now() < deadline; ) {
+  for (let last = rssBefore; freed > 8 * MB && performance.now() < deadline;) {
     const rss = process.memoryUsage.rss();
     if (rss >= last && rss <= rssBefore - freed / 2) break;
     last = rss;

@@ -72,7 +72,7 @@ export async function startHttpServer(o: HttpServerOptions): Promise<RunningHttp
         });
       }
       case '/metrics':
-        return send(res, 200, o.metrics.registry.contentType, await o.metrics.registry.metrics());
+        return send(res, 200, o.metrics.contentType, await o.metrics.exposition());
       case '/status':
         try {
           return sendJson(res, 200, await o.status());

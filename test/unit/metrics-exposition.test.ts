@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Gauge, Registry } from 'prom-client';
+import { Metrics } from '../../src/metrics.js';
+
+/** The lines of one metric family (HELP, TYPE, samples) in an exposition. */
+function family(text: string, name: string): string[] {
+  return text
+    .split('\n')
+    .filter(
+      (l) =>
+        l === `# HELP ${name}` ||
+        l.startsWith(`# HELP ${name} `) ||
+        l.startsWith(`# TYPE ${name} `) ||
+        l.startsWith(`${name}{`) ||
+        l.startsWith(`${name} `),
+    );
+}
+
+const NAMES = ['plain', 'with "quotes"', 'back\\slash', 'new\nline', 'ünïcödé 🕑'];
+
+describe('per-job gauges in the exposition', () => {
+  it('are written exactly as prom-client writes the same gauge', async () => {
+    const m = new Metrics();
+    const expected = new Registry();
+    const next = new Gauge({
+      name: 'cronkeeper_job_next_slot_timestamp_seconds',
+      help: 'The next slot, by job (Unix seconds).',
+      labelNames: ['job'],
+      registers: [expected],
+    });
+    const paused = new Gauge({
+      name: 'cronkeeper_job_paused',
+      help: '1 while the job is paused (cronkeeper pause), else 0; by job. Set by the leader.',
+      labelNames: ['job'],
+      registers: [expected],
+    });
+    NAMES.forEach((job, i) => {
+      const ms = 1_795_786_597_684 + i * 1001;
+      m.setNextSlot(job, ms);
+      next.set({ job }, ms / 1000);
+    });
+    m.setPaused('plain', true); // and its next slot goes
+    next.remove({ job: 'plain' });
+    paused.set({ job: 'plain' }, 1);
+    m.setPaused('with "quotes"', false);
+    paused.set({ job: 'with "quotes"' }, 0);
+    const ours = await m.exposition();
+    const theirs = await expected.metrics();
+    for (const name of ['cronkeeper_job_next_slot_timestamp_seconds', 'cronkeeper_job_paused']) {
+      assert.deepEqual(family(ours, name).sort(), family(theirs, name).sort(), name);
+    }
+    assert.equal(family(ours, 'cronkeeper_job_next_slot_timestamp_seconds').length, 2 + NAMES.length - 1);
+  });
+
+  it('writes the families of jobs with no value as HELP and TYPE only, and the registry’s metrics too', async () => {
+    const m = new Metrics();
+    m.jobsConfigured.set(3);
+    const text = await m.exposition();
+    assert.deepEqual(family(text, 'cronkeeper_job_last_success_timestamp_seconds').length, 2);
+    assert.match(text, /^cronkeeper_jobs_configured 3$/m);
+    assert.ok(text.endsWith('\n'));
+  });
+
+  it('forgets the jobs no longer configured', async () => {
+    const m = new Metrics();
+    m.setNextSlot('kept', 1_000);
+    m.setNextSlot('gone', 2_000);
+    m.setStale('gone', true);
+    m.retainJobs(new Set(['kept']));
+    const text = await m.exposition();
+    assert.deepEqual(family(text, 'cronkeeper_job_next_slot_timestamp_seconds').slice(2), [
+      'cronkeeper_job_next_slot_timestamp_seconds{job="kept"} 1',
+    ]);
+    assert.equal(family(text, 'cronkeeper_job_stale').length, 2);
+  });
+});
