@@ -2,6 +2,7 @@
 // daemon; names follow Prometheus conventions (units in the name, counters
 // ending in _total). Every module that reports takes this object, optionally.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { JobCounter, jobGaugeText } from './job-series.js';
 
 const RUN_SECONDS = [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600];
 const LATENESS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30, 300, 3600];
@@ -34,15 +35,16 @@ export class Metrics {
     ['reason'],
   );
 
-  readonly runs = this.counter(
+  // Series by job are written by job-series.ts (see there for why), the others by prom-client.
+  readonly runs = new JobCounter(
     'cronkeeper_runs_total',
     'Runs by job, outcome and whether they were catch-up runs.',
     ['job', 'outcome', 'catchup'],
   );
+  /** Not by job: 15 series per job would be 1.5 million at 100,000 jobs (see lastRunSeconds). */
   readonly runSeconds = new Histogram({
     name: 'cronkeeper_run_duration_seconds',
-    help: 'Duration of finished runs.',
-    labelNames: ['job'],
+    help: 'Duration of finished runs (all jobs; by job: cronkeeper_job_last_run_duration_seconds).',
     buckets: RUN_SECONDS,
     registers: [this.registry],
   });
@@ -53,15 +55,15 @@ export class Metrics {
     buckets: LATENESS_SECONDS,
     registers: [this.registry],
   });
-  readonly catchupRuns = this.counter('cronkeeper_catchup_runs_total', 'Catch-up runs started, by job.', [
+  readonly catchupRuns = new JobCounter('cronkeeper_catchup_runs_total', 'Catch-up runs started, by job.', [
     'job',
   ]);
-  readonly droppedSlots = this.counter(
+  readonly droppedSlots = new JobCounter(
     'cronkeeper_dropped_slots_total',
     'Missed slots left out by maxCatchup, by job.',
     ['job'],
   );
-  readonly hookFailures = this.counter(
+  readonly hookFailures = new JobCounter(
     'cronkeeper_hook_failures_total',
     'onFailure/onSuccess hooks that did not succeed (never retried).',
     ['job', 'hook'],
@@ -94,6 +96,7 @@ export class Metrics {
   private readonly staleByJob = new Map<string, number>();
   private readonly nextSlotMs = new Map<string, number>();
   private readonly pausedByJob = new Map<string, number>();
+  private readonly lastRunMs = new Map<string, number>();
   private readonly jobFamilies: readonly JobFamily[] = [
     {
       name: 'cronkeeper_job_last_success_timestamp_seconds',
@@ -118,6 +121,12 @@ export class Metrics {
       help: '1 while the job is paused (cronkeeper pause), else 0; by job. Set by the leader.',
       values: this.pausedByJob,
       divisor: 1,
+    },
+    {
+      name: 'cronkeeper_job_last_run_duration_seconds',
+      help: 'Duration of the newest finished run (attempt), by job.',
+      values: this.lastRunMs,
+      divisor: 1000,
     },
   ];
   readonly clockSkew = this.gauge(
@@ -196,7 +205,13 @@ export class Metrics {
 
   /** Forgets the per-job gauges of jobs no longer configured. */
   retainJobs(jobs: { has(job: string): boolean; readonly size: number }): void {
-    for (const values of [this.lastSuccessMs, this.staleByJob, this.nextSlotMs, this.pausedByJob])
+    for (const values of [
+      this.lastSuccessMs,
+      this.staleByJob,
+      this.nextSlotMs,
+      this.pausedByJob,
+      this.lastRunMs,
+    ])
       for (const job of values.keys()) if (!jobs.has(job)) values.delete(job);
     this.jobsConfigured.set(jobs.size);
   }
@@ -207,15 +222,18 @@ export class Metrics {
     return new Counter({ name, help, labelNames, registers: [this.registry] });
   }
 
-  /** The /metrics text (Prometheus text format 0.0.4): the registry's metrics, then the per-job gauges. */
+  /** The /metrics text (Prometheus text format 0.0.4): the registry's metrics, then the series by job. */
   async exposition(): Promise<string> {
     let text = await this.registry.metrics();
-    for (const f of this.jobFamilies) {
-      text += `# HELP ${f.name} ${escapeHelp(f.help)}\n# TYPE ${f.name} gauge\n`;
-      for (const [job, v] of f.values)
-        text += `${f.name}{job="${escapeLabel(job)}"} ${formatValue(v / f.divisor)}\n`;
-    }
+    for (const c of [this.runs, this.catchupRuns, this.droppedSlots, this.hookFailures]) text += c.text();
+    for (const f of this.jobFamilies) text += jobGaugeText(f.name, f.help, f.values, f.divisor);
     return text;
+  }
+
+  /** Records a finished run (attempt) of `job`: the duration histogram and the job's last duration. */
+  recordRunDuration(job: string, ms: number): void {
+    this.runSeconds.observe(ms / 1000);
+    this.lastRunMs.set(job, ms);
   }
 
   /** The exposition's content type. */
@@ -234,20 +252,4 @@ interface JobFamily {
   help: string;
   values: ReadonlyMap<string, number>;
   divisor: number;
-}
-
-// As prom-client writes them (text format 0.0.4).
-function escapeHelp(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-}
-
-function escapeLabel(s: string): string {
-  return /[\\\n"]/.test(s) ? s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"') : s;
-}
-
-function formatValue(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  return String(v);
 }

@@ -129,7 +129,7 @@ export async function runSlot(
     }
     const record = toRecord(result);
     ctx.track(finishAttempt(db, slot.runId, attempt, clock.now(), record));
-    metrics?.runSeconds.observe({ job: job.name }, result.durationMs / 1000);
+    metrics?.recordRunDuration(job.name, result.durationMs);
     const retriable =
       result.outcome === 'failure' || result.outcome === 'timeout' || result.outcome === 'error';
     if (retriable && attempt <= job.retries.max && !o.signal.aborted) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { Metrics } from '../../src/metrics.js';
 
 /** The lines of one metric family (HELP, TYPE, samples) in an exposition. */
@@ -73,5 +73,61 @@ describe('per-job gauges in the exposition', () => {
       'cronkeeper_job_next_slot_timestamp_seconds{job="kept"} 1',
     ]);
     assert.equal(family(text, 'cronkeeper_job_stale').length, 2);
+  });
+
+  it('counters by job are written exactly as prom-client writes the same counter', async () => {
+    const m = new Metrics();
+    const expected = new Registry();
+    const runs = new Counter({
+      name: 'cronkeeper_runs_total',
+      help: 'Runs by job, outcome and whether they were catch-up runs.',
+      labelNames: ['job', 'outcome', 'catchup'],
+      registers: [expected],
+    });
+    const dropped = new Counter({
+      name: 'cronkeeper_dropped_slots_total',
+      help: 'Missed slots left out by maxCatchup, by job.',
+      labelNames: ['job'],
+      registers: [expected],
+    });
+    for (const job of NAMES) {
+      for (const [outcome, n] of [
+        ['success', 3],
+        ['failure', 1],
+      ] as const) {
+        for (let i = 0; i < n; i++) {
+          m.runs.inc({ job, outcome, catchup: 'false' });
+          runs.inc({ job, outcome, catchup: 'false' });
+        }
+      }
+      m.countDropped(job, 7);
+      dropped.inc({ job }, 7);
+    }
+    m.runs.inc({ job: 'plain', outcome: 'success', catchup: 'true' }, 2);
+    runs.inc({ job: 'plain', outcome: 'success', catchup: 'true' }, 2);
+    const ours = await m.exposition();
+    const theirs = await expected.metrics();
+    for (const name of ['cronkeeper_runs_total', 'cronkeeper_dropped_slots_total']) {
+      assert.deepEqual(family(ours, name).sort(), family(theirs, name).sort(), name);
+    }
+    assert.match(ours, /^cronkeeper_runs_total\{job="plain",outcome="success",catchup="false"\} 3$/m);
+  });
+
+  it('run durations: one histogram for all jobs, and each job’s last duration', async () => {
+    const m = new Metrics();
+    m.recordRunDuration('a', 50);
+    m.recordRunDuration('b', 2_000);
+    m.recordRunDuration('a', 120);
+    const text = await m.exposition();
+    assert.match(text, /^cronkeeper_run_duration_seconds_count 3$/m);
+    assert.match(text, /^cronkeeper_run_duration_seconds_sum 2.17$/m);
+    assert.ok(
+      !/cronkeeper_run_duration_seconds_bucket\{[^}]*job=/.test(text),
+      'no job label on the histogram',
+    );
+    assert.deepEqual(family(text, 'cronkeeper_job_last_run_duration_seconds').slice(2), [
+      'cronkeeper_job_last_run_duration_seconds{job="a"} 0.12',
+      'cronkeeper_job_last_run_duration_seconds{job="b"} 2',
+    ]);
   });
 });

@@ -1,0 +1,59 @@
+// Per-job Prometheus series, kept in maps and written out in the text format
+// (0.0.4) by us rather than through prom-client. With 100,000 jobs a scrape
+// through prom-client's labelled metrics took 3.7 s of the event loop once
+// every job had run (a leader's lease is 3 s) and 117 MB of the heap, most of
+// it a run-duration histogram of 15 series per job; the per-job gauges alone
+// took 300-450 ms per scrape. Written from maps: ~0.5 µs per series.
+
+/** A counter by job (and further labels): one value per label set, never forgotten, as prom-client's. */
+export class JobCounter<L extends string> {
+  private readonly values = new Map<string, number>();
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly labelNames: readonly ['job', ...L[]],
+  ) {}
+
+  inc(labels: { job: string } & Record<L, string>, n = 1): void {
+    let key = '';
+    for (const l of this.labelNames) {
+      key += `${key === '' ? '' : ','}${l}="${escapeLabel((labels as Record<string, string>)[l] ?? '')}"`;
+    }
+    this.values.set(key, (this.values.get(key) ?? 0) + n);
+  }
+
+  /** The family's text: HELP, TYPE and a line per label set. */
+  text(): string {
+    let out = header(this.name, this.help, 'counter');
+    for (const [labels, v] of this.values) out += `${this.name}{${labels}} ${formatValue(v)}\n`;
+    return out;
+  }
+}
+
+/** A gauge by job whose values live in `values` (divided by `divisor` when written). */
+export function jobGaugeText(
+  name: string,
+  help: string,
+  values: ReadonlyMap<string, number>,
+  divisor = 1,
+): string {
+  let out = header(name, help, 'gauge');
+  for (const [job, v] of values) out += `${name}{job="${escapeLabel(job)}"} ${formatValue(v / divisor)}\n`;
+  return out;
+}
+
+function header(name: string, help: string, type: string): string {
+  return `# HELP ${name} ${help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n# TYPE ${name} ${type}\n`;
+}
+
+function escapeLabel(s: string): string {
+  return /[\\\n"]/.test(s) ? s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"') : s;
+}
+
+function formatValue(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  return String(v);
+}
