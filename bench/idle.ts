@@ -5,11 +5,15 @@
 // first minute after ready (--settle seconds), which still holds the boot's
 // aftermath (V8 collecting the garbage of loading and planning 100,000 jobs,
 // in background threads), and the --seconds after it: the idle cost, which
-// the target is about. Resident memory is read at the end. Baseline in the same
+// the target is about. Resident memory is read at the end of it. Then a third
+// window (--scrape-seconds) with a Prometheus scrape of /metrics every
+// --scrape-every seconds, as a monitored daemon has: its CPU, the scrapes'
+// times and sizes, and the resident memory after. Baseline in the same
 // run: bare croner, one `Cron` per job (measured on --croner-jobs of them in a
 // child process and scaled linearly).
 //
-//   --jobs 100000 --distinct 1000 --settle 60 --seconds 60 --croner-jobs 10000 --json out.json
+//   --jobs 100000 --distinct 1000 --settle 60 --seconds 60 --scrape-seconds 60 --scrape-every 15
+//   --croner-jobs 10000 --json out.json
 import fs from 'node:fs';
 import { tempDir } from '../test/support/daemon.js';
 import {
@@ -30,6 +34,8 @@ import { runChild } from './support/run-child.js';
 const JOBS = numberArg('--jobs', 100_000);
 const SECONDS = numberArg('--seconds', 60);
 const SETTLE = numberArg('--settle', 60);
+const SCRAPE_SECONDS = numberArg('--scrape-seconds', 60);
+const SCRAPE_EVERY = numberArg('--scrape-every', 15);
 const CRONER_JOBS = numberArg('--croner-jobs', 10_000);
 // Distinct patterns among the jobs (default 1,000 shared patterns; --distinct 100000 for one per job).
 const DISTINCT = numberArg('--distinct', 1000);
@@ -53,6 +59,7 @@ async function main(): Promise<void> {
           rssMb: number;
           readyMs: number;
           runs: number;
+          scraped: { cpuPercent: number; scrapes: number; maxScrapeMs: number; bytes: number; rssMb: number };
         }
       | undefined;
     const notReady: number[] = [];
@@ -79,13 +86,36 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       await new Promise((r) => setTimeout(r, SECONDS * 1000));
       const cpuPercent = round(((cpuMs(pid) - c0) / (performance.now() - t0)) * 100, 2);
+      const idleRss = rssMb(pid);
+      const runs = endpoint.requests() - before;
+      // Scraped like a monitored daemon: the first scrape at once, then every SCRAPE_EVERY s.
+      const port = d.daemon.logs.find((l) => l.msg === 'http listening')!.port as number;
+      const scrapeMs: number[] = [];
+      let bytes = 0;
+      const k0 = cpuMs(pid);
+      const kt0 = performance.now();
+      for (let next = kt0; next < kt0 + SCRAPE_SECONDS * 1000; next += SCRAPE_EVERY * 1000) {
+        await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
+        const t = performance.now();
+        bytes = (await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).length;
+        scrapeMs.push(performance.now() - t);
+      }
+      await new Promise((r) => setTimeout(r, Math.max(0, kt0 + SCRAPE_SECONDS * 1000 - performance.now())));
+      const scraped = {
+        cpuPercent: round(((cpuMs(pid) - k0) / (performance.now() - kt0)) * 100, 2),
+        scrapes: scrapeMs.length,
+        maxScrapeMs: round(Math.max(...scrapeMs), 0),
+        bytes,
+        rssMb: rssMb(pid),
+      };
       measured = {
         jobs,
         cpuPercent,
         firstMinuteCpuPercent,
-        rssMb: rssMb(pid),
+        rssMb: idleRss,
         readyMs: d.readyMs,
-        runs: endpoint.requests() - before,
+        runs,
+        scraped,
       };
       await stopDaemon(d.daemon);
       break;
@@ -125,10 +155,13 @@ async function main(): Promise<void> {
               result.cronkeeper.cpuPercent,
               result.cronkeeper.rssMb,
             ],
+            [`  (its first ${SETTLE} s after ready)`, result.cronkeeper.firstMinuteCpuPercent, ''],
             [
-              `  (its first ${SETTLE} s after ready: the boot's garbage collected)`,
-              result.cronkeeper.firstMinuteCpuPercent,
-              '',
+              `  (the next ${SCRAPE_SECONDS} s, /metrics scraped every ${SCRAPE_EVERY} s: ` +
+                `${result.cronkeeper.scraped.scrapes} scrapes of ${round(result.cronkeeper.scraped.bytes / 1e6, 1)} MB, ` +
+                `slowest ${result.cronkeeper.scraped.maxScrapeMs} ms)`,
+              result.cronkeeper.scraped.cpuPercent,
+              result.cronkeeper.scraped.rssMb,
             ],
           ]
         : []),
