@@ -2,7 +2,7 @@
 // daemon; names follow Prometheus conventions (units in the name, counters
 // ending in _total). Every module that reports takes this object, optionally.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { JobCounter, jobGaugeText } from './job-series.js';
+import { JobCounter, type Write, writeJobGauge } from './job-series.js';
 
 const RUN_SECONDS = [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600];
 const LATENESS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30, 300, 3600];
@@ -222,12 +222,18 @@ export class Metrics {
     return new Counter({ name, help, labelNames, registers: [this.registry] });
   }
 
-  /** The /metrics text (Prometheus text format 0.0.4): the registry's metrics, then the series by job. */
+  /** Writes the /metrics text (Prometheus text format 0.0.4): the registry's metrics, then the series by job. */
+  async writeExposition(write: Write): Promise<void> {
+    write(await this.registry.metrics());
+    for (const c of [this.runs, this.catchupRuns, this.droppedSlots, this.hookFailures]) c.writeTo(write);
+    for (const f of this.jobFamilies) writeJobGauge(write, f.name, f.help, f.values, f.divisor);
+  }
+
+  /** The /metrics text as one string. */
   async exposition(): Promise<string> {
-    let text = await this.registry.metrics();
-    for (const c of [this.runs, this.catchupRuns, this.droppedSlots, this.hookFailures]) text += c.text();
-    for (const f of this.jobFamilies) text += jobGaugeText(f.name, f.help, f.values, f.divisor);
-    return text;
+    const chunks: string[] = [];
+    await this.writeExposition((c) => chunks.push(c));
+    return chunks.join('');
   }
 
   /** Records a finished run (attempt) of `job`: the duration histogram and the job's last duration. */

@@ -72,7 +72,7 @@ export async function startHttpServer(o: HttpServerOptions): Promise<RunningHttp
         });
       }
       case '/metrics':
-        return send(res, 200, o.metrics.contentType, await o.metrics.exposition());
+        return sendMetrics(res, o.metrics);
       case '/status':
         try {
           return sendJson(res, 200, await o.status());
@@ -128,6 +128,22 @@ function send(res: http.ServerResponse, status: number, type: string, body: stri
       : {}),
   });
   res.end(res.req.method === 'HEAD' ? undefined : body);
+}
+
+/** /metrics, written in chunks as it is produced (100,000 jobs make ~10 MB: see job-series.ts). */
+async function sendMetrics(res: http.ServerResponse, metrics: Metrics): Promise<void> {
+  const head = res.req.method === 'HEAD';
+  // The head goes with the first chunk: should the registry fail first, the caller can still answer 500.
+  await metrics.writeExposition((chunk) => {
+    if (!res.headersSent)
+      res.writeHead(200, {
+        'content-type': metrics.contentType,
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+      });
+    if (!head) res.write(chunk);
+  });
+  res.end();
 }
 
 function sendJson(res: http.ServerResponse, status: number, value: unknown): void {

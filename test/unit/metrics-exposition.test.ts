@@ -130,4 +130,23 @@ describe('per-job gauges in the exposition', () => {
       'cronkeeper_job_last_run_duration_seconds{job="b"} 2',
     ]);
   });
+
+  it('is written in chunks of about 64 KB, not as one string of every job', async () => {
+    const m = new Metrics();
+    for (let i = 0; i < 20_000; i++) {
+      m.setNextSlot(`some-job-with-a-longer-name-${i}`, 1_795_786_597_000 + i * 1000);
+      m.runs.inc({ job: `some-job-with-a-longer-name-${i}`, outcome: 'success', catchup: 'false' });
+    }
+    const chunks: string[] = [];
+    await m.writeExposition((c) => chunks.push(c));
+    const perJob = chunks.slice(1); // the first is prom-client's registry
+    assert.ok(perJob.length > 10, `${perJob.length} chunks`);
+    for (const c of perJob) assert.ok(c.length < 64 * 1024 + 256, `a chunk of ${c.length}`);
+    const perJobLines = (t: string) => t.split('\n').filter((l) => /^cronkeeper_(job_|runs_total)/.test(l));
+    assert.deepEqual(perJobLines(chunks.join('')), perJobLines(await m.exposition()));
+    assert.equal(
+      (await m.exposition()).split('\n').filter((l) => l.startsWith('cronkeeper_runs_total{')).length,
+      20_000,
+    );
+  });
 });
