@@ -4,14 +4,14 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import pino from 'pino';
-import { buildJob } from '../../src/config/build-job.js';
-import { BUILTIN_JOB_DEFAULTS, type ParsedJob } from '../../src/config/schema.js';
+import type { ParsedJob } from '../../src/config/schema.js';
 import type { JobConfig } from '../../src/config/types.js';
 import { Metrics } from '../../src/metrics.js';
 import { FreshnessTracker } from '../../src/status/freshness-tracker.js';
 import { migrate } from '../../src/store/migrate.js';
 import { openPostgres } from '../../src/store/open-postgres.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { testJob } from '../support/jobs.js';
 
 const NOW = Date.parse('2026-06-01T12:00:00Z');
 const MIN = 60_000;
@@ -19,14 +19,7 @@ let database: TestDatabase | undefined;
 after(async () => database?.drop());
 
 function job(name: string, extra: Partial<ParsedJob> = {}): JobConfig {
-  const parsed = { schedule: '0 * * * * *', command: ['/bin/true'], ...extra } as ParsedJob;
-  return buildJob(
-    name,
-    { file: '/etc/cronkeeper.yaml', line: 1, column: 1 },
-    parsed,
-    '/',
-    BUILTIN_JOB_DEFAULTS,
-  )!;
+  return testJob(name, { schedule: '0 * * * * *', ...extra });
 }
 
 /** The value of a per-job series in the exposition, or undefined. */

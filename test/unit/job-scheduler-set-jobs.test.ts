@@ -4,23 +4,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pino from 'pino';
-import { buildJob } from '../../src/config/build-job.js';
-import { BUILTIN_JOB_DEFAULTS, type ParsedJob } from '../../src/config/schema.js';
 import type { JobConfig } from '../../src/config/types.js';
 import { JobScheduler } from '../../src/schedule/job-scheduler.js';
+import { testJob } from '../support/jobs.js';
 
 const T0 = Date.parse('2026-03-29T00:00:00Z');
 
 /** A job as the config builds it, every policy from the built-in defaults. */
 function job(name: string, pattern: string): JobConfig {
-  const parsed = { schedule: pattern, command: ['/bin/true'] } as ParsedJob;
-  return buildJob(
-    name,
-    { file: '/etc/cronkeeper.yaml', line: 1, column: 1 },
-    parsed,
-    '/',
-    BUILTIN_JOB_DEFAULTS,
-  )!;
+  return testJob(name, { schedule: pattern });
 }
 
 function scheduler() {
