@@ -41,7 +41,7 @@ export class Metrics {
     'Runs by job, outcome and whether they were catch-up runs.',
     ['job', 'outcome', 'catchup'],
   );
-  /** Not by job: 15 series per job would be 1.5 million at 100,000 jobs (see lastRunSeconds). */
+  /** Not by job: 15 series per job would be 1.5 million at 100,000 jobs (by job: the last duration, lastRunMs). */
   readonly runSeconds = new Histogram({
     name: 'cronkeeper_run_duration_seconds',
     help: 'Duration of finished runs (all jobs; by job: cronkeeper_job_last_run_duration_seconds).',
@@ -88,7 +88,7 @@ export class Metrics {
   );
   readonly ready = this.gauge('cronkeeper_ready', '1 when /readyz answers 200.');
   readonly jobsConfigured = this.gauge('cronkeeper_jobs_configured', 'Jobs in the running config.');
-  // Per-job gauges keep their values in maps, written out at scrape time by exposition(): at 100,000
+  // Per-job gauges keep their values in maps, written out at scrape time by writeExposition(): at 100,000
   // jobs, a labelled set() per change (every slot moves the next-slot gauge) cost seconds at a term's
   // start, and handing prom-client 100,000 labelled values per scrape cost 300-450 ms of the event
   // loop and ~70 MB of garbage per scrape.
