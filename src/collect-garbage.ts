@@ -5,8 +5,9 @@
 // 100,000 jobs, most of it garbage by the time the daemon is ready) and gives
 // the memory back only after a major collection, which its heuristics start
 // only when something allocates. A daemon that then sits idle keeps that
-// high-water mark for minutes: 370-400 MB resident at ready with 100,000
-// jobs, where 130 MB is alive and ~290 MB stays after one collection.
+// high-water mark for minutes: 338-358 MB resident at ready with 100,000
+// distinct patterns, where 130 MB is alive and 255-285 MB stays after one
+// collection (BENCHMARKS.md).
 // Called at the end of a term start, before ready (leader-term.ts), and when
 // a node starts standing by (daemon.ts: the config reading's garbage).
 //

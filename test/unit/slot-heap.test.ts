@@ -83,6 +83,19 @@ describe('SlotHeap', () => {
     assert.deepEqual(heap.peek(), { dueMs: 5, job: 3 });
   });
 
+  it('keeps working after it grew and was cleared (its arrays shrink back)', () => {
+    const heap = new SlotHeap();
+    for (let i = 0; i < 5_000; i++) heap.push({ dueMs: (i * 7919) % 5_000, job: i });
+    assert.equal(heap.size, 5_000);
+    heap.clear();
+    assert.equal(heap.pop(), undefined);
+    for (const dueMs of [30, 10, 20]) heap.push({ dueMs, job: dueMs });
+    assert.deepEqual(
+      [heap.pop(), heap.pop(), heap.pop(), heap.pop()],
+      [{ dueMs: 10, job: 10 }, { dueMs: 20, job: 20 }, { dueMs: 30, job: 30 }, undefined],
+    );
+  });
+
   it('breaks ties on job index', () => {
     const heap = new SlotHeap();
     for (const job of [7, 3, 9, 0, 5]) heap.push({ dueMs: 1000, job });
