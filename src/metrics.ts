@@ -76,6 +76,10 @@ export class Metrics {
     'cronkeeper_claim_conflicts_total',
     'Claims refused because the slot was already claimed.',
   );
+  readonly logDroppedBytes = this.counter(
+    'cronkeeper_log_dropped_bytes_total',
+    'Log bytes dropped because stdout (journald) did not take them as fast as they came (the log buffer was full).',
+  );
 
   readonly leader = this.gauge('cronkeeper_leader', '1 while this node leads, else 0.');
   readonly leaderEpoch = this.gauge(

@@ -9,7 +9,7 @@ import { loadConfigOffThread } from '../config/config-reader-thread.js';
 import { ConfigError, formatProblem } from '../config/types.js';
 import type { Config } from '../config/types.js';
 import { runDaemon } from '../daemon.js';
-import { createLogger } from '../logger.js';
+import { createLogger, flushLog, flushLogSync } from '../logger.js';
 import { Metrics } from '../metrics.js';
 import { killAllJobProcessGroups } from '../run/run-command.js';
 import { createNotifier, watchdogIntervalMs } from '../systemd/sd-notify.js';
@@ -20,9 +20,9 @@ export async function runCommand(
   opts: { pretty: boolean; insecure: boolean },
 ): Promise<number> {
   const config = await readConfig(configFile, { insecure: opts.insecure });
-  const logger = createLogger({ pretty: opts.pretty });
-  logger.info({ config: config.file, jobs: config.jobs.length, pid: process.pid }, 'cronkeeper starting');
   const metrics = new Metrics();
+  const logger = createLogger({ pretty: opts.pretty, onDrop: (bytes) => metrics.logDroppedBytes.inc(bytes) });
+  logger.info({ config: config.file, jobs: config.jobs.length, pid: process.pid }, 'cronkeeper starting');
   const notifier = createNotifier(process.env, logger);
   const watchdogMs = watchdogIntervalMs(process.env);
   // Jobs must not inherit the notify socket: with NotifyAccess=all a job could
@@ -38,7 +38,7 @@ export async function runCommand(
     }
     const killed = killAllJobProcessGroups();
     logger.warn({ signal, killedJobs: killed }, 'second stop signal: exiting now');
-    logger.flush();
+    flushLogSync(logger);
     process.exit(128 + (os.constants.signals[signal] ?? 15));
   };
   const reloads = new ReloadChannel();
@@ -87,7 +87,7 @@ export async function runCommand(
     process.off('SIGHUP', onHup);
     reloads.close();
     await notifier.close();
-    logger.flush();
+    await flushLog(logger);
   }
 }
 

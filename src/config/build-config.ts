@@ -44,6 +44,9 @@ export function resolveDefaults(rawDefaults: unknown, mainFile: string): JobDefa
     onFailure: d.onFailure ? toHook(d.onFailure, path.dirname(mainFile)) : b.onFailure,
     onSuccess: d.onSuccess ? toHook(d.onSuccess, path.dirname(mainFile)) : b.onSuccess,
     outputKeepBytes: d.outputKeep ?? b.outputKeepBytes,
+    logOutput: d.logOutput ?? b.logOutput,
+    logLineRate: d.logLineRate ?? b.logLineRate,
+    keepChildren: d.keepChildren ?? b.keepChildren,
     maxAgeMs: d.maxAge ?? b.maxAgeMs,
   };
 }

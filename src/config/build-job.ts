@@ -54,6 +54,9 @@ export function buildJob(
     onFailure: job.onFailure ? toHook(job.onFailure, dir) : d.onFailure,
     onSuccess: job.onSuccess ? toHook(job.onSuccess, dir) : d.onSuccess,
     outputKeepBytes: job.outputKeep ?? d.outputKeepBytes,
+    logOutput: job.logOutput ?? d.logOutput,
+    logLineRate: job.logLineRate ?? d.logLineRate,
+    keepChildren: job.keepChildren ?? d.keepChildren,
   };
   // Only when set, so a job without a freshness check has no maxAgeMs key at all.
   // (Not spread into the literal above: that costs more than the rest of it.)

@@ -10,6 +10,7 @@ import type {
   CatchupPolicy,
   HookConfig,
   InterruptedPolicy,
+  LogOutputMode,
   OverlapPolicy,
   ResumePolicy,
   ScheduleChangePolicy,
@@ -44,6 +45,9 @@ export const BUILTIN_JOB_DEFAULTS = {
   onFailure: undefined as HookConfig | undefined,
   onSuccess: undefined as HookConfig | undefined,
   outputKeepBytes: 16_384,
+  logOutput: 'lines' as LogOutputMode,
+  logLineRate: 100,
+  keepChildren: false,
   maxAgeMs: undefined as number | undefined,
 };
 export type JobDefaults = typeof BUILTIN_JOB_DEFAULTS;
@@ -251,6 +255,9 @@ const policyShape = {
   onFailure: hookSchema.optional(),
   onSuccess: hookSchema.optional(),
   outputKeep: size({ maxBytes: MAX_OUTPUT_KEEP_BYTES }).optional(),
+  logOutput: z.enum(['lines', 'tail', 'none']).optional(),
+  logLineRate: int(1).optional(),
+  keepChildren: z.boolean().optional(),
   maxAge: duration().optional(),
 };
 

@@ -4,6 +4,7 @@
 export type CatchupPolicy = 'all' | 'latest' | 'none';
 export type OverlapPolicy = 'skip' | 'queue' | 'allow' | 'replace';
 export type InterruptedPolicy = 'skip' | 'rerun';
+export type LogOutputMode = 'lines' | 'tail' | 'none';
 /** What a resumed job does with the slots missed while it was paused. */
 export type ResumePolicy = 'skip' | 'catchup';
 /** What a job whose schedule changed does with the slots since its last execution. */
@@ -106,6 +107,15 @@ export interface JobConfig {
   onSuccess: HookConfig | undefined;
   /** Bytes of a run's output (stdout+stderr) kept in the ledger. */
   outputKeepBytes: number;
+  /**
+   * What of a run's output goes to the daemon's log: 'lines' each line (within
+   * logLineRate), 'tail' the kept tail once with 'run finished', 'none' nothing.
+   */
+  logOutput: LogOutputMode;
+  /** Output lines a second one run may log, in bursts of ten seconds' worth; the rest is counted. */
+  logLineRate: number;
+  /** Leave processes the run started in the background running after it ends (else its group is ended). */
+  keepChildren: boolean;
   /**
    * Freshness: the job is stale once its newest successful run (by scheduled
    * time; manual runs count) is older than this (ms). Unset: no freshness check.

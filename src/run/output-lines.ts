@@ -9,6 +9,10 @@ export class OutputLines {
   private readonly buf: Buffer;
   private len = 0;
   private dropped = 0;
+  /** The current line was skipped (skip()): its remaining bytes are dropped up to its newline. */
+  private skipping = false;
+  /** Lines skipped whole by push() finishing a line that skip() had started dropping. */
+  skippedLines = 0;
 
   /** `onLine` receives each complete line, without its "\n" (or "\r\n"). */
   constructor(
@@ -25,6 +29,13 @@ export class OutputLines {
 
   push(chunk: Buffer): void {
     let start = 0;
+    if (this.skipping) {
+      const nl = chunk.indexOf(0x0a);
+      if (nl === -1) return;
+      this.skipping = false;
+      this.skippedLines++;
+      start = nl + 1;
+    }
     for (;;) {
       const nl = chunk.indexOf(0x0a, start);
       if (nl === -1) break;
@@ -37,7 +48,32 @@ export class OutputLines {
 
   /** Emits a trailing partial line, if any (call once the stream has ended). */
   flush(): void {
-    if (this.len > 0 || this.dropped > 0) this.emit();
+    if (this.skipping) {
+      this.skipping = false;
+      this.skippedLines++;
+    } else if (this.len > 0 || this.dropped > 0) this.emit();
+  }
+
+  /**
+   * Passes over `chunk` without emitting its lines (a log budget spent) and
+   * returns how many lines it ended, the unfinished one included; the bytes
+   * after its last newline start the next line as usual.
+   */
+  skip(chunk: Buffer): number {
+    const last = chunk.lastIndexOf(0x0a);
+    if (last === -1) {
+      if (chunk.length > 0 || this.len > 0 || this.dropped > 0) this.skipping = true;
+      this.len = 0;
+      this.dropped = 0;
+      return 0;
+    }
+    let n = 0;
+    for (let i = 0; i <= last; i++) if (chunk[i] === 0x0a) n++;
+    this.skipping = false;
+    this.len = 0;
+    this.dropped = 0;
+    this.append(chunk, last + 1, chunk.length);
+    return n;
   }
 
   private append(chunk: Buffer, from: number, to: number): void {

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import type pino from 'pino';
 import type { CommandAction } from '../config/types.js';
-import { OutputLines } from './output-lines.js';
+import { OutputLog } from './output-log.js';
 import { OutputTail } from './output-tail.js';
 import { errorMessage, runLogFields, runSlotKey, startTimer } from './run-fields.js';
 import type { RunHandle, RunRequest, RunResult } from './types.js';
@@ -72,20 +72,14 @@ export function runCommand(
 
   // stdout and stderr together, in the order their chunks arrive.
   const tail = new OutputTail(job.outputKeepBytes);
-  const stdoutLines = new OutputLines((line) =>
-    logger.info({ ...fields, stream: 'stdout', line }, 'job output'),
-  );
-  const stderrLines = new OutputLines((line) =>
-    logger.warn({ ...fields, stream: 'stderr', line }, 'job output'),
-  );
+  const output = new OutputLog(logger, fields, { mode: job.logOutput, linesPerSecond: job.logLineRate });
 
   const finish = (r: Omit<RunResult, 'durationMs' | 'httpStatus' | 'outputTail'>): void => {
     if (finished) return;
     finished = true;
     clearTimeout(timeoutTimer);
     clearTimeout(drainTimer);
-    stdoutLines.flush();
-    stderrLines.flush();
+    output.end();
     // A kill still pending is kept only while members of the group are left to kill.
     if (killTimer !== undefined && !groupAlive()) {
       clearTimeout(killTimer);
@@ -210,14 +204,14 @@ export function runCommand(
     // else: a SIGKILL of the group is due; its timer starts the drain.
   });
 
-  const watch = (stream: Readable | null, lines: OutputLines): void => {
+  const watch = (stream: Readable | null, name: 'stdout' | 'stderr'): void => {
     if (stream === null) return;
     openStreams++;
     stream.on('data', (chunk: Buffer) => {
       tail.push(chunk);
-      lines.push(chunk);
+      output.push(name, chunk);
     });
-    stream.on('end', () => lines.flush());
+    stream.on('end', () => output.endStream(name));
     stream.on('error', (err) =>
       logger.debug({ ...fields, err: errorMessage(err) }, 'job output stream error'),
     );
@@ -226,8 +220,8 @@ export function runCommand(
       if (openStreams === 0) complete();
     });
   };
-  watch(child.stdout, stdoutLines);
-  watch(child.stderr, stderrLines);
+  watch(child.stdout, 'stdout');
+  watch(child.stderr, 'stderr');
 
   if (child.pid !== undefined) {
     const pid = child.pid;

@@ -4,7 +4,11 @@ import type pino from 'pino';
 import { runCommand, type RunCommandOptions } from './run-command.js';
 import { errorMessage, runLogFields } from './run-fields.js';
 import { runHttp } from './run-http.js';
+import { cutTail } from './output-tail.js';
 import type { RunHandle, RunRequest, RunResult } from './types.js';
+
+/** Bytes of the output tail a 'run finished' line carries with logOutput: tail. */
+const TAIL_LOG_BYTES = 4096;
 
 export type StartRunOptions = RunCommandOptions;
 
@@ -85,6 +89,10 @@ function logFinished(req: RunRequest, r: RunResult, logger: pino.Logger): void {
     httpStatus: r.httpStatus,
     durationMs: Math.round(r.durationMs),
     ...(r.error !== null ? { error: r.error } : {}),
+    // logOutput: tail — the output goes to the log once, here, instead of line by line.
+    ...(req.job.logOutput === 'tail' && r.outputTail
+      ? { output: cutTail(r.outputTail, TAIL_LOG_BYTES) }
+      : {}),
   };
   try {
     if (r.outcome === 'success') logger.info(line, 'run finished');

@@ -43,6 +43,9 @@ function job(name: string, catchup: CatchupPolicy, pattern = '* * * * *'): JobCo
     onFailure: undefined,
     onSuccess: undefined,
     outputKeepBytes: 16_384,
+    logOutput: 'lines',
+    logLineRate: 100,
+    keepChildren: false,
   };
 }
 

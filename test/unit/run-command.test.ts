@@ -49,6 +49,9 @@ function commandJob(
     onFailure: undefined,
     onSuccess: undefined,
     outputKeepBytes: 16_384,
+    logOutput: 'lines',
+    logLineRate: 100,
+    keepChildren: false,
     ...rest,
   };
 }

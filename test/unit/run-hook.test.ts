@@ -49,6 +49,9 @@ function job(over: Partial<JobConfig> = {}): JobConfig {
     onFailure: undefined,
     onSuccess: undefined,
     outputKeepBytes: 16_384,
+    logOutput: 'lines',
+    logLineRate: 100,
+    keepChildren: false,
     ...over,
   };
 }

@@ -46,6 +46,9 @@ function httpJob(
     onFailure: undefined,
     onSuccess: undefined,
     outputKeepBytes: 16_384,
+    logOutput: 'lines',
+    logLineRate: 100,
+    keepChildren: false,
     ...rest,
   };
 }
