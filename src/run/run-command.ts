@@ -142,6 +142,12 @@ export function runCommand(
     if (finished || ending !== undefined) return;
     ending = next;
     clearTimeout(timeoutTimer);
+    endGroup();
+  };
+
+  /** SIGTERM to the whole group now, SIGKILL to what is left of it after killGrace. */
+  const endGroup = (): void => {
+    if (killTimer !== undefined) return;
     signalGroup('SIGTERM');
     killTimer = setTimeout(
       () => {
@@ -199,6 +205,12 @@ export function runCommand(
   child.on('exit', (code, signal) => {
     exit = { code, signal };
     clearTimeout(timeoutTimer);
+    // What the job started in the background ends with it (unless it asks otherwise): a run must not
+    // leave daemons behind, nor hold its output pipes open past its end.
+    if (ending === undefined && !job.keepChildren && groupAlive()) {
+      logger.info({ ...fields, pid: child?.pid }, 'the job left processes behind: ending its process group');
+      endGroup();
+    }
     if (openStreams === 0) complete();
     else if (killTimer === undefined) startDrain();
     // else: a SIGKILL of the group is due; its timer starts the drain.

@@ -324,6 +324,55 @@ describe('command runs', () => {
     }
   });
 
+  it('background processes a successful job left behind are ended with it (its process group)', async () => {
+    const { logger, lines } = memoryLogger();
+    // One holds the pipes, one does not (as a daemonized child would): both are ended.
+    const job = commandJob(['sh', '-c', 'sleep 30 & echo $!; sleep 30 >/dev/null 2>&1 & echo $!'], {
+      killGraceMs: 500,
+    });
+    const r = await startRun(request(job), logger).result;
+    const pids = outputLines(lines, 'stdout').map(Number);
+    try {
+      assert.equal(r.outcome, 'success');
+      assert.equal(r.exitCode, 0);
+      assert.equal(pids.length, 2);
+      for (const pid of pids) assert.ok(await waitUntilDead(pid, 2_000), `leftover ${pid} is still alive`);
+      assert.ok(lines.some((l) => l.msg === 'the job left processes behind: ending its process group'));
+    } finally {
+      for (const pid of pids) if (pid > 0 && isAlive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  });
+
+  it('a leftover that ignores SIGTERM is SIGKILLed after killGrace; the run keeps its own exit status', async () => {
+    const { logger, lines } = memoryLogger();
+    const job = commandJob(['sh', '-c', `sh -c 'trap "" TERM; echo $$; exec sleep 30' & sleep 0.2; exit 3`], {
+      killGraceMs: 300,
+    });
+    const r = await startRun(request(job), logger).result;
+    const pid = Number(outputLines(lines, 'stdout')[0]);
+    try {
+      assert.equal(r.outcome, 'failure');
+      assert.equal(r.exitCode, 3);
+      assert.ok(await waitUntilDead(pid, 2_000), `leftover ${pid} is still alive`);
+    } finally {
+      if (pid > 0 && isAlive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  });
+
+  it('keepChildren: true leaves what the job started in the background running', async () => {
+    const { logger, lines } = memoryLogger();
+    const job = commandJob(['sh', '-c', 'sleep 30 >/dev/null 2>&1 & echo $!'], { keepChildren: true });
+    const r = await startRun(request(job), logger).result;
+    const pid = Number(outputLines(lines, 'stdout')[0]);
+    try {
+      assert.equal(r.outcome, 'success');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.ok(isAlive(pid), 'the background process was ended');
+    } finally {
+      if (pid > 0 && isAlive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  });
+
   it('a program that does not exist is an error, not a crash', async () => {
     const { logger, lines } = memoryLogger();
     const r = await startRun(request(commandJob(['/nope/not-there', 'x'])), logger).result;
