@@ -107,7 +107,7 @@ export async function runOutage(o: OutageOptions): Promise<OutageResult> {
       () => readyz(leader),
       () => undefined,
     );
-    const readyzStandingBy = await leader.waitForLog(since('standing by again'), o.outageMs).then(
+    const readyzStandingBy = await leader.waitForLog(since('contending for leadership again'), o.outageMs).then(
       () => readyz(leader),
       () => undefined,
     );

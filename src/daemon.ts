@@ -12,7 +12,9 @@ import { collectGarbage } from './collect-garbage.js';
 import type { Config } from './config/types.js';
 import { StoppedWaitingError, acquireLeadership } from './ha/leadership.js';
 import { startHttpServer } from './http/http-server.js';
-import { leadTerm } from './leader-term.js';
+import { RunDispatcher } from './dispatch/run-dispatcher.js';
+import { leadTerm, maxKillGraceMs } from './leader-term.js';
+import type { Fence } from './store/fence.js';
 import type { Metrics } from './metrics.js';
 import { NodeState } from './node-state.js';
 import { readStatus } from './status/read-status.js';
@@ -144,6 +146,34 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   }
 
   async function cycle(store: Db): Promise<number> {
+    // The runs outlive the terms: a node that loses leadership contends again at once while they go
+    // on, and its next term carries them over. Writes are fenced by the term in force.
+    let fence: Fence = { epoch: 0, nodeId };
+    const dispatcher = new RunDispatcher({
+      db: store,
+      logger,
+      clock,
+      fence: () => fence,
+      concurrency: config.concurrency,
+      metrics,
+      onWaiting: (waiting) => node.update({ waiting }),
+    });
+    try {
+      return await lead(store, dispatcher, (f) => (fence = f));
+    } finally {
+      // Stopped while standing by (or the store failed): the runs of an earlier term get their grace.
+      if (dispatcher.activeCount > 0) {
+        logger.info({ running: dispatcher.activeCount }, 'stopping: letting running jobs finish');
+        await dispatcher.drain(config.shutdownGraceMs, maxKillGraceMs(config));
+      }
+    }
+  }
+
+  async function lead(
+    store: Db,
+    dispatcher: RunDispatcher,
+    setFence: (fence: Fence) => void,
+  ): Promise<number> {
     for (;;) {
       // Not ready until another node is found leading: a node that takes the lock at once (the only
       // one, or the first) must not tell systemd READY=1 before its catch-up.
@@ -178,6 +208,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
         node.update({ caughtUp: false });
       });
       const epoch = leadership.fence.epoch;
+      setFence(leadership.fence);
       logger.info({ epoch }, 'leading');
       metrics.leader.set(1);
       metrics.leaderEpoch.set(epoch);
@@ -194,6 +225,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
           onReload,
           node,
           metrics,
+          dispatcher,
         });
         if (term.reason === 'stopped') return term.exitCode;
         // The embedded store has no other node to take over: a failing store ends the process.
@@ -204,7 +236,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
         let probed = false;
         await Promise.race([probeDatabase(store).then(() => (probed = true)), sleep(PROBE_ON_LOSS_MS)]);
         if (!probed) setDatabaseUp(false);
-        logger.warn('standing by again');
+        logger.warn('contending for leadership again');
       } finally {
         metrics.leader.set(0);
         metrics.leaderTransitions.inc();

@@ -41,6 +41,11 @@ export interface LeaderTermOptions {
   /** This node's state (role, readiness, catch-up progress), updated as the term goes. */
   node: NodeState;
   metrics: Metrics;
+  /**
+   * The node's runs, shared by its terms: a run outlives the term that started it (leadership lost
+   * and retaken goes on with it); its writes are fenced by the current term's epoch.
+   */
+  dispatcher: RunDispatcher;
   /** Subscribes to configs accepted on reload; returns the unsubscribe function. */
   onReload: (listener: (config: Config) => void) => () => void;
 }
@@ -76,15 +81,7 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
     () => fence,
     (r) => state.recordClaims(r.claimed),
   );
-  const dispatcher = new RunDispatcher({
-    db,
-    logger,
-    clock,
-    fence: () => fence,
-    concurrency: config.concurrency,
-    metrics,
-    onWaiting: (waiting) => node.update({ waiting }),
-  });
+  const dispatcher = o.dispatcher;
   const snapshots = new SnapshotWriter({
     db,
     codec: snapshotCodec,
@@ -302,27 +299,18 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
   // retries stay in the ledger for the next leader.
   dispatcher.releaseWaiting();
   if (!o.stop.aborted) {
-    // Lost leadership: claim and start nothing more, but let what runs finish, unless a stop comes.
+    // Lost leadership: claim and start nothing more, and contend for leadership again at once.
+    // What runs goes on and is recorded when it ends: carried into this node's next term if it
+    // leads again, else (another node took over) by the outcome it really had.
     logger.warn(
       { running: dispatcher.activeCount },
-      'no longer leading: claiming nothing more; running jobs may finish',
+      'no longer leading: claiming nothing more; running jobs go on and are recorded when they end',
     );
-    const requestedStop = new Promise<void>((resolve) =>
-      o.stop.addEventListener('abort', () => resolve(), { once: true }),
-    );
-    await Promise.race([dispatcher.waitIdle(Infinity), requestedStop]);
+    return { reason: 'lost', exitCode };
   }
-  if (o.stop.aborted)
-    logger.info({ running: dispatcher.activeCount }, 'stopping: no new slots will be claimed');
-  if (!(await dispatcher.waitIdle(config.shutdownGraceMs))) {
-    logger.warn(
-      { running: dispatcher.activeCount, graceMs: config.shutdownGraceMs },
-      'grace over: stopping running jobs',
-    );
-    dispatcher.stopAll();
-    const killGraceMs = Math.max(0, ...config.jobs.map((j) => j.killGraceMs));
-    await dispatcher.waitIdle(killGraceMs + 2_000);
-  }
+  logger.info({ running: dispatcher.activeCount }, 'stopping: no new slots will be claimed');
+  // Still leading while the runs finish, so that no other node takes them for interrupted.
+  await dispatcher.drain(config.shutdownGraceMs, maxKillGraceMs(config));
   await catchUp;
   await controls.idle();
   await dispatcher.flushLedgerWrites();
@@ -332,7 +320,7 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
       exitCode = 1;
     });
   }
-  return { reason: stepDown.signal.aborted && !o.stop.aborted ? 'lost' : 'stopped', exitCode };
+  return { reason: 'stopped', exitCode };
 }
 
 /**
@@ -368,6 +356,13 @@ function logRestore(logger: Logger, restored: RestoredState): void {
         ? 'restored from the run ledger alone (no usable snapshot)'
         : 'no previous state: a new store',
   );
+}
+
+/** The longest killGrace of the configured jobs (ms). */
+export function maxKillGraceMs(config: Config): number {
+  let max = 0;
+  for (const j of config.jobs) max = Math.max(max, j.killGraceMs);
+  return max;
 }
 
 /** The settings a reload does not apply (only the jobs and shutdownGrace are reloaded). */

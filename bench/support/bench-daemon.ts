@@ -31,7 +31,7 @@ export async function startReadyDaemon(config: string, timeoutMs = 120_000): Pro
     spawnedAtMs,
     readyMs,
     configLoadedMs: first ? Date.parse(String(first.time)) - spawnedAtMs : undefined,
-    termsLost: daemon.logs.filter((l) => l.msg === 'standing by again').length,
+    termsLost: daemon.logs.filter((l) => l.msg === 'contending for leadership again').length,
   };
 }
 

@@ -10,7 +10,7 @@ import type { SlotCalculator } from '../schedule/slot-calculator.js';
 import type { JobState } from '../state/job-state.js';
 import type { Queryable } from '../store/db.js';
 import type { Fence } from '../store/fence.js';
-import { adoptUnfinishedRun, readUnfinishedRuns, recordSkipped } from '../store/attempts.js';
+import { adoptUnfinishedRun, carryOverRuns, readUnfinishedRuns, recordSkipped } from '../store/attempts.js';
 import { markInterrupted, type ClaimedSlot } from '../store/ledger.js';
 import { recordSlotGaps } from '../store/slot-gaps.js';
 import type { Metrics } from '../metrics.js';
@@ -131,7 +131,19 @@ async function recoverUnfinished(
   const { db, fence, clock, logger } = ctx;
   const owed: Owed[] = [];
   const later: Owed[] = [];
-  for (const u of await readUnfinishedRuns(db, fence.epoch)) {
+  // This node's own runs of an earlier term (leadership lost and retaken) that still run here go on.
+  const running = new Set(ctx.dispatcher.runIds());
+  const unfinished = await readUnfinishedRuns(db, fence.epoch);
+  const carried = new Set(
+    await carryOverRuns(
+      db,
+      fence,
+      unfinished.filter((u) => running.has(u.runId)).map((u) => u.runId),
+    ),
+  );
+  if (carried.size > 0) logger.info({ runs: [...carried] }, 'runs started under an earlier term go on under this one');
+  for (const u of unfinished) {
+    if (carried.has(u.runId)) continue;
     const fields = {
       job: u.job,
       scheduledAt: new Date(u.scheduledAtMs).toISOString(),

@@ -65,6 +65,13 @@ export class RunDispatcher {
     return n;
   }
 
+  /** Run ids of the runs in progress or waiting to start. */
+  runIds(): number[] {
+    const ids: number[] = [];
+    for (const j of this.jobs.values()) for (const a of j.active) ids.push(a.slot.runId);
+    return ids;
+  }
+
   /** Runs waiting for a place under the concurrency limits. */
   get waitingCount(): number {
     return this.limit.waiting;
@@ -144,6 +151,20 @@ export class RunDispatcher {
       await new Promise((r) => setTimeout(r, 50));
     }
     return true;
+  }
+
+  /**
+   * A graceful stop: lets the runs in progress finish within `graceMs`, then
+   * stops them (SIGTERM, SIGKILL after the largest killGrace) and waits for
+   * them; then for their ledger writes.
+   */
+  async drain(graceMs: number, killGraceMs: number): Promise<void> {
+    if (!(await this.waitIdle(graceMs))) {
+      this.options.logger.warn({ running: this.activeCount, graceMs }, 'grace over: stopping running jobs');
+      this.stopAll();
+      await this.waitIdle(killGraceMs + 2_000);
+    }
+    await this.flushLedgerWrites();
   }
 
   /** Resolves once every ledger write issued so far has settled. */

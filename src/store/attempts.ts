@@ -171,6 +171,23 @@ export async function readUnfinishedRuns(db: Queryable, beforeEpoch: number): Pr
 }
 
 /**
+ * Carries runs this node started under an earlier term of its own, and that are
+ * still running here, into its current term (fenced): they are not interrupted,
+ * they go on and are recorded when they end. Returns the ids carried over.
+ */
+export async function carryOverRuns(db: Queryable, fence: Fence, runIds: readonly number[]): Promise<number[]> {
+  if (runIds.length === 0) return [];
+  const rows = await db.query<{ id: number }>(
+    `WITH ${fenceCte(2)}
+     UPDATE cronkeeper_runs r SET epoch = fence.epoch, node_id = $3 FROM fence
+     WHERE r.id = ANY($1::bigint[]) AND r.outcome IS NULL AND r.epoch < fence.epoch
+     RETURNING r.id`,
+    [runIds, fence.epoch, fence.nodeId],
+  );
+  return rows.map((r) => r.id);
+}
+
+/**
  * Takes an unfinished run of an earlier leader over (fenced): this leader then
  * owns its next attempt. An attempt that was in progress is recorded as
  * interrupted; with `retryInterrupted` a retry is made pending now, else the

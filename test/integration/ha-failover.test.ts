@@ -123,7 +123,7 @@ describe('HA pair', () => {
     );
     const startedBeforeResume = leader.logs.filter((l) => l.msg === 'run started').length;
     leader.proc.kill('SIGCONT');
-    await leader.waitForLog((l) => l.msg === 'standing by again', 15_000);
+    await leader.waitForLog((l) => l.msg === 'contending for leadership again', 15_000);
     await leader.waitForLog(
       (l) => l.msg === 'another node leads: standing by until the leader lock is free',
       15_000,

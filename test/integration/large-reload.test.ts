@@ -47,7 +47,7 @@ test('the leader keeps its term through the reload of 30,000 jobs, rejected and 
 
     const lost = daemon.logs.filter(
       (l) =>
-        l.msg === 'standing by again' ||
+        l.msg === 'contending for leadership again' ||
         (l.level === 50 && l.msg !== 'config reload rejected: keeping the running config'),
     );
     assert.deepEqual(lost, [], 'the leader lost its term');
