@@ -107,10 +107,12 @@ export async function runOutage(o: OutageOptions): Promise<OutageResult> {
       () => readyz(leader),
       () => undefined,
     );
-    const readyzStandingBy = await leader.waitForLog(since('contending for leadership again'), o.outageMs).then(
-      () => readyz(leader),
-      () => undefined,
-    );
+    const readyzStandingBy = await leader
+      .waitForLog(since('contending for leadership again'), o.outageMs)
+      .then(
+        () => readyz(leader),
+        () => undefined,
+      );
     await sleep(Math.max(0, downAt + o.outageMs - Date.now()));
     o.cluster.start();
     const upAt = Date.now();

@@ -141,7 +141,8 @@ async function recoverUnfinished(
       unfinished.filter((u) => running.has(u.runId)).map((u) => u.runId),
     ),
   );
-  if (carried.size > 0) logger.info({ runs: [...carried] }, 'runs started under an earlier term go on under this one');
+  if (carried.size > 0)
+    logger.info({ runs: [...carried] }, 'runs started under an earlier term go on under this one');
   for (const u of unfinished) {
     if (carried.has(u.runId)) continue;
     const fields = {

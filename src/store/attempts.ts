@@ -175,7 +175,11 @@ export async function readUnfinishedRuns(db: Queryable, beforeEpoch: number): Pr
  * still running here, into its current term (fenced): they are not interrupted,
  * they go on and are recorded when they end. Returns the ids carried over.
  */
-export async function carryOverRuns(db: Queryable, fence: Fence, runIds: readonly number[]): Promise<number[]> {
+export async function carryOverRuns(
+  db: Queryable,
+  fence: Fence,
+  runIds: readonly number[],
+): Promise<number[]> {
   if (runIds.length === 0) return [];
   const rows = await db.query<{ id: number }>(
     `WITH ${fenceCte(2)}
