@@ -45,6 +45,7 @@ export function resolveDefaults(rawDefaults: unknown, mainFile: string): JobDefa
     onSuccess: d.onSuccess ? toHook(d.onSuccess, path.dirname(mainFile)) : b.onSuccess,
     outputKeepBytes: d.outputKeep ?? b.outputKeepBytes,
     maxAgeMs: d.maxAge ?? b.maxAgeMs,
+    inheritEnv: d.inheritEnv ?? b.inheritEnv,
   };
 }
 

@@ -28,6 +28,8 @@ export const HOOK_TIMEOUT_MS = 300_000;
 /** The most output of a run the ledger keeps (`outputKeep`). */
 export const MAX_OUTPUT_KEEP_BYTES = 1_048_576;
 
+const NO_NAMES: readonly string[] = Object.freeze([]);
+
 /** The built-in job policies, used where neither the job nor `defaults:` sets one. */
 export const BUILTIN_JOB_DEFAULTS = {
   catchup: 'latest' as CatchupPolicy,
@@ -45,6 +47,7 @@ export const BUILTIN_JOB_DEFAULTS = {
   onSuccess: undefined as HookConfig | undefined,
   outputKeepBytes: 16_384,
   maxAgeMs: undefined as number | undefined,
+  inheritEnv: NO_NAMES,
 };
 export type JobDefaults = typeof BUILTIN_JOB_DEFAULTS;
 
@@ -195,7 +198,11 @@ const httpUrl = z.string().refine(
       return false;
     }
   },
-  { error: (iss) => `${describeValue(iss.input)} is not an http:// or https:// URL` },
+  // The value may hold a password (https://user:pass@host/): the message shows it masked.
+  {
+    error: (iss) =>
+      `${describeValue(typeof iss.input === 'string' ? redactUrl(iss.input) : iss.input)} is not an http:// or https:// URL`,
+  },
 );
 
 const httpAction = z.strictObject({
@@ -252,6 +259,14 @@ const policyShape = {
   onSuccess: hookSchema.optional(),
   outputKeep: size({ maxBytes: MAX_OUTPUT_KEEP_BYTES }).optional(),
   maxAge: duration().optional(),
+  // The daemon's secrets a command job (and its hooks) may inherit after all (run/job-env.ts).
+  inheritEnv: z
+    .array(
+      z.string().regex(ENV_NAME, {
+        error: (iss) => `invalid environment variable name '${iss.input}'; use letters, digits and '_'`,
+      }),
+    )
+    .optional(),
 };
 
 export const defaultsSchema = z.strictObject(policyShape).nullish();
