@@ -18,6 +18,7 @@ import { snapshotCodec } from './snapshot/snapshot-codec.js';
 import { JobState, keyedByConfig } from './state/job-state.js';
 import { SnapshotWriter } from './state/snapshot-writer.js';
 import { FreshnessTracker } from './status/freshness-tracker.js';
+import { BadRowLog } from './store/bad-rows.js';
 import type { Db } from './store/db.js';
 import { FencedError } from './store/fence.js';
 import { cleanLedger, type ClaimedSlot } from './store/ledger.js';
@@ -65,8 +66,10 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
   const { db, clock, logger, metrics, node } = o;
   const fence = o.leadership.fence;
   let config = o.config;
+  // Rows of the store no run can use are skipped or rejected, each reported once a term.
+  const badRows = new BadRowLog(logger, metrics);
 
-  const state = await restoreJobState(o, config);
+  const state = await restoreJobState(o, config, badRows);
   // maxAge: the stale and last-success gauges, read from the ledger in the background.
   const freshness = new FreshnessTracker({
     db,
@@ -148,6 +151,7 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
     reschedule: (resumeAfterMs) => schedule(resumeAfterMs),
     stopping: () => stopping,
     fail,
+    onBadRow: badRows.report,
   });
   /** Schedules every configured job that is not paused; a job that joins resumes after `resumeAfterMs`. */
   async function schedule(resumeAfterMs: (job: JobConfig) => number): Promise<void> {
@@ -225,6 +229,7 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
       stopping: () => stopping,
       metrics,
       onProgress: (done, total) => node.update({ catchUp: { done, total } }),
+      onBadRow: badRows.report,
     },
     bootNow,
   ).catch((err: unknown) => fail(err, 'catch-up failed: giving up leadership'));
@@ -328,8 +333,8 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
  * A function of its own so that nothing of the restore (the decoded map, its
  * names' text) stays referenced from the term's frame while it runs.
  */
-async function restoreJobState(o: LeaderTermOptions, config: Config): Promise<JobState> {
-  const restored = await restoreState(o.db, snapshotCodec);
+async function restoreJobState(o: LeaderTermOptions, config: Config, badRows: BadRowLog): Promise<JobState> {
+  const restored = await restoreState(o.db, snapshotCodec, badRows.report);
   logRestore(o.logger, restored);
   for (const s of restored.skipped) o.metrics.restoreFallbacks.inc({ reason: s.reason });
   return new JobState(keyedByConfig(restored.lastExecution, config.jobs), restored.highWater, o.clock.now());

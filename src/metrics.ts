@@ -34,6 +34,11 @@ export class Metrics {
     'Snapshot rows skipped by restore (corrupt, truncated, unknown format).',
     ['reason'],
   );
+  readonly badRows = this.counter(
+    'cronkeeper_bad_rows_total',
+    'Store rows whose content no run can use (an infinite time, a malformed request), skipped or rejected.',
+    ['table'],
+  );
 
   // Series by job are written by job-series.ts (see there for why), the others by prom-client.
   readonly runs = new JobCounter(

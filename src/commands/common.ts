@@ -6,6 +6,7 @@ import type { Db } from '../store/db.js';
 import { migrate } from '../store/migrate.js';
 import { parseInstant } from '../schedule/iso-instant.js';
 import { openStore } from '../store/open-store.js';
+import { escapeTerminal } from './terminal-text.js';
 
 /** sysexits.h codes systemd and shells understand. */
 export const EXIT = { ok: 0, failure: 1, usage: 64, config: 78 } as const;
@@ -44,9 +45,9 @@ export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
 }
 
-/** A plain aligned table for terminals. */
+/** A plain aligned table for terminals; cells are shown with control characters escaped. */
 export function printTable(headers: string[], rows: Array<Array<string | number | null>>): void {
-  const cells = [headers, ...rows.map((r) => r.map((c) => (c === null ? '-' : String(c))))];
+  const cells = [headers, ...rows.map((r) => r.map((c) => (c === null ? '-' : escapeTerminal(String(c)))))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   for (const r of cells)
     process.stdout.write(
@@ -57,9 +58,23 @@ export function printTable(headers: string[], rows: Array<Array<string | number 
     );
 }
 
+/** ISO 8601 UTC; a value that is no instant (a store row of 'infinity') is shown as such, not thrown. */
 export function iso(ms: number | Date | null | undefined): string | null {
   if (ms === null || ms === undefined) return null;
-  return new Date(ms).toISOString();
+  const d = new Date(ms);
+  if (!Number.isNaN(d.getTime())) return d.toISOString();
+  return ms === Infinity ? 'infinity' : ms === -Infinity ? '-infinity' : 'invalid time';
+}
+
+/** Writes one line to stdout, control characters (a line break too) escaped: see escapeTerminal. */
+export function printLine(line: string): void {
+  process.stdout.write(escapeTerminal(line) + '\n');
+}
+
+/** Writes lines of text (job output) to stdout, control characters but \n and \t escaped. */
+export function printLines(text: string): void {
+  const shown = escapeTerminal(text, true);
+  process.stdout.write(shown.endsWith('\n') ? shown : shown + '\n');
 }
 
 /** UTC ms of an ISO 8601 instant with an offset or Z; a UsageError naming `what` otherwise. */

@@ -26,6 +26,7 @@ import {
   parseInstantArg,
   parsePositiveInt,
   printJson,
+  printLine,
   printTable,
   withStore,
 } from './common.js';
@@ -74,8 +75,8 @@ export async function pauseCommand(config: Config, args: string[], o: ControlOpt
     }
     if (!change.changed) {
       const c = change.current!;
-      process.stdout.write(
-        `'${job.name}' is already paused (since ${iso(c.pausedAtMs)}, by ${c.pausedBy}${c.reason ? `: ${c.reason}` : ''})\n`,
+      printLine(
+        `'${job.name}' is already paused (since ${iso(c.pausedAtMs)}, by ${c.pausedBy}${c.reason ? `: ${c.reason}` : ''})`,
       );
       return EXIT.ok;
     }

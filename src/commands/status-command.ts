@@ -3,7 +3,7 @@
 import type { Config } from '../config/types.js';
 import { formatDuration } from '../schedule/duration.js';
 import { RECENT_NODE_MS, readStatus } from '../status/read-status.js';
-import { printJson, printTable, withStore } from './common.js';
+import { printJson, printLine, printTable, withStore } from './common.js';
 
 export async function statusCommand(config: Config, opts: { json: boolean }): Promise<void> {
   const status = await withStore(config, (db) => readStatus({ db, config, nowMs: Date.now() }));
@@ -12,10 +12,10 @@ export async function statusCommand(config: Config, opts: { json: boolean }): Pr
     return;
   }
   const l = status.leader;
-  process.stdout.write(
+  printLine(
     l
-      ? `leader: ${l.nodeId}, epoch ${l.epoch}, leading for ${l.ledForMs === null ? '?' : formatDuration(l.ledForMs)} (since ${l.since}); last heartbeat ${l.heartbeatAt}\n`
-      : 'leader: none has led yet\n',
+      ? `leader: ${l.nodeId}, epoch ${l.epoch}, leading for ${l.ledForMs === null ? '?' : formatDuration(l.ledForMs)} (since ${l.since}); last heartbeat ${l.heartbeatAt}`
+      : 'leader: none has led yet',
   );
   if (status.store === 'embedded') process.stdout.write('store: embedded (one process, no election)\n');
   if (status.nodes.length > 0) {
@@ -49,8 +49,8 @@ export async function statusCommand(config: Config, opts: { json: boolean }): Pr
   }
   for (const j of status.jobs.filter((x) => x.paused)) {
     const p = j.paused!;
-    process.stdout.write(
-      `${j.name}: paused since ${p.since} by ${p.by}${p.reason ? ` (${p.reason})` : ''}; 'cronkeeper resume ${j.name}' resumes it\n`,
+    printLine(
+      `${j.name}: paused since ${p.since} by ${p.by}${p.reason ? ` (${p.reason})` : ''}; 'cronkeeper resume ${j.name}' resumes it`,
     );
   }
 }

@@ -13,6 +13,8 @@ import {
   parseInstantArg,
   parsePositiveInt,
   printJson,
+  printLine,
+  printLines,
   printTable,
   withStore,
 } from './common.js';
@@ -271,7 +273,7 @@ export function runDetailJson({ run: r, attempts }: RunDetail) {
 }
 
 function printRunDetail({ run: r, attempts }: RunDetail): void {
-  const out = (line: string) => process.stdout.write(line + '\n');
+  const out = printLine;
   const state = r.outcome ?? (r.next_attempt_at ? 'retry pending' : r.started_at ? 'running' : 'claimed');
   out(`run ${r.id}: job ${r.job}, slot ${iso(r.scheduled_at)}${r.catchup ? ' (catch-up)' : ''}`);
   out(`  outcome:  ${state}${statusText(r) ? ` (${statusText(r)})` : ''}`);
@@ -310,7 +312,7 @@ function printRunDetail({ run: r, attempts }: RunDetail): void {
   else if (tail === '') out('output tail: (no output)');
   else {
     out(r.output_tail === null && last ? `output tail (attempt ${last.attempt}):` : 'output tail:');
-    process.stdout.write(tail.endsWith('\n') ? tail : tail + '\n');
+    printLines(tail);
   }
 }
 

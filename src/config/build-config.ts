@@ -48,6 +48,7 @@ export function resolveDefaults(rawDefaults: unknown, mainFile: string): JobDefa
     logLineRate: d.logLineRate ?? b.logLineRate,
     keepChildren: d.keepChildren ?? b.keepChildren,
     maxAgeMs: d.maxAge ?? b.maxAgeMs,
+    inheritEnv: d.inheritEnv ?? b.inheritEnv,
   };
 }
 

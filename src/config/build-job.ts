@@ -62,6 +62,8 @@ export function buildJob(
   // (Not spread into the literal above: that costs more than the rest of it.)
   const maxAgeMs = job.maxAge ?? d.maxAgeMs;
   if (maxAgeMs !== undefined) config.maxAgeMs = maxAgeMs;
+  const inheritEnv = job.inheritEnv ?? d.inheritEnv;
+  if (inheritEnv.length > 0) config.inheritEnv = inheritEnv;
   return config;
 }
 

@@ -29,6 +29,8 @@ export const HOOK_TIMEOUT_MS = 300_000;
 /** The most output of a run the ledger keeps (`outputKeep`). */
 export const MAX_OUTPUT_KEEP_BYTES = 1_048_576;
 
+const NO_NAMES: readonly string[] = Object.freeze([]);
+
 /** The built-in job policies, used where neither the job nor `defaults:` sets one. */
 export const BUILTIN_JOB_DEFAULTS = {
   catchup: 'latest' as CatchupPolicy,
@@ -49,6 +51,7 @@ export const BUILTIN_JOB_DEFAULTS = {
   logLineRate: 100,
   keepChildren: false,
   maxAgeMs: undefined as number | undefined,
+  inheritEnv: NO_NAMES,
 };
 export type JobDefaults = typeof BUILTIN_JOB_DEFAULTS;
 
@@ -199,7 +202,11 @@ const httpUrl = z.string().refine(
       return false;
     }
   },
-  { error: (iss) => `${describeValue(iss.input)} is not an http:// or https:// URL` },
+  // The value may hold a password (https://user:pass@host/): the message shows it masked.
+  {
+    error: (iss) =>
+      `${describeValue(typeof iss.input === 'string' ? redactUrl(iss.input) : iss.input)} is not an http:// or https:// URL`,
+  },
 );
 
 const httpAction = z.strictObject({
@@ -259,6 +266,14 @@ const policyShape = {
   logLineRate: int(1).optional(),
   keepChildren: z.boolean().optional(),
   maxAge: duration().optional(),
+  // The daemon's secrets a command job (and its hooks) may inherit after all (run/job-env.ts).
+  inheritEnv: z
+    .array(
+      z.string().regex(ENV_NAME, {
+        error: (iss) => `invalid environment variable name '${iss.input}'; use letters, digits and '_'`,
+      }),
+    )
+    .optional(),
 };
 
 export const defaultsSchema = z.strictObject(policyShape).nullish();

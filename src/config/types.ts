@@ -121,6 +121,11 @@ export interface JobConfig {
    * time; manual runs count) is older than this (ms). Unset: no freshness check.
    */
   maxAgeMs?: number;
+  /**
+   * The daemon's secrets (run/job-env.ts) a command job and its hooks inherit
+   * after all; unset (the default): none of them.
+   */
+  inheritEnv?: readonly string[];
 }
 
 export interface StoreConfig {

@@ -31,6 +31,7 @@ import {
 } from '../store/controls.js';
 import type { Db, Subscription } from '../store/db.js';
 import { type JobSlotGap, recordSlotGaps } from '../store/slot-gaps.js';
+import type { OnBadRow } from '../store/bad-rows.js';
 import { FencedError, type Fence } from '../store/fence.js';
 import type { ClaimedSlot, SlotClaim } from '../store/ledger.js';
 import { jobsByName } from '../config/jobs-by-name.js';
@@ -58,6 +59,8 @@ export interface LeaderControlsOptions {
   stopping: () => boolean;
   /** Gives up leadership (a fenced write, a failed claim). */
   fail: (err: unknown, why: string) => void;
+  /** Rows that no action can use (a pause time of infinity, a request whose args are not an object). */
+  onBadRow?: OnBadRow;
   pollMs?: number;
 }
 
@@ -70,6 +73,8 @@ export class LeaderControls {
   private closed = false;
   private subscription: Subscription | undefined;
   private poll: NodeJS.Timeout | undefined;
+  /** Requests that failed and could not even be recorded as failed: not tried again this term. */
+  private readonly givenUp = new Set<number>();
 
   constructor(private readonly o: LeaderControlsOptions) {}
 
@@ -83,7 +88,7 @@ export class LeaderControls {
    * gets its onResume baseline.
    */
   async load(): Promise<void> {
-    this.controls = await readJobControls(this.o.db);
+    this.controls = await readJobControls(this.o.db, undefined, false, this.o.onBadRow);
     const gaps: JobSlotGap[] = [];
     for (const job of this.o.config().jobs) {
       gaps.push(...this.applyResumeBaseline(job));
@@ -163,7 +168,7 @@ export class LeaderControls {
   private async sync(): Promise<void> {
     const { db, logger, metrics } = this.o;
     const before = this.controls;
-    this.controls = await readJobControls(db);
+    this.controls = await readJobControls(db, undefined, false, this.o.onBadRow);
     const configured = this.configured();
     const paused: string[] = [];
     const resumed: JobConfig[] = [];
@@ -190,7 +195,40 @@ export class LeaderControls {
     if (this.o.stopping()) return;
     for (const request of await readPendingControls(db)) {
       if (this.closed || this.o.stopping()) return;
-      await this.carryOut(request, configured.get(request.job));
+      if (this.givenUp.has(request.id)) continue;
+      await this.carryOutOrReject(request, configured.get(request.job));
+    }
+  }
+
+  /**
+   * Carries out one request; one that cannot be (a malformed row, or one whose
+   * content the store refuses) is recorded as done with the reason, so that
+   * the requests after it are carried out. A connection failure is retried
+   * (by the next sync); a fenced write ends the term.
+   */
+  private async carryOutOrReject(request: ControlRecord, job: JobConfig | undefined): Promise<void> {
+    const { db, fence, logger } = this.o;
+    const fields = { control: request.id, action: request.action, job: request.job, by: request.requestedBy };
+    let problem = request.problem;
+    if (problem === undefined) {
+      try {
+        return await this.carryOut(request, job);
+      } catch (err) {
+        if (err instanceof FencedError || !isContentError(err)) throw err;
+        problem = err instanceof Error ? err.message : String(err);
+      }
+    }
+    this.o.onBadRow?.({ table: 'cronkeeper_controls', key: String(request.id), problem });
+    try {
+      await finishControl(db, fence, request.id, `not carried out: ${problem}`);
+      logger.warn({ ...fields, problem }, 'control request rejected: not carried out');
+    } catch (err) {
+      if (err instanceof FencedError) throw err;
+      this.givenUp.add(request.id);
+      logger.warn(
+        { ...fields, problem, err },
+        'control request rejected, and could not be recorded as such: skipped until the next term',
+      );
     }
   }
 
@@ -349,6 +387,18 @@ export class LeaderControls {
       ).catch((err: unknown) => this.o.fail(err, 'control catch-up failed: giving up leadership'));
     });
   }
+}
+
+/**
+ * An error that comes from a request's content, not from the connection: a
+ * JavaScript error (a value the code cannot handle), or Postgres refusing the
+ * data (SQLSTATE classes 22, data exception, and 23, integrity). Waiting does
+ * not cure these; retrying the request would block every one after it.
+ */
+function isContentError(err: unknown): boolean {
+  if (err instanceof TypeError || err instanceof RangeError) return true;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
 }
 
 function iso(ms: number): string {

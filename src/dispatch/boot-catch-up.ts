@@ -13,6 +13,7 @@ import type { Fence } from '../store/fence.js';
 import { adoptUnfinishedRun, carryOverRuns, readUnfinishedRuns, recordSkipped } from '../store/attempts.js';
 import { markInterrupted, type ClaimedSlot } from '../store/ledger.js';
 import { recordSlotGaps } from '../store/slot-gaps.js';
+import type { OnBadRow } from '../store/bad-rows.js';
 import type { Metrics } from '../metrics.js';
 import { TurnBudget } from '../turn-budget.js';
 import type { ClaimQueue } from './claim-queue.js';
@@ -40,6 +41,8 @@ export interface BootCatchUpContext {
   metrics?: Metrics;
   /** Called as catch-up runs finish (and once with 0 done when it starts). */
   onProgress?: (done: number, total: number) => void;
+  /** Ledger rows that cannot be run (see readUnfinishedRuns). */
+  onBadRow?: OnBadRow;
 }
 
 /** Plans, claims and runs the catch-up as of `nowMs` (UTC ms); resolves when every run is over. */
@@ -133,7 +136,7 @@ async function recoverUnfinished(
   const later: Owed[] = [];
   // This node's own runs of an earlier term (leadership lost and retaken) that still run here go on.
   const running = new Set(ctx.dispatcher.runIds());
-  const unfinished = await readUnfinishedRuns(db, fence.epoch);
+  const unfinished = await readUnfinishedRuns(db, fence.epoch, ctx.onBadRow);
   const carried = new Set(
     await carryOverRuns(
       db,
@@ -145,6 +148,16 @@ async function recoverUnfinished(
     logger.info({ runs: [...carried] }, 'runs started under an earlier term go on under this one');
   for (const u of unfinished) {
     if (carried.has(u.runId)) continue;
+    if (u.problem !== undefined) {
+      // Recorded, so that it is not read again at every term.
+      await recordSkipped(db, u.runId, clock.now(), `not run: ${u.problem}`);
+      ctx.onBadRow?.({
+        table: 'cronkeeper_runs',
+        key: String(u.runId),
+        problem: `${u.problem}: recorded as skipped`,
+      });
+      continue;
+    }
     const fields = {
       job: u.job,
       scheduledAt: new Date(u.scheduledAtMs).toISOString(),

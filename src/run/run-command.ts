@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import type pino from 'pino';
 import type { CommandAction } from '../config/types.js';
+import { jobBaseEnv } from './job-env.js';
 import { OutputLog } from './output-log.js';
 import { OutputTail } from './output-tail.js';
 import { errorMessage, runLogFields, runSlotKey, startTimer } from './run-fields.js';
@@ -31,7 +32,7 @@ type Exit = { code: number | null; signal: NodeJS.Signals | null };
  */
 export function commandEnv(req: RunRequest, action: CommandAction): NodeJS.ProcessEnv {
   return {
-    ...process.env,
+    ...jobBaseEnv(process.env, req.job.inheritEnv),
     ...action.env,
     CRONKEEPER_JOB: req.job.name,
     CRONKEEPER_SCHEDULED_AT: new Date(req.scheduledAtMs).toISOString(),

@@ -4,6 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import type pino from 'pino';
 import type { HttpAction } from '../config/types.js';
+import { redactUrl } from '../store/db.js';
 import { OutputTail } from './output-tail.js';
 import { errorMessage, isoTime, runLogFields, runSlotKey, startTimer } from './run-fields.js';
 import type { RunHandle, RunRequest, RunResult } from './types.js';
@@ -71,6 +72,7 @@ export function runHttp(req: RunRequest, action: HttpAction, logger: pino.Logger
   });
 
   const tail = new OutputTail(job.outputKeepBytes);
+  const target = requestTarget(action.url);
 
   const request = async (): Promise<Omit<RunResult, 'durationMs' | 'outputTail'>> => {
     let httpStatus: number | null = null;
@@ -79,8 +81,9 @@ export function runHttp(req: RunRequest, action: HttpAction, logger: pino.Logger
       // fetch refuses a body on GET and HEAD: such a request goes without one.
       const withBody = method !== 'GET' && method !== 'HEAD';
       const headers = new Headers(withBody ? { 'content-type': 'application/json' } : {});
+      if (target.authorization !== undefined) headers.set('authorization', target.authorization);
       for (const [name, value] of Object.entries(action.headers)) headers.set(name, value);
-      const response = await fetch(action.url, {
+      const response = await fetch(target.url, {
         method,
         headers,
         body: withBody ? JSON.stringify(httpRunBody(req)) : undefined,
@@ -94,7 +97,7 @@ export function runHttp(req: RunRequest, action: HttpAction, logger: pino.Logger
         if (ending !== undefined) throw err;
         // The status decides the outcome; a body cut short is only worth a note.
         logger.warn(
-          { ...fields, httpStatus, err: errorMessage(err) },
+          { ...fields, httpStatus, err: target.scrub(errorMessage(err)) },
           'could not read the http response body',
         );
       }
@@ -121,7 +124,8 @@ export function runHttp(req: RunRequest, action: HttpAction, logger: pino.Logger
     } catch (err) {
       if (ending !== undefined) return { ...ended(ending), httpStatus };
       // Connection refused, DNS, TLS, a malformed URL or header, a reset mid-body.
-      return { outcome: 'error', exitCode: null, signal: null, httpStatus, error: errorMessage(err) };
+      const error = target.scrub(errorMessage(err));
+      return { outcome: 'error', exitCode: null, signal: null, httpStatus, error };
     }
   };
 
@@ -139,6 +143,50 @@ export function runHttp(req: RunRequest, action: HttpAction, logger: pino.Logger
       end({ outcome: 'stopped', error: `stopped: ${reason}` });
     },
   };
+}
+
+/**
+ * The URL to request and its credentials: userinfo (`https://user:pass@host/`)
+ * is sent as Basic authorization, as curl does (fetch refuses such a URL, and
+ * its error would quote it), and never appears in an error, the log or the
+ * ledger: `scrub` masks it in any text.
+ */
+export function requestTarget(text: string): {
+  url: string;
+  authorization: string | undefined;
+  scrub: (message: string) => string;
+} {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return { url: text, authorization: undefined, scrub: (m) => m.replaceAll(text, redactUrl(text)) };
+  }
+  if (url.username === '' && url.password === '')
+    return { url: text, authorization: undefined, scrub: (m) => m };
+  const { username, password } = url;
+  url.username = '';
+  url.password = '';
+  // The password as written and decoded; not the user name, which may be a common word.
+  const secrets = [password, safeDecode(password)].filter((s) => s.length > 0);
+  const user = safeDecode(username);
+  return {
+    url: url.toString(),
+    authorization: `Basic ${Buffer.from(`${user}:${safeDecode(password)}`).toString('base64')}`,
+    scrub: (message) => {
+      let out = message.replaceAll(text, redactUrl(text));
+      for (const secret of secrets) out = out.replaceAll(secret, '***');
+      return out;
+    },
+  };
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 function ended(ending: Ending): Omit<RunResult, 'durationMs' | 'httpStatus' | 'outputTail'> {

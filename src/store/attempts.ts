@@ -1,6 +1,7 @@
 // Attempts: a claimed slot is run by one or more attempts (retries), each a
 // row of cronkeeper_attempts; the run row says how many were started, whether
 // a retry is pending (next_attempt_at), and, once final, the outcome.
+import { type OnBadRow, describeTime, rowTimeMs } from './bad-rows.js';
 import type { Queryable } from './db.js';
 import { type Fence, fenceCte } from './fence.js';
 import type { RunOutcomeRecord } from './ledger.js';
@@ -134,10 +135,21 @@ export interface UnfinishedRun {
   controlId: number | undefined;
   /** A manual run (cronkeeper trigger), not a slot. */
   manual: boolean;
+  /** Why the row cannot be run (its scheduled_at is no instant); then scheduledAtMs is 0. */
+  problem?: string;
 }
 
-/** Runs with no outcome claimed under an older epoch: their node stopped before finishing them. */
-export async function readUnfinishedRuns(db: Queryable, beforeEpoch: number): Promise<UnfinishedRun[]> {
+/**
+ * Runs with no outcome claimed under an older epoch: their node stopped before
+ * finishing them. A scheduled_at that is no instant makes the run's `problem`;
+ * a pending retry's time that is no instant is clamped to "due now" (0) and
+ * reported to `onBad`.
+ */
+export async function readUnfinishedRuns(
+  db: Queryable,
+  beforeEpoch: number,
+  onBad?: OnBadRow,
+): Promise<UnfinishedRun[]> {
   const rows = await db.query<{
     id: number;
     job: string;
@@ -155,19 +167,31 @@ export async function readUnfinishedRuns(db: Queryable, beforeEpoch: number): Pr
      FROM cronkeeper_runs WHERE outcome IS NULL AND epoch < $1 ORDER BY id`,
     [beforeEpoch],
   );
-  return rows.map((r) => ({
-    runId: r.id,
-    job: r.job,
-    scheduledAtMs: r.scheduled_at.getTime(),
-    catchup: r.catchup,
-    attempts: r.attempts,
-    started: r.started_at !== null,
-    nextAttemptAtMs: r.next_attempt_at?.getTime(),
-    epoch: r.epoch,
-    nodeId: r.node_id,
-    controlId: r.control_id ?? undefined,
-    manual: r.manual,
-  }));
+  return rows.map((r) => {
+    const scheduledAtMs = rowTimeMs(r.scheduled_at);
+    let nextAttemptAtMs = r.next_attempt_at === null ? undefined : rowTimeMs(r.next_attempt_at);
+    if (r.next_attempt_at !== null && nextAttemptAtMs === undefined) {
+      nextAttemptAtMs = 0;
+      const problem = `next_attempt_at is ${describeTime(r.next_attempt_at)}: the pending retry is due now`;
+      onBad?.({ table: 'cronkeeper_runs', key: String(r.id), problem });
+    }
+    const run: UnfinishedRun = {
+      runId: r.id,
+      job: r.job,
+      scheduledAtMs: scheduledAtMs ?? 0,
+      catchup: r.catchup,
+      attempts: r.attempts,
+      started: r.started_at !== null,
+      nextAttemptAtMs,
+      epoch: r.epoch,
+      nodeId: r.node_id,
+      controlId: r.control_id ?? undefined,
+      manual: r.manual,
+    };
+    if (scheduledAtMs === undefined)
+      run.problem = `its scheduled_at is ${describeTime(r.scheduled_at)}, no instant`;
+    return run;
+  });
 }
 
 /**

@@ -2,6 +2,7 @@
 // queue (trigger, backfill), and each job's pause state. The CLI writes here
 // and notifies; whichever node leads reads and carries it out. Nothing talks
 // to a daemon directly, so a request made while no daemon runs waits here.
+import { type OnBadRow, describeTime, rowTimeMs } from './bad-rows.js';
 import type { Db, Queryable } from './db.js';
 import { type Fence, assertFence, fenceCte } from './fence.js';
 import type { ClaimedSlot } from './ledger.js';
@@ -29,6 +30,12 @@ export interface ControlRecord {
   doneAt: Date | null;
   doneEpoch: number | null;
   result: string | null;
+  /**
+   * What makes the row unusable as a request (args not an object, a from/to
+   * that is not a string, a requested_at that is no instant); a leader rejects
+   * such a request instead of carrying it out.
+   */
+  problem?: string;
 }
 
 export interface JobControl {
@@ -56,19 +63,49 @@ interface ControlRow {
 const CONTROL_COLUMNS =
   'id, action, job, args, requested_by, host, requested_at, done_at, done_epoch, result';
 
+/**
+ * A row as a record, whatever its content: args that are not an object read as
+ * `{}` and a time that is no instant as an invalid Date, with `problem` saying
+ * what was wrong (see ControlRecord.problem).
+ */
 function toRecord(r: ControlRow): ControlRecord {
-  return {
+  const { args, problem: argsProblem } = parseArgs(r.args as unknown);
+  const requestedAtMs = rowTimeMs(r.requested_at);
+  const problem =
+    argsProblem ??
+    (requestedAtMs === undefined
+      ? `requested_at is ${describeTime(r.requested_at)}, not an instant`
+      : undefined);
+  const record: ControlRecord = {
     id: r.id,
     action: r.action,
     job: r.job,
-    args: r.args,
+    args,
     requestedBy: r.requested_by,
     host: r.host,
-    requestedAt: r.requested_at,
-    doneAt: r.done_at,
+    requestedAt: new Date(requestedAtMs ?? NaN),
+    doneAt: r.done_at === null ? null : new Date(rowTimeMs(r.done_at) ?? NaN),
     doneEpoch: r.done_epoch,
     result: r.result,
   };
+  if (problem !== undefined) record.problem = problem;
+  return record;
+}
+
+/** A request's args as written by the CLI: an object whose from, to and reason are strings when present. */
+function parseArgs(raw: unknown): { args: ControlRecord['args']; problem?: string } {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return { args: {}, problem: `args is ${JSON.stringify(raw) ?? String(raw)}, not an object` };
+  }
+  const args: ControlRecord['args'] = {};
+  for (const key of ['reason', 'from', 'to'] as const) {
+    const value = (raw as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'string')
+      return { args, problem: `args.${key} is ${JSON.stringify(value)}, not a string` };
+    args[key] = value;
+  }
+  return { args };
 }
 
 export type PauseChange =
@@ -142,11 +179,17 @@ async function insertControl(
   return toRecord(row);
 }
 
-/** Pause state per job (all jobs, or one); `lock` takes the job's row for update. */
+/**
+ * Pause state per job (all jobs, or one); `lock` takes the job's row for update.
+ * A time that is no instant (infinity) is reported to `onBad` and clamped: a bad
+ * paused_at keeps the pause (an operator asked for it) with its time shown as
+ * unknown (the epoch, 0); a bad resumed_at counts as no resume.
+ */
 export async function readJobControls(
   db: Queryable,
   job?: string,
   lock = false,
+  onBad?: OnBadRow,
 ): Promise<Map<string, JobControl>> {
   const rows = await db.query<{
     job: string;
@@ -160,18 +203,27 @@ export async function readJobControls(
      WHERE ($1::text IS NULL OR job = $1) ${lock ? 'FOR UPDATE' : ''}`,
     [job ?? null],
   );
-  return new Map(
-    rows.map((r) => [
-      r.job,
-      {
-        paused: r.paused,
-        pausedAtMs: r.paused_at.getTime(),
-        reason: r.reason,
-        pausedBy: r.paused_by,
-        resumedAtMs: r.resumed_at?.getTime(),
-      },
-    ]),
-  );
+  const out = new Map<string, JobControl>();
+  for (const r of rows) {
+    const pausedAtMs = rowTimeMs(r.paused_at);
+    const resumedAtMs = r.resumed_at === null ? undefined : rowTimeMs(r.resumed_at);
+    if (pausedAtMs === undefined) {
+      const problem = `paused_at is ${describeTime(r.paused_at)}: the pause holds, its time is shown as unknown`;
+      onBad?.({ table: 'cronkeeper_job_controls', key: r.job, problem });
+    }
+    if (r.resumed_at !== null && resumedAtMs === undefined) {
+      const problem = `resumed_at is ${describeTime(r.resumed_at)}: taken as no resume (no onResume baseline)`;
+      onBad?.({ table: 'cronkeeper_job_controls', key: r.job, problem });
+    }
+    out.set(r.job, {
+      paused: r.paused,
+      pausedAtMs: pausedAtMs ?? 0,
+      reason: r.reason,
+      pausedBy: r.paused_by,
+      resumedAtMs,
+    });
+  }
+  return out;
 }
 
 /** Trigger and backfill requests no leader has carried out yet, oldest first. */

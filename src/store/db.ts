@@ -37,13 +37,18 @@ export function parseInt8(text: string): number {
   return n;
 }
 
-/** A URL safe to print: the password is masked (also in a URL that does not parse). */
+/**
+ * A URL safe to print: the password is masked, in the userinfo and in the query
+ * string (`?password=`, `sslpassword=`, as pg and libpq accept), also in a URL
+ * that does not parse.
+ */
 export function redactUrl(url: string): string {
+  const maskQuery = (text: string) => text.replace(/([?&](?:ssl)?password=)[^&#]*/gi, '$1***');
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
-    return u.toString();
+    return maskQuery(u.toString());
   } catch {
-    return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
+    return maskQuery(url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@'));
   }
 }

@@ -9,8 +9,11 @@ import { type Fence, assertFence, fenceCte } from './fence.js';
  * per job: 100,000 rows cost a second of protocol overhead at every start.
  */
 export async function readJobSpecs(db: Queryable): Promise<Map<string, StoredSpec>> {
+  // A row whose job or hash holds a tab or newline (no config job can: a bad row) is left out, and
+  // line breaks in a spec are flattened, so that no row can be read as another job's.
   const rows = await db.query<{ all: string | null }>(
-    `SELECT string_agg(job || E'\t' || spec_hash || E'\t' || spec, E'\n') AS all FROM cronkeeper_job_specs`,
+    `SELECT string_agg(job || E'\t' || spec_hash || E'\t' || translate(spec, E'\t\n\r', '   '), E'\n') AS all
+     FROM cronkeeper_job_specs WHERE job !~ E'[\t\n]' AND spec_hash !~ E'[\t\n]'`,
   );
   const out = new Map<string, StoredSpec>();
   // Job names cannot hold a tab or newline (config rule); specs are patterns, zones and durations.

@@ -1,5 +1,6 @@
 // What freshness (maxAge) is judged on, read from the run ledger: per job its
 // newest successful run and its oldest row. Read-only.
+import { rowTimeMs } from './bad-rows.js';
 import type { Queryable } from './db.js';
 
 /** Per job; times are UTC epoch ms, undefined when the ledger has none. */
@@ -52,7 +53,8 @@ export async function readSuccessFacts(
   );
   const out = new Map<string, SuccessFacts>();
   for (const r of rows) {
-    out.set(r.job, { lastSuccessMs: r.last_success ?? undefined, firstRowMs: r.first_row ?? undefined });
+    // A row of 'infinity' (a bad row) gives ±Infinity here: no time to judge freshness by.
+    out.set(r.job, { lastSuccessMs: rowTimeMs(r.last_success), firstRowMs: rowTimeMs(r.first_row) });
   }
   return out;
 }

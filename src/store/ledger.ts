@@ -2,6 +2,7 @@
 // columns of a run in progress. A claim is the INSERT; the unique key on
 // (job, scheduled_at) makes a slot claimable once, ever. A manual run
 // (`cronkeeper trigger`) is a row outside that key: see claimManualRun.
+import { type OnBadRow, rowTimeMs, usableTimeSql } from './bad-rows.js';
 import type { Queryable } from './db.js';
 import { type Fence, assertFence, fenceCte } from './fence.js';
 
@@ -123,25 +124,51 @@ export interface RunOutcomeRecord {
 /**
  * Per job, the newest slot claimed with a ledger id above `afterId`, and the
  * highest id seen. Manual runs are not slots: they never move a last execution.
+ * A row whose scheduled_at can be no slot (infinity, or years ahead: see
+ * usableTimeSql) is left out of the last execution and reported to `onBad`:
+ * it would stop its job for ever, or fail the restore.
  */
 export async function readLedgerTail(
   db: Queryable,
   afterId: number,
+  onBad?: OnBadRow,
 ): Promise<{ lastExecution: Map<string, number>; maxId: number; rows: number }> {
-  const rows = await db.query<{ job: string; last: Date | null; max_id: number; n: number }>(
-    `SELECT job, max(scheduled_at) FILTER (WHERE NOT manual) AS last, max(id) AS max_id, count(*)::int AS n
+  const usable = usableTimeSql('scheduled_at');
+  const rows = await db.query<{ job: string; last: Date | null; max_id: number; n: number; bad: number }>(
+    `SELECT job, max(scheduled_at) FILTER (WHERE NOT manual AND ${usable}) AS last, max(id) AS max_id,
+            count(*)::int AS n, count(*) FILTER (WHERE NOT ${usable})::int AS bad
      FROM cronkeeper_runs WHERE id > $1 GROUP BY job`,
     [afterId],
   );
   const lastExecution = new Map<string, number>();
   let maxId = afterId;
   let total = 0;
+  let bad = 0;
   for (const r of rows) {
-    if (r.last !== null) lastExecution.set(r.job, r.last.getTime());
+    const last = r.last === null ? undefined : rowTimeMs(r.last);
+    if (last !== undefined) lastExecution.set(r.job, last);
     maxId = Math.max(maxId, r.max_id);
     total += r.n;
+    bad += r.bad;
   }
+  if (bad > 0 && onBad) await reportBadSlots(db, afterId, onBad);
   return { lastExecution, maxId, rows: total };
+}
+
+/** Reports the (first 100) ledger rows above `afterId` whose scheduled_at can be no slot. */
+async function reportBadSlots(db: Queryable, afterId: number, onBad: OnBadRow): Promise<void> {
+  const rows = await db.query<{ id: number; job: string; scheduled_at: string }>(
+    `SELECT id, job, scheduled_at::text AS scheduled_at FROM cronkeeper_runs
+     WHERE id > $1 AND NOT ${usableTimeSql('scheduled_at')} ORDER BY id LIMIT 100`,
+    [afterId],
+  );
+  for (const r of rows) {
+    onBad({
+      table: 'cronkeeper_runs',
+      key: String(r.id),
+      problem: `scheduled_at of job '${r.job}' is ${r.scheduled_at}, no slot: left out of its last execution`,
+    });
+  }
 }
 
 export interface RunRow {
@@ -298,7 +325,13 @@ export async function claimedSlotsBetween(
      WHERE job = $1 AND NOT manual AND scheduled_at BETWEEN $2 AND $3`,
     [job, new Date(fromMs).toISOString(), new Date(toMs).toISOString()],
   );
-  return new Set(rows.map((r) => r.scheduled_at.getTime()));
+  // BETWEEN two instants leaves infinity out; a time a Date cannot hold is no slot of the range either.
+  const out = new Set<number>();
+  for (const r of rows) {
+    const ms = rowTimeMs(r.scheduled_at);
+    if (ms !== undefined) out.add(ms);
+  }
+  return out;
 }
 
 /** A run row with every column, for `cronkeeper runs show`. */

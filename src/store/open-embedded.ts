@@ -17,6 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PGlite, types } from '@electric-sql/pglite';
 import { type Db, type Queryable, parseInt8 } from './db.js';
+import { tightenModes } from './private-files.js';
 import { acquireStoreLock } from './store-lock.js';
 
 // PGlite's default bytea codec builds strings byte by byte; Buffer's hex codec
@@ -57,6 +58,8 @@ export async function openEmbedded(dir: string): Promise<Db> {
     lock.release();
     throw err;
   }
+  // The directory (0700, made by the lock) keeps what PGlite creates private; this tightens the files too.
+  tightenModes(absolute);
   const asQueryable = (q: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
     async query<R>(sql: string, params?: readonly unknown[]) {
       const res = await q.query<R>(sql, params as unknown[] | undefined);
@@ -80,6 +83,7 @@ export async function openEmbedded(dir: string): Promise<Db> {
       try {
         await pg.close();
       } finally {
+        tightenModes(absolute);
         lock.release();
       }
     },

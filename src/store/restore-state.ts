@@ -4,6 +4,7 @@
 // difference. Nothing a restore needs is ever deleted (see cleanLedger).
 import type { SnapshotCodec, SnapshotDecodeReason } from '../snapshot/snapshot-codec.js';
 import { SnapshotDecodeError } from '../snapshot/snapshot-codec.js';
+import type { OnBadRow } from './bad-rows.js';
 import type { Queryable } from './db.js';
 import { readLedgerTail } from './ledger.js';
 import { readSnapshotBefore } from './snapshot-rows.js';
@@ -28,7 +29,12 @@ export interface RestoredState {
   replayedRows: number;
 }
 
-export async function restoreState(db: Queryable, codec: SnapshotCodec): Promise<RestoredState> {
+/** `onBad` hears of ledger rows left out of the replay (see readLedgerTail). */
+export async function restoreState(
+  db: Queryable,
+  codec: SnapshotCodec,
+  onBad?: OnBadRow,
+): Promise<RestoredState> {
   const skipped: SkippedSnapshot[] = [];
   let base: { id: number; format: number; lastExecution: Map<string, number>; highWater: number } | undefined;
   for (let before: number | undefined = undefined; ;) {
@@ -51,7 +57,7 @@ export async function restoreState(db: Queryable, codec: SnapshotCodec): Promise
   }
   // The decoded map is this restore's own: added to in place, not copied (100,000 entries).
   const lastExecution = base?.lastExecution ?? new Map<string, number>();
-  const tail = await readLedgerTail(db, base?.highWater ?? 0);
+  const tail = await readLedgerTail(db, base?.highWater ?? 0, onBad);
   for (const [job, ms] of tail.lastExecution) {
     // Max, not overwrite: a slot claimed before a backward clock jump stays the newest.
     const known = lastExecution.get(job);

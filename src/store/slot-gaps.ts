@@ -2,6 +2,7 @@
 // run ledger, a record of what happened to every slot. Written by the leader
 // (fenced) when it plans; aged out with the ledger retention.
 import type { SlotGap } from '../catchup/plan-catch-up.js';
+import { rowTimeMs } from './bad-rows.js';
 import type { Queryable } from './db.js';
 import { type Fence, assertFence, fenceCte } from './fence.js';
 
@@ -82,6 +83,7 @@ export async function listSlotGaps(
     ],
   );
   return rows
+    .filter(hasUsableTimes)
     .map((r) => ({
       id: r.id,
       job: r.job,
@@ -120,6 +122,7 @@ export async function readRecentGaps(
   );
   const out = new Map<string, JobSlotGap[]>();
   for (const r of rows) {
+    if (!hasUsableTimes(r)) continue;
     const list = out.get(r.job) ?? [];
     list.push({
       job: r.job,
@@ -132,6 +135,11 @@ export async function readRecentGaps(
     out.set(r.job, list);
   }
   return out;
+}
+
+/** False for a (bad) row whose first or last slot is no instant (infinity): it is left out of listings. */
+function hasUsableTimes(r: { first_slot: unknown; last_slot: unknown }): boolean {
+  return rowTimeMs(r.first_slot) !== undefined && rowTimeMs(r.last_slot) !== undefined;
 }
 
 /** Deletes gaps recorded before `beforeMs` (fenced: only the leader cleans). */

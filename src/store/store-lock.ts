@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { PRIVATE_FILE_MODE, makePrivateDir } from './private-files.js';
 
 export class StoreLockedError extends Error {
   constructor(
@@ -37,7 +38,7 @@ export interface StoreLock {
 }
 
 export function acquireStoreLock(dir: string): StoreLock {
-  fs.mkdirSync(dir, { recursive: true });
+  makePrivateDir(dir);
   const file = path.join(dir, 'cronkeeper.lock');
   const me: LockHolder = {
     pid: process.pid,
@@ -48,7 +49,7 @@ export function acquireStoreLock(dir: string): StoreLock {
   const content = JSON.stringify(me) + '\n';
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
-      fs.writeFileSync(file, content, { flag: 'wx', mode: 0o644 });
+      fs.writeFileSync(file, content, { flag: 'wx', mode: PRIVATE_FILE_MODE });
       return lockHandle(file, content);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -65,7 +66,7 @@ export function acquireStoreLock(dir: string): StoreLock {
       fs.rmSync(aside, { force: true });
       if (moved && holder && moved.pid !== holder.pid && isAlive(moved)) {
         // We moved a fresh lock taken between our read and our rename: put it back.
-        fs.writeFileSync(file, JSON.stringify(moved) + '\n', { flag: 'wx' });
+        fs.writeFileSync(file, JSON.stringify(moved) + '\n', { flag: 'wx', mode: PRIVATE_FILE_MODE });
         throw new StoreLockedError(file, moved);
       }
     } catch (err) {
