@@ -41,6 +41,14 @@ const EXPECTED: ReadonlyArray<[fixture: string, problems: string[]]> = [
     'control-character-in-key',
     ["2:1: snap\\u001bshot: unknown key 'snap\\u001bshot'; did you mean 'snapshot'?"],
   ],
+  [
+    'log-output-bad',
+    [
+      "4:16: jobs.a.logOutput: 'all' is not one of: lines, tail, none",
+      '5:18: jobs.a.logLineRate: must be at least 1, got 0',
+      "6:19: jobs.a.keepChildren: expected true or false, got 'yes'",
+    ],
+  ],
   ['concurrency-fraction', ['2:11: concurrency.perJob: expected an integer, got 1.5']],
   ['concurrency-zero', ['2:8: concurrency.max: must be at least 1, got 0']],
   [

@@ -86,6 +86,9 @@ describe('loadConfig: valid configs', () => {
           onFailure: undefined,
           onSuccess: undefined,
           outputKeepBytes: 16_384,
+          logOutput: 'lines',
+          logLineRate: 100,
+          keepChildren: false,
         },
       ],
     });
@@ -295,6 +298,9 @@ ${JOB}    retries: { maxBackoff: 1h }
       onFailure: undefined,
       onSuccess: undefined,
       outputKeepBytes: 16_384,
+      logOutput: 'lines',
+      logLineRate: 100,
+      keepChildren: false,
     });
   });
 
