@@ -290,9 +290,12 @@ export function isListenAddress(text: string): boolean {
 }
 
 /** A name a client may put in the Host header: a DNS name or an IP address (IPv6 in brackets or not), no port. */
-const hostName = z.string().refine((text) => /^(?:[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?|\[?[0-9A-Fa-f:.]+\]?)$/.test(text), {
-  error: (iss) => `${describeValue(iss.input)} is not a host name; use a name or address without a port, e.g. cron.example.org`,
-});
+const hostName = z
+  .string()
+  .refine((text) => /^(?:[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?|\[?[0-9A-Fa-f:.]+\]?)$/.test(text), {
+    error: (iss) =>
+      `${describeValue(iss.input)} is not a host name; use a name or address without a port, e.g. cron.example.org`,
+  });
 
 const listen = z.string().refine((text) => isListenAddress(text), {
   error: (iss) => `'${iss.input}' is not a listen address; use host:port, e.g. 127.0.0.1:9464`,

@@ -29,7 +29,13 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
 import type { NodeState } from '../node-state.js';
 import { HttpMetrics } from './http-metrics.js';
-import { allowedHostNames, isAllowedHost, isOriginForm, presentedToken, tokenMatches } from './request-checks.js';
+import {
+  allowedHostNames,
+  isAllowedHost,
+  isOriginForm,
+  presentedToken,
+  tokenMatches,
+} from './request-checks.js';
 import { SharedResult } from './shared-result.js';
 import { renderStatusPage } from './status-page.js';
 
@@ -203,7 +209,11 @@ export function startHttpServer(o: HttpServerOptions): RunningHttpServer {
   let address: { host: string; port: number } | undefined;
   let retry: { timer: NodeJS.Timeout; wake: () => void } | undefined;
   void (async () => {
-    for (let delay = BIND_RETRY_FIRST_MS, attempt = 1; !closed; delay = Math.min(delay * 2, BIND_RETRY_MAX_MS)) {
+    for (
+      let delay = BIND_RETRY_FIRST_MS, attempt = 1;
+      !closed;
+      delay = Math.min(delay * 2, BIND_RETRY_MAX_MS)
+    ) {
       try {
         await listenOnce(server, port, host);
       } catch (err) {
@@ -292,7 +302,12 @@ function sendJson(res: http.ServerResponse, status: number, value: unknown): voi
  * waiting for the socket to drain after each chunk it cannot take at once: a
  * slow reader holds its own place, not the daemon's memory.
  */
-async function sendChunks(res: http.ServerResponse, status: number, type: string, chunks: Buffer[]): Promise<void> {
+async function sendChunks(
+  res: http.ServerResponse,
+  status: number,
+  type: string,
+  chunks: Buffer[],
+): Promise<void> {
   let length = 0;
   for (const c of chunks) length += c.length;
   res.writeHead(status, { 'content-type': type, 'content-length': length, ...COMMON_HEADERS });

@@ -31,7 +31,8 @@ export class SharedResult<T> {
 
   async get(): Promise<Shared<T>> {
     const fresh = this.loaded;
-    if (fresh && this.now() - fresh.at < this.o.maxAgeMs) return { value: fresh.value, ageMs: this.now() - fresh.at };
+    if (fresh && this.now() - fresh.at < this.o.maxAgeMs)
+      return { value: fresh.value, ageMs: this.now() - fresh.at };
     this.loading ??= this.o
       .load()
       .then((value) => (this.loaded = { value, at: this.now() }))
