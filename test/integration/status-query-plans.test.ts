@@ -55,7 +55,9 @@ before(async () => {
     ANALYZE cronkeeper_slot_gaps;
   `);
   // A snapshot covering all but the newest rows, as a leader keeps one: restore replays only the tail.
-  const [{ max }] = await db.query<{ max: number }>('SELECT max(id)::int8 AS max FROM cronkeeper_runs');
+  const [{ max }] = (await db.query<{ max: number }>('SELECT max(id)::int8 AS max FROM cronkeeper_runs')) as [
+    { max: number },
+  ];
   const payload = snapshotCodec.encode({
     createdAtMs: Date.now(),
     highWater: max - 3,
@@ -116,7 +118,7 @@ test('every status query reads a bounded number of rows per job, through indexes
   const tick = byName.get('tick')!;
   assert.equal(tick.recent.length, 20);
   assert.equal(tick.recent.at(-1)!.outcome, 'success');
-  assert.ok(tick.recent.every((r, i) => i === 0 || r.scheduledAt > tick.recent[i - 1]!.scheduledAt));
+  assert.ok(tick.recent.every((r, i) => i === 0 || r.scheduledAt! > tick.recent[i - 1]!.scheduledAt!));
   assert.equal(tick.gaps.length, 5);
   assert.equal(byName.get('broken')!.lastSuccess, null, 'never succeeded');
   assert.equal(byName.get('broken')!.recent.length, 20);
