@@ -93,15 +93,25 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   };
 
   let db: Db | undefined;
-  const http = await startHttpServer({
+  // Binds in the background (retrying while the port is taken): HTTP is not the schedule's business.
+  const http = startHttpServer({
     listen: config.http.listen,
     token: config.http.token,
+    allowedHosts: config.http.allowedHosts,
     state: node,
     metrics,
     logger,
     status: async () => {
       if (!db) throw new Error('the store is not open yet');
-      return readStatus({ db, config, nowMs: clock.now(), node: node.view(), dropped: metrics.droppedByJob });
+      // The readers' connections (Db.readers), never those the claims, finishes and heartbeat use.
+      const readers = { kind: db.kind, query: db.readers.query, exec: db.readers.exec };
+      return readStatus({
+        db: readers,
+        config,
+        nowMs: clock.now(),
+        node: node.view(),
+        dropped: metrics.droppedByJob,
+      });
     },
   });
   try {

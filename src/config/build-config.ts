@@ -74,6 +74,7 @@ export function buildConfig(
     http: {
       listen: nonEmpty(env.CRONKEEPER_HTTP_LISTEN) ?? s.http?.listen ?? DEFAULT_LISTEN,
       token: s.http?.token,
+      allowedHosts: s.http?.allowedHosts ?? [],
     },
     ha: { nodeId: s.ha?.nodeId, leaseMs: s.ha?.lease ?? 3_000, pollMs: s.ha?.poll ?? 100 },
     catchupConcurrency: s.catchupConcurrency ?? 4,

@@ -311,6 +311,14 @@ export function isListenAddress(text: string): boolean {
   return m !== null && Number(m[2]) <= 65535;
 }
 
+/** A name a client may put in the Host header: a DNS name or an IP address (IPv6 in brackets or not), no port. */
+const hostName = z
+  .string()
+  .refine((text) => /^(?:[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?|\[?[0-9A-Fa-f:.]+\]?)$/.test(text), {
+    error: (iss) =>
+      `${describeValue(iss.input)} is not a host name; use a name or address without a port, e.g. cron.example.org`,
+  });
+
 const listen = z.string().refine((text) => isListenAddress(text), {
   error: (iss) => `'${iss.input}' is not a listen address; use host:port, e.g. 127.0.0.1:9464`,
 });
@@ -332,6 +340,7 @@ export const settingsSchema = z.strictObject({
     .strictObject({
       listen: listen.optional(),
       token: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+      allowedHosts: z.array(hostName).optional(),
     })
     .superRefine((http, ctx) => {
       // A malformed address has its own problem already.

@@ -152,6 +152,8 @@ export interface Config {
     listen: string;
     /** Required when `listen` is not loopback: every request must present it (Bearer or ?token=). */
     token: string | undefined;
+    /** Host names requests may carry in their Host header, besides loopback names and the listen host. */
+    allowedHosts: readonly string[];
   };
   ha: {
     nodeId: string | undefined;

@@ -847,13 +847,15 @@ const SCRIPT = String.raw`
           var data;
           try { data = JSON.parse(body); } catch (e) { throw new Error('the response is not JSON'); }
           if (!data || typeof data !== 'object' || !Array.isArray(data.jobs)) throw new Error('the response is not a status document');
-          return data;
+          // The server shares a document read up to a few seconds ago: its now is that read's time.
+          return { data: data, ageMs: Number(res.headers.get('x-status-age-ms')) || 0 };
         });
       })
-      .then(function (data) {
+      .then(function (got) {
+        var data = got.data;
         var receivedAt = Date.now();
         var now = parse(data.now);
-        var skew = now !== null ? now - Math.round((sentAt + receivedAt) / 2) : 0;
+        var skew = now !== null ? now + got.ageMs - Math.round((sentAt + receivedAt) / 2) : 0;
         var previous = last;
         last = { data: data, skew: skew, fetchedAt: receivedAt };
         try {

@@ -45,7 +45,7 @@ export async function readStatus(o: StatusOptions) {
   const { db, config, nowMs } = o;
   const leader = await readLeader(db);
   const nodes = await readNodes(db, RECENT_NODE_MS);
-  const [newest] = await listSnapshots(db);
+  const [newest] = await listSnapshots(db, 1);
   const restored = await restoreState(db, snapshotCodec);
   const controls = await readJobControls(db);
   const gaps = await readRecentGaps(

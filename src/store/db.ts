@@ -14,6 +14,15 @@ export interface Db extends Queryable {
   readonly kind: 'postgres' | 'embedded';
   /** Human-readable location for logs: a URL without its password, or a directory. */
   readonly location: string;
+  /**
+   * For reads off the critical path (/status, the status page): connections of
+   * their own, so a burst of readers never waits on, or makes wait, a claim,
+   * a run's finish or the leadership heartbeat. Postgres: a separate pool of
+   * READER_CONNECTIONS. Embedded: the store itself, as PGlite has one
+   * connection (one queue) for everything; there the status cache and the
+   * bounded status queries are what keep readers from delaying the schedule.
+   */
+  readonly readers: Queryable;
   /** Runs `fn` in one transaction; rolls back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /**

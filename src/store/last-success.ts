@@ -17,36 +17,37 @@ export interface SuccessFacts {
  * rows of nulls were 100,000 objects for nothing). Times travel as epoch ms
  * (whole: a manual run's time has microseconds).
  *
- * One statement, a few index probes per job rather than a scan of the ledger:
- * slots through the (job, scheduled_at) slot index (newest success walking
- * back from the newest slot, the oldest slot as its first row); manual runs,
- * which that partial index leaves out, through the control_id index (every
- * manual run has its trigger's control_id).
+ * One statement, three index probes per job (LIMIT 1 each), whatever the
+ * ledger holds: the newest success through cronkeeper_runs_success (sql/007;
+ * walking back from the newest slot read every failure since the last
+ * success), the oldest slot through the slot index, the oldest manual run
+ * through cronkeeper_runs_manual. Row comparisons rather than `job = j.job`
+ * keep the planner on those indexes (see readRecentRuns in ledger.ts); a row
+ * of the neighbouring job is dropped by the join condition.
  */
 export async function readSuccessFacts(
   db: Queryable,
   jobs: readonly string[],
 ): Promise<Map<string, SuccessFacts>> {
-  // GREATEST and LEAST skip NULLs: NULL only when both are.
+  // LEAST skips NULLs: NULL only when both are.
   const rows = await db.query<{ job: string; last_success: number | null; first_row: number | null }>(
     `SELECT job, floor(extract(epoch FROM last_success) * 1000)::float8 AS last_success,
             floor(extract(epoch FROM first_row) * 1000)::float8 AS first_row
      FROM (
-     SELECT j.job, GREATEST(s.scheduled_at, m.success) AS last_success,
-            LEAST(f.scheduled_at, m.first) AS first_row
+     SELECT j.job, s.scheduled_at AS last_success, LEAST(f.scheduled_at, m.scheduled_at) AS first_row
      FROM unnest($1::text[]) AS j(job)
      LEFT JOIN LATERAL (
-       SELECT r.scheduled_at FROM cronkeeper_runs r
-       WHERE r.job = j.job AND NOT r.manual AND r.outcome = 'success'
-       ORDER BY r.scheduled_at DESC LIMIT 1) s ON true
+       SELECT r.job, r.scheduled_at FROM cronkeeper_runs r
+       WHERE (r.job, r.scheduled_at) <= (j.job, 'infinity') AND r.outcome = 'success'
+       ORDER BY r.job DESC, r.scheduled_at DESC LIMIT 1) s ON s.job = j.job
      LEFT JOIN LATERAL (
-       SELECT r.scheduled_at FROM cronkeeper_runs r
-       WHERE r.job = j.job AND NOT r.manual
-       ORDER BY r.scheduled_at LIMIT 1) f ON true
+       SELECT r.job, r.scheduled_at FROM cronkeeper_runs r
+       WHERE (r.job, r.scheduled_at) >= (j.job, '-infinity') AND NOT r.manual
+       ORDER BY r.job, r.scheduled_at LIMIT 1) f ON f.job = j.job
      LEFT JOIN LATERAL (
-       SELECT max(r.scheduled_at) FILTER (WHERE r.outcome = 'success') AS success, min(r.scheduled_at) AS first
-       FROM cronkeeper_runs r
-       WHERE r.control_id IS NOT NULL AND r.manual AND r.job = j.job) m ON true
+       SELECT r.job, r.scheduled_at FROM cronkeeper_runs r
+       WHERE (r.job, r.scheduled_at) >= (j.job, '-infinity') AND r.manual
+       ORDER BY r.job, r.scheduled_at LIMIT 1) m ON m.job = j.job
      ) facts
      WHERE first_row IS NOT NULL`,
     [jobs],

@@ -268,12 +268,34 @@ export interface RecentRun {
 
 const RECENT_OUTPUT_CHARS = 400;
 
-/** The newest `perJob` runs of each job, oldest first. */
+/**
+ * The newest `perJob` runs of each job, oldest first.
+ *
+ * Bounded by jobs × perJob whatever the ledger size (/status asks every few
+ * seconds): per job, the newest slots walking the slot index backwards and
+ * the newest manual runs walking cronkeeper_runs_manual (sql/007), merged and
+ * cut to `perJob`. A window over every row of every job took 0.7-1.6 s on a
+ * ledger of 1,000,000 rows (BENCHMARKS.md).
+ *
+ * Why `(job, scheduled_at) <= (j.job, 'infinity')` and not `job = j.job`: with
+ * the equality the planner drops `job` from the sort order and may walk the
+ * scheduled_at index of the whole ledger backwards, filtering on the job (it
+ * did with a few jobs: every row older than a rare job's newest was read).
+ * The row comparison with ORDER BY job, scheduled_at can only be served by
+ * the (job, scheduled_at) indexes; rows of the next job are filtered out after
+ * the LIMIT.
+ */
 export async function readRecentRuns(
   db: Queryable,
   jobs: readonly string[],
   perJob: number,
 ): Promise<Map<string, RecentRun[]>> {
+  const newest = (kind: string) =>
+    `(SELECT job, id, scheduled_at, catchup, manual, outcome, started_at IS NOT NULL AS started, duration_ms,
+             attempts, right(output_tail, $3) AS output
+      FROM cronkeeper_runs
+      WHERE (job, scheduled_at) <= (j.job, 'infinity') AND ${kind}
+      ORDER BY job DESC, scheduled_at DESC LIMIT $2)`;
   const rows = await db.query<{
     id: number;
     job: string;
@@ -286,12 +308,13 @@ export async function readRecentRuns(
     attempts: number;
     output: string | null;
   }>(
-    `SELECT id, job, scheduled_at, catchup, manual, outcome, started, duration_ms, attempts, output FROM (
-       SELECT id, job, scheduled_at, catchup, manual, outcome, started_at IS NOT NULL AS started, duration_ms, attempts,
-              right(output_tail, $3) AS output,
-              row_number() OVER (PARTITION BY job ORDER BY scheduled_at DESC) AS n
-       FROM cronkeeper_runs WHERE job = ANY($1::text[])) recent
-     WHERE n <= $2 ORDER BY job, scheduled_at`,
+    `SELECT r.id, j.job, r.scheduled_at, r.catchup, r.manual, r.outcome, r.started, r.duration_ms, r.attempts,
+            r.output
+     FROM unnest($1::text[]) AS j(job)
+     CROSS JOIN LATERAL (
+       SELECT * FROM (${newest('NOT manual')} UNION ALL ${newest('manual')}) both_kinds
+       WHERE job = j.job ORDER BY scheduled_at DESC LIMIT $2) r
+     ORDER BY j.job, r.scheduled_at`,
     [jobs, perJob, RECENT_OUTPUT_CHARS],
   );
   const out = new Map<string, RecentRun[]>();

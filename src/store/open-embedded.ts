@@ -76,6 +76,8 @@ export async function openEmbedded(dir: string): Promise<Db> {
     location: absolute,
     query: root.query,
     exec: root.exec,
+    // No second connection in PGlite: readers share its one queue (see Db.readers).
+    readers: root,
     transaction: (fn) => pg.transaction((tx) => fn(asQueryable(tx))),
     async close() {
       if (closed) return;

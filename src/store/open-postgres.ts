@@ -19,6 +19,11 @@ export interface PostgresOptions {
   applicationName?: string;
 }
 
+/** Connections of the readers' pool (Db.readers): /status reads, at most one refresh at a time, need few. */
+export const READER_CONNECTIONS = 2;
+/** A status read that takes longer than this is cancelled by the server (ms); the next refresh tries again. */
+const READER_STATEMENT_TIMEOUT_MS = 10_000;
+
 export async function openPostgres(options: PostgresOptions): Promise<Db> {
   const pool = new pg.Pool({
     connectionString: options.url,
@@ -44,11 +49,24 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
     },
   });
   const root = asQueryable(pool);
+  // Opened on first use: a CLI command or a daemon nobody asks for /status never connects it.
+  const readerPool = new pg.Pool({
+    connectionString: options.url,
+    max: READER_CONNECTIONS,
+    types,
+    application_name: `${options.applicationName ?? 'cronkeeper'} readers`,
+    keepAlive: true,
+    connectionTimeoutMillis: 10_000,
+    statement_timeout: READER_STATEMENT_TIMEOUT_MS,
+    idleTimeoutMillis: 30_000,
+  });
+  readerPool.on('error', () => {});
   return {
     kind: 'postgres',
     location: redactUrl(options.url),
     query: root.query,
     exec: root.exec,
+    readers: asQueryable(readerPool),
     async transaction(fn) {
       const c = await pool.connect();
       try {
@@ -86,6 +104,8 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
       }
       return { ended, close: () => client.end().catch(() => {}) };
     },
-    close: () => pool.end(),
+    async close() {
+      await Promise.all([pool.end(), readerPool.end()]);
+    },
   };
 }

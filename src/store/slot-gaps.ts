@@ -99,7 +99,10 @@ export async function listSlotGaps(
     .reverse();
 }
 
-/** The newest `perJob` gaps of each job, oldest first (for /status and the status page). */
+/**
+ * The newest `perJob` gaps of each job, oldest first (for /status and the status page): per job a
+ * LIMIT walking the (job, last_slot) index backwards, bounded whatever the table holds.
+ */
 export async function readRecentGaps(
   db: Queryable,
   jobs: readonly string[],
@@ -113,11 +116,12 @@ export async function readRecentGaps(
     slots: number;
     exact: boolean;
   }>(
-    `SELECT job, reason, first_slot, last_slot, slots, exact FROM (
-       SELECT job, reason, first_slot, last_slot, slots, exact,
-              row_number() OVER (PARTITION BY job ORDER BY last_slot DESC) AS n
-       FROM cronkeeper_slot_gaps WHERE job = ANY($1::text[])) recent
-     WHERE n <= $2 ORDER BY job, last_slot`,
+    `SELECT j.job, g.reason, g.first_slot, g.last_slot, g.slots, g.exact
+     FROM unnest($1::text[]) AS j(job)
+     CROSS JOIN LATERAL (
+       SELECT reason, first_slot, last_slot, slots, exact FROM cronkeeper_slot_gaps
+       WHERE job = j.job ORDER BY last_slot DESC LIMIT $2) g
+     ORDER BY j.job, g.last_slot`,
     [jobs, perJob],
   );
   const out = new Map<string, JobSlotGap[]>();

@@ -64,9 +64,11 @@ export async function insertSnapshot(
   return id;
 }
 
-export async function listSnapshots(db: Queryable): Promise<SnapshotRowMeta[]> {
+/** Snapshot rows newest first; `limit` of them (undefined: all). */
+export async function listSnapshots(db: Queryable, limit?: number): Promise<SnapshotRowMeta[]> {
   const rows = await db.query<MetaRecord>(
-    `SELECT ${META_COLUMNS} FROM cronkeeper_snapshots ORDER BY id DESC`,
+    `SELECT ${META_COLUMNS} FROM cronkeeper_snapshots ORDER BY id DESC LIMIT $1`,
+    [limit ?? null],
   );
   return rows.map(toMeta);
 }

@@ -47,8 +47,21 @@ for (const [kind, open] of stores) {
 
     test('migrations apply once; a second run applies nothing', async () => {
       ({ db, cleanup } = await open());
-      assert.deepEqual(await migrate(db), [1, 2, 3, 4, 5, 6]);
+      assert.deepEqual(await migrate(db), [1, 2, 3, 4, 5, 6, 7]);
       assert.deepEqual(await migrate(db), []);
+    });
+
+    test('readers: connections of their own on a server, the one queue embedded', async () => {
+      const [reader] = await db.readers.query<{ name: string }>(
+        `SELECT current_setting('application_name') AS name`,
+      );
+      const [main] = await db.query<{ name: string }>(`SELECT current_setting('application_name') AS name`);
+      if (db.kind === 'postgres') {
+        assert.equal(reader!.name, 'cronkeeper readers');
+        assert.equal(main!.name, 'cronkeeper');
+      } else {
+        assert.equal(reader!.name, main!.name);
+      }
     });
 
     let old: Fence;

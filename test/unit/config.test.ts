@@ -59,7 +59,7 @@ describe('loadConfig: valid configs', () => {
       store: { url: undefined, path: path.join(dir, 'var', 'cronkeeper') },
       snapshot: { intervalMs: 30_000, maxUpdates: 100, keep: 10 },
       ledger: { retentionMs: 30 * 86_400_000 },
-      http: { listen: '127.0.0.1:9464', token: undefined },
+      http: { listen: '127.0.0.1:9464', token: undefined, allowedHosts: [] },
       ha: { nodeId: undefined, leaseMs: 3_000, pollMs: 100 },
       catchupConcurrency: 4,
       concurrency: { max: undefined, perJob: undefined },
@@ -121,7 +121,7 @@ describe('loadConfig: valid configs', () => {
     assert.deepEqual(config.store, { url: 'postgres://u@db/ck', path: path.join(dir, 'etc', 'state') });
     assert.deepEqual(config.snapshot, { intervalMs: 60_000, maxUpdates: 5, keep: 3 });
     assert.deepEqual(config.ledger, { retentionMs: 7 * 86_400_000 });
-    assert.deepEqual(config.http, { listen: '[::1]:0', token: undefined });
+    assert.deepEqual(config.http, { listen: '[::1]:0', token: undefined, allowedHosts: [] });
     assert.deepEqual(config.ha, { nodeId: 'node-a', leaseMs: 5_000, pollMs: 250 });
     assert.equal(config.catchupConcurrency, 2);
     assert.deepEqual(config.concurrency, { max: 4, perJob: 1 });
@@ -982,11 +982,27 @@ describe('loadConfig: security', () => {
     assert.deepEqual((await load(path.join(dir, 'c.yaml'))).http, {
       listen: '[::]:9464',
       token: '0123456789abcdef0123',
+      allowedHosts: [],
     });
     for (const listen of ['127.0.0.1:0', 'localhost:9464', '[::1]:9464', '127.1.2.3:80']) {
       const ok = tempDir({ 'c.yaml': `http: { listen: "${listen}" }\n` });
       assert.equal((await load(path.join(ok, 'c.yaml'))).http.token, undefined, listen);
     }
+  });
+
+  it('http.allowedHosts: host names or addresses without a port', async () => {
+    const dir = tempDir({
+      'c.yaml': 'http: { allowedHosts: [cron.example.org, 10.0.0.5, "[fd00::1]", my_host] }\n',
+    });
+    assert.deepEqual((await load(path.join(dir, 'c.yaml'))).http.allowedHosts, [
+      'cron.example.org',
+      '10.0.0.5',
+      '[fd00::1]',
+      'my_host',
+    ]);
+    assert.deepEqual(await problemsOf('http: { allowedHosts: ["cron.example.org:9464"] }\n'), [
+      "cronkeeper.yaml:1:24: http.allowedHosts[0]: 'cron.example.org:9464' is not a host name; use a name or address without a port, e.g. cron.example.org",
+    ]);
   });
 
   it('CRONKEEPER_HTTP_LISTEN overrides http.listen, under the same rules', async () => {
