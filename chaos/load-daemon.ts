@@ -20,7 +20,13 @@ export interface LoadDaemon {
   /** 'job output' lines seen so far (counted, not kept). */
   outputLines(): number;
   stderr(): string;
-  waitForLog(predicate: (l: LogLine) => boolean, timeoutMs: number, what: string): Promise<LogLine>;
+  /** The first line from index `from` on (of `logs`) that matches. */
+  waitForLog(
+    predicate: (l: LogLine) => boolean,
+    timeoutMs: number,
+    what: string,
+    from?: number,
+  ): Promise<LogLine>;
   /** The largest VmRSS sampled (every RSS_SAMPLE_MS) or VmHWM read, in bytes. */
   peakRssBytes(): number;
   /**
@@ -102,9 +108,9 @@ export function startLoadDaemon(configFile: string, env: NodeJS.ProcessEnv = {})
     outputLines: () => outputLines,
     stderr: () => err,
     peakRssBytes: () => peakRss,
-    waitForLog(predicate, timeoutMs, what) {
+    waitForLog(predicate, timeoutMs, what, from = 0) {
       return new Promise((resolve, reject) => {
-        let seen = 0;
+        let seen = from;
         const check = () => {
           for (; seen < logs.length; seen++) {
             if (predicate(logs[seen]!)) {
