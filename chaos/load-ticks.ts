@@ -73,18 +73,18 @@ export interface TickWindow {
 
 /**
  * Judges every whole second in the window. Pure: the caller reads the output
- * and the ledger (`claims` may be empty when the ledger cannot be read: then a
- * miss's reason is unknown, the count is not).
+ * and the ledger's tick rows in the window (`claims` null: the ledger was not
+ * read, a miss's reason is unknown, the count is not).
  */
 export function judgeTicks(
   runs: readonly TickRun[],
-  claims: readonly TickClaim[],
+  claims: readonly TickClaim[] | null,
   window: TickWindow,
 ): TickFigures {
   const byAt = new Map<number, TickRun[]>();
   for (const r of runs) byAt.set(r.scheduledAtMs, [...(byAt.get(r.scheduledAtMs) ?? []), r]);
   const claimsByAt = new Map<number, TickClaim[]>();
-  for (const c of claims) claimsByAt.set(c.scheduledAtMs, [...(claimsByAt.get(c.scheduledAtMs) ?? []), c]);
+  for (const c of claims ?? []) claimsByAt.set(c.scheduledAtMs, [...(claimsByAt.get(c.scheduledAtMs) ?? []), c]);
   const f: TickFigures = {
     due: 0,
     run: 0,
@@ -110,7 +110,7 @@ export function judgeTicks(
     }
     if (ran.length === 0) {
       f.missed++;
-      const why = claims.length === 0 ? 'unknown' : whyNotRun(claimed[0]);
+      const why = claims === null ? 'unknown' : whyNotRun(claimed[0]);
       f.missedBy[why] = (f.missedBy[why] ?? 0) + 1;
       example(`${iso(t)} did not run (${why})`);
       continue;
