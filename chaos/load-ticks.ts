@@ -84,7 +84,8 @@ export function judgeTicks(
   const byAt = new Map<number, TickRun[]>();
   for (const r of runs) byAt.set(r.scheduledAtMs, [...(byAt.get(r.scheduledAtMs) ?? []), r]);
   const claimsByAt = new Map<number, TickClaim[]>();
-  for (const c of claims ?? []) claimsByAt.set(c.scheduledAtMs, [...(claimsByAt.get(c.scheduledAtMs) ?? []), c]);
+  for (const c of claims ?? [])
+    claimsByAt.set(c.scheduledAtMs, [...(claimsByAt.get(c.scheduledAtMs) ?? []), c]);
   const f: TickFigures = {
     due: 0,
     run: 0,
