@@ -1,7 +1,8 @@
 // Issue #15, table row 1: a job prints 4 MiB of short lines (`yes | head -c 4M`,
 // two million "y" lines), on a Postgres store and on the embedded store. The
 // per-second tick job must miss nothing and run nothing twice, the daemon must
-// keep its leadership, and the chatty run must be recorded as a success.
+// keep its leadership, the chatty run must be recorded as a success, and the
+// log must stay a small multiple of the job's output.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, test } from 'node:test';
@@ -9,6 +10,9 @@ import { type LoadStore, runChattyJob } from '../../chaos/load-scenarios.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { tempDir } from '../support/daemon.js';
 import { assertEveryTickOnce, assertLeaderKept, describeFigures } from '../support/load.js';
+
+/** Today's main logs one ~180-byte JSON line per 2-byte output line: 90. */
+const MAX_LOG_PER_OUTPUT_BYTE = 5;
 
 const databases: TestDatabase[] = [];
 const dirs: string[] = [];
@@ -29,6 +33,11 @@ for (const kind of ['postgres', 'embedded'] as const) {
     }
     const f = await runChattyJob({ store, dir, bytes: 4 << 20, maxWaitMs: 20_000 });
     assert.equal(f.job?.outcome, 'success', `the chatty run succeeded: ${describeFigures(f)}`);
+    // "Log volume at most a small multiple of the job's own output" (a volume, not a timing).
+    assert.ok(
+      f.logBytesPerOutputByte! <= MAX_LOG_PER_OUTPUT_BYTE,
+      `log bytes per output byte: ${describeFigures(f)}`,
+    );
     assertEveryTickOnce(f, 3);
     assertLeaderKept(f);
   });
