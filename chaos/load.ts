@@ -92,7 +92,7 @@ try {
           });
         case 'd':
           return runHttpReaders({
-            name: `d: 500 /metrics + 50 /status clients, ${ROWS.toLocaleString('en')} ledger rows, ${DURATION_MS / 1000} s`,
+            name: `d: 500 /metrics + 50 /status, ${ROWS.toLocaleString('en')} rows, ${DURATION_MS / 1000} s`,
             store: await postgres(),
             dir: sub,
             log,
