@@ -32,13 +32,13 @@ for (const kind of ['postgres', 'embedded'] as const) {
       store = { kind: 'postgres', url: db.url };
     }
     const f = await runChattyJob({ store, dir, bytes: 4 << 20, maxWaitMs: 20_000 });
+    assertEveryTickOnce(f, 3);
+    assertLeaderKept(f);
     assert.equal(f.job?.outcome, 'success', `the chatty run succeeded: ${describeFigures(f)}`);
     // "Log volume at most a small multiple of the job's own output" (a volume, not a timing).
     assert.ok(
       f.logBytesPerOutputByte! <= MAX_LOG_PER_OUTPUT_BYTE,
       `log bytes per output byte: ${describeFigures(f)}`,
     );
-    assertEveryTickOnce(f, 3);
-    assertLeaderKept(f);
   });
 }
