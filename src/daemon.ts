@@ -167,6 +167,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       concurrency: config.concurrency,
       metrics,
       onWaiting: (waiting) => node.update({ waiting }),
+      trace: { host: os.hostname(), spool: config.spool.path },
     });
     try {
       return await lead(store, dispatcher, (f) => (fence = f));

@@ -229,6 +229,7 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
       stopping: () => stopping,
       metrics,
       onProgress: (done, total) => node.update({ catchUp: { done, total } }),
+      ...(dispatcher.trace ? { trace: dispatcher.trace } : {}),
       onBadRow: badRows.report,
     },
     bootNow,
@@ -372,5 +373,5 @@ export function maxKillGraceMs(config: Config): number {
 
 /** The settings a reload does not apply (only the jobs and shutdownGrace are reloaded). */
 function restartOnlySettings(c: Config): string {
-  return JSON.stringify([c.store, c.snapshot, c.ledger, c.http, c.ha, c.catchupConcurrency]);
+  return JSON.stringify([c.store, c.spool, c.snapshot, c.ledger, c.http, c.ha, c.catchupConcurrency]);
 }

@@ -164,7 +164,7 @@ async function listRunsCommand(
               r.job,
               iso(r.scheduled_at),
               runKind(r),
-              r.outcome ?? (r.started_at ? 'running' : 'claimed'),
+              (r.outcome ?? (r.started_at ? 'running' : 'claimed')) + (r.recovery ? ` (${r.recovery})` : ''),
               r.exit_code ?? r.signal ?? r.http_status,
               r.duration_ms === null ? null : `${Math.round(r.duration_ms)}ms`,
               r.node_id,
@@ -217,6 +217,24 @@ async function showRunCommand(config: Config, runId: number, opts: { json: boole
 }
 
 /** What put a row in the ledger: the schedule, a catch-up, a backfill or a trigger (manual). */
+/** What each recovery means, for `runs show` (sql/008_run_traces.sql). */
+function describeRecovery(recovery: string): string {
+  switch (recovery) {
+    case 'never-started':
+      return 'its daemon died before the job ran; the next one ran it';
+    case 'adopted':
+      return 'its daemon died while the job ran; the next one on this host followed it to its end';
+    case 'ended-unwatched':
+      return 'its daemon died; the job ended meanwhile and its status was read from its spool';
+    case 'supervisor-lost':
+      return 'the job started, then its supervisor died with no status (killed, or the host restarted)';
+    case 'host-unknown':
+      return 'the job started on another host (or spool), whose traces cannot be read here';
+    default:
+      return recovery;
+  }
+}
+
 function runKind(r: RunRow): string {
   if (r.manual) return 'manual';
   if (r.control_id !== null) return 'backfill';
@@ -244,6 +262,8 @@ function runJson(r: RunRow) {
     httpStatus: r.http_status,
     durationMs: r.duration_ms,
     error: r.error,
+    /** How the outcome was learned when the run's daemon died first; null: its daemon recorded it. */
+    recovery: r.recovery,
   };
 }
 
@@ -283,6 +303,7 @@ function printRunDetail({ run: r, attempts }: RunDetail): void {
   out(`  finished: ${iso(r.finished_at) ?? '-'}${r.duration_ms === null ? '' : `, ${ms(r.duration_ms)}`}`);
   if (r.next_attempt_at) out(`  next attempt at: ${iso(r.next_attempt_at)}`);
   if (r.interrupted_attempts > 0) out(`  interrupted attempts: ${r.interrupted_attempts}`);
+  if (r.recovery !== null) out(`  recovery: ${r.recovery} — ${describeRecovery(r.recovery)}`);
   if (r.error !== null) out(`  error:    ${r.error}`);
   out('');
   if (attempts.length === 0) {

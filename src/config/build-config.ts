@@ -14,6 +14,7 @@ import {
 import type { Config, ConfigProblem, JobConfig } from './types.js';
 
 const DEFAULT_STORE_PATH = './var/cronkeeper';
+const DEFAULT_SPOOL_PATH = './var/runs';
 const DEFAULT_LISTEN = '127.0.0.1:9464';
 
 /**
@@ -64,6 +65,14 @@ export function buildConfig(
     store: {
       url: s.store?.url ?? nonEmpty(env.CRONKEEPER_DATABASE_URL) ?? nonEmpty(env.DATABASE_URL),
       path: path.resolve(path.dirname(file), s.store?.path ?? DEFAULT_STORE_PATH),
+    },
+    spool: {
+      path:
+        s.spool?.path !== undefined
+          ? path.resolve(path.dirname(file), s.spool.path)
+          : nonEmpty(env.STATE_DIRECTORY?.split(':')[0])
+            ? path.join(env.STATE_DIRECTORY!.split(':')[0]!, 'runs')
+            : path.resolve(path.dirname(file), DEFAULT_SPOOL_PATH),
     },
     snapshot: {
       intervalMs: s.snapshot?.interval ?? 30_000,

@@ -332,6 +332,7 @@ const postgresUrl = z.string().regex(/^postgres(?:ql)?:\/\//, {
 /** The main file's settings. `include` and `jobs` are validated on their own. */
 export const settingsSchema = z.strictObject({
   store: z.strictObject({ url: postgresUrl.optional(), path: nonEmptyString.optional() }).nullish(),
+  spool: z.strictObject({ path: nonEmptyString.optional() }).nullish(),
   snapshot: z
     .strictObject({ interval: duration().optional(), maxUpdates: int(1).optional(), keep: int(1).optional() })
     .nullish(),

@@ -135,6 +135,15 @@ export interface StoreConfig {
   path: string;
 }
 
+export interface SpoolConfig {
+  /**
+   * Absolute directory where command runs leave their output and exit status
+   * (a directory per run, removed once the outcome is recorded), so the next
+   * daemon on this host can adopt a run its predecessor left.
+   */
+  path: string;
+}
+
 export interface SnapshotConfig {
   intervalMs: number;
   maxUpdates: number;
@@ -145,6 +154,7 @@ export interface Config {
   /** Absolute path of the main config file. */
   file: string;
   store: StoreConfig;
+  spool: SpoolConfig;
   snapshot: SnapshotConfig;
   ledger: { retentionMs: number };
   http: {

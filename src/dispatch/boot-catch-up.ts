@@ -10,7 +10,16 @@ import type { SlotCalculator } from '../schedule/slot-calculator.js';
 import type { JobState } from '../state/job-state.js';
 import type { Queryable } from '../store/db.js';
 import type { Fence } from '../store/fence.js';
-import { adoptUnfinishedRun, carryOverRuns, readUnfinishedRuns, recordSkipped } from '../store/attempts.js';
+import {
+  type Recovery,
+  type RunTrace,
+  adoptUnfinishedRun,
+  carryOverRuns,
+  readUnfinishedRuns,
+  recordRecovery,
+  recordSkipped,
+} from '../store/attempts.js';
+import { judgeInFlight } from './judge-in-flight.js';
 import { markInterrupted, type ClaimedSlot } from '../store/ledger.js';
 import { recordSlotGaps } from '../store/slot-gaps.js';
 import type { OnBadRow } from '../store/bad-rows.js';
@@ -39,6 +48,8 @@ export interface BootCatchUpContext {
   /** True once the daemon is stopping: catch-up runs not yet started stay claimed for the next start. */
   stopping: () => boolean;
   metrics?: Metrics;
+  /** This node's host and spool: runs in flight that a dead daemon of this host left are judged from their traces. */
+  trace?: RunTrace;
   /** Called as catch-up runs finish (and once with 0 done when it starts). */
   onProgress?: (done: number, total: number) => void;
   /** Ledger rows that cannot be run (see readUnfinishedRuns). */
@@ -189,16 +200,6 @@ async function recoverUnfinished(
       await skip('older than the catch-up window');
       continue;
     }
-    const rerun = inProgress && job.onInterrupted === 'rerun';
-    if (!(await adoptUnfinishedRun(db, fence, u, clock.now(), { retryInterrupted: rerun }))) continue;
-    if (inProgress && !rerun) {
-      await markInterrupted(db, fence, u.runId, clock.now());
-      logger.warn(
-        fields,
-        'run interrupted: its node stopped before it finished; not run again (onInterrupted: skip)',
-      );
-      continue;
-    }
     const slot: ClaimedSlot = {
       job: u.job,
       scheduledAtMs: u.scheduledAtMs,
@@ -210,6 +211,34 @@ async function recoverUnfinished(
     };
     // Attempts already made: a row started before attempts were counted made one.
     const made = u.started ? Math.max(u.attempts, 1) : u.attempts;
+    let recovery: Recovery | undefined;
+    if (inProgress && ctx.trace) {
+      // Evidence first: what the run left in this host's spool (judge-in-flight.ts).
+      const verdict = await judgeInFlight(db, fence, ctx.trace, u, clock.now(), logger);
+      if (verdict.kind === 'gone') continue;
+      if (verdict.kind === 'never-started') {
+        logger.info(fields, 'run never started (its daemon died first): running it now');
+        owed.push({ slot, options: { attempt: made } });
+        continue;
+      }
+      if (verdict.kind === 'adopt') {
+        // Not waited for by the catch-up: it is already running (or over), and overlaps as a running run.
+        later.push({ slot, options: { attempt: made, adopt: verdict.adopt } });
+        continue;
+      }
+      recovery = verdict.recovery;
+    }
+    const rerun = inProgress && job.onInterrupted === 'rerun';
+    if (!(await adoptUnfinishedRun(db, fence, u, clock.now(), { retryInterrupted: rerun }))) continue;
+    if (recovery) await recordRecovery(db, u.runId, recovery);
+    if (inProgress && !rerun) {
+      await markInterrupted(db, fence, u.runId, clock.now());
+      logger.warn(
+        fields,
+        'run interrupted: its node stopped before it finished; not run again (onInterrupted: skip)',
+      );
+      continue;
+    }
     const attempt = made + 1;
     if (rerun) {
       logger.info(

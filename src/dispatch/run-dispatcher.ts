@@ -10,10 +10,10 @@ import type { RunResult } from '../run/types.js';
 import { slotJitterMs } from '../schedule/jitter.js';
 import type { Queryable } from '../store/db.js';
 import type { Fence } from '../store/fence.js';
-import { recordSkipped } from '../store/attempts.js';
+import { type RunTrace, recordSkipped } from '../store/attempts.js';
 import type { ClaimedSlot } from '../store/ledger.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
-import { SHUTDOWN, runSlot } from './run-slot.js';
+import { type AdoptedAttempt, SHUTDOWN, runSlot } from './run-slot.js';
 
 interface ActiveRun {
   slot: ClaimedSlot;
@@ -38,6 +38,8 @@ export interface RunDispatcherOptions {
   metrics?: Metrics;
   /** Called when the number of runs waiting for a place changes. */
   onWaiting?: (waiting: number) => void;
+  /** This node's host and spool: commands run under supervisors that outlive the daemon. */
+  trace?: RunTrace;
 }
 
 export interface DispatchOptions {
@@ -47,6 +49,8 @@ export interface DispatchOptions {
   notBeforeMs?: number;
   /** Delay the start by the job's deterministic jitter (regular runs). */
   jitter?: boolean;
+  /** Follow attempt `attempt`, started by a daemon that is gone, instead of starting it. */
+  adopt?: AdoptedAttempt;
 }
 
 export class RunDispatcher {
@@ -56,6 +60,11 @@ export class RunDispatcher {
 
   constructor(private readonly options: RunDispatcherOptions) {
     this.limit = new ConcurrencyLimit(options.concurrency);
+  }
+
+  /** This node's host and spool, when its commands run supervised. */
+  get trace(): RunTrace | undefined {
+    return this.options.trace;
   }
 
   /** Runs in progress or waiting to start (jitter, a retry's backoff, a place), across all jobs. */
@@ -208,6 +217,7 @@ export class RunDispatcher {
           limit: this.limit,
           metrics,
           track: (w) => this.track(w),
+          ...(this.options.trace ? { trace: this.options.trace } : {}),
         },
         job,
         slot,
@@ -215,6 +225,7 @@ export class RunDispatcher {
           attempt: o.attempt ?? 1,
           notBeforeMs,
           signal: active.abort.signal,
+          ...(o.adopt ? { adopt: o.adopt } : {}),
           onAttempt: (stop) => {
             active.stopAttempt = stop;
             this.waitingChanged();

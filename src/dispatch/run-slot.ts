@@ -11,14 +11,17 @@ import type { Clock } from '../clock.js';
 import type { JobConfig } from '../config/types.js';
 import type { Metrics } from '../metrics.js';
 import { runHook } from '../run/run-hook.js';
-import { startRun } from '../run/start-run.js';
-import type { RunResult } from '../run/types.js';
+import type { ProcessRef, SpoolPaths } from '../run/run-spool.js';
+import { adoptRun, startRun } from '../run/start-run.js';
+import type { RunHandle, RunRequest, RunResult } from '../run/types.js';
 import { retryDelayMs } from '../schedule/jitter.js';
 import {
   type AttemptResult,
   finishAttempt,
   finishRun,
   scheduleRetry,
+  recordSpawn,
+  type RunTrace,
   startAttempt,
 } from '../store/attempts.js';
 import type { Queryable } from '../store/db.js';
@@ -35,6 +38,8 @@ export interface SlotRunContext {
   metrics?: Metrics;
   /** Ledger writes that must not be awaited inline but must settle before exit. */
   track: (write: Promise<void>) => void;
+  /** This node's host and spool: commands run supervised, their traces recorded. Unset: plain children. */
+  trace?: RunTrace;
 }
 
 export interface SlotRunOptions {
@@ -49,6 +54,16 @@ export interface SlotRunOptions {
   signal: AbortSignal;
   /** Called with a function that stops the attempt in progress. */
   onAttempt: (stop: ((reason: string) => void) | undefined) => void;
+  /** The attempt `attempt` was started by a daemon that is gone: follow it from its spool instead of starting it. */
+  adopt?: AdoptedAttempt;
+}
+
+/** A run found in its spool by a successor (see recover-runs.ts). */
+export interface AdoptedAttempt {
+  paths: SpoolPaths;
+  startedAtMs: number;
+  supervisor: ProcessRef | undefined;
+  running: boolean;
 }
 
 export const SHUTDOWN = 'shutdown';
@@ -68,59 +83,74 @@ export async function runSlot(
   };
   const catchup = String(slot.catchup);
   let notBefore = o.notBeforeMs;
+  let adopt = o.adopt;
   for (let attempt = o.attempt; ; attempt++) {
     if (notBefore !== undefined && !(await sleepUntil(clock, notBefore, o.signal))) return left();
     const release = await ctx.limit.acquire(job.name, o.signal);
     if (!release) return left();
     let result: RunResult;
+    let handle: RunHandle | undefined;
     try {
       const fence = ctx.fence();
-      let started: boolean;
-      try {
-        started = await startAttempt(db, fence, slot.runId, attempt, clock.now());
-      } catch (err) {
-        logger.error(
-          { err, ...fields, attempt },
-          'could not record the start of the run; it stays claimed for the next leader',
-        );
-        return undefined;
+      const request: RunRequest = {
+        runId: slot.runId,
+        job,
+        scheduledAtMs: slot.scheduledAtMs,
+        catchup: slot.catchup,
+        manual: slot.manual === true,
+        epoch: fence.epoch,
+        nodeId: fence.nodeId,
+        attempt,
+        ...(ctx.trace ? { spoolRoot: ctx.trace.spool } : {}),
+      };
+      if (adopt) {
+        // Started by a daemon that is gone; its attempt already counts and is ours now (carried over).
+        handle = adoptRun(request, adopt.paths, adopt, logger);
+        adopt = undefined;
+      } else {
+        let started: boolean;
+        try {
+          started = await startAttempt(db, fence, slot.runId, attempt, clock.now(), ctx.trace);
+        } catch (err) {
+          logger.error(
+            { err, ...fields, attempt },
+            'could not record the start of the run; it stays claimed for the next leader',
+          );
+          return undefined;
+        }
+        if (!started) {
+          logger.warn(
+            { ...fields, attempt },
+            'not starting: this node no longer leads, or another leader took the slot over',
+          );
+          return undefined;
+        }
+        if (!o.signal.aborted) {
+          if (attempt === 1) {
+            metrics?.startLatenessSeconds.observe(
+              { catchup },
+              Math.max(0, clock.now() - slot.scheduledAtMs) / 1000,
+            );
+            if (slot.catchup) metrics?.catchupRuns.inc({ job: job.name });
+          }
+          handle = startRun(request, logger);
+          // Evidence that the job was spawned, for whoever reads the ledger after a crash.
+          const n = attempt;
+          void handle.spawned?.then((pid) => {
+            if (pid !== undefined) ctx.track(recordSpawn(db, slot.runId, n, pid));
+          });
+        }
       }
-      if (!started) {
-        logger.warn(
-          { ...fields, attempt },
-          'not starting: this node no longer leads, or another leader took the slot over',
-        );
-        return undefined;
-      }
-      if (o.signal.aborted) {
+      if (!handle) {
         // Stopped between the claim of the attempt and its start: it counts as stopped.
         result = stoppedResult(String(o.signal.reason));
       } else {
-        if (attempt === 1) {
-          metrics?.startLatenessSeconds.observe(
-            { catchup },
-            Math.max(0, clock.now() - slot.scheduledAtMs) / 1000,
-          );
-          if (slot.catchup) metrics?.catchupRuns.inc({ job: job.name });
-        }
-        const handle = startRun(
-          {
-            runId: slot.runId,
-            job,
-            scheduledAtMs: slot.scheduledAtMs,
-            catchup: slot.catchup,
-            manual: slot.manual === true,
-            epoch: fence.epoch,
-            nodeId: fence.nodeId,
-            attempt,
-          },
-          logger,
-        );
-        const stop = (reason: string) => handle.stop(reason);
+        const h = handle;
+        const stop = (reason: string) => h.stop(reason);
         o.onAttempt(stop);
         const onAbort = () => stop(String(o.signal.reason));
         o.signal.addEventListener('abort', onAbort, { once: true });
-        result = await handle.result;
+        result = await h.result;
         o.signal.removeEventListener('abort', onAbort);
         o.onAttempt(undefined);
       }
@@ -138,13 +168,21 @@ export async function runSlot(
       const pending = await scheduleRetry(db, ctx.fence(), slot.runId, notBefore).catch(() => false);
       metrics?.runs.inc({ job: job.name, outcome: 'retried', catchup });
       if (!pending) return undefined;
+      // The failed attempt is recorded and its retry pending: its traces are no longer needed.
+      void handle?.release?.().catch(() => {});
       logger.warn(
         { ...fields, attempt, outcome: result.outcome, retryInMs: delay },
         'attempt failed: retrying',
       );
       continue;
     }
-    ctx.track(finishRun(db, slot.runId, clock.now(), record));
+    const traces = handle;
+    ctx.track(
+      finishRun(db, slot.runId, clock.now(), record).then(async () => {
+        // Recorded: what the run left for a successor can go.
+        await traces?.release?.().catch(() => {});
+      }),
+    );
     metrics?.runs.inc({ job: job.name, outcome: result.outcome, catchup });
     if (result.outcome === 'success') metrics?.setLastSuccess(job.name, slot.scheduledAtMs);
     const hook = result.outcome === 'success' ? job.onSuccess : retriable ? job.onFailure : undefined;

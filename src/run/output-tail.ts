@@ -32,6 +32,11 @@ export class OutputTail {
     return this.buf.length;
   }
 
+  /** Counts `n` bytes that came before anything pushed (not kept); call before the first push. */
+  skip(n: number): void {
+    if (this.total === 0) this.total = Math.max(0, n);
+  }
+
   push(chunk: Uint8Array): void {
     const max = this.maxBytes;
     const n = chunk.byteLength;

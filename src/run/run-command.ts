@@ -238,8 +238,8 @@ export function runCommand(
 
   if (child.pid !== undefined) {
     const pid = child.pid;
-    liveGroups.add(pid);
-    child.once('exit', () => liveGroups.delete(pid));
+    const untrack = trackJobGroup(pid);
+    child.once('exit', untrack);
     logger.debug({ ...fields, pid, argv: action.argv }, 'job process started');
     timeoutTimer = startTimer(job.timeoutMs, () => {
       logger.warn({ ...fields, timeoutMs: job.timeoutMs }, 'run timed out; sending SIGTERM');
@@ -252,6 +252,12 @@ export function runCommand(
 
 /** Process groups of the job processes still running (their leaders' pids). */
 const liveGroups = new Set<number>();
+
+/** Counts a job's process group as running (for killAllJobProcessGroups); returns the function that stops counting it. */
+export function trackJobGroup(pid: number): () => void {
+  liveGroups.add(pid);
+  return () => liveGroups.delete(pid);
+}
 
 /**
  * SIGKILLs the process group of every job still running. For an immediate exit

@@ -5,6 +5,8 @@ import { runCommand, type RunCommandOptions } from './run-command.js';
 import { errorMessage, runLogFields } from './run-fields.js';
 import { runHttp } from './run-http.js';
 import { cutTail } from './output-tail.js';
+import type { ProcessRef, SpoolPaths } from './run-spool.js';
+import { adoptSupervised, startSupervised } from './run-supervised.js';
 import type { RunHandle, RunRequest, RunResult } from './types.js';
 
 /** Bytes of the output tail a 'run finished' line carries with logOutput: tail. */
@@ -26,12 +28,49 @@ export function startRun(req: RunRequest, logger: pino.Logger, options: StartRun
   } catch {
     // A failing log destination must not keep the run from starting.
   }
-  const handle = executeAction(req, logger, options);
+  return withFinishedLine(req, executeAction(req, logger, options), logger);
+}
+
+/**
+ * Follows a run a predecessor started and left in its spool (still running, or
+ * ended unwatched), as startRun follows one it starts: 'run adopted', then
+ * 'run finished'.
+ */
+export function adoptRun(
+  req: RunRequest,
+  paths: SpoolPaths,
+  found: { startedAtMs: number; supervisor: ProcessRef | undefined; running: boolean },
+  logger: pino.Logger,
+): RunHandle {
+  try {
+    logger.info(
+      {
+        ...runLogFields(req),
+        catchup: req.catchup,
+        attempt: req.attempt,
+        startedAt: new Date(found.startedAtMs).toISOString(),
+      },
+      found.running
+        ? 'run adopted: started by a daemon that is gone, still running'
+        : 'run adopted: started by a daemon that is gone, ended while nobody watched',
+    );
+  } catch {
+    // as in startRun
+  }
+  return withFinishedLine(req, adoptSupervised(req, paths, logger, found), logger);
+}
+
+function withFinishedLine(req: RunRequest, handle: RunHandle, logger: pino.Logger): RunHandle {
   const result = handle.result.then((r) => {
     logFinished(req, r, logger);
     return r;
   });
-  return { result, stop: (reason) => handle.stop(reason) };
+  return {
+    result,
+    stop: (reason) => handle.stop(reason),
+    ...(handle.spawned ? { spawned: handle.spawned } : {}),
+    ...(handle.release ? { release: () => handle.release!() } : {}),
+  };
 }
 
 /**
@@ -61,6 +100,8 @@ export function executeAction(
         // as above
       }
     },
+    ...(handle.spawned ? { spawned: handle.spawned } : {}),
+    ...(handle.release ? { release: () => handle.release!() } : {}),
   };
 }
 
@@ -68,7 +109,9 @@ function startAction(req: RunRequest, logger: pino.Logger, options: StartRunOpti
   const action = req.job.action;
   switch (action.kind) {
     case 'command':
-      return runCommand(req, action, logger, options);
+      return req.spoolRoot === undefined
+        ? runCommand(req, action, logger, options)
+        : startSupervised(req, action, logger, req.spoolRoot);
     case 'http':
       return runHttp(req, action, logger);
     default: {

@@ -25,6 +25,12 @@ export interface RunRequest {
   extraEnv?: Record<string, string>;
   /** More fields merged into an HTTP job's JSON body (last, so they win). Ignored by commands. */
   extraBody?: Record<string, unknown>;
+  /**
+   * The spool root: a command runs under a supervisor that outlives the daemon
+   * (run-supervisor.ts), its traces in a directory of its own under this one.
+   * Unset: a plain child process with pipes (hooks, or no usable spool).
+   */
+  spoolRoot?: string;
 }
 
 /**
@@ -70,4 +76,11 @@ export interface RunHandle {
    * Idempotent.
    */
   stop(reason: string): void;
+  /**
+   * The job's pid once it runs (its process group), undefined when it never
+   * did; absent for runs that are not supervised.
+   */
+  readonly spawned?: Promise<number | undefined>;
+  /** Removes what the run left for a successor; call once its outcome is recorded. */
+  release?(): Promise<void>;
 }

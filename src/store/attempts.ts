@@ -17,6 +17,7 @@ export async function startAttempt(
   runId: number,
   attempt: number,
   atMs: number,
+  trace?: RunTrace,
 ): Promise<boolean> {
   const rows = await db.query<{ run_id: number }>(
     `WITH ${fenceCte(3)},
@@ -27,12 +28,86 @@ export async function startAttempt(
        WHERE r.id = $1 AND r.epoch = fence.epoch AND r.outcome IS NULL AND r.attempts = $4 - 1
          AND (CASE WHEN $4 = 1 THEN r.started_at IS NULL ELSE r.next_attempt_at IS NOT NULL END)
        RETURNING r.id)
-     INSERT INTO cronkeeper_attempts (run_id, attempt, epoch, node_id, started_at)
-     SELECT id, $4, $3, $5, $2 FROM run
+     INSERT INTO cronkeeper_attempts (run_id, attempt, epoch, node_id, started_at, host, spool)
+     SELECT id, $4, $3, $5, $2, $6, $7 FROM run
      RETURNING run_id`,
-    [runId, new Date(atMs).toISOString(), fence.epoch, attempt, fence.nodeId],
+    [
+      runId,
+      new Date(atMs).toISOString(),
+      fence.epoch,
+      attempt,
+      fence.nodeId,
+      trace?.host ?? null,
+      trace?.spool ?? null,
+    ],
   );
   return rows.length > 0;
+}
+
+/** Where an attempt's traces are: the host and spool root of the node that starts it. */
+export interface RunTrace {
+  host: string;
+  spool: string;
+}
+
+/** Records the pid of an attempt's job (its process group), once it runs: evidence it was spawned. */
+export async function recordSpawn(db: Queryable, runId: number, attempt: number, pid: number): Promise<void> {
+  await db.query('UPDATE cronkeeper_attempts SET pid = $3 WHERE run_id = $1 AND attempt = $2', [
+    runId,
+    attempt,
+    pid,
+  ]);
+}
+
+/** The traces recorded for an attempt (null: started before traces were kept, or not a command). */
+export async function readRunTrace(
+  db: Queryable,
+  runId: number,
+  attempt: number,
+): Promise<(RunTrace & { pid: number | null }) | undefined> {
+  const rows = await db.query<{ host: string | null; spool: string | null; pid: number | null }>(
+    'SELECT host, spool, pid FROM cronkeeper_attempts WHERE run_id = $1 AND attempt = $2',
+    [runId, attempt],
+  );
+  const r = rows[0];
+  return r && r.host !== null && r.spool !== null ? { host: r.host, spool: r.spool, pid: r.pid } : undefined;
+}
+
+/** How a successor learned what became of a run its daemon left (see sql/008_run_traces.sql). */
+export type Recovery = 'never-started' | 'adopted' | 'ended-unwatched' | 'supervisor-lost' | 'host-unknown';
+
+/**
+ * Takes over a run whose attempt left no trace of having started (fenced): the
+ * attempt row goes, the run is again one whose attempt `attempt` is due now,
+ * and `recovery` says why. False when the row changed meanwhile.
+ */
+export async function resetNeverStarted(
+  db: Queryable,
+  fence: Fence,
+  runId: number,
+  attempt: number,
+  atMs: number,
+): Promise<boolean> {
+  const rows = await db.query<{ id: number }>(
+    `WITH ${fenceCte(2)},
+     run AS (
+       UPDATE cronkeeper_runs r
+       SET epoch = fence.epoch, node_id = $3, attempts = $4 - 1, recovery = 'never-started',
+           started_at = CASE WHEN $4 = 1 THEN NULL ELSE r.started_at END,
+           next_attempt_at = CASE WHEN $4 = 1 THEN NULL ELSE $5::timestamptz END
+       FROM fence
+       WHERE r.id = $1 AND r.outcome IS NULL AND r.epoch < fence.epoch AND r.attempts = $4
+       RETURNING r.id),
+     gone AS (DELETE FROM cronkeeper_attempts a USING run WHERE a.run_id = run.id AND a.attempt = $4)
+     SELECT id FROM run`,
+    [runId, fence.epoch, fence.nodeId, attempt, new Date(atMs).toISOString()],
+  );
+  return rows.length > 0;
+}
+
+/** Records how a successor learned a run's fate (see Recovery). */
+export async function recordRecovery(db: Queryable, runId: number, recovery: Recovery): Promise<void> {
+  await db.query('UPDATE cronkeeper_runs SET recovery = $2 WHERE id = $1', [runId, recovery]);
 }
 
 export interface AttemptResult extends RunOutcomeRecord {

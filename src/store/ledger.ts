@@ -191,6 +191,8 @@ export interface RunRow {
   http_status: number | null;
   duration_ms: number | null;
   error: string | null;
+  /** How a successor learned the outcome when the run's daemon died first (sql/008_run_traces.sql). */
+  recovery: string | null;
 }
 
 /** Ledger rows, newest first; with a range, those whose scheduled time lies in it. */
@@ -200,7 +202,7 @@ export async function listRuns(
 ): Promise<RunRow[]> {
   return db.query<RunRow>(
     `SELECT id, job, scheduled_at, catchup, manual, control_id, epoch, node_id, claimed_at, started_at,
-            finished_at, outcome, exit_code, signal, http_status, duration_ms, error
+            finished_at, outcome, exit_code, signal, http_status, duration_ms, error, recovery
      FROM cronkeeper_runs WHERE ($1::text IS NULL OR job = $1)
        AND ($3::timestamptz IS NULL OR scheduled_at >= $3) AND ($4::timestamptz IS NULL OR scheduled_at <= $4)
      ORDER BY id DESC LIMIT $2`,
@@ -398,7 +400,7 @@ export interface RunDetail {
 export async function readRunDetail(db: Queryable, runId: number): Promise<RunDetail | undefined> {
   const runs = await db.query<RunDetailRow>(
     `SELECT id, job, scheduled_at, catchup, manual, control_id, epoch, node_id, claimed_at, started_at,
-            finished_at, outcome, exit_code, signal, http_status, duration_ms, error,
+            finished_at, outcome, exit_code, signal, http_status, duration_ms, error, recovery,
             interrupted_attempts, attempts, next_attempt_at, output_tail
      FROM cronkeeper_runs WHERE id = $1`,
     [runId],

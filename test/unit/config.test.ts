@@ -57,6 +57,7 @@ describe('loadConfig: valid configs', () => {
     assert.deepEqual(config, {
       file: path.join(dir, 'cronkeeper.yaml'),
       store: { url: undefined, path: path.join(dir, 'var', 'cronkeeper') },
+      spool: { path: path.join(dir, 'var', 'runs') },
       snapshot: { intervalMs: 30_000, maxUpdates: 100, keep: 10 },
       ledger: { retentionMs: 30 * 86_400_000 },
       http: { listen: '127.0.0.1:9464', token: undefined, allowedHosts: [] },
@@ -92,6 +93,12 @@ describe('loadConfig: valid configs', () => {
         },
       ],
     });
+    assert.deepEqual(
+      (await load(path.join(dir, 'cronkeeper.yaml'), { STATE_DIRECTORY: '/var/lib/ck' })).spool,
+      {
+        path: '/var/lib/ck/runs',
+      },
+    );
   });
 
   it('accepts an empty jobs map and empty sections', async () => {
@@ -107,6 +114,7 @@ describe('loadConfig: valid configs', () => {
     const dir = tempDir({
       'etc/c.yaml': [
         'store: { url: postgres://u@db/ck, path: state }',
+        'spool: { path: ../spool }',
         'snapshot: { interval: 1m, maxUpdates: 5, keep: 3 }',
         'ledger: { retention: 7d }',
         "http: { listen: '[::1]:0' }",
@@ -119,6 +127,12 @@ describe('loadConfig: valid configs', () => {
     });
     const config = await load(path.join(dir, 'etc/c.yaml'));
     assert.deepEqual(config.store, { url: 'postgres://u@db/ck', path: path.join(dir, 'etc', 'state') });
+    assert.deepEqual(config.spool, { path: path.join(dir, 'spool') });
+    // Under systemd, StateDirectory= is where runs leave their traces by default.
+    const underSystemd = await load(path.join(dir, 'etc/c.yaml'), {
+      STATE_DIRECTORY: '/var/lib/ck:/var/lib/other',
+    });
+    assert.deepEqual(underSystemd.spool, { path: path.join(dir, 'spool') }, 'an explicit path wins');
     assert.deepEqual(config.snapshot, { intervalMs: 60_000, maxUpdates: 5, keep: 3 });
     assert.deepEqual(config.ledger, { retentionMs: 7 * 86_400_000 });
     assert.deepEqual(config.http, { listen: '[::1]:0', token: undefined, allowedHosts: [] });

@@ -1,0 +1,78 @@
+// What became of a run that was in flight when its daemon died, judged from
+// evidence instead of guessed: the ledger says which host and spool started
+// the attempt (and its pid once it ran); the spool says the rest (see
+// run/run-spool.ts). Only this host's successor, with the same spool, can
+// read it; a run started elsewhere stays unknown, for onInterrupted.
+import type { Logger } from 'pino';
+import { inspectSpool, spoolPaths } from '../run/run-spool.js';
+import {
+  type Recovery,
+  type RunTrace,
+  type UnfinishedRun,
+  carryOverRuns,
+  readRunTrace,
+  recordRecovery,
+  resetNeverStarted,
+} from '../store/attempts.js';
+import type { Queryable } from '../store/db.js';
+import type { Fence } from '../store/fence.js';
+import type { AdoptedAttempt } from './run-slot.js';
+
+export type InFlightVerdict =
+  /** It cannot have run: the attempt was taken back, and is due again now. */
+  | { kind: 'never-started' }
+  /** Still running, or ended unwatched: follow it (carried into this term). */
+  | { kind: 'adopt'; adopt: AdoptedAttempt }
+  /** Unknown whether it did its work: the job's onInterrupted decides. */
+  | { kind: 'interrupted'; recovery: Recovery }
+  /** Its row changed meanwhile (another leader): leave it. */
+  | { kind: 'gone' };
+
+export async function judgeInFlight(
+  db: Queryable,
+  fence: Fence,
+  mine: RunTrace,
+  run: UnfinishedRun,
+  atMs: number,
+  logger: Logger,
+): Promise<InFlightVerdict> {
+  const attempt = Math.max(run.attempts, 1);
+  const trace = await readRunTrace(db, run.runId, attempt);
+  if (!trace || trace.host !== mine.host || trace.spool !== mine.spool) {
+    return { kind: 'interrupted', recovery: 'host-unknown' };
+  }
+  const paths = spoolPaths(trace.spool, run.runId, attempt);
+  let found;
+  try {
+    found = await inspectSpool(paths);
+  } catch (err) {
+    logger.warn({ err, runId: run.runId, spool: paths.dir }, 'cannot read the run spool');
+    return { kind: 'interrupted', recovery: 'supervisor-lost' };
+  }
+  switch (found.kind) {
+    case 'never-started':
+      // The ledger's own evidence wins over a spool that is gone.
+      if (trace.pid !== null) return { kind: 'interrupted', recovery: 'supervisor-lost' };
+      return (await resetNeverStarted(db, fence, run.runId, attempt, atMs))
+        ? { kind: 'never-started' }
+        : { kind: 'gone' };
+    case 'lost':
+      return { kind: 'interrupted', recovery: 'supervisor-lost' };
+    case 'running':
+    case 'finished': {
+      const carried = await carryOverRuns(db, fence, [run.runId]);
+      if (carried.length === 0) return { kind: 'gone' };
+      const running = found.kind === 'running';
+      await recordRecovery(db, run.runId, running ? 'adopted' : 'ended-unwatched');
+      return {
+        kind: 'adopt',
+        adopt: {
+          paths,
+          startedAtMs: found.startedAtMs,
+          supervisor: found.kind === 'running' ? found.supervisor : undefined,
+          running,
+        },
+      };
+    }
+  }
+}

@@ -1,0 +1,415 @@
+// A command run through its supervisor (run-supervisor.ts): started by this
+// daemon (startSupervised) or found still running, or finished, in its spool
+// by a successor (adoptSupervised). Either way the same object follows it:
+// the output is read from the spool file (logged within the budget, its tail
+// kept), the timeout is enforced from the run's start, stop() signals the
+// job's process group, and the result comes from the exit status the
+// supervisor wrote.
+import { access, constants, open, stat, type FileHandle } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type pino from 'pino';
+import type { CommandAction } from '../config/types.js';
+import { OutputLog } from './output-log.js';
+import { OutputTail } from './output-tail.js';
+import { commandEnv, runCommand, trackJobGroup } from './run-command.js';
+import { errorMessage, runLogFields, startTimer } from './run-fields.js';
+import {
+  type ProcessRef,
+  type SpoolPaths,
+  createSpool,
+  isSameProcess,
+  readExit,
+  readPidFile,
+  removeSpool,
+} from './run-spool.js';
+import { spawnSupervisor } from './run-supervisor.js';
+import type { RunHandle, RunRequest, RunResult } from './types.js';
+
+/** Bytes read from the output file per turn of the event loop. */
+const READ_BYTES = 64 * 1024;
+/** How often the output file is read while the job is quiet (ms); sooner while it prints. */
+const OUTPUT_POLL_MS = 200;
+/** How often an adopted run (not this daemon's child) is checked for its end (ms). */
+const ADOPTED_POLL_MS = 250;
+
+type Ending = { outcome: 'timeout' | 'stopped'; error: string };
+
+export type SupervisedHandle = Required<RunHandle>;
+
+/** Starts a command run under a supervisor, its spool under `spoolRoot`. Never throws. */
+export function startSupervised(
+  req: RunRequest,
+  action: CommandAction,
+  logger: pino.Logger,
+  spoolRoot: string,
+): SupervisedHandle {
+  const run = new SupervisedRun(req, logger, { startedAtMs: Date.now(), logFrom: 'start' });
+  let resolvePaths!: (p: SpoolPaths | undefined) => void;
+  const paths = new Promise<SpoolPaths | undefined>((r) => (resolvePaths = r));
+  void (async () => {
+    const problem = await preflight(action, commandEnv(req, action));
+    if (problem) return run.fail(problem);
+    let p: SpoolPaths;
+    try {
+      p = await createSpool(spoolRoot, req.runId, req.attempt);
+    } catch (err) {
+      // No spool (a read-only or full filesystem): the job still runs, as a plain child with pipes,
+      // only without surviving this daemon.
+      logger.warn(
+        { ...runLogFields(req), spoolRoot, err: errorMessage(err) },
+        'cannot write the run spool: running the job without a supervisor',
+      );
+      resolvePaths(undefined);
+      return run.delegate(runCommand(req, action, logger));
+    }
+    resolvePaths(p);
+    const child = spawnSupervisor(p, action.argv, { cwd: action.cwd, env: commandEnv(req, action) });
+    child.on('error', (err) => run.fail(errorMessage(err)));
+    run.follow(p, { child });
+  })().catch((err: unknown) => {
+    resolvePaths(undefined);
+    run.fail(errorMessage(err));
+  });
+  return {
+    result: run.result,
+    stop: (reason) => run.stop(reason),
+    spawned: run.spawned,
+    release: async () => {
+      const p = await paths;
+      if (p) await removeSpool(p);
+    },
+  };
+}
+
+/**
+ * Follows a run found in its spool: still running (its supervisor alive) or
+ * already ended. The timeout counts from `startedAtMs` (UTC ms); output
+ * already in the file goes to the tail, not the log.
+ */
+export function adoptSupervised(
+  req: RunRequest,
+  paths: SpoolPaths,
+  logger: pino.Logger,
+  o: { startedAtMs: number; supervisor: ProcessRef | undefined },
+): SupervisedHandle {
+  const run = new SupervisedRun(req, logger, { startedAtMs: o.startedAtMs, logFrom: 'end' });
+  run.follow(paths, { supervisor: o.supervisor });
+  return {
+    result: run.result,
+    stop: (reason) => run.stop(reason),
+    spawned: run.spawned,
+    release: () => removeSpool(paths),
+  };
+}
+
+class SupervisedRun {
+  readonly result: Promise<RunResult>;
+  readonly spawned: Promise<number | undefined>;
+  private resolveResult!: (r: RunResult) => void;
+  private resolveSpawned!: (pid: number | undefined) => void;
+  private readonly fields;
+  private readonly tail: OutputTail;
+  private readonly output: OutputLog;
+  private finished = false;
+  private ending: Ending | undefined;
+  private jobPid: number | undefined;
+  private pendingSignal = false;
+  private timeoutTimer: NodeJS.Timeout | undefined;
+  private killTimer: NodeJS.Timeout | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private file: FileHandle | undefined;
+  private offset = 0;
+  private reading: Promise<void> = Promise.resolve();
+  private delegated: RunHandle | undefined;
+  private untrack: (() => void) | undefined;
+
+  constructor(
+    private readonly req: RunRequest,
+    private readonly logger: pino.Logger,
+    private readonly o: { startedAtMs: number; logFrom: 'start' | 'end' },
+  ) {
+    this.result = new Promise((r) => (this.resolveResult = r));
+    this.spawned = new Promise((r) => (this.resolveSpawned = r));
+    this.fields = runLogFields(req);
+    this.tail = new OutputTail(req.job.outputKeepBytes);
+    this.output = new OutputLog(logger, this.fields, {
+      mode: req.job.logOutput,
+      linesPerSecond: req.job.logLineRate,
+    });
+    const remaining = req.job.timeoutMs - (Date.now() - o.startedAtMs);
+    this.timeoutTimer = startTimer(Math.max(0, remaining), () => {
+      this.logger.warn({ ...this.fields, timeoutMs: req.job.timeoutMs }, 'run timed out; sending SIGTERM');
+      this.terminate({ outcome: 'timeout', error: `timed out after ${req.job.timeoutMs} ms` });
+    });
+  }
+
+  /** The run could not start: outcome 'error'. */
+  fail(error: string): void {
+    this.resolveSpawned(undefined);
+    this.finish({ outcome: 'error', exitCode: null, signal: null, error });
+  }
+
+  /** Hands the run over to another executor (a plain child: see startSupervised). */
+  delegate(handle: RunHandle): void {
+    this.delegated = handle;
+    this.resolveSpawned(undefined);
+    clearTimeout(this.timeoutTimer); // the plain executor has its own
+    if (this.ending) handle.stop(this.ending.error);
+    void handle.result.then((r) => {
+      this.finished = true;
+      this.resolveResult(r);
+    });
+  }
+
+  stop(reason: string): void {
+    if (this.delegated) return this.delegated.stop(reason);
+    if (this.finished || this.ending !== undefined) return;
+    this.logger.info({ ...this.fields, reason }, 'stopping run');
+    this.terminate({ outcome: 'stopped', error: `stopped: ${reason}` });
+  }
+
+  /** Follows the run in `paths`: its supervisor is our `child`, or the `supervisor` found running. */
+  follow(
+    paths: SpoolPaths,
+    via: { child?: import('node:child_process').ChildProcess; supervisor?: ProcessRef },
+  ): void {
+    void this.openOutput(paths).then(() => this.poll(paths));
+    void this.watchPid(paths, via);
+    if (via.child) {
+      via.child.on('exit', () => void this.ended(paths));
+    } else {
+      const check = async (): Promise<void> => {
+        if (this.finished) return;
+        if ((await readExit(paths)) || !via.supervisor || !isSameProcess(via.supervisor)) {
+          return this.ended(paths);
+        }
+        this.pollTimer = setTimeout(() => void check(), ADOPTED_POLL_MS);
+      };
+      void check();
+    }
+  }
+
+  private async watchPid(
+    paths: SpoolPaths,
+    via: { child?: import('node:child_process').ChildProcess; supervisor?: ProcessRef },
+  ): Promise<void> {
+    for (let waitMs = 5; !this.finished; waitMs = Math.min(waitMs * 2, 200)) {
+      const ref = await readPidFile(paths.pid);
+      if (ref) return this.found(ref);
+      const supervisorGone = via.child
+        ? via.child.exitCode !== null || via.child.signalCode !== null
+        : !via.supervisor || !isSameProcess(via.supervisor);
+      if (supervisorGone) {
+        // It may have written the pid file just before it went.
+        const late = await readPidFile(paths.pid);
+        if (late) this.found(late);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, waitMs));
+    }
+    this.resolveSpawned(this.jobPid);
+  }
+
+  private found(ref: ProcessRef): void {
+    if (this.jobPid !== undefined) return;
+    this.jobPid = ref.pid;
+    this.untrack = trackJobGroup(ref.pid);
+    this.resolveSpawned(ref.pid);
+    if (this.pendingSignal) this.signalGroup('SIGTERM');
+  }
+
+  private async openOutput(paths: SpoolPaths): Promise<void> {
+    for (let i = 0; i < 50 && !this.file; i++) {
+      try {
+        this.file = await open(paths.output, 'r');
+      } catch {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    if (this.file && this.o.logFrom === 'end') {
+      // Adopted: what was printed before is not logged again; its end goes to the tail.
+      const size = (await this.file.stat()).size;
+      const keep = Math.min(size, this.req.job.outputKeepBytes);
+      if (keep < size) this.tail.skip(size - keep);
+      this.offset = size - keep;
+      await this.readAvailable(false);
+    }
+  }
+
+  /** Reads the output file up to its end, a chunk per turn; `log`: also through the log budget. */
+  private readAvailable(log = true): Promise<void> {
+    this.reading = this.reading.then(async () => {
+      const file = this.file;
+      if (!file) return;
+      const buf = Buffer.allocUnsafe(READ_BYTES);
+      for (;;) {
+        const { bytesRead } = await file
+          .read(buf, 0, READ_BYTES, this.offset)
+          .catch(() => ({ bytesRead: 0 }));
+        if (bytesRead === 0) return;
+        this.offset += bytesRead;
+        const chunk = Buffer.from(buf.subarray(0, bytesRead));
+        this.tail.push(chunk);
+        if (log) this.output.push('stdout', chunk);
+        await new Promise((r) => setImmediate(r));
+      }
+    });
+    return this.reading;
+  }
+
+  private poll(paths: SpoolPaths): void {
+    if (this.finished) return;
+    void this.readAvailable().then(() => {
+      if (!this.finished) this.pollTimer = setTimeout(() => this.poll(paths), OUTPUT_POLL_MS);
+    });
+  }
+
+  private async ended(paths: SpoolPaths): Promise<void> {
+    if (this.finished) return;
+    const exit = await readExit(paths);
+    if (this.jobPid === undefined) {
+      const ref = await readPidFile(paths.pid);
+      if (ref) this.found(ref);
+    }
+    if (!this.file) await this.openOutput(paths);
+    await this.readAvailable();
+    this.output.end();
+    if (!exit) {
+      this.finish({
+        outcome: this.ending?.outcome ?? 'error',
+        exitCode: null,
+        signal: null,
+        error: this.ending?.error ?? 'its supervisor ended without an exit status (killed)',
+      });
+      return;
+    }
+    const { exitCode, signal } = decodeStatus(exit.status);
+    // What the job started in the background ends with it, unless it asks otherwise.
+    if (this.ending === undefined && !this.req.job.keepChildren && this.groupAlive()) {
+      this.logger.info(
+        { ...this.fields, pid: this.jobPid },
+        'the job left processes behind: ending its process group',
+      );
+      this.endGroup();
+    }
+    if (this.ending) {
+      this.finish({ outcome: this.ending.outcome, exitCode, signal, error: this.ending.error });
+    } else {
+      this.finish({ outcome: exit.status === 0 ? 'success' : 'failure', exitCode, signal, error: null });
+    }
+  }
+
+  private terminate(next: Ending): void {
+    if (this.finished || this.ending !== undefined) return;
+    this.ending = next;
+    clearTimeout(this.timeoutTimer);
+    this.endGroup();
+  }
+
+  /** SIGTERM to the job's group now, SIGKILL to what is left of it after killGrace. */
+  private endGroup(): void {
+    if (this.killTimer !== undefined) return;
+    if (this.jobPid === undefined) {
+      this.pendingSignal = true;
+    } else {
+      this.signalGroup('SIGTERM');
+    }
+    this.killTimer = setTimeout(
+      () => {
+        if (this.signalGroup('SIGKILL')) {
+          this.logger.warn(
+            { ...this.fields, killGraceMs: this.req.job.killGraceMs },
+            'job still running after SIGTERM; sent SIGKILL',
+          );
+        }
+      },
+      Math.max(0, Math.min(this.req.job.killGraceMs, 2 ** 31 - 1)),
+    );
+  }
+
+  private signalGroup(signal: NodeJS.Signals): boolean {
+    if (this.jobPid === undefined) return false;
+    try {
+      process.kill(-this.jobPid, signal);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') {
+        this.logger.warn(
+          { ...this.fields, pid: this.jobPid, signal, err: errorMessage(err) },
+          'could not signal the job',
+        );
+      }
+      return false;
+    }
+  }
+
+  private groupAlive(): boolean {
+    if (this.jobPid === undefined) return false;
+    try {
+      process.kill(-this.jobPid, 0);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  }
+
+  private finish(r: Omit<RunResult, 'durationMs' | 'httpStatus' | 'outputTail'>): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.untrack?.();
+    clearTimeout(this.timeoutTimer);
+    clearTimeout(this.pollTimer);
+    // A kill still pending is kept only while members of the group are left to kill.
+    if (this.killTimer !== undefined && !this.groupAlive()) clearTimeout(this.killTimer);
+    void this.file?.close().catch(() => {});
+    this.resolveResult({
+      ...r,
+      httpStatus: null,
+      durationMs: Math.max(0, Date.now() - this.o.startedAtMs),
+      outputTail: this.tail.text(),
+    });
+  }
+}
+
+/** The shell's exit status: 128+N is death by signal N. */
+export function decodeStatus(status: number): { exitCode: number | null; signal: string | null } {
+  if (status > 128 && status < 128 + 65) {
+    const name = Object.entries(os.constants.signals).find(([, n]) => n === status - 128)?.[0];
+    if (name) return { exitCode: null, signal: name };
+  }
+  return { exitCode: status, signal: null };
+}
+
+/**
+ * What spawn() itself would have refused, checked before the supervisor starts
+ * (it can only report such a failure as an exit status): a missing working
+ * directory, a program that is not there or not executable.
+ */
+async function preflight(action: CommandAction, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const [file] = action.argv;
+  if (file === undefined || file === '') return 'empty argv';
+  if (action.argv.some((a) => a.includes('\u0000')))
+    return "The argument 'args[...]' must be a string without null bytes";
+  if (action.cwd !== undefined) {
+    const s = await stat(action.cwd).catch(() => undefined);
+    if (!s?.isDirectory()) return `spawn ${file} ENOENT`;
+  }
+  const candidates = file.includes('/')
+    ? [path.resolve(action.cwd ?? process.cwd(), file)]
+    : (env.PATH ?? '').split(':').map((dir) => path.resolve(action.cwd ?? process.cwd(), dir || '.', file));
+  let denied = false;
+  for (const candidate of candidates) {
+    const s = await stat(candidate).catch(() => undefined);
+    if (!s?.isFile()) continue;
+    if (
+      await access(candidate, constants.X_OK).then(
+        () => true,
+        () => false,
+      )
+    )
+      return undefined;
+    denied = true;
+  }
+  return `spawn ${file} ${denied ? 'EACCES' : 'ENOENT'}`;
+}

@@ -1,0 +1,208 @@
+// Command runs under their supervisor (run-supervisor.ts): what the job does,
+// its output, its end, and what it leaves in its spool for a successor — the
+// "daemon" here is this test process, and its death is simulated by dropping
+// the handle and adopting the run from the spool as a new daemon would.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import pino from 'pino';
+import type { JobConfig } from '../../src/config/types.js';
+import { type SpoolPaths, inspectSpool, listSpools, spoolPaths } from '../../src/run/run-spool.js';
+import { adoptRun, startRun } from '../../src/run/start-run.js';
+import type { RunRequest } from '../../src/run/types.js';
+import { testJob } from '../support/jobs.js';
+
+type LogLine = Record<string, unknown> & { msg: string };
+
+function memoryLogger() {
+  const lines: LogLine[] = [];
+  const logger = pino({ base: undefined }, { write: (s: string) => lines.push(JSON.parse(s) as LogLine) });
+  return { logger, lines };
+}
+
+const roots: string[] = [];
+after(() => {
+  for (const r of roots) fs.rmSync(r, { recursive: true, force: true });
+});
+function spoolRoot(): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cronkeeper-spool-'));
+  roots.push(root);
+  return path.join(root, 'runs');
+}
+
+let nextRunId = 1;
+function request(job: JobConfig, root: string, over: Partial<RunRequest> = {}): RunRequest {
+  return {
+    runId: nextRunId++,
+    job,
+    scheduledAtMs: Date.UTC(2026, 11, 4, 2, 0, 0),
+    catchup: false,
+    epoch: 3,
+    nodeId: 'node-a',
+    attempt: 1,
+    spoolRoot: root,
+    ...over,
+  };
+}
+
+const sh = (script: string, fields: Parameters<typeof testJob>[1] = {}) =>
+  testJob('job', { every: 60_000, command: ['/bin/sh', '-c', script], ...fields });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+async function until(fn: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('supervised command runs', () => {
+  it('runs the job with its environment; output logged line by line and kept as the tail; the spool released', async () => {
+    const { logger, lines } = memoryLogger();
+    const root = spoolRoot();
+    const req = request(sh('echo "one $CRONKEEPER_JOB"; echo two >&2; exit 0'), root);
+    const handle = startRun(req, logger);
+    const r = await handle.result;
+    assert.equal(r.outcome, 'success');
+    assert.equal(r.exitCode, 0);
+    assert.equal(r.outputTail, 'one job\ntwo\n');
+    assert.deepEqual(
+      lines.filter((l) => l.msg === 'job output').map((l) => l.line),
+      ['one job', 'two'],
+    );
+    assert.ok((await handle.spawned)! > 0, 'the job pid is known');
+    assert.deepEqual(await listSpools(root), [{ runId: req.runId, attempt: 1 }]);
+    await handle.release!();
+    assert.deepEqual(await listSpools(root), []);
+  });
+
+  it('a non-zero exit is a failure; death by a signal names it', async () => {
+    const { logger } = memoryLogger();
+    const root = spoolRoot();
+    const failed = await startRun(request(sh('exit 3'), root), logger).result;
+    assert.deepEqual([failed.outcome, failed.exitCode, failed.signal], ['failure', 3, null]);
+    const killed = await startRun(request(sh('kill -USR1 $$'), root), logger).result;
+    assert.deepEqual([killed.outcome, killed.exitCode, killed.signal], ['failure', null, 'SIGUSR1']);
+  });
+
+  it('a program that is not there, or not executable, is an error, and nothing is spawned', async () => {
+    const { logger } = memoryLogger();
+    const root = spoolRoot();
+    const missing = await startRun(
+      request(testJob('x', { every: 60_000, command: ['/nope/not-there'] }), root),
+      logger,
+    ).result;
+    assert.equal(missing.outcome, 'error');
+    assert.equal(missing.error, 'spawn /nope/not-there ENOENT');
+    const notExec = path.join(path.dirname(root), 'script.sh');
+    fs.writeFileSync(notExec, '#!/bin/sh\n', { mode: 0o644 });
+    const denied = await startRun(request(testJob('x', { every: 60_000, command: [notExec] }), root), logger)
+      .result;
+    assert.equal(denied.outcome, 'error');
+    assert.match(denied.error ?? '', /EACCES/);
+    assert.deepEqual(await listSpools(root), []);
+  });
+
+  it('a timeout ends the job and its process group, not its supervisor: the status is recorded', async () => {
+    const { logger } = memoryLogger();
+    const root = spoolRoot();
+    const job = sh('sleep 30 & echo $!; sleep 30', { timeout: 300, killGrace: 300 });
+    const handle = startRun(request(job, root), logger);
+    const r = await handle.result;
+    assert.equal(r.outcome, 'timeout');
+    assert.equal(r.signal, 'SIGTERM');
+    const grandchild = Number(r.outputTail?.trim());
+    await until(() => !alive(grandchild), 2_000, 'the grandchild to die');
+  });
+
+  it('stop() ends the run as stopped', async () => {
+    const { logger } = memoryLogger();
+    const root = spoolRoot();
+    const handle = startRun(request(sh('sleep 30'), root), logger);
+    await handle.spawned;
+    handle.stop('shutdown');
+    const r = await handle.result;
+    assert.equal(r.outcome, 'stopped');
+    assert.equal(r.error, 'stopped: shutdown');
+  });
+
+  it('the job outlives its daemon: adopted while running, its output after the adoption logged, its end recorded', async () => {
+    const { logger } = memoryLogger();
+    const root = spoolRoot();
+    const job = sh('echo before; sleep 0.6; echo after; exit 4');
+    const req = request(job, root);
+    // The first daemon starts it and is "gone": nothing of it follows the run any more.
+    const first = startRun(req, logger);
+    const pid = (await first.spawned)!;
+    const paths = spoolPaths(root, req.runId, 1);
+    await until(() => fs.readFileSync(paths.output, 'utf8').includes('before'), 2_000, 'before');
+    const found = await inspectSpool(paths);
+    assert.equal(found.kind, 'running');
+    assert.ok(found.kind === 'running' && found.job?.pid === pid);
+    const second = memoryLogger();
+    const adopted = adoptRun(
+      req,
+      paths,
+      {
+        startedAtMs: found.startedAtMs,
+        supervisor: found.kind === 'running' ? found.supervisor : undefined,
+        running: true,
+      },
+      second.logger,
+    );
+    const r = await adopted.result;
+    assert.equal(r.outcome, 'failure');
+    assert.equal(r.exitCode, 4);
+    assert.equal(r.outputTail, 'before\nafter\n');
+    // Only what came after the adoption is logged by the adopter.
+    assert.deepEqual(
+      second.lines.filter((l) => l.msg === 'job output').map((l) => l.line),
+      ['after'],
+    );
+    assert.ok(second.lines.some((l) => String(l.msg).startsWith('run adopted')));
+  });
+
+  it('a run that ended while no daemon watched: its status and tail are read from the spool', async () => {
+    const { logger } = memoryLogger();
+    const root = spoolRoot();
+    const req = request(sh('echo done; exit 0'), root);
+    const first = startRun(req, logger);
+    await first.result;
+    const paths = spoolPaths(root, req.runId, 1);
+    const found = await inspectSpool(paths);
+    assert.equal(found.kind, 'finished');
+    const r = await adoptRun(
+      req,
+      paths,
+      { startedAtMs: found.startedAtMs, supervisor: undefined, running: false },
+      logger,
+    ).result;
+    assert.equal(r.outcome, 'success');
+    assert.equal(r.outputTail, 'done\n');
+  });
+
+  it('no started marker: the run never started, and its supervisor, should it start late, does not run the job', async () => {
+    const root = spoolRoot();
+    const req = request(sh('echo ran >> "$0.ran"'), root);
+    const paths: SpoolPaths = spoolPaths(root, req.runId, 1);
+    fs.mkdirSync(paths.dir, { recursive: true });
+    assert.deepEqual(await inspectSpool(paths), { kind: 'never-started' });
+    // The supervisor of that attempt comes late: it finds the marker taken and exits without running.
+    const { logger } = memoryLogger();
+    const r = await startRun(req, logger).result;
+    assert.equal(r.outcome, 'error');
+    assert.equal(fs.existsSync(paths.pid), false, 'the job was started');
+  });
+});
