@@ -4,7 +4,7 @@
 // run/run-spool.ts). Only this host's successor, with the same spool, can
 // read it; a run started elsewhere stays unknown, for onInterrupted.
 import type { Logger } from 'pino';
-import { inspectSpool, spoolPaths } from '../run/run-spool.js';
+import { inspectSpool, removeSpool, spoolPaths } from '../run/run-spool.js';
 import {
   type Recovery,
   type RunTrace,
@@ -41,7 +41,7 @@ export async function judgeInFlight(
   if (!trace || trace.host !== mine.host || trace.spool !== mine.spool) {
     return { kind: 'interrupted', recovery: 'host-unknown' };
   }
-  const paths = spoolPaths(trace.spool, run.runId, attempt);
+  const paths = spoolPaths(trace.spool, { runId: run.runId, attempt, epoch: trace.epoch });
   let found;
   try {
     found = await inspectSpool(paths);
@@ -53,9 +53,10 @@ export async function judgeInFlight(
     case 'never-started':
       // The ledger's own evidence wins over a spool that is gone.
       if (trace.pid !== null) return { kind: 'interrupted', recovery: 'supervisor-lost' };
-      return (await resetNeverStarted(db, fence, run.runId, attempt, atMs))
-        ? { kind: 'never-started' }
-        : { kind: 'gone' };
+      if (!(await resetNeverStarted(db, fence, run.runId, attempt, atMs))) return { kind: 'gone' };
+      // Its marker taken, the directory can go: a late supervisor of it then finds nowhere to start.
+      await removeSpool(paths).catch(() => {});
+      return { kind: 'never-started' };
     case 'lost':
       return { kind: 'interrupted', recovery: 'supervisor-lost' };
     case 'running':

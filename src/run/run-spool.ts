@@ -44,8 +44,17 @@ export interface ProcessRef {
 
 export const ABANDONED = 'abandoned';
 
-export function spoolPaths(root: string, runId: number, attempt: number): SpoolPaths {
-  const dir = path.join(root, `${runId}-${attempt}`);
+/** One attempt's spool, under the epoch that started it (a retaken attempt starts under a newer one). */
+export interface SpoolKey {
+  runId: number;
+  attempt: number;
+  epoch: number;
+}
+
+export function spoolPaths(root: string, key: SpoolKey): SpoolPaths {
+  // The epoch is part of the name: when a successor takes back an attempt that never started, its new
+  // start gets a directory of its own, which a late supervisor of the old one can never find.
+  const dir = path.join(root, `${key.runId}-${key.attempt}-${key.epoch}`);
   return {
     dir,
     started: path.join(dir, 'started'),
@@ -56,8 +65,8 @@ export function spoolPaths(root: string, runId: number, attempt: number): SpoolP
 }
 
 /** Creates the run's spool directory (and the root), private to the daemon's user. */
-export async function createSpool(root: string, runId: number, attempt: number): Promise<SpoolPaths> {
-  const paths = spoolPaths(root, runId, attempt);
+export async function createSpool(root: string, key: SpoolKey): Promise<SpoolPaths> {
+  const paths = spoolPaths(root, key);
   await fs.mkdir(root, { recursive: true, mode: 0o700 });
   await fs.mkdir(paths.dir, { mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'EEXIST') throw err;
@@ -69,8 +78,8 @@ export async function removeSpool(paths: SpoolPaths): Promise<void> {
   await fs.rm(paths.dir, { recursive: true, force: true });
 }
 
-/** The runs (runId, attempt) that have a spool under `root`. */
-export async function listSpools(root: string): Promise<Array<{ runId: number; attempt: number }>> {
+/** The attempts that have a spool under `root`. */
+export async function listSpools(root: string): Promise<SpoolKey[]> {
   let names: string[];
   try {
     names = await fs.readdir(root);
@@ -78,10 +87,10 @@ export async function listSpools(root: string): Promise<Array<{ runId: number; a
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
-  const out: Array<{ runId: number; attempt: number }> = [];
+  const out: SpoolKey[] = [];
   for (const name of names) {
-    const m = /^(\d+)-(\d+)$/.exec(name);
-    if (m) out.push({ runId: Number(m[1]), attempt: Number(m[2]) });
+    const m = /^(\d+)-(\d+)-(\d+)$/.exec(name);
+    if (m) out.push({ runId: Number(m[1]), attempt: Number(m[2]), epoch: Number(m[3]) });
   }
   return out;
 }

@@ -52,7 +52,7 @@ export function startSupervised(
     if (problem) return run.fail(problem);
     let p: SpoolPaths;
     try {
-      p = await createSpool(spoolRoot, req.runId, req.attempt);
+      p = await createSpool(spoolRoot, { runId: req.runId, attempt: req.attempt, epoch: req.epoch });
     } catch (err) {
       // No spool (a read-only or full filesystem): the job still runs, as a plain child with pipes,
       // only without surviving this daemon.

@@ -64,13 +64,20 @@ export async function readRunTrace(
   db: Queryable,
   runId: number,
   attempt: number,
-): Promise<(RunTrace & { pid: number | null }) | undefined> {
-  const rows = await db.query<{ host: string | null; spool: string | null; pid: number | null }>(
-    'SELECT host, spool, pid FROM cronkeeper_attempts WHERE run_id = $1 AND attempt = $2',
-    [runId, attempt],
-  );
+): Promise<(RunTrace & { pid: number | null; epoch: number }) | undefined> {
+  const rows = await db.query<{
+    host: string | null;
+    spool: string | null;
+    pid: number | null;
+    epoch: number;
+  }>('SELECT host, spool, pid, epoch FROM cronkeeper_attempts WHERE run_id = $1 AND attempt = $2', [
+    runId,
+    attempt,
+  ]);
   const r = rows[0];
-  return r && r.host !== null && r.spool !== null ? { host: r.host, spool: r.spool, pid: r.pid } : undefined;
+  return r && r.host !== null && r.spool !== null
+    ? { host: r.host, spool: r.spool, pid: r.pid, epoch: r.epoch }
+    : undefined;
 }
 
 /** How a successor learned what became of a run its daemon left (see sql/008_run_traces.sql). */

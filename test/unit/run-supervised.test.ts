@@ -83,7 +83,7 @@ describe('supervised command runs', () => {
       ['one job', 'two'],
     );
     assert.ok((await handle.spawned)! > 0, 'the job pid is known');
-    assert.deepEqual(await listSpools(root), [{ runId: req.runId, attempt: 1 }]);
+    assert.deepEqual(await listSpools(root), [{ runId: req.runId, attempt: 1, epoch: 3 }]);
     await handle.release!();
     assert.deepEqual(await listSpools(root), []);
   });
@@ -146,7 +146,7 @@ describe('supervised command runs', () => {
     // The first daemon starts it and is "gone": nothing of it follows the run any more.
     const first = startRun(req, logger);
     const pid = (await first.spawned)!;
-    const paths = spoolPaths(root, req.runId, 1);
+    const paths = spoolPaths(root, { runId: req.runId, attempt: 1, epoch: req.epoch });
     await until(() => fs.readFileSync(paths.output, 'utf8').includes('before'), 2_000, 'before');
     const found = await inspectSpool(paths);
     assert.equal(found.kind, 'running');
@@ -180,7 +180,7 @@ describe('supervised command runs', () => {
     const req = request(sh('echo done; exit 0'), root);
     const first = startRun(req, logger);
     await first.result;
-    const paths = spoolPaths(root, req.runId, 1);
+    const paths = spoolPaths(root, { runId: req.runId, attempt: 1, epoch: req.epoch });
     const found = await inspectSpool(paths);
     assert.equal(found.kind, 'finished');
     const r = await adoptRun(
@@ -196,7 +196,7 @@ describe('supervised command runs', () => {
   it('no started marker: the run never started, and its supervisor, should it start late, does not run the job', async () => {
     const root = spoolRoot();
     const req = request(sh('echo ran >> "$0.ran"'), root);
-    const paths: SpoolPaths = spoolPaths(root, req.runId, 1);
+    const paths: SpoolPaths = spoolPaths(root, { runId: req.runId, attempt: 1, epoch: req.epoch });
     fs.mkdirSync(paths.dir, { recursive: true });
     assert.deepEqual(await inspectSpool(paths), { kind: 'never-started' });
     // The supervisor of that attempt comes late: it finds the marker taken and exits without running.
