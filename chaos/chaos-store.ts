@@ -22,9 +22,10 @@ export function readLedger(url: string): Promise<LedgerRow[]> {
       ms: string;
       started: boolean;
       outcome: string | null;
+      recovery: string | null;
     }>(
       `SELECT id::text, job, (extract(epoch FROM scheduled_at) * 1000)::bigint::text AS ms,
-              started_at IS NOT NULL AS started, outcome
+              started_at IS NOT NULL AS started, outcome, recovery
        FROM cronkeeper_runs`,
     );
     return res.rows.map((r) => ({
@@ -33,6 +34,7 @@ export function readLedger(url: string): Promise<LedgerRow[]> {
       scheduledAtMs: Number(r.ms),
       started: r.started,
       outcome: r.outcome,
+      recovery: r.recovery,
     }));
   });
 }

@@ -36,6 +36,10 @@ interface ScenarioFigures {
   duplicates: number;
   misses: number;
   crashes: number;
+  /** Runs recorded interrupted (their fate unknown); with the host surviving, promised 0. */
+  interrupted?: number;
+  /** Runs a successor recovered after their daemon died, by how (see check-slots.ts). */
+  recovered?: Record<string, number>;
   /** Set when the scenario could not finish. */
   error?: string;
 }
@@ -113,12 +117,15 @@ function sub(name: string): string {
   return d;
 }
 
-const cols = ['cycles', 'slotsChecked', 'duplicates', 'misses', 'crashes'] as const;
+const cols = ['cycles', 'slotsChecked', 'duplicates', 'misses', 'crashes', 'interrupted'] as const;
 console.log(
-  `${'scenario'.padEnd(46)} ${['cycles', 'slots checked', 'duplicates', 'misses', 'crashes'].map((c) => c.padStart(13)).join(' ')}`,
+  `${'scenario'.padEnd(46)} ${['cycles', 'slots checked', 'duplicates', 'misses', 'crashes', 'interrupted'].map((c) => c.padStart(13)).join(' ')}`,
 );
-for (const r of results)
-  console.log(`${r.scenario.padEnd(46)} ${cols.map((c) => String(r[c]).padStart(13)).join(' ')}`);
+for (const r of results) {
+  console.log(`${r.scenario.padEnd(46)} ${cols.map((c) => String(r[c] ?? '-').padStart(13)).join(' ')}`);
+  if (r.recovered && Object.keys(r.recovered).length > 0)
+    console.log(`${''.padEnd(46)} recovered after a kill: ${JSON.stringify(r.recovered)}`);
+}
 console.log(
   'duplicated: a slot run or claimed twice, or run without its claim; missed: a slot never claimed, or claimed and never run (see chaos/check-slots.ts)',
 );
@@ -141,7 +148,7 @@ for (const r of results as unknown as {
 }
 const failed = results.filter(
   (r) =>
-    r.duplicates + r.misses + r.crashes > 0 ||
+    r.duplicates + r.misses + r.crashes + (r.interrupted ?? 0) > 0 ||
     r.error !== undefined ||
     (r as { behaved?: boolean }).behaved === false,
 );

@@ -10,9 +10,15 @@
 //               claim says `success` but the job left no line, or it was
 //               claimed but never run and nothing will run it
 //   interrupted claimed and started, then the daemon was killed before it
-//               recorded the outcome: recorded `interrupted`, not run again
-//               (onInterrupted: skip). Run at most once, by policy: neither
-//               missed nor duplicated.
+//               recorded the outcome, and nothing told what became of the run
+//               (its supervisor died too, or it ran on another host): recorded
+//               `interrupted`, not run again (onInterrupted: skip). Run at most
+//               once, by policy: neither missed nor duplicated. Where the host
+//               survives, promised: 0.
+//   recovered   by how a successor learned a run's fate after its daemon died
+//               (the ledger's `recovery`: never-started, adopted,
+//               ended-unwatched, supervisor-lost, host-unknown); the slots
+//               counted here are judged like any other (missed if not run).
 //   pending     (final check) claimed, not started when the daemon was last
 //               stopped: the next start runs it. Reported, not a miss.
 import type { OutputRun } from './fleet.js';
@@ -24,6 +30,8 @@ export interface LedgerRow {
   scheduledAtMs: number;
   started: boolean;
   outcome: string | null;
+  /** How a successor learned the outcome when the run's daemon died first (null: its own daemon). */
+  recovery?: string | null;
 }
 
 export interface SlotCheck {
@@ -31,6 +39,8 @@ export interface SlotCheck {
   duplicates: number;
   misses: number;
   interrupted: number;
+  /** Slots whose run a successor recovered, by how (see above). */
+  recovered: Record<string, number>;
   pending: number;
   pendingExamples: string[];
   /** Up to 10 problems, for the log. */
@@ -62,6 +72,7 @@ export function noSlotsChecked(): SlotCheck {
     duplicates: 0,
     misses: 0,
     interrupted: 0,
+    recovered: {},
     pending: 0,
     pendingExamples: [],
     examples: [],
@@ -111,6 +122,7 @@ export function checkSlots(input: SlotCheckInput): SlotCheck {
         problem('misses', `${k} (${new Date(t).toISOString()}) was never claimed`);
         continue;
       }
+      if (claim.recovery) result.recovered[claim.recovery] = (result.recovered[claim.recovery] ?? 0) + 1;
       if (claim.outcome === 'interrupted') {
         result.interrupted++;
         continue;

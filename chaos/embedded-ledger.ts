@@ -21,9 +21,10 @@ export function readEmbeddedLedger(storeDir: string): Promise<LedgerRow[]> {
       ms: number;
       started: boolean;
       outcome: string | null;
+      recovery: string | null;
     }>(
       `SELECT id, job, (extract(epoch FROM scheduled_at) * 1000)::float8 AS ms,
-              started_at IS NOT NULL AS started, outcome FROM cronkeeper_runs`,
+              started_at IS NOT NULL AS started, outcome, recovery FROM cronkeeper_runs`,
     );
     return rows.map((r) => ({
       id: Number(r.id),
@@ -31,6 +32,7 @@ export function readEmbeddedLedger(storeDir: string): Promise<LedgerRow[]> {
       scheduledAtMs: Number(r.ms),
       started: r.started,
       outcome: r.outcome,
+      recovery: r.recovery,
     }));
   });
 }

@@ -11,7 +11,8 @@ import type { Clock } from '../clock.js';
 import type { JobConfig } from '../config/types.js';
 import type { Metrics } from '../metrics.js';
 import { runHook } from '../run/run-hook.js';
-import type { ProcessRef, SpoolPaths } from '../run/run-spool.js';
+import { type ProcessRef, type SpoolPaths, createSpool } from '../run/run-spool.js';
+import { errorMessage } from '../run/run-fields.js';
 import { adoptRun, startRun } from '../run/start-run.js';
 import type { RunHandle, RunRequest, RunResult } from '../run/types.js';
 import { retryDelayMs } from '../schedule/jitter.js';
@@ -92,6 +93,20 @@ export async function runSlot(
     let handle: RunHandle | undefined;
     try {
       const fence = ctx.fence();
+      // The spool is made before the attempt's traces are recorded, so a trace always has its directory
+      // (a successor reads a missing one as "never started"). Without one, the job runs as a plain child.
+      let trace = adopt ? undefined : ctx.trace;
+      if (trace) {
+        try {
+          await createSpool(trace.spool, { runId: slot.runId, attempt, epoch: fence.epoch });
+        } catch (err) {
+          logger.warn(
+            { ...fields, attempt, spool: trace.spool, err: errorMessage(err) },
+            'cannot write the run spool: running the job without a supervisor (it will not outlive the daemon)',
+          );
+          trace = undefined;
+        }
+      }
       const request: RunRequest = {
         runId: slot.runId,
         job,
@@ -101,7 +116,7 @@ export async function runSlot(
         epoch: fence.epoch,
         nodeId: fence.nodeId,
         attempt,
-        ...(ctx.trace ? { spoolRoot: ctx.trace.spool } : {}),
+        ...(trace ? { spoolRoot: trace.spool } : {}),
       };
       if (adopt) {
         // Started by a daemon that is gone; its attempt already counts and is ours now (carried over).
@@ -110,7 +125,7 @@ export async function runSlot(
       } else {
         let started: boolean;
         try {
-          started = await startAttempt(db, fence, slot.runId, attempt, clock.now(), ctx.trace);
+          started = await startAttempt(db, fence, slot.runId, attempt, clock.now(), trace);
         } catch (err) {
           logger.error(
             { err, ...fields, attempt },

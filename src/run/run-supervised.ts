@@ -12,7 +12,7 @@ import type pino from 'pino';
 import type { CommandAction } from '../config/types.js';
 import { OutputLog } from './output-log.js';
 import { OutputTail } from './output-tail.js';
-import { commandEnv, runCommand, trackJobGroup } from './run-command.js';
+import { commandEnv, trackJobGroup } from './run-command.js';
 import { errorMessage, runLogFields, startTimer } from './run-fields.js';
 import {
   type ProcessRef,
@@ -50,19 +50,8 @@ export function startSupervised(
   void (async () => {
     const problem = await preflight(action, commandEnv(req, action));
     if (problem) return run.fail(problem);
-    let p: SpoolPaths;
-    try {
-      p = await createSpool(spoolRoot, { runId: req.runId, attempt: req.attempt, epoch: req.epoch });
-    } catch (err) {
-      // No spool (a read-only or full filesystem): the job still runs, as a plain child with pipes,
-      // only without surviving this daemon.
-      logger.warn(
-        { ...runLogFields(req), spoolRoot, err: errorMessage(err) },
-        'cannot write the run spool: running the job without a supervisor',
-      );
-      resolvePaths(undefined);
-      return run.delegate(runCommand(req, action, logger));
-    }
+    // Prepared by the caller before it recorded the attempt's traces (see runSlot); here again, idempotent.
+    const p = await createSpool(spoolRoot, { runId: req.runId, attempt: req.attempt, epoch: req.epoch });
     resolvePaths(p);
     const child = spawnSupervisor(p, action.argv, { cwd: action.cwd, env: commandEnv(req, action) });
     child.on('error', (err) => run.fail(errorMessage(err)));
@@ -121,7 +110,6 @@ class SupervisedRun {
   private file: FileHandle | undefined;
   private offset = 0;
   private reading: Promise<void> = Promise.resolve();
-  private delegated: RunHandle | undefined;
   private untrack: (() => void) | undefined;
 
   constructor(
@@ -150,20 +138,7 @@ class SupervisedRun {
     this.finish({ outcome: 'error', exitCode: null, signal: null, error });
   }
 
-  /** Hands the run over to another executor (a plain child: see startSupervised). */
-  delegate(handle: RunHandle): void {
-    this.delegated = handle;
-    this.resolveSpawned(undefined);
-    clearTimeout(this.timeoutTimer); // the plain executor has its own
-    if (this.ending) handle.stop(this.ending.error);
-    void handle.result.then((r) => {
-      this.finished = true;
-      this.resolveResult(r);
-    });
-  }
-
   stop(reason: string): void {
-    if (this.delegated) return this.delegated.stop(reason);
     if (this.finished || this.ending !== undefined) return;
     this.logger.info({ ...this.fields, reason }, 'stopping run');
     this.terminate({ outcome: 'stopped', error: `stopped: ${reason}` });
