@@ -20,6 +20,7 @@ import {
   recordSkipped,
 } from '../store/attempts.js';
 import { judgeInFlight } from './judge-in-flight.js';
+import { sweepSpool } from './sweep-spool.js';
 import { markInterrupted, type ClaimedSlot } from '../store/ledger.js';
 import { recordSlotGaps } from '../store/slot-gaps.js';
 import type { OnBadRow } from '../store/bad-rows.js';
@@ -80,6 +81,13 @@ export async function runBootCatchUp(ctx: BootCatchUpContext, nowMs: number): Pr
   );
   gapsRecorded.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
   const { owed, later } = await recoverUnfinished(ctx, byName, nowMs);
+  // What earlier daemons of this host left in the spool and nobody needs any more; in the background.
+  if (ctx.trace) {
+    void sweepSpool(ctx.db, ctx.trace.spool, logger, {
+      epoch: ctx.fence.epoch,
+      keep: new Set(dispatcher.runIds()),
+    }).catch((err: unknown) => logger.warn({ err }, 'could not sweep the run spool'));
+  }
   // Retries due later wait for their time in the background, not in the catch-up.
   for (const r of later) void dispatcher.dispatch(byName.get(r.slot.job)!, r.slot, r.options);
   if (plan.runs.length + owed.length === 0) return gapsRecorded;

@@ -101,6 +101,9 @@ jobs:
         'the job to end',
       );
 
+      // Left by a daemon that died between recording an outcome and removing the run's directory.
+      fs.mkdirSync(path.join(spool, '99999-1-1'));
+      fs.writeFileSync(path.join(spool, '99999-1-1', 'exit'), '0\n');
       const second = start(config);
       await second.waitForLog((l) => l.msg === 'ready: scheduling', 60_000);
       // The long job is adopted and stopped at its timeout, 6 s after its own start.
@@ -144,8 +147,9 @@ jobs:
       } finally {
         await db.close();
       }
-      // The spool is emptied once the outcomes are recorded.
-      assert.deepEqual(fs.readdirSync(path.join(dir, 'var', 'runs')), []);
+      // The spool is emptied once the outcomes are recorded, and what an earlier daemon left is swept.
+      assert.deepEqual(fs.readdirSync(spool), []);
+      assert.ok(second.logs.some((l) => l.msg === 'removed the spool directories of runs already recorded'));
     });
 
     test('kills while 20 per-second jobs start: every slot of every job once, none interrupted', async () => {
