@@ -127,6 +127,28 @@ describe('supervised command runs', () => {
     await until(() => !alive(grandchild), 2_000, 'the grandchild to die');
   });
 
+  it('what a successful job left running in the background is ended with it, unless keepChildren', async () => {
+    const { logger } = memoryLogger();
+    const root = spoolRoot();
+    const leftover = async (keepChildren: boolean) => {
+      const r = await startRun(
+        request(sh('sleep 30 >/dev/null 2>&1 & echo $!', { keepChildren, killGrace: 300 }), root),
+        logger,
+      ).result;
+      assert.equal(r.outcome, 'success');
+      return Number(r.outputTail?.trim());
+    };
+    const ended = await leftover(false);
+    await until(() => !alive(ended), 2_000, 'the leftover to be ended');
+    const kept = await leftover(true);
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      assert.ok(alive(kept), 'keepChildren: the background process was ended');
+    } finally {
+      process.kill(kept, 'SIGKILL');
+    }
+  });
+
   it('stop() ends the run as stopped', async () => {
     const { logger } = memoryLogger();
     const root = spoolRoot();
