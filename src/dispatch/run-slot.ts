@@ -95,7 +95,8 @@ export async function runSlot(
       const fence = ctx.fence();
       // The spool is made before the attempt's traces are recorded, so a trace always has its directory
       // (a successor reads a missing one as "never started"). Without one, the job runs as a plain child.
-      let trace = adopt ? undefined : ctx.trace;
+      // Only commands run supervised: an HTTP request in flight dies with its daemon, and records no trace.
+      let trace = adopt || job.action.kind !== 'command' ? undefined : ctx.trace;
       if (trace) {
         try {
           await createSpool(trace.spool, { runId: slot.runId, attempt, epoch: fence.epoch });
