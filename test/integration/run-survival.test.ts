@@ -8,6 +8,8 @@
 //     ran exactly once (from the jobs' own output), none 'interrupted'.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { openEmbedded } from '../../src/store/open-embedded.js';
@@ -62,6 +64,55 @@ async function kill(d: DaemonProcess): Promise<void> {
   d.proc.kill('SIGKILL');
   await d.exited;
 }
+
+test('an HTTP request in flight dies with its daemon: not taken for never started, left to onInterrupted', async () => {
+  const dir = tempDir('http-in-flight');
+  dirs.push(dir);
+  let requests = 0;
+  const server = http.createServer((req) => {
+    requests++;
+    req.resume(); // never answered: the request is in flight when the daemon dies
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = (server.address() as AddressInfo).port;
+    const config = path.join(dir, 'cronkeeper.yaml');
+    fs.writeFileSync(
+      config,
+      `store: { path: "${path.join(dir, 'store')}" }
+jobs:
+  hook:
+    schedule: "0 2 1 1 *"
+    backfillFrom: "2026-01-01T00:00:00Z"
+    catchupWindow: 3650d
+    http: { url: "http://127.0.0.1:${port}/run" }
+`,
+    );
+    const first = start(config);
+    await waitFor(() => requests === 1, 60_000, 'the request');
+    await kill(first);
+    const second = start(config);
+    await second.waitForLog((l) => l.msg === 'ready: scheduling', 60_000);
+    second.proc.kill('SIGTERM');
+    assert.equal(await second.exited, 0);
+    assert.equal(requests, 1, 'sent again');
+    const db = await openEmbedded(path.join(dir, 'store'));
+    try {
+      const rows = await db.query<{ outcome: string; recovery: string }>(
+        'SELECT outcome, recovery FROM cronkeeper_runs',
+      );
+      assert.deepEqual(
+        rows.map((r) => ({ ...r })),
+        [{ outcome: 'interrupted', recovery: 'host-unknown' }],
+      );
+    } finally {
+      await db.close();
+    }
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+});
 
 for (const store of STORES) {
   describe(`runs in flight when the daemon dies (${store.name})`, () => {
