@@ -36,7 +36,8 @@ try {
   code = await new Promise<number>((resolve) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', '--test', '--test-concurrency=1', ...selected],
+      // A test that hangs (a daemon that never exits) fails after 10 minutes instead of holding CI.
+      ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=600000', ...selected],
       {
         cwd: root,
         env,

@@ -193,12 +193,10 @@ export async function runSlot(
       continue;
     }
     const traces = handle;
-    ctx.track(
-      finishRun(db, slot.runId, clock.now(), record).then(async () => {
-        // Recorded: what the run left for a successor can go.
-        await traces?.release?.().catch(() => {});
-      }),
-    );
+    const recorded = finishRun(db, slot.runId, clock.now(), record);
+    ctx.track(recorded);
+    // Recorded: what the run left for a successor can go (best effort, not a ledger write to wait for).
+    void recorded.then(() => traces?.release?.()).catch(() => {});
     metrics?.runs.inc({ job: job.name, outcome: result.outcome, catchup });
     if (result.outcome === 'success') metrics?.setLastSuccess(job.name, slot.scheduledAtMs);
     const hook = result.outcome === 'success' ? job.onSuccess : retriable ? job.onFailure : undefined;

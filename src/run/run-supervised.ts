@@ -22,6 +22,7 @@ import {
   readExit,
   readPidFile,
   removeSpool,
+  spoolPaths,
 } from './run-spool.js';
 import { spawnSupervisor } from './run-supervisor.js';
 import type { RunHandle, RunRequest, RunResult } from './types.js';
@@ -45,29 +46,21 @@ export function startSupervised(
   spoolRoot: string,
 ): SupervisedHandle {
   const run = new SupervisedRun(req, logger, { startedAtMs: Date.now(), logFrom: 'start' });
-  let resolvePaths!: (p: SpoolPaths | undefined) => void;
-  const paths = new Promise<SpoolPaths | undefined>((r) => (resolvePaths = r));
+  const key = { runId: req.runId, attempt: req.attempt, epoch: req.epoch };
   void (async () => {
     const problem = await preflight(action, commandEnv(req, action));
     if (problem) return run.fail(problem);
     // Prepared by the caller before it recorded the attempt's traces (see runSlot); here again, idempotent.
-    const p = await createSpool(spoolRoot, { runId: req.runId, attempt: req.attempt, epoch: req.epoch });
-    resolvePaths(p);
+    const p = await createSpool(spoolRoot, key);
     const child = spawnSupervisor(p, action.argv, { cwd: action.cwd, env: commandEnv(req, action) });
     child.on('error', (err) => run.fail(errorMessage(err)));
     run.follow(p, { child });
-  })().catch((err: unknown) => {
-    resolvePaths(undefined);
-    run.fail(errorMessage(err));
-  });
+  })().catch((err: unknown) => run.fail(errorMessage(err)));
   return {
     result: run.result,
     stop: (reason) => run.stop(reason),
     spawned: run.spawned,
-    release: async () => {
-      const p = await paths;
-      if (p) await removeSpool(p);
-    },
+    release: () => removeSpool(spoolPaths(spoolRoot, key)),
   };
 }
 

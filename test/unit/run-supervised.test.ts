@@ -113,6 +113,15 @@ describe('supervised command runs', () => {
     assert.equal(denied.outcome, 'error');
     assert.match(denied.error ?? '', /EACCES/);
     assert.deepEqual(await listSpools(root), []);
+    // Its spool, made before the attempt was recorded (runSlot does), is released like any other.
+    fs.mkdirSync(path.join(root, '777-1-3'), { recursive: true });
+    const handle = startRun(
+      request(testJob('x', { every: 60_000, command: ['/nope/x'] }), root, { runId: 777 }),
+      logger,
+    );
+    assert.equal((await handle.result).outcome, 'error');
+    await handle.release!();
+    assert.deepEqual(await listSpools(root), []);
   });
 
   it('a timeout ends the job and its process group, not its supervisor: the status is recorded', async () => {
