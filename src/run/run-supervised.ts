@@ -5,6 +5,7 @@
 // kept), the timeout is enforced from the run's start, stop() signals the
 // job's process group, and the result comes from the exit status the
 // supervisor wrote.
+import type { ChildProcess } from 'node:child_process';
 import { access, constants, open, stat, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,6 +36,8 @@ const OUTPUT_POLL_MS = 200;
 const ADOPTED_POLL_MS = 250;
 
 type Ending = { outcome: 'timeout' | 'stopped'; error: string };
+/** How a run's end is learned: its supervisor is this daemon's `child`, or a `supervisor` found running. */
+type FollowedVia = { child?: ChildProcess; supervisor?: ProcessRef };
 
 export type SupervisedHandle = Required<RunHandle>;
 
@@ -104,6 +107,7 @@ class SupervisedRun {
   private offset = 0;
   private reading: Promise<void> = Promise.resolve();
   private untrack: (() => void) | undefined;
+  private followed: FollowedVia | undefined;
 
   constructor(
     private readonly req: RunRequest,
@@ -138,10 +142,8 @@ class SupervisedRun {
   }
 
   /** Follows the run in `paths`: its supervisor is our `child`, or the `supervisor` found running. */
-  follow(
-    paths: SpoolPaths,
-    via: { child?: import('node:child_process').ChildProcess; supervisor?: ProcessRef },
-  ): void {
+  follow(paths: SpoolPaths, via: FollowedVia): void {
+    this.followed = via;
     void this.openOutput(paths).then(() => this.poll(paths));
     void this.watchPid(paths, via);
     if (via.child) {
@@ -158,20 +160,17 @@ class SupervisedRun {
     }
   }
 
-  private async watchPid(
-    paths: SpoolPaths,
-    via: { child?: import('node:child_process').ChildProcess; supervisor?: ProcessRef },
-  ): Promise<void> {
+  private async watchPid(paths: SpoolPaths, via: FollowedVia): Promise<void> {
     for (let waitMs = 5; !this.finished; waitMs = Math.min(waitMs * 2, 200)) {
       const ref = await readPidFile(paths.pid);
-      if (ref) return this.found(ref);
+      if (ref) return this.found(ref, via);
       const supervisorGone = via.child
         ? via.child.exitCode !== null || via.child.signalCode !== null
         : !via.supervisor || !isSameProcess(via.supervisor);
       if (supervisorGone) {
         // It may have written the pid file just before it went.
         const late = await readPidFile(paths.pid);
-        if (late) this.found(late);
+        if (late) this.found(late, via);
         break;
       }
       await new Promise((r) => setTimeout(r, waitMs));
@@ -179,8 +178,10 @@ class SupervisedRun {
     this.resolveSpawned(this.jobPid);
   }
 
-  private found(ref: ProcessRef): void {
+  private found(ref: ProcessRef, via: FollowedVia): void {
     if (this.jobPid !== undefined) return;
+    // Adopted: signal the group only while its leader is the job that was started (its pid not reused).
+    if (!via.child && !isSameProcess(ref)) return;
     this.jobPid = ref.pid;
     this.untrack = trackJobGroup(ref.pid);
     this.resolveSpawned(ref.pid);
@@ -236,9 +237,9 @@ class SupervisedRun {
   private async ended(paths: SpoolPaths): Promise<void> {
     if (this.finished) return;
     const exit = await readExit(paths);
-    if (this.jobPid === undefined) {
+    if (this.jobPid === undefined && this.followed) {
       const ref = await readPidFile(paths.pid);
-      if (ref) this.found(ref);
+      if (ref) this.found(ref, this.followed);
     }
     if (!this.file) await this.openOutput(paths);
     await this.readAvailable();
