@@ -230,8 +230,12 @@ async function recoverUnfinished(
         continue;
       }
       if (verdict.kind === 'adopt') {
-        // Not waited for by the catch-up: it is already running (or over), and overlaps as a running run.
-        later.push({ slot, options: { attempt: made, adopt: verdict.adopt } });
+        const entry = { slot, options: { attempt: made, adopt: verdict.adopt } };
+        // Ended while nobody watched: recorded first, in the catch-up, before the job's later slots.
+        // Still running: followed in the background, and the job's missed slots overlap with it by
+        // its policy, as they would have had the daemon lived.
+        if (verdict.adopt.running) later.push(entry);
+        else owed.push(entry);
         continue;
       }
       recovery = verdict.recovery;

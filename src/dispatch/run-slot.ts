@@ -194,9 +194,8 @@ export async function runSlot(
     }
     const traces = handle;
     const recorded = finishRun(db, slot.runId, clock.now(), record);
-    ctx.track(recorded);
-    // Recorded: what the run left for a successor can go (best effort, not a ledger write to wait for).
-    void recorded.then(() => traces?.release?.()).catch(() => {});
+    // Recorded: what the run left for a successor can go (before the daemon exits; a failure is harmless).
+    ctx.track(recorded.then(() => traces?.release?.().catch(() => {})));
     metrics?.runs.inc({ job: job.name, outcome: result.outcome, catchup });
     if (result.outcome === 'success') metrics?.setLastSuccess(job.name, slot.scheduledAtMs);
     const hook = result.outcome === 'success' ? job.onSuccess : retriable ? job.onFailure : undefined;

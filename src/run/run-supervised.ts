@@ -6,6 +6,7 @@
 // job's process group, and the result comes from the exit status the
 // supervisor wrote.
 import type { ChildProcess } from 'node:child_process';
+import { type FSWatcher, watch } from 'node:fs';
 import { access, constants, open, stat, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -108,6 +109,8 @@ class SupervisedRun {
   private reading: Promise<void> = Promise.resolve();
   private untrack: (() => void) | undefined;
   private followed: FollowedVia | undefined;
+  private adoptedTimer: NodeJS.Timeout | undefined;
+  private watcher: FSWatcher | undefined;
 
   constructor(
     private readonly req: RunRequest,
@@ -149,13 +152,22 @@ class SupervisedRun {
     if (via.child) {
       via.child.on('exit', () => void this.ended(paths));
     } else {
+      // Not our child: its end is seen in the spool (at once through inotify, and by polling, which
+      // also notices a supervisor that died without writing its status).
       const check = async (): Promise<void> => {
         if (this.finished) return;
         if ((await readExit(paths)) || !via.supervisor || !isSameProcess(via.supervisor)) {
           return this.ended(paths);
         }
-        this.pollTimer = setTimeout(() => void check(), ADOPTED_POLL_MS);
+        clearTimeout(this.adoptedTimer);
+        this.adoptedTimer = setTimeout(() => void check(), ADOPTED_POLL_MS);
       };
+      try {
+        this.watcher = watch(paths.dir, () => void check());
+        this.watcher.on('error', () => {});
+      } catch {
+        // polling alone
+      }
       void check();
     }
   }
@@ -329,6 +341,8 @@ class SupervisedRun {
     this.untrack?.();
     clearTimeout(this.timeoutTimer);
     clearTimeout(this.pollTimer);
+    clearTimeout(this.adoptedTimer);
+    this.watcher?.close();
     // A kill still pending is kept only while members of the group are left to kill.
     if (this.killTimer !== undefined && !this.groupAlive()) clearTimeout(this.killTimer);
     void this.file?.close().catch(() => {});
