@@ -179,17 +179,20 @@ async function readTickClaims(
   fromMs: number,
   toMs: number,
 ): Promise<TickClaim[]> {
-  const sql = `SELECT (extract(epoch FROM scheduled_at) * 1000)::float8 AS ms, outcome FROM cronkeeper_runs
+  const sql = `SELECT (extract(epoch FROM scheduled_at) * 1000)::float8 AS ms, outcome,
+       (extract(epoch FROM started_at) * 1000)::float8 AS started FROM cronkeeper_runs
      WHERE job = 'tick' AND NOT manual AND scheduled_at > $1 AND scheduled_at <= $2`;
   const params = [new Date(fromMs).toISOString(), new Date(toMs).toISOString()];
+  type Row = { ms: number; outcome: string | null; started: number | null };
   const rows =
     store.kind === 'postgres'
-      ? await withClient(
-          store.url,
-          async (c) => (await c.query<{ ms: number; outcome: string | null }>(sql, params)).rows,
-        )
-      : await withEmbedded(storeDir, (db) => db.query<{ ms: number; outcome: string | null }>(sql, params));
-  return rows.map((r) => ({ scheduledAtMs: Number(r.ms), outcome: r.outcome }));
+      ? await withClient(store.url, async (c) => (await c.query<Row>(sql, params)).rows)
+      : await withEmbedded(storeDir, (db) => db.query<Row>(sql, params));
+  return rows.map((r) => ({
+    scheduledAtMs: Number(r.ms),
+    outcome: r.outcome,
+    startedAtMs: r.started === null ? null : Math.round(Number(r.started)),
+  }));
 }
 
 export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {

@@ -44,6 +44,8 @@ export function readTickRuns(file: string): TickRun[] {
 export interface TickClaim {
   scheduledAtMs: number;
   outcome: string | null;
+  /** When the daemon decided to start it (the ledger's started_at), UTC ms; null: not started. */
+  startedAtMs: number | null;
 }
 
 export interface TickFigures {
@@ -59,6 +61,12 @@ export interface TickFigures {
   catchupRuns: number;
   /** Start lateness of the due slots that ran (job start − scheduled time), ms. */
   lateness: { p50: number; p99: number; max: number } | null;
+  /**
+   * The daemon's part of it: the ledger's started_at (taken just before the start is recorded
+   * and the job spawned) − scheduled time, for the same slots. The rest is recording the start,
+   * the spawn and the shell's own start on the machine.
+   */
+  daemonLateness: { p50: number; p99: number; max: number } | null;
   /** Why the missed slots did not run, by the ledger: outcome, 'unfinished', or 'never claimed'. */
   missedBy: Record<string, number>;
   /** Up to 10 problems, for the log. */
@@ -93,6 +101,7 @@ export function judgeTicks(
     duplicated: 0,
     catchupRuns: 0,
     lateness: null,
+    daemonLateness: null,
     missedBy: {},
     examples: [],
   };
@@ -100,6 +109,7 @@ export function judgeTicks(
     if (f.examples.length < 10) f.examples.push(text);
   };
   const late: number[] = [];
+  const daemonLate: number[] = [];
   const first = Math.floor(window.fromMs / 1000) * 1000 + 1000;
   for (let t = first; t <= window.toMs; t += 1000) {
     f.due++;
@@ -119,12 +129,18 @@ export function judgeTicks(
     f.run++;
     if (ran[0]!.catchup) f.catchupRuns++;
     late.push(ran[0]!.startedAtMs - t);
+    const decided = claimed[0]?.startedAtMs;
+    if (decided !== null && decided !== undefined) daemonLate.push(decided - t);
   }
-  if (late.length > 0) {
-    late.sort((a, b) => a - b);
-    f.lateness = { p50: percentile(late, 0.5), p99: percentile(late, 0.99), max: late[late.length - 1]! };
-  }
+  f.lateness = spread(late);
+  f.daemonLateness = spread(daemonLate);
   return f;
+}
+
+function spread(values: number[]): { p50: number; p99: number; max: number } | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted[sorted.length - 1]! };
 }
 
 function whyNotRun(claim: TickClaim | undefined): string {

@@ -27,11 +27,11 @@ describe('judgeTicks', () => {
     const f = judgeTicks(
       [run(1, 4), run(1, 9), run(4, 700, true)],
       [
-        { scheduledAtMs: T0 + 1000, outcome: 'success' },
-        { scheduledAtMs: T0 + 2000, outcome: 'skipped' },
-        { scheduledAtMs: T0 + 3000, outcome: null },
-        { scheduledAtMs: T0 + 4000, outcome: 'success' },
-        { scheduledAtMs: T0 + 5000, outcome: 'success' },
+        { scheduledAtMs: T0 + 1000, outcome: 'success', startedAtMs: T0 + 1002 },
+        { scheduledAtMs: T0 + 2000, outcome: 'skipped', startedAtMs: null },
+        { scheduledAtMs: T0 + 3000, outcome: null, startedAtMs: T0 + 3001 },
+        { scheduledAtMs: T0 + 4000, outcome: 'success', startedAtMs: T0 + 4650 },
+        { scheduledAtMs: T0 + 5000, outcome: 'success', startedAtMs: T0 + 5003 },
       ],
       { fromMs: T0, toMs: T0 + 6000 },
     );
@@ -44,6 +44,8 @@ describe('judgeTicks', () => {
     });
     // lateness of the first line of each slot that ran: 4 and 700 ms
     assert.deepEqual(f.lateness, { p50: 4, p99: 700, max: 700 });
+    // the daemon's part, from the ledger's started_at of the same slots: 2 and 650 ms
+    assert.deepEqual(f.daemonLateness, { p50: 2, p99: 650, max: 650 });
   });
 
   it('without the ledger the reason is unknown, the count is not', () => {
