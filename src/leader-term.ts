@@ -163,8 +163,11 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
   }
   const start = async (c: ClaimedSlot): Promise<void> => {
     // Claimed ahead of its instant (the claim lead): it starts at the instant, and the overlap policy
-    // judges the job's previous run then, not while it may still be finishing.
+    // judges the job's previous run then, not while it may still be finishing. What can be made ready
+    // before the instant is made meanwhile.
     // (Bounded: a clock set back meanwhile does not hold a claimed run for longer than the lead.)
+    const planned = scheduler.get(c.job)?.config;
+    if (planned && !c.catchup) dispatcher.prepare(planned, c);
     for (let i = 0, early = c.scheduledAtMs - clock.now(); !c.catchup && early > 0 && i < 3; i++) {
       await new Promise((resolve) => setTimeout(resolve, Math.min(early, lead.ms)));
       early = c.scheduledAtMs - clock.now();
@@ -172,6 +175,7 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
     // While stopping, a claimed slot stays unstarted in the ledger: the next leader runs it.
     const job = scheduler.get(c.job)?.config;
     if (job && !stopping) await dispatcher.dispatch(job, c, { jitter: !c.catchup });
+    else dispatcher.discardPrepared(c.runId);
   };
   /**
    * Starts claimed slots; several slots of one job in a batch (missed during a

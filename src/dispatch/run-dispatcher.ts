@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Config, JobConfig } from '../config/types.js';
 import type { Metrics } from '../metrics.js';
+import { removeSpool } from '../run/run-spool.js';
+import { type PreparedRun, prepareSupervised } from '../run/run-supervised.js';
 import type { RunResult } from '../run/types.js';
 import { slotJitterMs } from '../schedule/jitter.js';
 import type { Queryable } from '../store/db.js';
@@ -13,7 +15,7 @@ import type { Fence } from '../store/fence.js';
 import { type RunTrace, recordSkipped } from '../store/attempts.js';
 import type { ClaimedSlot } from '../store/ledger.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
-import { type AdoptedAttempt, SHUTDOWN, runSlot } from './run-slot.js';
+import { type AdoptedAttempt, SHUTDOWN, runRequest, runSlot } from './run-slot.js';
 
 interface ActiveRun {
   slot: ClaimedSlot;
@@ -53,8 +55,16 @@ export interface DispatchOptions {
   adopt?: AdoptedAttempt;
 }
 
+/** A claimed slot's first attempt, made ready ahead of its instant. */
+interface Preparation {
+  job: JobConfig;
+  epoch: number;
+  ready: Promise<PreparedRun | undefined>;
+}
+
 export class RunDispatcher {
   private readonly jobs = new Map<string, JobRuns>();
+  private readonly prepared = new Map<number, Preparation>();
   private readonly ledgerWrites = new Set<Promise<void>>();
   private readonly limit: ConcurrencyLimit;
 
@@ -87,11 +97,65 @@ export class RunDispatcher {
   }
 
   /**
+   * Makes the first attempt of a slot claimed ahead of its instant ready to
+   * start (its spool directory, the check that the command can be spawned),
+   * so that at the instant only the start is recorded and the supervisor
+   * spawned: file-system work on a busy event loop costs a turn per call.
+   * Taken by the slot's dispatch; one never taken is dropped with it
+   * (discardPrepared).
+   */
+  prepare(job: JobConfig, slot: ClaimedSlot): void {
+    const trace = this.options.trace;
+    const action = job.action;
+    if (!trace || action.kind !== 'command' || this.prepared.has(slot.runId)) return;
+    const fence = this.options.fence();
+    // A failure here is met again, and reported, at the start.
+    const ready = prepareSupervised(runRequest(job, slot, fence, 1), action, trace.spool).catch(
+      () => undefined,
+    );
+    this.prepared.set(slot.runId, { job, epoch: fence.epoch, ready });
+  }
+
+  /** Drops the preparation of a slot that will not be started here (its spool directory, still empty, goes). */
+  discardPrepared(runId: number): void {
+    const p = this.prepared.get(runId);
+    if (!p) return;
+    this.prepared.delete(runId);
+    // Tracked, so that it is done before the daemon exits.
+    this.track(p.ready.then((r) => (r ? removeSpool(r.paths) : undefined)).catch(() => {}));
+  }
+
+  private takePrepared(
+    runId: number,
+    job: JobConfig,
+    epoch: number,
+  ): Promise<PreparedRun | undefined> | undefined {
+    const p = this.prepared.get(runId);
+    // Made for another version of the job (a reload) or another term: not this attempt's.
+    if (!p || p.job !== job || p.epoch !== epoch) {
+      this.discardPrepared(runId);
+      return undefined;
+    }
+    this.prepared.delete(runId);
+    return p.ready;
+  }
+
+  /**
    * Starts (or queues, skips, replaces by policy) the run of a claimed slot.
    * Resolves with its final result, or undefined if it was skipped or left to
    * the next leader.
    */
   dispatch(job: JobConfig, slot: ClaimedSlot, o: DispatchOptions = {}): Promise<RunResult | undefined> {
+    const done = this.dispatchByPolicy(job, slot, o);
+    void done.finally(() => this.discardPrepared(slot.runId));
+    return done;
+  }
+
+  private dispatchByPolicy(
+    job: JobConfig,
+    slot: ClaimedSlot,
+    o: DispatchOptions,
+  ): Promise<RunResult | undefined> {
     const runs = this.runsOf(job.name);
     if (runs.active.size === 0) return this.start(job, slot, o);
     const log = this.options.logger;
@@ -218,6 +282,7 @@ export class RunDispatcher {
           metrics,
           track: (w) => this.track(w),
           ...(this.options.trace ? { trace: this.options.trace } : {}),
+          takePrepared: (runId, j, epoch) => this.takePrepared(runId, j, epoch),
         },
         job,
         slot,

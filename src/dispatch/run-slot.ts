@@ -11,7 +11,8 @@ import type { Clock } from '../clock.js';
 import type { JobConfig } from '../config/types.js';
 import type { Metrics } from '../metrics.js';
 import { runHook } from '../run/run-hook.js';
-import { type ProcessRef, type SpoolPaths, createSpool } from '../run/run-spool.js';
+import type { ProcessRef, SpoolPaths } from '../run/run-spool.js';
+import { type PreparedRun, prepareSupervised } from '../run/run-supervised.js';
 import { errorMessage } from '../run/run-fields.js';
 import { adoptRun, startRun } from '../run/start-run.js';
 import type { RunHandle, RunRequest, RunResult } from '../run/types.js';
@@ -41,6 +42,12 @@ export interface SlotRunContext {
   track: (write: Promise<void>) => void;
   /** This node's host and spool: commands run supervised, their traces recorded. Unset: plain children. */
   trace?: RunTrace;
+  /** The first attempt's start made ready ahead of its instant, if it was (RunDispatcher.prepare); taken once. */
+  takePrepared?: (
+    runId: number,
+    job: JobConfig,
+    epoch: number,
+  ) => Promise<PreparedRun | undefined> | undefined;
 }
 
 export interface SlotRunOptions {
@@ -69,6 +76,20 @@ export interface AdoptedAttempt {
 
 export const SHUTDOWN = 'shutdown';
 
+/** The request for attempt `attempt` of a claimed slot, under `fence`. */
+export function runRequest(job: JobConfig, slot: ClaimedSlot, fence: Fence, attempt: number): RunRequest {
+  return {
+    runId: slot.runId,
+    job,
+    scheduledAtMs: slot.scheduledAtMs,
+    catchup: slot.catchup,
+    manual: slot.manual === true,
+    epoch: fence.epoch,
+    nodeId: fence.nodeId,
+    attempt,
+  };
+}
+
 /** Resolves with the final result, or undefined when nothing was run to the end (not ours, or left for the next leader). */
 export async function runSlot(
   ctx: SlotRunContext,
@@ -93,13 +114,20 @@ export async function runSlot(
     let handle: RunHandle | undefined;
     try {
       const fence = ctx.fence();
-      // The spool is made before the attempt's traces are recorded, so a trace always has its directory
-      // (a successor reads a missing one as "never started"). Without one, the job runs as a plain child.
+      let request = runRequest(job, slot, fence, attempt);
+      // The spool is made before the attempt's traces are recorded, so a trace has its directory (a
+      // successor reads a missing one as "never started"; only a command that cannot be spawned gets
+      // none). Without a spool, the job runs as a plain child.
       // Only commands run supervised: an HTTP request in flight dies with its daemon, and records no trace.
-      let trace = adopt || job.action.kind !== 'command' ? undefined : ctx.trace;
-      if (trace) {
+      // A first attempt usually finds it made already, ahead of its instant.
+      const action = job.action;
+      let trace = adopt || action.kind !== 'command' ? undefined : ctx.trace;
+      if (trace && action.kind === 'command') {
         try {
-          await createSpool(trace.spool, { runId: slot.runId, attempt, epoch: fence.epoch });
+          const prepared =
+            (attempt === 1 ? await ctx.takePrepared?.(slot.runId, job, fence.epoch) : undefined) ??
+            (await prepareSupervised(request, action, trace.spool));
+          request = { ...request, spoolRoot: trace.spool, prepared };
         } catch (err) {
           logger.warn(
             { ...fields, attempt, spool: trace.spool, err: errorMessage(err) },
@@ -108,17 +136,6 @@ export async function runSlot(
           trace = undefined;
         }
       }
-      const request: RunRequest = {
-        runId: slot.runId,
-        job,
-        scheduledAtMs: slot.scheduledAtMs,
-        catchup: slot.catchup,
-        manual: slot.manual === true,
-        epoch: fence.epoch,
-        nodeId: fence.nodeId,
-        attempt,
-        ...(trace ? { spoolRoot: trace.spool } : {}),
-      };
       if (adopt) {
         // Started by a daemon that is gone; its attempt already counts and is ours now (carried over).
         handle = adoptRun(request, adopt.paths, adopt, logger);

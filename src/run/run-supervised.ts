@@ -18,6 +18,7 @@ import { commandEnv, trackJobGroup } from './run-command.js';
 import { errorMessage, runLogFields, startTimer } from './run-fields.js';
 import {
   type ProcessRef,
+  type SpoolKey,
   type SpoolPaths,
   createSpool,
   isSameProcess,
@@ -42,30 +43,83 @@ type FollowedVia = { child?: ChildProcess; supervisor?: ProcessRef };
 
 export type SupervisedHandle = Required<RunHandle>;
 
-/** Starts a command run under a supervisor, its spool under `spoolRoot`. Never throws. */
+/**
+ * What a supervised start needs before it can spawn: the run's spool
+ * directory, made, and the check that the command can be spawned at all. Made
+ * ahead of the slot's instant (the run's traces are recorded only at the
+ * instant, so a directory made early proves nothing and is swept if unused):
+ * at the instant there is nothing left to wait for on the file system.
+ */
+export interface PreparedRun {
+  paths: SpoolPaths;
+  /** Why the command cannot be spawned (ENOENT, EACCES, ...); undefined: it can. */
+  problem: string | undefined;
+  /** When `problem` was judged (performance.now()). */
+  checkedAt: number;
+}
+
+/** A preparation judged longer ago than this is judged again at the start (a binary may have come or gone). */
+const PREPARED_FRESH_MS = 2_000;
+
+/**
+ * Prepares the start of `req` (see PreparedRun): the directory is made unless the command cannot
+ * be spawned. Rejects only when the directory cannot be made.
+ */
+export async function prepareSupervised(
+  req: RunRequest,
+  action: CommandAction,
+  spoolRoot: string,
+): Promise<PreparedRun> {
+  const problem = await preflight(action, commandEnv(req, action));
+  // Nothing will be spawned for a command that cannot be: no directory either.
+  const paths = problem ? spoolPaths(spoolRoot, spoolKey(req)) : await createSpool(spoolRoot, spoolKey(req));
+  return { paths, problem, checkedAt: performance.now() };
+}
+
+/**
+ * Starts a command run under a supervisor, its spool under `spoolRoot`. With a
+ * fresh preparation for this very attempt, the supervisor is spawned before
+ * this returns; otherwise once prepared. Never throws.
+ */
 export function startSupervised(
   req: RunRequest,
   action: CommandAction,
   logger: pino.Logger,
   spoolRoot: string,
+  prepared?: PreparedRun,
 ): SupervisedHandle {
   const run = new SupervisedRun(req, logger, { startedAtMs: Date.now(), logFrom: 'start' });
-  const key = { runId: req.runId, attempt: req.attempt, epoch: req.epoch };
-  void (async () => {
-    const problem = await preflight(action, commandEnv(req, action));
-    if (problem) return run.fail(problem);
-    // Prepared by the caller before it recorded the attempt's traces (see runSlot); here again, idempotent.
-    const p = await createSpool(spoolRoot, key);
-    const child = spawnSupervisor(p, action.argv, { cwd: action.cwd, env: commandEnv(req, action) });
-    child.on('error', (err) => run.fail(errorMessage(err)));
-    run.follow(p, { child });
-  })().catch((err: unknown) => run.fail(errorMessage(err)));
+  const key = spoolKey(req);
+  const spawnPrepared = (p: PreparedRun): void => {
+    if (p.problem) return run.fail(p.problem);
+    try {
+      const child = spawnSupervisor(p.paths, action.argv, { cwd: action.cwd, env: commandEnv(req, action) });
+      child.on('error', (err) => run.fail(errorMessage(err)));
+      run.follow(p.paths, { child });
+    } catch (err) {
+      run.fail(errorMessage(err));
+    }
+  };
+  if (
+    prepared &&
+    prepared.paths.dir === spoolPaths(spoolRoot, key).dir &&
+    performance.now() - prepared.checkedAt <= PREPARED_FRESH_MS
+  )
+    spawnPrepared(prepared);
+  else
+    prepareSupervised(req, action, spoolRoot).then(spawnPrepared, (err: unknown) =>
+      run.fail(errorMessage(err)),
+    );
   return {
     result: run.result,
     stop: (reason) => run.stop(reason),
     spawned: run.spawned,
     release: () => removeSpool(spoolPaths(spoolRoot, key)),
   };
+}
+
+function spoolKey(req: RunRequest): SpoolKey {
+  return { runId: req.runId, attempt: req.attempt, epoch: req.epoch };
 }
 
 /**

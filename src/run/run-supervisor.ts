@@ -12,17 +12,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { SpoolPaths } from './run-spool.js';
 
-// `ticks PID`: the process's start time (/proc/PID/stat field 22), to tell a reused pid apart.
+// `ticks PID` sets t to the process's start time (/proc/PID/stat field 22), to tell a reused pid
+// apart; a variable, not $(...) output, so that no subshell is forked before the job starts.
 // `set -C` makes `>` exclusive (O_EXCL): the supervisor runs the job only if it creates the
 // `started` marker, i.e. no successor declared the run never-started first.
 export const SUPERVISOR_SCRIPT = `d=$1; shift
-ticks() { read -r s < "/proc/$1/stat" || return 1; s=\${s##*) }; set -- $s; echo "\${20}"; }
+ticks() { t=; read -r s < "/proc/$1/stat" || return 1; s=\${s##*) }; set -- $s; t=\${20}; }
+ticks $$
 set -C
-{ echo "$$ $(ticks $$)" > "$d/started"; } 2>/dev/null || exit 0
+{ echo "$$ $t" > "$d/started"; } 2>/dev/null || exit 0
 set +C
 setsid "$@" < /dev/null >> "$d/output" 2>&1 &
 j=$!
-echo "$j $(ticks $j)" > "$d/pid.tmp" && mv -f "$d/pid.tmp" "$d/pid"
+ticks $j
+echo "$j $t" > "$d/pid.tmp" && mv -f "$d/pid.tmp" "$d/pid"
 wait "$j"
 echo "$?" > "$d/exit.tmp" && mv -f "$d/exit.tmp" "$d/exit"
 `;

@@ -111,7 +111,7 @@ function startAction(req: RunRequest, logger: pino.Logger, options: StartRunOpti
     case 'command':
       return req.spoolRoot === undefined
         ? runCommand(req, action, logger, options)
-        : startSupervised(req, action, logger, req.spoolRoot);
+        : startSupervised(req, action, logger, req.spoolRoot, req.prepared);
     case 'http':
       return runHttp(req, action, logger);
     default: {

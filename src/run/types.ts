@@ -1,6 +1,7 @@
 // The executor contract between the scheduler (which claims a slot and starts
 // a run) and the executors in this folder (which run the job's action once).
 import type { JobConfig } from '../config/types.js';
+import type { PreparedRun } from './run-supervised.js';
 
 /** One run of one slot. Times are UTC epoch milliseconds. */
 export interface RunRequest {
@@ -31,6 +32,8 @@ export interface RunRequest {
    * Unset: a plain child process with pipes (hooks, or no usable spool).
    */
   spoolRoot?: string;
+  /** The supervised start made ready ahead of the instant (prepareSupervised); without it, made at the start. */
+  prepared?: PreparedRun;
 }
 
 /**

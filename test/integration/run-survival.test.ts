@@ -114,6 +114,39 @@ jobs:
   }
 });
 
+test('a slot made ready ahead of its instant but skipped by policy leaves nothing in the spool', async () => {
+  const dir = tempDir('prepared-skipped');
+  dirs.push(dir);
+  const out = path.join(dir, 'out.txt');
+  const config = path.join(dir, 'cronkeeper.yaml');
+  // Every second, running 2.5 s: most slots find the previous run still running and are skipped.
+  fs.writeFileSync(
+    config,
+    `${await STORES[0]!.setting(dir)}
+jobs:
+  busy:
+    schedule: "* * * * * *"
+    overlap: skip
+    command: ["/bin/sh", "-c", "echo \\"$CRONKEEPER_SCHEDULED_AT\\" >> '${out}'; sleep 2.5"]
+`,
+  );
+  const d = start(config);
+  await d.waitForLog((l) => l.msg === 'ready: scheduling', 60_000);
+  await waitFor(
+    () => d.logs.filter((l) => l.msg === 'previous run still running: slot skipped').length >= 4,
+    30_000,
+    'slots skipped by policy',
+  );
+  // Only the run in progress has a directory (and for a moment the next slot's, made ready ahead).
+  const spool = path.join(dir, 'var', 'runs');
+  await waitFor(() => fs.readdirSync(spool).length <= 1, 3_000, 'the spool to hold only the running run');
+  d.proc.kill('SIGTERM');
+  assert.equal(await d.exited, 0);
+  assert.deepEqual(fs.readdirSync(spool), [], 'a directory left behind');
+  const ran = fs.readFileSync(out, 'utf8').trim().split('\n');
+  assert.ok(ran.length >= 2, `ran ${ran.length} times`);
+});
+
 for (const store of STORES) {
   describe(`runs in flight when the daemon dies (${store.name})`, () => {
     test('a job outlives its daemon: it writes output after the kill, ends normally, and its end is recorded', async () => {

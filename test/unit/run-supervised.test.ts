@@ -8,8 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import pino from 'pino';
-import type { JobConfig } from '../../src/config/types.js';
+import type { CommandAction, JobConfig } from '../../src/config/types.js';
 import { type SpoolPaths, inspectSpool, listSpools, spoolPaths } from '../../src/run/run-spool.js';
+import { prepareSupervised } from '../../src/run/run-supervised.js';
 import { adoptRun, startRun } from '../../src/run/start-run.js';
 import type { RunRequest } from '../../src/run/types.js';
 import { testJob } from '../support/jobs.js';
@@ -46,6 +47,8 @@ function request(job: JobConfig, root: string, over: Partial<RunRequest> = {}): 
     ...over,
   };
 }
+
+const key = (r: RunRequest) => ({ runId: r.runId, attempt: r.attempt, epoch: r.epoch });
 
 const sh = (script: string, fields: Parameters<typeof testJob>[1] = {}) =>
   testJob('job', { every: 60_000, command: ['/bin/sh', '-c', script], ...fields });
@@ -86,6 +89,44 @@ describe('supervised command runs', () => {
     assert.deepEqual(await listSpools(root), [{ runId: req.runId, attempt: 1, epoch: 3 }]);
     await handle.release!();
     assert.deepEqual(await listSpools(root), []);
+  });
+
+  it('a start prepared ahead is used as prepared while fresh, and judged again once stale', async () => {
+    const { logger } = memoryLogger();
+    const root = spoolRoot();
+    const job = sh('echo ran');
+    // Prepared ahead: the directory is there before the start, nothing is spawned yet.
+    const req = request(job, root);
+    const prepared = await prepareSupervised(req, job.action as CommandAction, root);
+    assert.equal(prepared.problem, undefined);
+    assert.ok(fs.statSync(prepared.paths.dir).isDirectory());
+    assert.equal(fs.existsSync(prepared.paths.started), false);
+    const r = await startRun({ ...req, prepared }, logger).result;
+    assert.deepEqual([r.outcome, r.outputTail], ['success', 'ran\n']);
+    // A fresh preparation's verdict is taken as it is (here, one made up: the program is there)...
+    const verdict = { problem: 'spawn /bin/sh ENOENT', checkedAt: performance.now() };
+    const fresh = request(job, root);
+    const refused = await startRun(
+      { ...fresh, prepared: { paths: spoolPaths(root, key(fresh)), ...verdict } },
+      logger,
+    ).result;
+    assert.deepEqual([refused.outcome, refused.error], ['error', 'spawn /bin/sh ENOENT']);
+    // ...a stale one, or one for another attempt's directory, is judged again.
+    const stale = request(job, root);
+    const again = await startRun(
+      {
+        ...stale,
+        prepared: { paths: spoolPaths(root, key(stale)), ...verdict, checkedAt: performance.now() - 60_000 },
+      },
+      logger,
+    ).result;
+    assert.equal(again.outcome, 'success');
+    const other = request(job, root);
+    const elsewhere = await startRun(
+      { ...other, prepared: { paths: spoolPaths(root, { ...key(other), attempt: 2 }), ...verdict } },
+      logger,
+    ).result;
+    assert.equal(elsewhere.outcome, 'success');
   });
 
   it('a non-zero exit is a failure; death by a signal names it', async () => {
