@@ -12,6 +12,7 @@ import { collectGarbage } from './collect-garbage.js';
 import type { Config } from './config/types.js';
 import { StoppedWaitingError, acquireLeadership } from './ha/leadership.js';
 import { startHttpServer } from './http/http-server.js';
+import { adoptHomeRuns } from './dispatch/home-runs.js';
 import { RunDispatcher } from './dispatch/run-dispatcher.js';
 import { leadTerm, maxKillGraceMs } from './leader-term.js';
 import type { Fence } from './store/fence.js';
@@ -46,6 +47,8 @@ const MAX_RETRY_MS = 30_000;
 const DB_PROBE_MS = 5_000;
 const START_EXTENSION_MS = 60_000;
 const PROBE_ON_LOSS_MS = 1_000;
+/** How often a standby looks for runs a dead daemon of its host left (home-runs.ts), ms. */
+const HOME_RUNS_EVERY_MS = 5_000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -191,6 +194,11 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       node.update({ role: 'standby', epoch: null, caughtUp: false, catchUp: null, standingBy: false });
       let leadership;
       let collected = false;
+      // Another node leads, and cannot read this host's spool: the runs a dead daemon here left are
+      // this node's to adopt (home-runs.ts). Done before this node may lead, so a term never judges
+      // a run this node is adopting.
+      let homeRuns: Promise<unknown> = Promise.resolve();
+      let homeRunsAt = -Infinity;
       try {
         leadership = await acquireLeadership({
           db: store,
@@ -200,8 +208,27 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
           signal: stop,
           leaseMs: config.ha.leaseMs,
           pollMs: config.ha.pollMs,
+          spool: config.spool.path,
           onStandingBy: () => {
             node.update({ standingBy: true });
+            // Again every few seconds: a dead predecessor's node counts as alive for a while.
+            if (performance.now() - homeRunsAt >= HOME_RUNS_EVERY_MS) {
+              homeRunsAt = performance.now();
+              homeRuns = homeRuns
+                .then(() =>
+                  adoptHomeRuns({
+                    db: store,
+                    dispatcher,
+                    home: dispatcher.trace ?? { host: os.hostname(), spool: config.spool.path },
+                    me: nodeId,
+                    aliveMs: Math.max(2 * config.ha.leaseMs, HOME_RUNS_EVERY_MS),
+                    jobs: new Map(config.jobs.map((j) => [j.name, j])),
+                    clock,
+                    logger,
+                  }),
+                )
+                .catch((err: unknown) => logger.warn({ err }, 'could not adopt the runs left on this host'));
+            }
             // Once per wait: the config reading's (or the last term's) garbage, as a leader does at ready.
             if (collected) return;
             collected = true;
@@ -212,6 +239,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
         if (err instanceof StoppedWaitingError) return 0;
         throw err;
       }
+      await homeRuns;
       // Not ready, and not counted as leader, from the moment leadership is lost
       // (registered before the term's own handler, so it is in place when the term logs the loss).
       void leadership.lost.then(() => {

@@ -235,6 +235,8 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
       onProgress: (done, total) => node.update({ catchUp: { done, total } }),
       ...(dispatcher.trace ? { trace: dispatcher.trace } : {}),
       onBadRow: badRows.report,
+      hostWaitMs: config.ha.hostWaitMs,
+      stopped,
     },
     bootNow,
   ).catch((err: unknown) => fail(err, 'catch-up failed: giving up leadership'));

@@ -216,7 +216,6 @@ async function showRunCommand(config: Config, runId: number, opts: { json: boole
   });
 }
 
-/** What put a row in the ledger: the schedule, a catch-up, a backfill or a trigger (manual). */
 /** What each recovery means, for `runs show` (sql/008_run_traces.sql). */
 function describeRecovery(recovery: string): string {
   switch (recovery) {
@@ -229,12 +228,15 @@ function describeRecovery(recovery: string): string {
     case 'supervisor-lost':
       return 'the job started, then its supervisor died with no status (killed, or the host restarted)';
     case 'host-unknown':
-      return 'the job started on another host (or spool), whose traces cannot be read here';
+      return 'the job left no traces to read (an HTTP request, or started before traces were kept)';
+    case 'host-lost':
+      return 'the job started on another host (or spool) that did not come back within ha.hostWait';
     default:
       return recovery;
   }
 }
 
+/** What put a row in the ledger: the schedule, a catch-up, a backfill or a trigger (manual). */
 function runKind(r: RunRow): string {
   if (r.manual) return 'manual';
   if (r.control_id !== null) return 'backfill';

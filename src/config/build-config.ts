@@ -85,7 +85,12 @@ export function buildConfig(
       token: s.http?.token,
       allowedHosts: s.http?.allowedHosts ?? [],
     },
-    ha: { nodeId: s.ha?.nodeId, leaseMs: s.ha?.lease ?? 3_000, pollMs: s.ha?.poll ?? 100 },
+    ha: {
+      nodeId: s.ha?.nodeId,
+      leaseMs: s.ha?.lease ?? 3_000,
+      pollMs: s.ha?.poll ?? 100,
+      hostWaitMs: s.ha?.hostWait ?? 5 * 60_000,
+    },
     catchupConcurrency: s.catchupConcurrency ?? 4,
     concurrency: { max: s.concurrency?.max, perJob: s.concurrency?.perJob },
     shutdownGraceMs: s.shutdownGrace ?? 30_000,

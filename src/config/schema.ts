@@ -360,6 +360,7 @@ export const settingsSchema = z.strictObject({
       nodeId: nonEmptyString.optional(),
       lease: duration({ minMs: 1000 }).optional(),
       poll: duration({ minMs: 10 }).optional(),
+      hostWait: duration().optional(),
     })
     .nullish(),
   catchupConcurrency: int(1).optional(),

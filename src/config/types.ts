@@ -171,6 +171,11 @@ export interface Config {
     leaseMs: number;
     /** How often a standby tries to take the leader lock. */
     pollMs: number;
+    /**
+     * How long a run left on another node's host (its home) waits for a daemon there to come back and
+     * adopt it, after a takeover, before it is taken as lost (onInterrupted decides).
+     */
+    hostWaitMs: number;
   };
   /** How many catch-up runs may be in progress at once, across all jobs. */
   catchupConcurrency: number;

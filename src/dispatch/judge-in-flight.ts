@@ -1,8 +1,9 @@
 // What became of a run that was in flight when its daemon died, judged from
 // evidence instead of guessed: the ledger says which host and spool started
-// the attempt (and its pid once it ran); the spool says the rest (see
-// run/run-spool.ts). Only this host's successor, with the same spool, can
-// read it; a run started elsewhere stays unknown, for onInterrupted.
+// the attempt (its home; and its pid once it ran); the spool says the rest
+// (see run/run-spool.ts). Only a daemon at the run's home can read it: a run
+// started elsewhere is left for its home to report (home-runs.ts) until
+// ha.hostWait gives it up; a run with no traces is unknown, for onInterrupted.
 import type { Logger } from 'pino';
 import { inspectSpool, removeSpool, spoolPaths } from '../run/run-spool.js';
 import {
@@ -25,6 +26,10 @@ export type InFlightVerdict =
   | { kind: 'adopt'; adopt: AdoptedAttempt }
   /** Unknown whether it did its work: the job's onInterrupted decides. */
   | { kind: 'interrupted'; recovery: Recovery }
+  /** Started on another host (or spool) that may still come back and report it: wait. */
+  | { kind: 'elsewhere'; home: RunTrace }
+  /** Its attempt ended and was recorded by its home, not its run: the leader records or retries it. */
+  | { kind: 'reported'; finishedAtMs: number; outcome: string }
   /** Its row changed meanwhile (another leader): leave it. */
   | { kind: 'gone' };
 
@@ -35,11 +40,20 @@ export async function judgeInFlight(
   run: UnfinishedRun,
   atMs: number,
   logger: Logger,
+  o: { homeLost: boolean } = { homeLost: false },
 ): Promise<InFlightVerdict> {
   const attempt = Math.max(run.attempts, 1);
   const trace = await readRunTrace(db, run.runId, attempt);
-  if (!trace || trace.host !== mine.host || trace.spool !== mine.spool) {
-    return { kind: 'interrupted', recovery: 'host-unknown' };
+  if (!trace) return { kind: 'interrupted', recovery: 'host-unknown' };
+  if (trace.ended) {
+    // Its home found it started and its supervisor gone: nobody knows how it ended.
+    if (trace.ended.outcome === 'interrupted') return { kind: 'interrupted', recovery: 'supervisor-lost' };
+    return { kind: 'reported', ...trace.ended };
+  }
+  if (trace.host !== mine.host || trace.spool !== mine.spool) {
+    return o.homeLost
+      ? { kind: 'interrupted', recovery: 'host-lost' }
+      : { kind: 'elsewhere', home: { host: trace.host, spool: trace.spool } };
   }
   const paths = spoolPaths(trace.spool, { runId: run.runId, attempt, epoch: trace.epoch });
   let found;

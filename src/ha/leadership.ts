@@ -43,6 +43,8 @@ export interface LeadershipOptions {
   pollMs: number;
   /** Called when another node is found holding the leader lock (this one then waits for it). */
   onStandingBy?: () => void;
+  /** This node's run spool, recorded with it (see NodeRecord). */
+  spool?: string;
 }
 
 export class StoppedWaitingError extends Error {
@@ -110,7 +112,7 @@ async function waitForLock(client: pg.Client, o: LeadershipOptions, onWaiting: (
     onWaiting();
     if (Date.now() - lastNodeRecord >= NODE_RECORD_MS) {
       lastNodeRecord = Date.now();
-      await recordNode(client, { nodeId: o.nodeId, role: 'standby', epoch: null });
+      await recordNode(client, { nodeId: o.nodeId, role: 'standby', epoch: null, spool: o.spool });
       await endStaleLeader(client, o);
     }
     await sleep(o.pollMs, o.signal);
@@ -119,7 +121,7 @@ async function waitForLock(client: pg.Client, o: LeadershipOptions, onWaiting: (
   // Older servers (< 14) lack the setting; the standby-side check then applies.
   await client.query(`SET idle_session_timeout = ${Math.round(o.leaseMs)}`).catch(() => {});
   const fence = await takeEpoch(client, o.nodeId);
-  await recordNode(client, { nodeId: o.nodeId, role: 'leader', epoch: fence.epoch });
+  await recordNode(client, { nodeId: o.nodeId, role: 'leader', epoch: fence.epoch, spool: o.spool });
   return fence;
 }
 
@@ -200,7 +202,12 @@ function holdLeadership(client: pg.Client, fence: Fence, o: LeadershipOptions): 
           lastOk = Date.now();
           if (lastOk - lastNodeRecord >= NODE_RECORD_MS) {
             lastNodeRecord = lastOk;
-            await recordNode(client, { nodeId: o.nodeId, role: 'leader', epoch: fence.epoch });
+            await recordNode(client, {
+              nodeId: o.nodeId,
+              role: 'leader',
+              epoch: fence.epoch,
+              spool: o.spool,
+            });
           }
         })
         .catch((err: Error) => lose(err))

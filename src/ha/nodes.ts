@@ -8,17 +8,19 @@ export interface NodeRecord {
   nodeId: string;
   role: 'leader' | 'standby';
   epoch: number | null;
+  /** Its run spool: with the host, the home of the runs it starts (sql/009_run_homes.sql). */
+  spool?: string | undefined;
 }
 
 type Query = { query: (sql: string, params: unknown[]) => Promise<unknown> };
 
 export async function recordNode(q: Query, node: NodeRecord): Promise<void> {
   await q.query(
-    `INSERT INTO cronkeeper_nodes (node_id, host, pid, role, epoch, started_at, seen_at)
-     VALUES ($1, $2, $3, $4, $5, $6, now())
+    `INSERT INTO cronkeeper_nodes (node_id, host, pid, role, epoch, started_at, seen_at, spool)
+     VALUES ($1, $2, $3, $4, $5, $6, now(), $7)
      ON CONFLICT (node_id) DO UPDATE
-     SET host = $2, pid = $3, role = $4, epoch = $5, started_at = $6, seen_at = now()`,
-    [node.nodeId, os.hostname(), process.pid, node.role, node.epoch, STARTED_AT],
+     SET host = $2, pid = $3, role = $4, epoch = $5, started_at = $6, seen_at = now(), spool = $7`,
+    [node.nodeId, os.hostname(), process.pid, node.role, node.epoch, STARTED_AT, node.spool ?? null],
   );
 }
 

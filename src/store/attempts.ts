@@ -64,24 +64,41 @@ export async function readRunTrace(
   db: Queryable,
   runId: number,
   attempt: number,
-): Promise<(RunTrace & { pid: number | null; epoch: number }) | undefined> {
+): Promise<(RunTrace & { pid: number | null; epoch: number; ended: AttemptEnd | undefined }) | undefined> {
   const rows = await db.query<{
     host: string | null;
     spool: string | null;
     pid: number | null;
     epoch: number;
-  }>('SELECT host, spool, pid, epoch FROM cronkeeper_attempts WHERE run_id = $1 AND attempt = $2', [
-    runId,
-    attempt,
-  ]);
+    finished_ms: number | null;
+    outcome: string | null;
+  }>(
+    `SELECT host, spool, pid, epoch, (extract(epoch FROM finished_at) * 1000)::float8 AS finished_ms, outcome
+     FROM cronkeeper_attempts WHERE run_id = $1 AND attempt = $2`,
+    [runId, attempt],
+  );
   const r = rows[0];
-  return r && r.host !== null && r.spool !== null
-    ? { host: r.host, spool: r.spool, pid: r.pid, epoch: r.epoch }
-    : undefined;
+  if (!r || r.host === null || r.spool === null) return undefined;
+  const finishedAtMs = r.finished_ms === null ? NaN : Number(r.finished_ms);
+  return {
+    host: r.host,
+    spool: r.spool,
+    pid: r.pid,
+    epoch: r.epoch,
+    ended:
+      Number.isFinite(finishedAtMs) && r.outcome !== null ? { finishedAtMs, outcome: r.outcome } : undefined,
+  };
+}
+
+/** How an attempt ended, as recorded on its row (by its own node, or by its home reporting it). */
+export interface AttemptEnd {
+  finishedAtMs: number;
+  outcome: string;
 }
 
 /** How a successor learned what became of a run its daemon left (see sql/008_run_traces.sql). */
-export type Recovery = 'never-started' | 'adopted' | 'ended-unwatched' | 'supervisor-lost' | 'host-unknown';
+export type Recovery =
+  'never-started' | 'adopted' | 'ended-unwatched' | 'supervisor-lost' | 'host-unknown' | 'host-lost';
 
 /**
  * Takes over a run whose attempt left no trace of having started (fenced): the

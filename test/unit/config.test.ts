@@ -61,7 +61,7 @@ describe('loadConfig: valid configs', () => {
       snapshot: { intervalMs: 30_000, maxUpdates: 100, keep: 10 },
       ledger: { retentionMs: 30 * 86_400_000 },
       http: { listen: '127.0.0.1:9464', token: undefined, allowedHosts: [] },
-      ha: { nodeId: undefined, leaseMs: 3_000, pollMs: 100 },
+      ha: { nodeId: undefined, leaseMs: 3_000, pollMs: 100, hostWaitMs: 300_000 },
       catchupConcurrency: 4,
       concurrency: { max: undefined, perJob: undefined },
       shutdownGraceMs: 30_000,
@@ -118,7 +118,7 @@ describe('loadConfig: valid configs', () => {
         'snapshot: { interval: 1m, maxUpdates: 5, keep: 3 }',
         'ledger: { retention: 7d }',
         "http: { listen: '[::1]:0' }",
-        'ha: { nodeId: node-a, lease: 5s, poll: 250ms }',
+        'ha: { nodeId: node-a, lease: 5s, poll: 250ms, hostWait: 90s }',
         'catchupConcurrency: 2',
         'concurrency: { max: 4, perJob: 1 }',
         'shutdownGrace: 1m30s',
@@ -136,7 +136,7 @@ describe('loadConfig: valid configs', () => {
     assert.deepEqual(config.snapshot, { intervalMs: 60_000, maxUpdates: 5, keep: 3 });
     assert.deepEqual(config.ledger, { retentionMs: 7 * 86_400_000 });
     assert.deepEqual(config.http, { listen: '[::1]:0', token: undefined, allowedHosts: [] });
-    assert.deepEqual(config.ha, { nodeId: 'node-a', leaseMs: 5_000, pollMs: 250 });
+    assert.deepEqual(config.ha, { nodeId: 'node-a', leaseMs: 5_000, pollMs: 250, hostWaitMs: 90_000 });
     assert.equal(config.catchupConcurrency, 2);
     assert.deepEqual(config.concurrency, { max: 4, perJob: 1 });
     assert.equal(config.shutdownGraceMs, 90_000);
