@@ -25,7 +25,7 @@ after(async () => {
 const STANDING_BY = 'another node leads: standing by until the leader lock is free';
 
 /** One config per node: the same jobs and database, each its own spool. */
-function writeConfigs(dir: string, url: string, marks: string, hostWait: string): [string, string] {
+function writeConfigs(dir: string, url: string, hostWait: string, billing: string): [string, string] {
   return (['a', 'b'] as const).map((node) => {
     const file = path.join(dir, `node-${node}.yaml`);
     fs.writeFileSync(
@@ -38,12 +38,16 @@ jobs:
     schedule: "0 2 1 1 *"
     backfillFrom: "2026-01-01T00:00:00Z"
     catchupWindow: 3650d
-    command: ["/bin/sh", "-c", "echo start >> '${marks}'; for i in 1 2 3 4 5 6 7 8; do echo step $i; sleep 0.5; done; echo done >> '${marks}'; echo invoices sent"]
+${billing}
 `,
     );
     return file;
   }) as [string, string];
 }
+
+/** Four seconds of work, printing as it goes; a line in `marks` at its start and its end. */
+const billingScript = (marks: string) =>
+  `    command: ["/bin/sh", "-c", "echo start >> '${marks}'; for i in 1 2 3 4 5 6 7 8; do echo step $i; sleep 0.5; done; echo done >> '${marks}'; echo invoices sent"]`;
 
 function start(config: string, node: string): DaemonProcess {
   const d = startDaemon(config, { CRONKEEPER_NODE_ID: node });
@@ -58,7 +62,8 @@ async function billingRow(url: string) {
       outcome: string | null;
       recovery: string | null;
       output_tail: string | null;
-    }>("SELECT outcome, recovery, output_tail FROM cronkeeper_runs WHERE job = 'billing'");
+      attempts: number;
+    }>("SELECT outcome, recovery, output_tail, attempts FROM cronkeeper_runs WHERE job = 'billing'");
     assert.equal(rows.length, 1, 'one run of the slot');
     return rows[0]!;
   } finally {
@@ -67,11 +72,11 @@ async function billingRow(url: string) {
 }
 
 /** A starts the job, B stands by, A is SIGKILLed mid-job, B leads. */
-async function killLeaderMidJob(dir: string, hostWait: string) {
+async function killLeaderMidJob(dir: string, hostWait: string, script = billingScript) {
   const db = await createTestDatabase();
   databases.push(db);
   const marks = path.join(dir, 'marks.txt');
-  const [configA, configB] = writeConfigs(dir, db.url, marks, hostWait);
+  const [configA, configB] = writeConfigs(dir, db.url, hostWait, script(marks));
   const a = start(configA, 'node-a');
   await waitFor(() => fs.existsSync(marks), 60_000, 'the job to start on node a');
   const b = start(configB, 'node-b');
@@ -92,7 +97,10 @@ test('a run left on the dead leader’s host is adopted there when its daemon co
   const { url, marks, configA, b } = await killLeaderMidJob(dir, '5m');
   await sleep(1_000);
   // The new leader cannot read node a's spool: it decides nothing, runs nothing.
-  assert.deepEqual({ ...(await billingRow(url)) }, { outcome: null, recovery: null, output_tail: null });
+  assert.deepEqual(
+    { ...(await billingRow(url)) },
+    { outcome: null, recovery: null, output_tail: null, attempts: 1 },
+  );
   const a2 = start(configA, 'node-a');
   await a2.waitForLog((l) => l.msg === STANDING_BY, 30_000);
   await waitFor(async () => (await billingRow(url)).outcome !== null, 30_000, 'the run to be recorded');
@@ -118,4 +126,23 @@ test('a run whose host never comes back is given up after ha.hostWait: onInterru
   assert.equal(line.recovery, 'host-lost');
   const row = await billingRow(url);
   assert.deepEqual([row.outcome, row.recovery], ['interrupted', 'host-lost']);
+});
+
+test('an attempt that fails on its host while no leader owns it is retried by the leader', async () => {
+  const dir = tempDir('ha-home-retry');
+  dirs.push(dir);
+  // The first attempt works 3 s and fails; the second (a marker says it is one) succeeds.
+  const failOnce = (marks: string) => `    retries: { max: 1, backoff: 1s }
+    command: ["/bin/sh", "-c", "echo start >> '${marks}'; if [ -e '${marks}.failed' ]; then echo again; exit 0; fi; sleep 3; touch '${marks}.failed'; echo failed; exit 1"]`;
+  const { url, marks, configA, b } = await killLeaderMidJob(dir, '5m', failOnce);
+  const a2 = start(configA, 'node-a');
+  await a2.waitForLog((l) => l.msg === STANDING_BY, 30_000);
+  await waitFor(async () => (await billingRow(url)).outcome !== null, 30_000, 'the run to be recorded');
+  const row = await billingRow(url);
+  assert.deepEqual([row.outcome, row.attempts], ['success', 2]);
+  assert.equal(row.output_tail, 'again\n');
+  assert.deepEqual(fs.readFileSync(marks, 'utf8').trim().split('\n'), ['start', 'start']);
+  // The retry is the leader's: run by node b, after node a reported the failed attempt.
+  assert.ok(b.logs.some((l) => l.msg === 'attempt ended on its host while no leader owned it: retrying'));
+  assert.ok(b.logs.some((l) => l.msg === 'run started' && l.attempt === 2));
 });
