@@ -211,7 +211,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
           spool: config.spool.path,
           onStandingBy: () => {
             node.update({ standingBy: true });
-            // Again every few seconds: a dead predecessor's node counts as alive for a while.
+            // Again every few seconds: the leader hands runs back once its term has judged them.
             if (performance.now() - homeRunsAt >= HOME_RUNS_EVERY_MS) {
               homeRunsAt = performance.now();
               homeRuns = homeRuns
@@ -220,8 +220,6 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
                     db: store,
                     dispatcher,
                     home: dispatcher.trace ?? { host: os.hostname(), spool: config.spool.path },
-                    me: nodeId,
-                    aliveMs: Math.max(2 * config.ha.leaseMs, HOME_RUNS_EVERY_MS),
                     jobs: new Map(config.jobs.map((j) => [j.name, j])),
                     clock,
                     logger,

@@ -229,6 +229,8 @@ function describeRecovery(recovery: string): string {
       return 'the job started, then its supervisor died with no status (killed, or the host restarted)';
     case 'host-unknown':
       return 'the job left no traces to read (an HTTP request, or started before traces were kept)';
+    case 'awaiting-home':
+      return 'its daemon died while the job ran on another host (or spool); waiting for a daemon there to adopt it';
     case 'host-lost':
       return 'the job started on another host (or spool) that did not come back within ha.hostWait';
     default:

@@ -1,7 +1,7 @@
 // A daemon that stands by adopts the runs of its own home (its host and spool)
 // that a dead predecessor there left in flight, as a leader does at its term's
-// start (judge-in-flight.ts): another node leads now, and cannot read this
-// host's spool. Still running → followed to the end here (timeout and kill
+// start (judge-in-flight.ts): another node leads now, cannot read this host's
+// spool, and handed them back (recovery 'awaiting-home'). Still running → followed to the end here (timeout and kill
 // grace as usual); ended meanwhile → its end read from the spool; either way
 // recorded by this node, as a node records the runs it started. Never started
 // → taken back, for the leader to run; started with its supervisor gone →
@@ -20,9 +20,6 @@ export interface HomeRunsContext {
   db: Queryable;
   dispatcher: RunDispatcher;
   home: RunTrace;
-  /** This node's id, and how recently another node must have been seen to count as alive. */
-  me: string;
-  aliveMs: number;
   jobs: ReadonlyMap<string, JobConfig>;
   clock: Clock;
   logger: Logger;
@@ -33,7 +30,7 @@ export async function adoptHomeRuns(ctx: HomeRunsContext): Promise<number> {
   const { db, dispatcher, home, logger } = ctx;
   const followed = new Set(dispatcher.runIds());
   let n = 0;
-  for (const run of await readHomeRuns(db, home, { me: ctx.me, aliveMs: ctx.aliveMs })) {
+  for (const run of await readHomeRuns(db, home)) {
     if (followed.has(run.slot.runId)) continue;
     const job = ctx.jobs.get(run.slot.job);
     // No longer configured: the leader records it so.

@@ -163,6 +163,8 @@ export async function recoverRun(
       return { kind: verdict.adopt.running ? 'later' : 'owed', entry };
     }
     if (verdict.kind === 'elsewhere') {
+      // Handed back: a daemon at its home adopts only the runs handed back to it (home-runs.ts).
+      await recordRecovery(db, u.runId, 'awaiting-home');
       logger.info(
         { ...fields, home: verdict.home },
         'run in flight on another host: left for a daemon there to adopt (ha.hostWait)',

@@ -5,9 +5,8 @@
 // kept), the timeout is enforced from the run's start, stop() signals the
 // job's process group, and the result comes from the exit status the
 // supervisor wrote.
-import type { ChildProcess } from 'node:child_process';
 import { type FSWatcher, watch } from 'node:fs';
-import { access, constants, open, stat, type FileHandle } from 'node:fs/promises';
+import { access, constants, open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type pino from 'pino';
@@ -21,25 +20,34 @@ import {
   type SpoolKey,
   type SpoolPaths,
   createSpool,
+  ABANDONED,
+  inspectSpool,
   isSameProcess,
   readExit,
   readPidFile,
   removeSpool,
   spoolPaths,
 } from './run-spool.js';
-import { spawnSupervisor } from './run-supervisor.js';
+import { launcher, writeLaunch } from './run-supervisor.js';
 import type { RunHandle, RunRequest, RunResult } from './types.js';
 
 /** Bytes read from the output file per turn of the event loop. */
 const READ_BYTES = 64 * 1024;
 /** How often the output file is read while the job is quiet (ms); sooner while it prints. */
 const OUTPUT_POLL_MS = 200;
-/** How often an adopted run (not this daemon's child) is checked for its end (ms). */
-const ADOPTED_POLL_MS = 250;
+/** A launched supervisor not seen this long is asked for again (ms). */
+const RELAUNCH_MS = 2_000;
+/** ... and the run given up (ms). */
+const LAUNCH_GIVE_UP_MS = 30_000;
+/** How often a run is checked for its end besides inotify (ms). */
+const END_POLL_MS = 250;
 
 type Ending = { outcome: 'timeout' | 'stopped'; error: string };
-/** How a run's end is learned: its supervisor is this daemon's `child`, or a `supervisor` found running. */
-type FollowedVia = { child?: ChildProcess; supervisor?: ProcessRef };
+/**
+ * The run's supervisor, found running: `launched` by this daemon moments ago, or found in the spool
+ * of one that is gone.
+ */
+type FollowedVia = { supervisor?: ProcessRef; launched?: boolean };
 
 export type SupervisedHandle = Required<RunHandle>;
 
@@ -70,9 +78,12 @@ export async function prepareSupervised(
   action: CommandAction,
   spoolRoot: string,
 ): Promise<PreparedRun> {
-  const problem = await preflight(action, commandEnv(req, action));
+  const env = commandEnv(req, action);
+  const problem = await preflight(action, env);
   // Nothing will be spawned for a command that cannot be: no directory either.
-  const paths = problem ? spoolPaths(spoolRoot, spoolKey(req)) : await createSpool(spoolRoot, spoolKey(req));
+  if (problem) return { paths: spoolPaths(spoolRoot, spoolKey(req)), problem, checkedAt: performance.now() };
+  const paths = await createSpool(spoolRoot, spoolKey(req));
+  await writeLaunch(paths.dir, action.argv, { cwd: action.cwd ?? process.cwd(), env });
   return { paths, problem, checkedAt: performance.now() };
 }
 
@@ -92,13 +103,13 @@ export function startSupervised(
   const key = spoolKey(req);
   const spawnPrepared = (p: PreparedRun): void => {
     if (p.problem) return run.fail(p.problem);
+    const launch = () => launcher.launch(p.paths.dir);
     try {
-      const child = spawnSupervisor(p.paths, action.argv, { cwd: action.cwd, env: commandEnv(req, action) });
-      child.on('error', (err) => run.fail(errorMessage(err)));
-      run.follow(p.paths, { child });
+      launch();
     } catch (err) {
-      run.fail(errorMessage(err));
+      return run.fail(errorMessage(err));
     }
+    void run.followLaunched(p.paths, launch);
   };
   if (
     prepared &&
@@ -163,7 +174,7 @@ class SupervisedRun {
   private reading: Promise<void> = Promise.resolve();
   private untrack: (() => void) | undefined;
   private followed: FollowedVia | undefined;
-  private adoptedTimer: NodeJS.Timeout | undefined;
+  private endTimer: NodeJS.Timeout | undefined;
   private watcher: FSWatcher | undefined;
 
   constructor(
@@ -198,41 +209,81 @@ class SupervisedRun {
     this.terminate({ outcome: 'stopped', error: `stopped: ${reason}` });
   }
 
-  /** Follows the run in `paths`: its supervisor is our `child`, or the `supervisor` found running. */
+  /**
+   * Follows a run whose supervisor was asked of the launcher, once its `started` marker names it.
+   * Asked again now and then while it does not show (a launcher that died loses its lines); given
+   * up after a while, taking the marker first, so that a supervisor that comes late runs nothing.
+   */
+  async followLaunched(paths: SpoolPaths, relaunch: () => void): Promise<void> {
+    const since = performance.now();
+    let askedAt = since;
+    for (let waitMs = 2; !this.finished; waitMs = Math.min(waitMs * 2, 100)) {
+      const marker = await readFile(paths.started, 'utf8').catch(() => '');
+      const supervisor = await readPidFile(paths.started);
+      if (supervisor) return this.follow(paths, { supervisor, launched: true });
+      const now = performance.now();
+      if (marker.trim() === ABANDONED || now - since > LAUNCH_GIVE_UP_MS) {
+        // Taken as never started (by a successor, or here, now): the supervisor runs nothing.
+        const state = await inspectSpool(paths).catch(() => undefined);
+        if (state?.kind === 'never-started') {
+          this.resolveSpawned(undefined);
+          this.finish({
+            outcome: this.ending?.outcome ?? 'error',
+            exitCode: null,
+            signal: null,
+            error:
+              this.ending?.error ??
+              (marker.trim() === ABANDONED
+                ? 'taken as never started before it ran (by a successor): not run'
+                : `its supervisor did not start within ${LAUNCH_GIVE_UP_MS} ms`),
+          });
+          return;
+        }
+        continue;
+      }
+      if (now - askedAt > RELAUNCH_MS) {
+        askedAt = now;
+        try {
+          relaunch();
+        } catch {
+          // asked again at the next turn
+        }
+      }
+      await new Promise((r) => setTimeout(r, waitMs));
+    }
+  }
+
+  /**
+   * Follows the run in `paths` through its `supervisor` (never this daemon's child): its end is seen
+   * in the spool, at once through inotify, and by polling, which also notices a supervisor that
+   * died without writing its status.
+   */
   follow(paths: SpoolPaths, via: FollowedVia): void {
     this.followed = via;
     void this.openOutput(paths).then(() => this.poll(paths));
     void this.watchPid(paths, via);
-    if (via.child) {
-      via.child.on('exit', () => void this.ended(paths));
-    } else {
-      // Not our child: its end is seen in the spool (at once through inotify, and by polling, which
-      // also notices a supervisor that died without writing its status).
-      const check = async (): Promise<void> => {
-        if (this.finished) return;
-        if ((await readExit(paths)) || !via.supervisor || !isSameProcess(via.supervisor)) {
-          return this.ended(paths);
-        }
-        clearTimeout(this.adoptedTimer);
-        this.adoptedTimer = setTimeout(() => void check(), ADOPTED_POLL_MS);
-      };
-      try {
-        this.watcher = watch(paths.dir, () => void check());
-        this.watcher.on('error', () => {});
-      } catch {
-        // polling alone
+    const check = async (): Promise<void> => {
+      if (this.finished) return;
+      if ((await readExit(paths)) || !via.supervisor || !isSameProcess(via.supervisor)) {
+        return this.ended(paths);
       }
-      void check();
+      clearTimeout(this.endTimer);
+      this.endTimer = setTimeout(() => void check(), END_POLL_MS);
+    };
+    try {
+      this.watcher = watch(paths.dir, () => void check());
+      this.watcher.on('error', () => {});
+    } catch {
+      // polling alone
     }
+    void check();
   }
 
   private async watchPid(paths: SpoolPaths, via: FollowedVia): Promise<void> {
     for (let waitMs = 5; !this.finished; waitMs = Math.min(waitMs * 2, 200)) {
       const ref = await readPidFile(paths.pid);
       if (ref) return this.found(ref, via);
-      const supervisorGone = via.child
-        ? via.child.exitCode !== null || via.child.signalCode !== null
-        : !via.supervisor || !isSameProcess(via.supervisor);
+      const supervisorGone = !via.supervisor || !isSameProcess(via.supervisor);
       if (supervisorGone) {
         // It may have written the pid file just before it went.
         const late = await readPidFile(paths.pid);
@@ -246,11 +297,13 @@ class SupervisedRun {
 
   private found(ref: ProcessRef, via: FollowedVia): void {
     if (this.jobPid !== undefined) return;
-    // Adopted: signal the group only while its leader is the job that was started (its pid not reused).
-    if (!via.child && !isSameProcess(ref)) return;
+    // Evidence that the job was spawned, whether or not it still runs.
+    this.resolveSpawned(ref.pid);
+    // Found in a spool: signal the group only while its leader is the job that was started (its pid
+    // not reused). Started by this daemon: its group, even once the leader is gone (what it left).
+    if (!via.launched && !isSameProcess(ref)) return;
     this.jobPid = ref.pid;
     this.untrack = trackJobGroup(ref.pid);
-    this.resolveSpawned(ref.pid);
     if (this.pendingSignal) this.signalGroup('SIGTERM');
   }
 
@@ -395,10 +448,14 @@ class SupervisedRun {
     this.untrack?.();
     clearTimeout(this.timeoutTimer);
     clearTimeout(this.pollTimer);
-    clearTimeout(this.adoptedTimer);
+    clearTimeout(this.endTimer);
     this.watcher?.close();
     // A kill still pending is kept only while members of the group are left to kill.
-    if (this.killTimer !== undefined && !this.groupAlive()) clearTimeout(this.killTimer);
+    // (It does not hold up the daemon's exit.)
+    if (this.killTimer !== undefined) {
+      if (this.groupAlive()) this.killTimer.unref();
+      else clearTimeout(this.killTimer);
+    }
     void this.file?.close().catch(() => {});
     this.resolveResult({
       ...r,

@@ -9,20 +9,34 @@
 //
 // The script is passed with `sh -c`, not installed as a file: the shell has
 // read all of it before it runs, and the version that runs is the daemon's.
+// What the job is (argv, environment, directory) it reads from the run's
+// `launch` file, written before the run's instant (launchScript).
+//
+// Supervisors are forked by a launcher: one small long-lived shell per daemon
+// that starts a supervisor for each spool directory written to its stdin.
+// Forking the daemon itself (child_process.spawn) copies its page tables on
+// the event loop — milliseconds per run on an idle machine, tens under load,
+// for every job due at once — and the fork of a large process is the slowest
+// step between a slot's instant and its job's start. Writing a line to a pipe
+// is neither. A supervisor started twice for one run (a line sent again after
+// a launcher died) runs the job once: the `started` marker is exclusive.
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { SpoolPaths } from './run-spool.js';
+import fs from 'node:fs';
+import path from 'node:path';
 
 // `ticks PID` sets t to the process's start time (/proc/PID/stat field 22), to tell a reused pid
 // apart; a variable, not $(...) output, so that no subshell is forked before the job starts.
 // `set -C` makes `>` exclusive (O_EXCL): the supervisor runs the job only if it creates the
-// `started` marker, i.e. no successor declared the run never-started first.
-export const SUPERVISOR_SCRIPT = `d=$1; shift
+// `started` marker, i.e. no successor declared the run never-started first (and no second
+// supervisor of the same run got there first). The job starts from a subshell that reads the
+// `launch` file: its directory, its environment, then exec setsid.
+export const SUPERVISOR_SCRIPT = `d=$1
 ticks() { t=; read -r s < "/proc/$1/stat" || return 1; s=\${s##*) }; set -- $s; t=\${20}; }
 ticks $$
 set -C
 { echo "$$ $t" > "$d/started"; } 2>/dev/null || exit 0
 set +C
-setsid "$@" < /dev/null >> "$d/output" 2>&1 &
+( . "$d/launch" ) < /dev/null >> "$d/output" 2>&1 &
 j=$!
 ticks $j
 echo "$j $t" > "$d/pid.tmp" && mv -f "$d/pid.tmp" "$d/pid"
@@ -30,16 +44,85 @@ wait "$j"
 echo "$?" > "$d/exit.tmp" && mv -f "$d/exit.tmp" "$d/exit"
 `;
 
-/** Starts the supervisor of one run; the job (argv) runs in `cwd` with `env`. */
-export function spawnSupervisor(
-  paths: SpoolPaths,
-  argv: readonly string[],
-  o: { cwd: string | undefined; env: NodeJS.ProcessEnv },
-): ChildProcess {
-  return spawn('/bin/sh', ['-c', SUPERVISOR_SCRIPT, 'cronkeeper-run', paths.dir, ...argv], {
-    cwd: o.cwd,
-    env: o.env,
-    detached: true,
-    stdio: 'ignore',
-  });
+/** The launcher: a supervisor, in the background, for each spool directory read from stdin. */
+const LAUNCHER_SCRIPT = `while IFS= read -r d; do /bin/sh -c "$1" cronkeeper-run "$d" & done`;
+
+/** setsid(1), by its full path: a job's PATH may not hold it. */
+const SETSID = ['/usr/bin/setsid', '/bin/setsid'].find((f) => fs.existsSync(f)) ?? 'setsid';
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `text` as one word of sh. */
+function quote(text: string): string {
+  return `'${text.replaceAll("'", "'\\''")}'`;
 }
+
+/**
+ * The `launch` file of a run: sourced by the supervisor's subshell, which
+ * starts with an almost empty environment (the launcher's), it enters the
+ * job's directory, sets exactly the job's environment and execs the job in a
+ * session of its own (setsid: its pid is its process group). Variables whose
+ * names sh cannot export are passed through env(1).
+ */
+export function launchScript(argv: readonly string[], o: { cwd: string; env: NodeJS.ProcessEnv }): string {
+  const lines = [`cd ${quote(o.cwd)} || exit 126`, 'unset PWD OLDPWD'];
+  const odd: string[] = [];
+  for (const [name, value] of Object.entries(o.env)) {
+    if (value === undefined) continue;
+    if (NAME.test(name)) lines.push(`export ${name}=${quote(value)}`);
+    else odd.push(quote(`${name}=${value}`));
+  }
+  const run = [SETSID, '--', ...argv.map(quote)].join(' ');
+  lines.push(odd.length > 0 ? `exec /usr/bin/env ${odd.join(' ')} ${run}` : `exec ${run}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Writes the run's `launch` file (see launchScript) into its spool directory. */
+export async function writeLaunch(
+  dir: string,
+  argv: readonly string[],
+  o: { cwd: string; env: NodeJS.ProcessEnv },
+): Promise<void> {
+  await fs.promises.writeFile(path.join(dir, 'launch'), launchScript(argv, o), { mode: 0o600 });
+}
+
+/**
+ * Starts supervisors through one long-lived launcher shell, made on first use
+ * and again if it dies. It runs in a session of its own (signals to the
+ * daemon's process group do not reach it), with an empty environment, and
+ * does not keep the daemon alive; it exits when the daemon's end of the pipe
+ * closes, and the supervisors it started go on.
+ */
+export class SupervisorLauncher {
+  private child: ChildProcess | undefined;
+
+  /** Asks for a supervisor of the run whose spool is `dir` (its `launch` file written). */
+  launch(dir: string): void {
+    if (dir.includes('\n')) throw new Error(`a spool directory with a newline cannot be launched: ${dir}`);
+    this.launcher().stdin!.write(`${dir}\n`);
+  }
+
+  private launcher(): ChildProcess {
+    if (this.child) return this.child;
+    const child = spawn('/bin/sh', ['-c', LAUNCHER_SCRIPT, 'cronkeeper-launcher', SUPERVISOR_SCRIPT], {
+      cwd: '/',
+      env: {},
+      detached: true,
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    const gone = () => {
+      if (this.child === child) this.child = undefined;
+    };
+    child.on('exit', gone);
+    child.on('error', gone);
+    // A write to a launcher that just died: its runs are launched again (see SupervisedRun).
+    child.stdin!.on('error', gone);
+    child.unref();
+    (child.stdin as unknown as { unref?: () => void }).unref?.();
+    this.child = child;
+    return child;
+  }
+}
+
+/** The daemon's launcher. */
+export const launcher = new SupervisorLauncher();

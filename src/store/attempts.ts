@@ -98,7 +98,14 @@ export interface AttemptEnd {
 
 /** How a successor learned what became of a run its daemon left (see sql/008_run_traces.sql). */
 export type Recovery =
-  'never-started' | 'adopted' | 'ended-unwatched' | 'supervisor-lost' | 'host-unknown' | 'host-lost';
+  | 'never-started'
+  | 'adopted'
+  | 'ended-unwatched'
+  | 'supervisor-lost'
+  | 'host-unknown'
+  | 'host-lost'
+  /** Not decided yet: handed back to its home, waited for (watch-remote-runs.ts). */
+  | 'awaiting-home';
 
 /**
  * Takes over a run whose attempt left no trace of having started (fenced): the

@@ -21,15 +21,11 @@ export interface HomeRun {
 }
 
 /**
- * The attempts in progress started from `home` by a daemon that is gone, oldest first: not the
- * current leader's (its term owns the run), and not of a node other than `me` seen within
- * `aliveMs` (a node that lost its lock follows its runs itself; two nodes may share a home).
+ * The attempts in progress started from `home` that a leader elsewhere handed back to it
+ * (recovery 'awaiting-home'), oldest first. Only those: a run the leader has not judged yet may
+ * be its own to judge (two nodes may share a home), or still followed by a node that lost its lock.
  */
-export async function readHomeRuns(
-  db: Queryable,
-  home: RunTrace,
-  o: { me: string; aliveMs: number },
-): Promise<HomeRun[]> {
+export async function readHomeRuns(db: Queryable, home: RunTrace): Promise<HomeRun[]> {
   const rows = await db.query<{
     id: number;
     job: string;
@@ -45,13 +41,9 @@ export async function readHomeRuns(
             r.control_id, r.attempts, a.epoch, a.pid
      FROM cronkeeper_runs r JOIN cronkeeper_attempts a ON a.run_id = r.id AND a.attempt = r.attempts
      WHERE r.outcome IS NULL AND r.next_attempt_at IS NULL AND a.finished_at IS NULL
-       AND a.host = $1 AND a.spool = $2
-       AND r.epoch < (SELECT epoch FROM cronkeeper_leader WHERE id = 1)
-       AND NOT EXISTS (SELECT 1 FROM cronkeeper_nodes n
-                       WHERE n.node_id = r.node_id AND n.node_id <> $3
-                         AND n.seen_at > now() - make_interval(secs => $4))
+       AND a.host = $1 AND a.spool = $2 AND r.recovery = 'awaiting-home'
      ORDER BY r.id`,
-    [home.host, home.spool, o.me, o.aliveMs / 1000],
+    [home.host, home.spool],
   );
   return rows
     .filter((r) => Number.isFinite(Number(r.at_ms)))

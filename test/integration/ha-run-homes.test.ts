@@ -99,7 +99,7 @@ test('a run left on the dead leader’s host is adopted there when its daemon co
   // The new leader cannot read node a's spool: it decides nothing, runs nothing.
   assert.deepEqual(
     { ...(await billingRow(url)) },
-    { outcome: null, recovery: null, output_tail: null, attempts: 1 },
+    { outcome: null, recovery: 'awaiting-home', output_tail: null, attempts: 1 },
   );
   const a2 = start(configA, 'node-a');
   await a2.waitForLog((l) => l.msg === STANDING_BY, 30_000);

@@ -10,6 +10,7 @@ import { after, describe, it } from 'node:test';
 import pino from 'pino';
 import type { CommandAction, JobConfig } from '../../src/config/types.js';
 import { type SpoolPaths, inspectSpool, listSpools, spoolPaths } from '../../src/run/run-spool.js';
+import { commandEnv } from '../../src/run/run-command.js';
 import { prepareSupervised } from '../../src/run/run-supervised.js';
 import { adoptRun, startRun } from '../../src/run/start-run.js';
 import type { RunRequest } from '../../src/run/types.js';
@@ -89,6 +90,38 @@ describe('supervised command runs', () => {
     assert.deepEqual(await listSpools(root), [{ runId: req.runId, attempt: 1, epoch: 3 }]);
     await handle.release!();
     assert.deepEqual(await listSpools(root), []);
+  });
+
+  it('the job gets exactly its environment, directory and argv, whatever they hold', async () => {
+    const { logger } = memoryLogger();
+    const root = spoolRoot();
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "cronkeeper-cwd it's-"));
+    roots.push(cwd);
+    const job = testJob('env', {
+      every: 60_000,
+      command: ['/bin/sh', '-c', 'pwd; printf "[%s]" "$@"; echo; env', 'sh', "it's", '$HOME', 'a b', '-x'],
+      cwd,
+      env: { QUOTED: 'it\'s "here"\nand $(not run)', EMPTY: '' },
+    });
+    const req = request(job, root);
+    const r = await startRun(req, logger).result;
+    assert.equal(r.outcome, 'success', r.error ?? '');
+    const [dir, args, ...envText] = r.outputTail!.split('\n');
+    assert.equal(dir, cwd);
+    assert.equal(args, "[it's][$HOME][a b][-x]");
+    const expected = commandEnv(req, job.action as CommandAction);
+    const got = envText.join('\n');
+    for (const [name, value] of Object.entries(expected)) {
+      assert.ok(got.includes(`${name}=${value}\n`), `${name} missing or changed`);
+    }
+    // Nothing else: every NAME= at a line start is one of the job's (sh adds PWD, set to its directory).
+    const names = got.split('\n').flatMap((l) => /^([^=\s]+)=/.exec(l)?.[1] ?? []);
+    const extra = names.filter((n) => !(n in expected) && n !== 'PWD' && n !== 'SHLVL' && n !== '_');
+    assert.deepEqual(extra, []);
+    // A name sh cannot hold still reaches a job that is not sh.
+    const odd = testJob('odd', { every: 60_000, command: ['/usr/bin/env'], env: { 'ODD.NAME': 'kept' } });
+    const r2 = await startRun(request(odd, root), logger).result;
+    assert.match(r2.outputTail ?? '', /^ODD\.NAME=kept$/m);
   });
 
   it('a start prepared ahead is used as prepared while fresh, and judged again once stale', async () => {
