@@ -5,19 +5,12 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, test } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { type DaemonProcess, startDaemon, tempDir, waitFor } from '../support/daemon.js';
+import { test } from 'node:test';
+import { createTestDatabase } from '../support/database.js';
+import { startDaemon, tempDir, waitFor } from '../support/daemon.js';
+import { cleanUpAfterAll } from '../support/cleanup.js';
 
-const dirs: string[] = [];
-const databases: TestDatabase[] = [];
-const daemons: DaemonProcess[] = [];
-after(async () => {
-  for (const d of daemons) d.proc.kill('SIGKILL');
-  await Promise.all(daemons.map((d) => d.exited));
-  for (const db of databases) await db.drop().catch(() => {});
-  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-});
+const { dirs, databases, daemons } = cleanUpAfterAll();
 
 async function sample(base: string, name: string): Promise<number | undefined> {
   const text = await (await fetch(`${base}/metrics`)).text();

@@ -5,11 +5,12 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import pg from 'pg';
 import { slotKey } from '../../src/store/ledger.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { type DaemonProcess, startDaemon, tempDir, waitFor } from '../support/daemon.js';
+import { createTestDatabase } from '../support/database.js';
+import { startDaemon, tempDir, waitFor } from '../support/daemon.js';
+import { cleanUpAfterAll } from '../support/cleanup.js';
 
 interface TokenLine {
   slot: string;
@@ -31,15 +32,7 @@ function readTokens(file: string): TokenLine[] {
     });
 }
 
-const dirs: string[] = [];
-const databases: TestDatabase[] = [];
-const daemons: DaemonProcess[] = [];
-after(async () => {
-  for (const d of daemons) d.proc.kill('SIGKILL');
-  await Promise.all(daemons.map((d) => d.exited));
-  for (const db of databases) await db.drop().catch(() => {});
-  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-});
+const { dirs, databases, daemons } = cleanUpAfterAll();
 
 test('CRONKEEPER_EPOCH increases across a takeover; CRONKEEPER_SLOT is the ledger slot key', async () => {
   const dir = tempDir('fencing-token');

@@ -6,24 +6,17 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { readSuccessFacts } from '../../src/store/last-success.js';
 import { openPostgres } from '../../src/store/open-postgres.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { CLI, childEnv, type DaemonProcess, startDaemon, tempDir, waitFor } from '../support/daemon.js';
+import { createTestDatabase } from '../support/database.js';
+import { CLI, childEnv, startDaemon, tempDir, waitFor } from '../support/daemon.js';
+import { cleanUpAfterAll } from '../support/cleanup.js';
 
 const run = promisify(execFile);
 
-const dirs: string[] = [];
-const databases: TestDatabase[] = [];
-const daemons: DaemonProcess[] = [];
-after(async () => {
-  for (const d of daemons) d.proc.kill('SIGKILL');
-  await Promise.all(daemons.map((d) => d.exited));
-  for (const db of databases) await db.drop().catch(() => {});
-  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-});
+const { dirs, databases, daemons } = cleanUpAfterAll();
 
 /** Prometheus text → samples, e.g. `cronkeeper_job_stale{job="x"}` → 1. */
 async function metrics(base: string): Promise<Map<string, number>> {

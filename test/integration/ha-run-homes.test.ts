@@ -7,20 +7,13 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { openPostgres } from '../../src/store/open-postgres.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createTestDatabase } from '../support/database.js';
 import { type DaemonProcess, sleep, startDaemon, tempDir, waitFor } from '../support/daemon.js';
+import { cleanUpAfterAll } from '../support/cleanup.js';
 
-const databases: TestDatabase[] = [];
-const dirs: string[] = [];
-const daemons: DaemonProcess[] = [];
-after(async () => {
-  for (const d of daemons) d.proc.kill('SIGKILL');
-  await Promise.all(daemons.map((d) => d.exited));
-  for (const db of databases) await db.drop().catch(() => {});
-  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-});
+const { dirs, databases, daemons } = cleanUpAfterAll();
 
 const STANDING_BY = 'another node leads: standing by until the leader lock is free';
 

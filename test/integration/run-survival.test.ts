@@ -11,12 +11,13 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { openEmbedded } from '../../src/store/open-embedded.js';
 import { openPostgres } from '../../src/store/open-postgres.js';
 import type { Db } from '../../src/store/db.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createTestDatabase } from '../support/database.js';
 import { type DaemonProcess, sleep, startDaemon, tempDir, waitFor } from '../support/daemon.js';
+import { cleanUpAfterAll } from '../support/cleanup.js';
 
 interface Store {
   name: string;
@@ -25,15 +26,7 @@ interface Store {
   open: (dir: string) => Promise<Db>;
 }
 
-const databases: TestDatabase[] = [];
-const dirs: string[] = [];
-const daemons: DaemonProcess[] = [];
-after(async () => {
-  for (const d of daemons) d.proc.kill('SIGKILL');
-  await Promise.all(daemons.map((d) => d.exited));
-  for (const db of databases) await db.drop().catch(() => {});
-  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-});
+const { dirs, databases, daemons } = cleanUpAfterAll();
 
 const urls = new Map<string, string>();
 const STORES: Store[] = [
