@@ -165,6 +165,11 @@ export class RunDispatcher {
       runId: slot.runId,
       overlap: job.overlap,
     };
+    // An operator's trigger is never lost to a run in progress: it waits for it, then runs.
+    if (slot.manual && job.overlap === 'skip') {
+      log.info(fields, 'previous run still running: the manual run waits for it');
+      return new Promise((done) => runs.queued.push({ slot, done }));
+    }
     switch (job.overlap) {
       case 'allow':
         return this.start(job, slot, o);

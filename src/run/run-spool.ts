@@ -136,7 +136,7 @@ export async function readExit(
 
 export async function readPidFile(file: string): Promise<ProcessRef | undefined> {
   try {
-    return parseRef(await fs.readFile(file, 'utf8'));
+    return parseProcessRef(await fs.readFile(file, 'utf8'));
   } catch {
     return undefined;
   }
@@ -182,7 +182,7 @@ async function readStarted(
     }
     const [text, stat] = await Promise.all([fs.readFile(paths.started, 'utf8'), fs.stat(paths.started)]);
     if (text.trim() === ABANDONED) return undefined;
-    const supervisor = parseRef(text);
+    const supervisor = parseProcessRef(text);
     // Created but not yet written (the supervisor is between open and write): look again.
     if (supervisor === undefined && i < 20) {
       await new Promise((r) => setTimeout(r, 10));
@@ -192,7 +192,8 @@ async function readStarted(
   }
 }
 
-function parseRef(text: string): ProcessRef | undefined {
+/** "<pid> <start ticks>", as the supervisor writes it; undefined for anything else. */
+export function parseProcessRef(text: string): ProcessRef | undefined {
   const [pid, ticks] = text.trim().split(/\s+/);
   const n = Number(pid);
   if (!Number.isSafeInteger(n) || n <= 0 || !ticks || !/^\d+$/.test(ticks)) return undefined;

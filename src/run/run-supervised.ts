@@ -23,6 +23,7 @@ import {
   ABANDONED,
   inspectSpool,
   isSameProcess,
+  parseProcessRef,
   readExit,
   readPidFile,
   removeSpool,
@@ -215,11 +216,32 @@ class SupervisedRun {
    * up after a while, taking the marker first, so that a supervisor that comes late runs nothing.
    */
   async followLaunched(paths: SpoolPaths, relaunch: () => void): Promise<void> {
+    // Woken by inotify when the marker appears; polling as well, more slowly as time goes on.
+    let poke = (): void => {};
+    let watcher: FSWatcher | undefined;
+    try {
+      watcher = watch(paths.dir, () => poke());
+      watcher.on('error', () => {});
+    } catch {
+      // polling alone
+    }
+    try {
+      await this.awaitLaunch(paths, relaunch, (ms) => new Promise((r) => ((poke = r), setTimeout(r, ms))));
+    } finally {
+      watcher?.close();
+    }
+  }
+
+  private async awaitLaunch(
+    paths: SpoolPaths,
+    relaunch: () => void,
+    wake: (ms: number) => Promise<void>,
+  ): Promise<void> {
     const since = performance.now();
     let askedAt = since;
-    for (let waitMs = 2; !this.finished; waitMs = Math.min(waitMs * 2, 100)) {
+    for (let waitMs = 5; !this.finished; waitMs = Math.min(waitMs * 2, 200)) {
       const marker = await readFile(paths.started, 'utf8').catch(() => '');
-      const supervisor = await readPidFile(paths.started);
+      const supervisor = parseProcessRef(marker);
       if (supervisor) return this.follow(paths, { supervisor, launched: true });
       const now = performance.now();
       if (marker.trim() === ABANDONED || now - since > LAUNCH_GIVE_UP_MS) {
@@ -249,7 +271,7 @@ class SupervisedRun {
           // asked again at the next turn
         }
       }
-      await new Promise((r) => setTimeout(r, waitMs));
+      await wake(waitMs);
     }
   }
 

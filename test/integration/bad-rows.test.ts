@@ -73,7 +73,15 @@ async function checkBadRows(dir: string, store: Store): Promise<void> {
       lines(tick).filter((l) => l.endsWith(' 0')).length >= 3 && lines(tick).some((l) => l.endsWith(' 1')),
     30_000,
     'three per-second runs and the manual run',
-  );
+  ).catch((err: Error) => {
+    const recent = d.logs
+      .filter((l) => !['run started', 'run finished', 'job output'].includes(String(l.msg)))
+      .slice(-40)
+      .map((l) => JSON.stringify(l));
+    throw new Error(
+      `${err.message}; the job wrote: ${JSON.stringify(lines(tick))}; the daemon logged:\n${recent.join('\n')}`,
+    );
+  });
   d.proc.kill('SIGTERM');
   assert.equal(await d.exited, 0, 'a clean stop');
 

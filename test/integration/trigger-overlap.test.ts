@@ -1,0 +1,61 @@
+// An operator's trigger meets the job's run in progress (overlap: skip): the
+// manual run is not skipped, it waits for that run to end and then runs.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { openPostgres } from '../../src/store/open-postgres.js';
+import { cleanUpAfterAll } from '../support/cleanup.js';
+import { createTestDatabase } from '../support/database.js';
+import { CLI, childEnv, startDaemon, tempDir, waitFor } from '../support/daemon.js';
+
+const { dirs, databases, daemons } = cleanUpAfterAll();
+
+test('a trigger while the job runs (overlap: skip) waits for the run, then runs once', async () => {
+  const dir = tempDir('trigger-overlap');
+  dirs.push(dir);
+  const db = await createTestDatabase();
+  databases.push(db);
+  const marks = path.join(dir, 'marks.txt');
+  const config = path.join(dir, 'cronkeeper.yaml');
+  // Its one slot of the year is caught up at once, and works 3 s.
+  fs.writeFileSync(
+    config,
+    `store: { url: "${db.url}" }
+jobs:
+  billing:
+    schedule: "0 2 1 1 *"
+    backfillFrom: "2026-01-01T00:00:00Z"
+    catchupWindow: 3650d
+    overlap: skip
+    command: ["/bin/sh", "-c", "echo \\"start $CRONKEEPER_MANUAL\\" >> '${marks}'; sleep 3; echo \\"end $CRONKEEPER_MANUAL\\" >> '${marks}'"]
+`,
+  );
+  const d = startDaemon(config);
+  daemons.push(d);
+  await waitFor(() => fs.existsSync(marks), 60_000, 'the catch-up run to start');
+  await promisify(execFile)(process.execPath, [CLI, 'trigger', 'billing', '--config', config], {
+    env: childEnv(),
+  });
+  await d.waitForLog((l) => l.msg === 'previous run still running: the manual run waits for it', 30_000);
+  const read = () => fs.readFileSync(marks, 'utf8').trim().split('\n');
+  await waitFor(() => read().length === 4, 30_000, 'both runs to end');
+  assert.deepEqual(read(), ['start 0', 'end 0', 'start 1', 'end 1']);
+  const store = await openPostgres({ url: db.url });
+  try {
+    const rows = await store.query<{ manual: boolean; outcome: string }>(
+      "SELECT manual, outcome FROM cronkeeper_runs WHERE job = 'billing' ORDER BY id",
+    );
+    assert.deepEqual(
+      rows.map((r) => ({ ...r })),
+      [
+        { manual: false, outcome: 'success' },
+        { manual: true, outcome: 'success' },
+      ],
+    );
+  } finally {
+    await store.close();
+  }
+});
