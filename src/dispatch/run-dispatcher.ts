@@ -218,7 +218,12 @@ export class RunDispatcher {
   /** Releases what waits and stops every attempt in progress (SIGTERM, SIGKILL after killGrace). */
   stopAll(): void {
     this.releaseWaiting();
-    for (const runs of this.jobs.values()) for (const a of runs.active) a.abort.abort(SHUTDOWN);
+    for (const runs of this.jobs.values())
+      for (const a of runs.active) {
+        // One started after its wait was released (see runSlot) has an aborted signal already.
+        if (a.abort.signal.aborted) a.stopAttempt?.(SHUTDOWN);
+        else a.abort.abort(SHUTDOWN);
+      }
   }
 
   /** Resolves when no run is active or queued, or after `timeoutMs`; returns whether it went idle. */

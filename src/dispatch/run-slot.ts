@@ -158,7 +158,9 @@ export async function runSlot(
           );
           return undefined;
         }
-        if (!o.signal.aborted) {
+        // Recorded as started: a stop for shutdown (or a lost term) lets it run, like the runs already
+        // running, within the grace; left unstarted it would stand in the ledger as run, and be lost.
+        if (!o.signal.aborted || o.signal.reason === SHUTDOWN) {
           if (attempt === 1) {
             metrics?.startLatenessSeconds.observe(
               { catchup },

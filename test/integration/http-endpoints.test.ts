@@ -68,11 +68,21 @@ describe('HTTP endpoints', () => {
     assert.equal(ready.status, 200);
     assert.deepEqual(((await ready.json()) as { ready: boolean; role: string }).role, 'leader');
 
-    const status = (await (await fetch(`${base}/status`)).json()) as {
+    type Status = {
       node: { role: string; ready: boolean };
       leader: { epoch: number };
       jobs: Array<{ name: string; recent: Array<{ outcome: string; catchup: boolean }>; next: string }>;
     };
+    const readStatus = async () => (await (await fetch(`${base}/status`)).json()) as Status;
+    // A run's output is written before its end is recorded (and /status is read at most every 2 s).
+    let status = await readStatus();
+    const successes = (s: Status) =>
+      s.jobs.find((j) => j.name === 'tick')!.recent.filter((r) => r.outcome === 'success').length;
+    await waitFor(
+      async () => successes((status = await readStatus())) >= 2,
+      10_000,
+      'two recorded successes in /status',
+    ).catch(() => {});
     assert.equal(status.node.role, 'leader');
     assert.equal(status.node.ready, true);
     assert.ok(status.leader.epoch >= 1);
