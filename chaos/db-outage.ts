@@ -103,7 +103,10 @@ export async function runOutage(o: OutageOptions): Promise<OutageResult> {
     // The leader's own word, asked the moment it logs the loss and the moment it stands by.
     const leader = group.nodes.get('node-a')!;
     const since = (msg: string) => (l: LogLine) => l.msg === msg && logTimeMs(l) >= downAt;
-    const readyzOnLoss = await leader.waitForLog(since('lost the leader lock'), o.outageMs).then(
+    // The loss is logged by whichever failure the leader meets first: its lock connection, or a claim.
+    const lost = (l: LogLine) =>
+      since('lost the leader lock')(l) || since('claiming slots failed: giving up leadership')(l);
+    const readyzOnLoss = await leader.waitForLog(lost, o.outageMs).then(
       () => readyz(leader),
       () => undefined,
     );
