@@ -7,7 +7,7 @@ import type { Clock } from '../clock.js';
 import type { Config, JobConfig } from '../config/types.js';
 import type { Metrics } from '../metrics.js';
 import { removeSpool } from '../run/run-spool.js';
-import { type PreparedRun, prepareSupervised } from '../run/run-supervised.js';
+import { type PreparedRun, prepareSupervised } from '../run/prepare-run.js';
 import type { RunResult } from '../run/types.js';
 import { slotJitterMs } from '../schedule/jitter.js';
 import type { Queryable } from '../store/db.js';

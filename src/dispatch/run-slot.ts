@@ -12,7 +12,7 @@ import type { JobConfig } from '../config/types.js';
 import type { Metrics } from '../metrics.js';
 import { runHook } from '../run/run-hook.js';
 import type { ProcessRef, SpoolPaths } from '../run/run-spool.js';
-import { type PreparedRun, prepareSupervised } from '../run/run-supervised.js';
+import { type PreparedRun, prepareSupervised } from '../run/prepare-run.js';
 import { errorMessage } from '../run/run-fields.js';
 import { adoptRun, startRun } from '../run/start-run.js';
 import type { RunHandle, RunRequest, RunResult } from '../run/types.js';

@@ -6,20 +6,17 @@
 // job's process group, and the result comes from the exit status the
 // supervisor wrote.
 import { type FSWatcher, watch } from 'node:fs';
-import { access, constants, open, readFile, stat, type FileHandle } from 'node:fs/promises';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
 import type pino from 'pino';
 import type { CommandAction } from '../config/types.js';
 import { OutputLog } from './output-log.js';
 import { OutputTail } from './output-tail.js';
-import { commandEnv, trackJobGroup } from './run-command.js';
+import { trackJobGroup } from './run-command.js';
 import { errorMessage, runLogFields, startTimer } from './run-fields.js';
 import {
   type ProcessRef,
-  type SpoolKey,
   type SpoolPaths,
-  createSpool,
   ABANDONED,
   inspectSpool,
   isSameProcess,
@@ -29,7 +26,8 @@ import {
   removeSpool,
   spoolPaths,
 } from './run-spool.js';
-import { launcher, writeLaunch } from './run-supervisor.js';
+import { PREPARED_FRESH_MS, type PreparedRun, prepareSupervised, spoolKey } from './prepare-run.js';
+import { launcher } from './run-supervisor.js';
 import type { RunHandle, RunRequest, RunResult } from './types.js';
 
 /** Bytes read from the output file per turn of the event loop. */
@@ -51,42 +49,6 @@ type Ending = { outcome: 'timeout' | 'stopped'; error: string };
 type FollowedVia = { supervisor?: ProcessRef; launched?: boolean };
 
 export type SupervisedHandle = Required<RunHandle>;
-
-/**
- * What a supervised start needs before it can spawn: the run's spool
- * directory, made, and the check that the command can be spawned at all. Made
- * ahead of the slot's instant (the run's traces are recorded only at the
- * instant, so a directory made early proves nothing and is swept if unused):
- * at the instant there is nothing left to wait for on the file system.
- */
-export interface PreparedRun {
-  paths: SpoolPaths;
-  /** Why the command cannot be spawned (ENOENT, EACCES, ...); undefined: it can. */
-  problem: string | undefined;
-  /** When `problem` was judged (performance.now()). */
-  checkedAt: number;
-}
-
-/** A preparation judged longer ago than this is judged again at the start (a binary may have come or gone). */
-const PREPARED_FRESH_MS = 2_000;
-
-/**
- * Prepares the start of `req` (see PreparedRun): the directory is made unless the command cannot
- * be spawned. Rejects only when the directory cannot be made.
- */
-export async function prepareSupervised(
-  req: RunRequest,
-  action: CommandAction,
-  spoolRoot: string,
-): Promise<PreparedRun> {
-  const env = commandEnv(req, action);
-  const problem = await preflight(action, env);
-  // Nothing will be spawned for a command that cannot be: no directory either.
-  if (problem) return { paths: spoolPaths(spoolRoot, spoolKey(req)), problem, checkedAt: performance.now() };
-  const paths = await createSpool(spoolRoot, spoolKey(req));
-  await writeLaunch(paths.dir, action.argv, { cwd: action.cwd ?? process.cwd(), env });
-  return { paths, problem, checkedAt: performance.now() };
-}
 
 /**
  * Starts a command run under a supervisor, its spool under `spoolRoot`. With a
@@ -128,10 +90,6 @@ export function startSupervised(
     spawned: run.spawned,
     release: () => removeSpool(spoolPaths(spoolRoot, key)),
   };
-}
-
-function spoolKey(req: RunRequest): SpoolKey {
-  return { runId: req.runId, attempt: req.attempt, epoch: req.epoch };
 }
 
 /**
@@ -495,37 +453,4 @@ export function decodeStatus(status: number): { exitCode: number | null; signal:
     if (name) return { exitCode: null, signal: name };
   }
   return { exitCode: status, signal: null };
-}
-
-/**
- * What spawn() itself would have refused, checked before the supervisor starts
- * (it can only report such a failure as an exit status): a missing working
- * directory, a program that is not there or not executable.
- */
-async function preflight(action: CommandAction, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  const [file] = action.argv;
-  if (file === undefined || file === '') return 'empty argv';
-  if (action.argv.some((a) => a.includes('\u0000')))
-    return "The argument 'args[...]' must be a string without null bytes";
-  if (action.cwd !== undefined) {
-    const s = await stat(action.cwd).catch(() => undefined);
-    if (!s?.isDirectory()) return `spawn ${file} ENOENT`;
-  }
-  const candidates = file.includes('/')
-    ? [path.resolve(action.cwd ?? process.cwd(), file)]
-    : (env.PATH ?? '').split(':').map((dir) => path.resolve(action.cwd ?? process.cwd(), dir || '.', file));
-  let denied = false;
-  for (const candidate of candidates) {
-    const s = await stat(candidate).catch(() => undefined);
-    if (!s?.isFile()) continue;
-    if (
-      await access(candidate, constants.X_OK).then(
-        () => true,
-        () => false,
-      )
-    )
-      return undefined;
-    denied = true;
-  }
-  return `spawn ${file} ${denied ? 'EACCES' : 'ENOENT'}`;
 }

@@ -1,7 +1,7 @@
 // The executor contract between the scheduler (which claims a slot and starts
 // a run) and the executors in this folder (which run the job's action once).
 import type { JobConfig } from '../config/types.js';
-import type { PreparedRun } from './run-supervised.js';
+import type { PreparedRun } from './prepare-run.js';
 
 /** One run of one slot. Times are UTC epoch milliseconds. */
 export interface RunRequest {

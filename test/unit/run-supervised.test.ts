@@ -11,7 +11,7 @@ import pino from 'pino';
 import type { CommandAction, JobConfig } from '../../src/config/types.js';
 import { type SpoolPaths, inspectSpool, listSpools, spoolPaths } from '../../src/run/run-spool.js';
 import { commandEnv } from '../../src/run/run-command.js';
-import { prepareSupervised } from '../../src/run/run-supervised.js';
+import { prepareSupervised } from '../../src/run/prepare-run.js';
 import { adoptRun, startRun } from '../../src/run/start-run.js';
 import type { RunRequest } from '../../src/run/types.js';
 import { testJob } from '../support/jobs.js';
