@@ -213,8 +213,7 @@ async function main(argv: string[]): Promise<number> {
     case 'migrate':
       return migrateCommand(config, { json: values.json });
     case 'status':
-      await statusCommand(config, { json: values.json });
-      return EXIT.ok;
+      return statusCommand(config, { json: values.json });
     case 'pause':
       return pauseCommand(config, rest, { json: values.json, reason: values.reason });
     case 'resume':

@@ -19,6 +19,7 @@ import type { Fence } from './store/fence.js';
 import type { Metrics } from './metrics.js';
 import { NodeState } from './node-state.js';
 import { readStatus } from './status/read-status.js';
+import { recordNodeStopped } from './ha/nodes.js';
 import type { Db } from './store/db.js';
 import { migrate } from './store/migrate.js';
 import { openStore } from './store/open-store.js';
@@ -47,6 +48,7 @@ const MAX_RETRY_MS = 30_000;
 const DB_PROBE_MS = 5_000;
 const START_EXTENSION_MS = 60_000;
 const PROBE_ON_LOSS_MS = 1_000;
+const STOPPED_RECORD_MS = 2_000;
 /** How often a standby looks for runs a dead daemon of its host left (home-runs.ts), ms. */
 const HOME_RUNS_EVERY_MS = 5_000;
 
@@ -132,6 +134,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       return exitCode;
     } finally {
       clearInterval(probe);
+      // Status then tells a stopped node from a dead one; bounded, a dead database must not hold the exit.
+      await Promise.race([recordNodeStopped(store, nodeId).catch(() => {}), sleep(STOPPED_RECORD_MS)]);
       await store.close();
     }
   } finally {

@@ -18,7 +18,7 @@ import {
 import type { Db } from '../store/db.js';
 import { claimedSlotsBetween } from '../store/ledger.js';
 import { StoreLockedError } from '../store/store-lock.js';
-import { LEADER_LOCK_KEY } from '../ha/leadership.js';
+import { readLeader } from '../ha/nodes.js';
 import {
   EXIT,
   UsageError,
@@ -294,21 +294,9 @@ async function controlStore(config: Config, fn: (db: Db) => Promise<number>): Pr
 
 /** Says when no daemon leads: the request then waits in the store for the next one. */
 async function noteLeader(db: Db): Promise<void> {
-  // The leader holds the leader lock for as long as it leads — in this database: other databases on
-  // the server may have leaders of their own. (The embedded store has no lock to look at: this
-  // command could not have opened it while a daemon ran.)
-  const rows =
-    db.kind === 'postgres'
-      ? await db.query<{ held: boolean }>(
-          `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = 0
-             AND objid = $1 AND objsubid = 1 AND granted
-             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS held`,
-          [LEADER_LOCK_KEY],
-        )
-      : [];
-  if (!rows[0]?.held) {
-    process.stdout.write(
-      'no daemon is leading right now: the request waits in the store and is carried out when one starts.\n',
-    );
-  }
+  // (The embedded store has no lock to look at: this command could not have opened it while a daemon ran.)
+  if (db.kind === 'postgres' && (await readLeader(db))?.lockHeld) return;
+  process.stdout.write(
+    'no daemon is leading right now: the request waits in the store and is carried out when one starts.\n',
+  );
 }

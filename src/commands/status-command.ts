@@ -2,27 +2,41 @@
 // recently, the newest snapshot, and per job its last and next slot. Read-only.
 import type { Config } from '../config/types.js';
 import { formatDuration } from '../schedule/duration.js';
-import { RECENT_NODE_MS, readStatus } from '../status/read-status.js';
+import { RECENT_NODE_MS, type Status, readStatus } from '../status/read-status.js';
 import { printJson, printLine, printTable, withStore } from './common.js';
 
-export async function statusCommand(config: Config, opts: { json: boolean }): Promise<void> {
+/**
+ * Exit status: 0 when a live leader leads and no job is failing or stale, 1 when
+ * some job is failing or stale, 2 when no live leader leads (the worse wins).
+ */
+export const STATUS_EXIT = { ok: 0, jobs: 1, noLeader: 2 } as const;
+
+export function statusExitCode(status: Pick<Status, 'leader' | 'jobs'>): number {
+  if (!status.leader?.alive) return STATUS_EXIT.noLeader;
+  if (status.jobs.some((j) => j.stale || j.failing)) return STATUS_EXIT.jobs;
+  return STATUS_EXIT.ok;
+}
+
+export async function statusCommand(config: Config, opts: { json: boolean }): Promise<number> {
   const status = await withStore(config, (db) => readStatus({ db, config, nowMs: Date.now() }));
+  const code = statusExitCode(status);
   if (opts.json) {
     printJson(status);
-    return;
+    return code;
   }
-  const l = status.leader;
-  printLine(
-    l
-      ? `leader: ${l.nodeId}, epoch ${l.epoch}, leading for ${l.ledForMs === null ? '?' : formatDuration(l.ledForMs)} (since ${l.since}); last heartbeat ${l.heartbeatAt}`
-      : 'leader: none has led yet',
-  );
+  printLine(leaderLine(status.leader));
   if (status.store === 'embedded') process.stdout.write('store: embedded (one process, no election)\n');
   if (status.nodes.length > 0) {
-    process.stdout.write(`nodes seen in the last ${RECENT_NODE_MS / 1000}s:\n`);
+    process.stdout.write(`nodes seen in the last ${formatDuration(RECENT_NODE_MS)}:\n`);
     printTable(
-      ['NODE', 'ROLE', 'HOST', 'PID', 'SEEN (UTC)'],
-      status.nodes.map((n) => [n.nodeId, n.role, n.host, n.pid, n.seenAt]),
+      ['NODE', 'ROLE', 'HOST', 'PID', 'SEEN'],
+      status.nodes.map((n) => [
+        n.nodeId,
+        n.role,
+        n.host,
+        n.pid,
+        `${formatDuration(Math.round(n.seenAgoMs))} ago`,
+      ]),
     );
   }
   const s = status.snapshot;
@@ -47,10 +61,25 @@ export async function statusCommand(config: Config, opts: { json: boolean }): Pr
       `${j.name}: stale: ${j.lastSuccess ? `no successful run since ${j.lastSuccess}` : 'never succeeded'} (maxAge ${j.maxAge}; stale since ${j.staleAt})\n`,
     );
   }
+  for (const j of status.jobs.filter((x) => x.failing)) {
+    const last = j.recent.findLast((r) => r.outcome !== 'skipped' && r.outcome !== 'running');
+    printLine(`${j.name}: failing: its last run (${last?.scheduledAt ?? '?'}) ended ${last?.outcome ?? '?'}`);
+  }
   for (const j of status.jobs.filter((x) => x.paused)) {
     const p = j.paused!;
     printLine(
       `${j.name}: paused since ${p.since} by ${p.by}${p.reason ? ` (${p.reason})` : ''}; 'cronkeeper resume ${j.name}' resumes it`,
     );
   }
+  return code;
+}
+
+function leaderLine(l: Status['leader']): string {
+  if (l === null) return 'no live leader: none has led yet';
+  const beat =
+    l.heartbeatAgeMs === null ? '' : `, last heartbeat ${formatDuration(Math.round(l.heartbeatAgeMs))} ago`;
+  if (!l.alive) return `no live leader: ${l.nodeId}, epoch ${l.epoch}${beat} (${l.why})`;
+  const led =
+    l.ledForMs === null ? '' : `, leading for ${formatDuration(Math.round(l.ledForMs))} (since ${l.since})`;
+  return `leader: ${l.nodeId}, epoch ${l.epoch}${led}${beat}`;
 }

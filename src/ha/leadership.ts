@@ -16,10 +16,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Db } from '../store/db.js';
 import { type Fence, FencedError, bumpEpoch } from '../store/fence.js';
-import { recordNode } from './nodes.js';
-
-/** Advisory lock key for leadership ("cklk"). */
-export const LEADER_LOCK_KEY = 0x636b6c6b;
+import { LEADER_LOCK_KEY, NODE_RECORD_MS, recordNode } from './nodes.js';
 
 export interface Leadership {
   readonly fence: Fence;
@@ -124,8 +121,6 @@ async function waitForLock(client: pg.Client, o: LeadershipOptions, onWaiting: (
   await recordNode(client, { nodeId: o.nodeId, role: 'leader', epoch: fence.epoch, spool: o.spool });
   return fence;
 }
-
-const NODE_RECORD_MS = 2_000;
 
 /**
  * The leader's session is ended when its heartbeat is older than two leases:

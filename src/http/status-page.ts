@@ -153,6 +153,9 @@ body {
 .role.leader { background: var(--leader-bg); color: var(--leader-fg); }
 .role.standby { background: var(--standby-bg); color: var(--standby-fg); }
 .role.starting { background: var(--warn-bg); color: var(--warn-fg); }
+.role.gone { background: var(--danger-bg); color: var(--danger-fg); }
+.role.stopped { background: var(--neutral-bg); color: var(--muted); }
+.role.stopped::before { background: transparent; border: 1px solid currentColor; }
 .updated { display: inline-flex; align-items: center; gap: 7px; font-size: 12.5px; color: var(--muted); white-space: nowrap; }
 .updated .dot { width: 8px; height: 8px; border-radius: 50%; background: var(--ok); }
 .updated.fresh .dot { animation: blink 0.9s ease-out 1; }
@@ -196,6 +199,7 @@ main { max-width: 1440px; margin: 0 auto; padding: 18px 24px 32px; }
 .card .value .mono { font-size: 15px; }
 .card .sub { margin-top: 2px; font-size: 12.5px; color: var(--muted); overflow-wrap: anywhere; }
 .card.warn { border-color: var(--warn-border); }
+.card .value .bad { color: var(--danger-fg); }
 .progress { margin-top: 8px; height: 6px; border-radius: 3px; background: var(--empty); overflow: hidden; }
 .progress > div { height: 100%; background: var(--running); border-radius: 3px; transition: width 0.4s ease; }
 
@@ -683,14 +687,20 @@ const SCRIPT = String.raw`
     var now = parse(data.now) || serverNow();
     var cards = [];
 
-    if (leader) {
+    if (leader && leader.alive === false) {
+      var beat = parse(leader.heartbeatAt);
+      cards.push(card('leader', 'Leader', h('span', { class: 'bad', text: 'no live leader' }),
+        ['last: ', h('span', { class: 'mono', text: str(leader.nodeId) }), ' \u00b7 epoch ' + str(leader.epoch),
+          beat !== null ? [' \u00b7 heartbeat ', relEl('span', {}, beat, 'age')] : null,
+          leader.why ? ' \u00b7 ' + str(leader.why) : null], { warn: true }));
+    } else if (leader) {
       var since = typeof leader.ledForMs === 'number' ? now - leader.ledForMs : parse(leader.since);
       cards.push(card('leader', 'Leader',
         [h('span', { class: 'mono', text: str(leader.nodeId) }), ' ', h('span', { class: 'muted', text: '\u00b7 epoch ' + str(leader.epoch) })],
         since !== null ? ['leading for ', relEl('span', {}, since, 'for'), leader.heartbeatAt ? ' \u00b7 heartbeat ' : '',
           leader.heartbeatAt && parse(leader.heartbeatAt) !== null ? relEl('span', {}, parse(leader.heartbeatAt), 'age') : null] : null));
     } else {
-      cards.push(card('leader', 'Leader', h('span', { class: 'muted', text: 'no leader' }), 'no node holds the leader lock', { warn: true }));
+      cards.push(card('leader', 'Leader', h('span', { class: 'bad', text: 'no live leader' }), 'none has led yet', { warn: true }));
     }
 
     if (snap) {
@@ -713,8 +723,10 @@ const SCRIPT = String.raw`
 
     var nodes = Array.isArray(data.nodes) ? data.nodes : [];
     var standbys = nodes.filter(function (n) { return n.role === 'standby'; }).length;
+    var live = nodes.filter(function (n) { return n.role === 'leader' || n.role === 'standby'; }).length;
+    var down = nodes.length - live;
     cards.push(card('store', 'Cluster',
-      nodes.length + ' node' + (nodes.length === 1 ? '' : 's'),
+      live + ' live node' + (live === 1 ? '' : 's') + (down ? ' \u00b7 ' + down + ' gone or stopped' : ''),
       (standbys ? standbys + ' standing by \u00b7 ' : 'no standby \u00b7 ') + 'store ' + str(data.store)));
 
     replace($('cards'), cards);
@@ -939,7 +951,7 @@ const BODY = `
     </div>
   </section>
   <section class="panel" id="nodes-panel" aria-labelledby="nodes-title" hidden>
-    <div class="panel-head"><h2 id="nodes-title">Nodes</h2><span class="summary">seen in the last minute</span></div>
+    <div class="panel-head"><h2 id="nodes-title">Nodes</h2><span class="summary">seen in the last ten minutes</span></div>
     <table class="nodes">
       <thead>
         <tr><th scope="col">Node</th><th scope="col">Role</th><th scope="col">Host</th><th scope="col">Epoch</th><th scope="col">Started</th><th scope="col">Seen</th></tr>

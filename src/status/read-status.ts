@@ -2,6 +2,7 @@
 // serves at /status (and the status page renders). Read-only. Times are ISO
 // 8601 UTC strings.
 import type { Config, ScheduleSpec } from '../config/types.js';
+import os from 'node:os';
 import { readLeader, readNodes } from '../ha/nodes.js';
 import { formatDuration } from '../schedule/duration.js';
 import { createSlotCalculator } from '../schedule/slot-calculator.js';
@@ -14,9 +15,10 @@ import { readRecentRuns } from '../store/ledger.js';
 import { restoreState } from '../store/restore-state.js';
 import { listSnapshots } from '../store/snapshot-rows.js';
 import { evaluateFreshness } from './freshness.js';
+import { type LeaderLiveness, type LivenessInput, leaderLiveness, nodeRole } from './liveness.js';
 
-/** A node not seen for this long is not listed. */
-export const RECENT_NODE_MS = 60_000;
+/** A node not seen for this long is not listed (one gone or stopped stays listed that long). */
+export const RECENT_NODE_MS = 10 * 60_000;
 /** Slots shown per job. */
 export const RECENT_RUNS = 20;
 /** Ranges of slots not run shown per job. */
@@ -43,8 +45,18 @@ export interface StatusOptions {
 
 export async function readStatus(o: StatusOptions) {
   const { db, config, nowMs } = o;
-  const leader = await readLeader(db);
-  const nodes = await readNodes(db, RECENT_NODE_MS);
+  const leaderRow = await readLeader(db);
+  const nodeRows = await readNodes(db, RECENT_NODE_MS);
+  const facts: LivenessInput = {
+    leader: leaderRow,
+    nodes: nodeRows,
+    leaseMs: config.ha.leaseMs,
+    pollMs: config.ha.pollMs,
+    ...(db.kind === 'embedded' && o.node
+      ? { self: { nodeId: o.node.nodeId, leading: o.node.role === 'leader' } }
+      : {}),
+  };
+  const live = leaderLiveness(facts);
   const [newest] = await listSnapshots(db, 1);
   const restored = await restoreState(db, snapshotCodec);
   const controls = await readJobControls(db);
@@ -61,16 +73,24 @@ export async function readStatus(o: StatusOptions) {
     store: db.kind,
     ...(o.node ? { node: o.node } : {}),
     leader:
-      leader && leader.nodeId
+      leaderRow && live
         ? {
-            nodeId: leader.nodeId,
-            epoch: leader.epoch,
-            since: iso(leader.since),
-            ledForMs: leader.since ? nowMs - leader.since.getTime() : null,
-            heartbeatAt: iso(leader.heartbeatAt),
+            nodeId: live.nodeId,
+            epoch: live.epoch,
+            /** Holds the leader lock with a heartbeat fresher than ha.lease (embedded: the serving daemon leads). */
+            alive: live.alive,
+            /** Why it is not alive; null when it is. */
+            why: live.why,
+            since: iso(leaderRow.since),
+            ledForMs: leaderRow.since ? nowMs - leaderRow.since.getTime() : null,
+            heartbeatAt: live.alive && db.kind === 'embedded' ? null : iso(leaderRow.heartbeatAt),
+            heartbeatAgeMs:
+              (live.alive && db.kind === 'embedded') || leaderRow.heartbeatAgeMs === null
+                ? null
+                : Math.round(leaderRow.heartbeatAgeMs),
           }
         : null,
-    nodes: nodes.map((n) => ({ ...n, startedAt: iso(n.startedAt), seenAt: iso(n.seenAt) })),
+    nodes: listedNodes(facts, live, o.node, nowMs),
     snapshot: newest
       ? {
           id: newest.id,
@@ -116,6 +136,8 @@ export async function readStatus(o: StatusOptions) {
         stale: fresh.stale,
         /** When the job turns (or turned) stale if nothing succeeds meanwhile. */
         staleAt: iso(fresh.staleAtMs),
+        /** Its newest finished run failed, timed out or could not start. */
+        failing: isFailing(recent.get(job.name) ?? []),
         dropped: o.dropped?.get(job.name) ?? 0,
         recent: (recent.get(job.name) ?? []).map((r) => ({
           runId: r.id,
@@ -141,6 +163,51 @@ export async function readStatus(o: StatusOptions) {
 }
 
 export type Status = Awaited<ReturnType<typeof readStatus>>;
+
+const FAILED = new Set(['failure', 'timeout', 'error']);
+/** Outcomes that say nothing about the job itself: not run (overlap), stopped by the daemon, left unknown. */
+const NOT_THE_JOBS = new Set(['skipped', 'stopped', 'interrupted']);
+
+function isFailing(runs: ReadonlyArray<{ outcome: string | null }>): boolean {
+  for (let i = runs.length - 1; i >= 0; i--) {
+    const outcome = runs[i]!.outcome;
+    if (outcome === null || NOT_THE_JOBS.has(outcome)) continue;
+    return FAILED.has(outcome);
+  }
+  return false;
+}
+
+/** The nodes with their roles now; the serving daemon on the embedded store (which records no node row) is listed too. */
+function listedNodes(
+  facts: LivenessInput,
+  live: LeaderLiveness | null,
+  self: NodeView | undefined,
+  nowMs: number,
+) {
+  const rows = [...facts.nodes];
+  if (facts.self && self && !rows.some((n) => n.nodeId === self.nodeId)) {
+    rows.unshift({
+      nodeId: self.nodeId,
+      host: os.hostname(),
+      pid: process.pid,
+      role: self.role,
+      epoch: null,
+      startedAt: new Date(nowMs - process.uptime() * 1000),
+      seenAt: new Date(nowMs),
+      seenAgeMs: 0,
+    });
+  }
+  return rows.map((n) => ({
+    nodeId: n.nodeId,
+    role: nodeRole(n, live, facts),
+    host: n.host,
+    pid: n.pid,
+    epoch: n.epoch,
+    startedAt: iso(n.startedAt),
+    seenAt: iso(n.seenAt),
+    seenAgoMs: Math.round(n.seenAgeMs),
+  }));
+}
 
 export function describeSchedule(s: ScheduleSpec): string {
   if (s.kind === 'every')

@@ -68,13 +68,25 @@ jobs:
     const listening = await d.waitForLog((l) => l.msg === 'http listening', 30_000);
     return { d, base: `http://127.0.0.1:${listening.port as number}` };
   };
-  const cliJson = async <T>(...args: string[]): Promise<T> => {
-    const r = await run(process.execPath, [CLI, ...args, '--config', config, '--json'], {
-      env: childEnv(),
-      encoding: 'utf8',
-    });
-    return JSON.parse(r.stdout) as T;
+  // status exits 1 while a job is stale or failing, 2 with no live leader (its output is the same).
+  const statusCodes: number[] = [];
+  const cliRun = async (...args: string[]): Promise<string> => {
+    try {
+      const r = await run(process.execPath, [CLI, ...args, '--config', config], {
+        env: childEnv(),
+        encoding: 'utf8',
+      });
+      if (args[0] === 'status') statusCodes.push(0);
+      return r.stdout;
+    } catch (err) {
+      const e = err as { code?: number; stdout?: string };
+      if (args[0] !== 'status' || (e.code !== 1 && e.code !== 2)) throw err;
+      statusCodes.push(e.code);
+      return e.stdout ?? '';
+    }
   };
+  const cliJson = async <T>(...args: string[]): Promise<T> =>
+    JSON.parse(await cliRun(...args, '--json')) as T;
   const jobsOf = async () =>
     new Map((await cliJson<{ jobs: JobStatus[] }>('status')).jobs.map((j) => [j.name, j]));
 
@@ -115,15 +127,14 @@ jobs:
   assert.equal(jobs.get('fine')!.maxAge, '1h', 'from defaults');
   assert.ok(jobs.get('fine')!.lastSuccess);
   assert.equal(jobs.get('yearly')!.lastSuccess, new Date(requestedAt).toISOString());
-  const text = await run(process.execPath, [CLI, 'status', '--config', config], {
-    env: childEnv(),
-    encoding: 'utf8',
-  });
-  assert.match(text.stdout, /^broken: stale: never succeeded \(maxAge 2s; stale since /m);
+  const text = await cliRun('status');
+  assert.match(text, /^broken: stale: never succeeded \(maxAge 2s; stale since /m);
+  assert.equal(statusCodes.at(-1), 1, 'status exits 1 while a job is stale');
 
   first.d.proc.kill('SIGTERM');
   assert.equal(await first.d.exited, 0);
   const lastFine = (await jobsOf()).get('fine')!.lastSuccess!;
+  assert.equal(statusCodes.at(-1), 2, 'no live leader once it stopped');
 
   // Restart with fine and yearly unable to run before we look: the values come from the ledger.
   fs.writeFileSync(
