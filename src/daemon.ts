@@ -20,6 +20,7 @@ import type { Metrics } from './metrics.js';
 import { NodeState } from './node-state.js';
 import { readStatus } from './status/read-status.js';
 import { recordNodeStopped } from './ha/nodes.js';
+import { type CommandServer, serveCommands } from './commands/command-server.js';
 import type { Db } from './store/db.js';
 import { migrate } from './store/migrate.js';
 import { openStore } from './store/open-store.js';
@@ -38,6 +39,8 @@ export interface DaemonOptions {
   stop: AbortSignal;
   /** Configs accepted on reload (SIGHUP), already validated. */
   reloads?: AsyncIterable<Config>;
+  /** Carries out a CLI command line for a CLI beside a daemon on the embedded store (command-server.ts). */
+  commandLine?: (argv: string[]) => Promise<number>;
 }
 
 export function resolveNodeId(config: Config, env: NodeJS.ProcessEnv = process.env): string {
@@ -124,16 +127,30 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     if (!db) return 0;
     const store = db;
     const probe = setInterval(() => void probeDatabase(store), DB_PROBE_MS);
+    let commands: CommandServer | undefined;
     try {
       const applied = await withRetry(logger, stop, 'migrating the schema', () => migrate(store));
       if (applied === undefined) return 0;
       if (applied.length > 0) logger.info({ versions: applied }, 'schema migrated');
       setDatabaseUp(true);
+      // The embedded store is this process's alone: the CLI's commands that need it are carried out here.
+      if (store.kind === 'embedded' && options.commandLine) {
+        commands = await serveCommands({
+          storeDir: config.store.path,
+          logger,
+          daemon: () => ({ config, db: store, node: () => node.view() }),
+          run: options.commandLine,
+        }).catch((err: unknown) => {
+          logger.warn({ err }, 'could not open the command socket: the CLI cannot reach this daemon');
+          return undefined;
+        });
+      }
       const exitCode = await cycle(store);
       logger.info({ exitCode }, 'stopped');
       return exitCode;
     } finally {
       clearInterval(probe);
+      await commands?.close();
       // Status then tells a stopped node from a dead one; bounded, a dead database must not hold the exit.
       await Promise.race([recordNodeStopped(store, nodeId).catch(() => {}), sleep(STOPPED_RECORD_MS)]);
       await store.close();

@@ -7,6 +7,9 @@ import { migrate } from '../store/migrate.js';
 import { parseInstant } from '../schedule/iso-instant.js';
 import { openStore } from '../store/open-store.js';
 import { escapeTerminal } from './terminal-text.js';
+import { StoreLockedError } from '../store/store-lock.js';
+import { err, inDaemon, out } from './cli-io.js';
+import { commandSocketPath } from './command-client.js';
 
 /** sysexits.h codes systemd and shells understand. */
 export const EXIT = { ok: 0, failure: 1, usage: 64, config: 78 } as const;
@@ -25,16 +28,32 @@ export async function readConfig(
   return loadConfig(file ?? process.env.CRONKEEPER_CONFIG ?? DEFAULT_CONFIG, { insecure: options.insecure });
 }
 
-export function printConfigError(err: ConfigError): void {
-  for (const p of err.problems) process.stderr.write(formatProblem(p) + '\n');
-  process.stderr.write(`${err.problems.length} problem(s) in the config\n`);
+export function printConfigError(e: ConfigError): void {
+  for (const p of e.problems) err(formatProblem(p) + '\n');
+  err(`${e.problems.length} problem(s) in the config\n`);
 }
 
-/** Opens and migrates the store for a one-shot command, runs `fn`, closes it. */
-export async function withStore<T>(config: Config, fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = await openStore(config.store);
+/**
+ * Opens and migrates the store for a one-shot command, runs `fn`, closes it.
+ * Carried out by the daemon (cli-io.ts): its open store, left open.
+ */
+export async function withStore<T>(
+  config: Config,
+  fn: (db: Db) => Promise<T>,
+  options: { migrate?: boolean } = {},
+): Promise<T> {
+  const daemon = inDaemon();
+  if (daemon) return fn(daemon.db);
+  const db = await openStore(config.store).catch((e: unknown) => {
+    // Reached only when the daemon holding it did not answer on its command socket.
+    if (!(e instanceof StoreLockedError)) throw e;
+    throw new Error(
+      `${e.message}; it did not answer on its command socket ${commandSocketPath(config.store.path)} ` +
+        `(see its log: a store.path too long for a socket, or an older version)`,
+    );
+  });
   try {
-    await migrate(db);
+    if (options.migrate !== false) await migrate(db);
     return await fn(db);
   } finally {
     await db.close();
@@ -42,7 +61,7 @@ export async function withStore<T>(config: Config, fn: (db: Db) => Promise<T>): 
 }
 
 export function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  out(JSON.stringify(value, null, 2) + '\n');
 }
 
 /** A plain aligned table for terminals; cells are shown with control characters escaped. */
@@ -50,7 +69,7 @@ export function printTable(headers: string[], rows: Array<Array<string | number 
   const cells = [headers, ...rows.map((r) => r.map((c) => (c === null ? '-' : escapeTerminal(String(c)))))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   for (const r of cells)
-    process.stdout.write(
+    out(
       r
         .map((c, i) => (c ?? '').padEnd(widths[i]!))
         .join('  ')
@@ -68,13 +87,13 @@ export function iso(ms: number | Date | null | undefined): string | null {
 
 /** Writes one line to stdout, control characters (a line break too) escaped: see escapeTerminal. */
 export function printLine(line: string): void {
-  process.stdout.write(escapeTerminal(line) + '\n');
+  out(escapeTerminal(line) + '\n');
 }
 
 /** Writes lines of text (job output) to stdout, control characters but \n and \t escaped. */
 export function printLines(text: string): void {
   const shown = escapeTerminal(text, true);
-  process.stdout.write(shown.endsWith('\n') ? shown : shown + '\n');
+  out(shown.endsWith('\n') ? shown : shown + '\n');
 }
 
 /** UTC ms of an ISO 8601 instant with an offset or Z; a UsageError naming `what` otherwise. */

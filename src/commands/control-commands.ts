@@ -2,13 +2,11 @@
 // They write to the store (never to a daemon's port); whichever node leads
 // hears of it within a second and carries it out, and a request made while no
 // daemon runs waits in the store for the next one.
-import os from 'node:os';
 import { TooManySlotsError, slotsInRange } from '../catchup/slots-in-range.js';
 import type { Config, JobConfig } from '../config/types.js';
 import { formatDuration } from '../schedule/duration.js';
 import { createSlotCalculator } from '../schedule/slot-calculator.js';
 import {
-  type Actor,
   type AuditEntry,
   type ControlRecord,
   listControls,
@@ -17,7 +15,6 @@ import {
 } from '../store/controls.js';
 import type { Db } from '../store/db.js';
 import { claimedSlotsBetween } from '../store/ledger.js';
-import { StoreLockedError } from '../store/store-lock.js';
 import { readLeader } from '../ha/nodes.js';
 import {
   EXIT,
@@ -30,6 +27,7 @@ import {
   printTable,
   withStore,
 } from './common.js';
+import { currentActor, err, inDaemon, out } from './cli-io.js';
 
 export interface ControlOptions {
   json: boolean;
@@ -41,22 +39,9 @@ export interface ControlOptions {
   limit?: string;
 }
 
-/** The OS user running the command (and who they sudo'ed from) and this host. */
-export function currentActor(env: NodeJS.ProcessEnv = process.env): Actor {
-  let user: string;
-  try {
-    user = os.userInfo().username;
-  } catch {
-    // No passwd entry (a container with an arbitrary uid).
-    user = env.USER ?? `uid ${process.getuid?.() ?? '?'}`;
-  }
-  if (env.SUDO_USER && env.SUDO_USER !== user) user = `${user} (sudo from ${env.SUDO_USER})`;
-  return { user, host: os.hostname() };
-}
-
 export async function pauseCommand(config: Config, args: string[], o: ControlOptions): Promise<number> {
   const job = jobArg(config, args, 'pause');
-  return controlStore(config, async (db) => {
+  return withStore(config, async (db) => {
     const change = await setPaused(db, job.name, true, currentActor(), o.reason);
     if (o.json) {
       printJson(
@@ -80,7 +65,7 @@ export async function pauseCommand(config: Config, args: string[], o: ControlOpt
       );
       return EXIT.ok;
     }
-    process.stdout.write(
+    out(
       `paused '${job.name}' (control #${change.control.id}): no slot of it is claimed until 'cronkeeper resume ${job.name}'.\n` +
         `On resume, the slots missed while paused are ${job.onResume === 'skip' ? 'skipped (onResume: skip)' : `caught up (onResume: catchup, catchup: ${job.catchup})`}.\n`,
     );
@@ -91,7 +76,7 @@ export async function pauseCommand(config: Config, args: string[], o: ControlOpt
 
 export async function resumeCommand(config: Config, args: string[], o: ControlOptions): Promise<number> {
   const job = jobArg(config, args, 'resume');
-  return controlStore(config, async (db) => {
+  return withStore(config, async (db) => {
     const change = await setPaused(db, job.name, false, currentActor());
     if (o.json) {
       printJson({
@@ -104,10 +89,10 @@ export async function resumeCommand(config: Config, args: string[], o: ControlOp
       return EXIT.ok;
     }
     if (!change.changed) {
-      process.stdout.write(`'${job.name}' is not paused\n`);
+      out(`'${job.name}' is not paused\n`);
       return EXIT.ok;
     }
-    process.stdout.write(
+    out(
       `resumed '${job.name}' (control #${change.control.id}); the slots missed while paused are ${job.onResume === 'skip' ? 'skipped (onResume: skip)' : `caught up by catchup: ${job.catchup} (onResume: catchup)`}.\n`,
     );
     await noteLeader(db);
@@ -117,13 +102,13 @@ export async function resumeCommand(config: Config, args: string[], o: ControlOp
 
 export async function triggerCommand(config: Config, args: string[], o: ControlOptions): Promise<number> {
   const job = jobArg(config, args, 'trigger');
-  return controlStore(config, async (db) => {
+  return withStore(config, async (db) => {
     const control = await requestControl(db, 'trigger', job.name, {}, currentActor());
     if (o.json) {
       printJson({ job: job.name, control: controlJson(control) });
       return EXIT.ok;
     }
-    process.stdout.write(
+    out(
       `requested a manual run of '${job.name}' (control #${control.id}); it is recorded in the ledger as manual\n` +
         `('cronkeeper runs --job ${job.name}') and does not count as a slot.\n`,
     );
@@ -149,7 +134,7 @@ export async function backfillCommand(config: Config, args: string[], o: Control
     if (err instanceof TooManySlotsError) throw new UsageError(`backfill ${job.name}: ${err.message}`);
     throw err;
   }
-  return controlStore(config, async (db) => {
+  return withStore(config, async (db) => {
     const claimed = await claimedSlotsBetween(db, job.name, fromMs, untilMs);
     const todo = slots.filter((ms) => !claimed.has(ms));
     const beyondRetention = fromMs < nowMs - config.ledger.retentionMs;
@@ -169,7 +154,7 @@ export async function backfillCommand(config: Config, args: string[], o: Control
         });
         return EXIT.ok;
       }
-      process.stdout.write(
+      out(
         `backfill of '${job.name}' from ${iso(fromMs)} to ${iso(untilMs)}: ${slots.length} slot(s), ${slots.length - todo.length} already claimed, ${todo.length} would run (dry run: nothing requested)\n`,
       );
       if (todo.length > 0)
@@ -177,7 +162,7 @@ export async function backfillCommand(config: Config, args: string[], o: Control
           ['SCHEDULED AT (UTC)'],
           todo.map((ms) => [iso(ms)]),
         );
-      if (warning) process.stderr.write(`warning: ${warning}\n`);
+      if (warning) err(`warning: ${warning}\n`);
       return EXIT.ok;
     }
     const control = await requestControl(
@@ -198,12 +183,12 @@ export async function backfillCommand(config: Config, args: string[], o: Control
       });
       return EXIT.ok;
     }
-    process.stdout.write(
+    out(
       `requested a backfill of '${job.name}' from ${iso(fromMs)} to ${iso(toMs)} (control #${control.id}): ` +
         `${todo.length} of ${slots.length} slot(s) never claimed; the leader claims and runs them oldest first,\n` +
         `under the catch-up concurrency limit (${config.catchupConcurrency}). Running it again runs nothing new.\n`,
     );
-    if (warning) process.stderr.write(`warning: ${warning}\n`);
+    if (warning) err(`warning: ${warning}\n`);
     await noteLeader(db);
     return EXIT.ok;
   });
@@ -211,7 +196,7 @@ export async function backfillCommand(config: Config, args: string[], o: Control
 
 export async function auditCommand(config: Config, o: ControlOptions): Promise<number> {
   const limit = parsePositiveInt(o.limit, '--limit', 50);
-  return controlStore(config, async (db) => {
+  return withStore(config, async (db) => {
     const entries = await listControls(db, { job: o.job, limit });
     if (o.json) {
       printJson(entries.map(auditJson));
@@ -276,27 +261,10 @@ function jobArg(config: Config, args: string[], command: string): JobConfig {
   return job;
 }
 
-/** Opens the store for a control; the embedded store cannot be shared with a running daemon. */
-async function controlStore(config: Config, fn: (db: Db) => Promise<number>): Promise<number> {
-  try {
-    return await withStore(config, fn);
-  } catch (err) {
-    if (err instanceof StoreLockedError) {
-      throw new Error(
-        `${err.message}\nThe embedded store belongs to the running daemon: stop it, make the change, start it ` +
-          `again (the request waits in the store), or use a Postgres store (store.url) for live controls.`,
-        { cause: err },
-      );
-    }
-    throw err;
-  }
-}
-
 /** Says when no daemon leads: the request then waits in the store for the next one. */
 async function noteLeader(db: Db): Promise<void> {
-  // (The embedded store has no lock to look at: this command could not have opened it while a daemon ran.)
-  if (db.kind === 'postgres' && (await readLeader(db))?.lockHeld) return;
-  process.stdout.write(
-    'no daemon is leading right now: the request waits in the store and is carried out when one starts.\n',
-  );
+  // The embedded store: carried out by the daemon holding it, or opened here because none runs.
+  if (db.kind === 'postgres' ? (await readLeader(db))?.lockHeld : inDaemon()?.node().role === 'leader')
+    return;
+  out('no daemon is leading right now: the request waits in the store and is carried out when one starts.\n');
 }

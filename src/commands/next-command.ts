@@ -6,6 +6,7 @@ import type { Config } from '../config/types.js';
 import { formatDuration } from '../schedule/duration.js';
 import { createSlotCalculator } from '../schedule/slot-calculator.js';
 import { EXIT, UsageError, iso, parseInstantArg, parsePositiveInt, printJson, printTable } from './common.js';
+import { out } from './cli-io.js';
 
 export function nextCommand(
   config: Config,
@@ -38,7 +39,7 @@ export function nextCommand(
     return EXIT.ok;
   }
   if (rows.length === 0) {
-    process.stdout.write(`'${job.name}' has no slot after ${iso(fromMs)}\n`);
+    out(`'${job.name}' has no slot after ${iso(fromMs)}\n`);
     return EXIT.ok;
   }
   printTable(

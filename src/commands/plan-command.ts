@@ -6,6 +6,7 @@ import { createSlotCalculator } from '../schedule/slot-calculator.js';
 import { snapshotCodec } from '../snapshot/snapshot-codec.js';
 import { restoreState } from '../store/restore-state.js';
 import { UsageError, iso, parseInstantArg, printJson, printTable, withStore } from './common.js';
+import { out } from './cli-io.js';
 
 export async function planCommand(
   config: Config,
@@ -37,7 +38,7 @@ export async function planCommand(
     });
     return;
   }
-  process.stdout.write(`catch-up at ${iso(nowMs)}: ${plan.runs.length} run(s)\n`);
+  out(`catch-up at ${iso(nowMs)}: ${plan.runs.length} run(s)\n`);
   if (plan.runs.length > 0)
     printTable(
       ['SCHEDULED AT (UTC)', 'JOB'],
@@ -50,7 +51,7 @@ export async function planCommand(
     if (p.skipped > 0)
       notes.push(`${p.skipped}${p.exact ? '' : '+'} skipped by catchup: ${jobPolicy(config, p.job)}`);
     if (p.expired > 0) notes.push(`${p.expired}${p.exact ? '' : '+'} older than the catch-up window`);
-    if (notes.length > 0) process.stdout.write(`  ${p.job}: ${notes.join('; ')}\n`);
+    if (notes.length > 0) out(`  ${p.job}: ${notes.join('; ')}\n`);
   }
 }
 

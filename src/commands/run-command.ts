@@ -14,6 +14,7 @@ import { Metrics } from '../metrics.js';
 import { killAllJobProcessGroups } from '../run/run-command.js';
 import { createNotifier, watchdogIntervalMs } from '../systemd/sd-notify.js';
 import { readConfig } from './common.js';
+import { runCommandLine } from './command-line.js';
 
 export async function runCommand(
   configFile: string | undefined,
@@ -79,6 +80,7 @@ export async function runCommand(
       watchdogMs,
       stop: stop.signal,
       reloads: reloads.iterate(stop.signal),
+      commandLine: runCommandLine,
     });
   } catch (err) {
     logger.fatal({ err }, (err as Error).message);

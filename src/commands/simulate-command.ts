@@ -16,6 +16,7 @@ import { formatDuration } from '../schedule/duration.js';
 import { createSlotCalculator } from '../schedule/slot-calculator.js';
 import { EXIT, UsageError, iso, parseInstantArg, printJson, printTable } from './common.js';
 import { localTime } from './next-command.js';
+import { out } from './cli-io.js';
 
 export const SIMULATE_HELP = `Usage: cronkeeper simulate --from ISO --to ISO [--down ISO..ISO]... [--job NAME] [--config FILE] [--json]
 
@@ -121,19 +122,19 @@ export function simulateCommand(
   }
   const downText =
     down.length === 0 ? 'no downtime' : `down ${down.map((d) => `${d.from}..${d.to}`).join(', ')}`;
-  process.stdout.write(`simulated ${iso(fromMs)}..${iso(toMs)}, ${downText}: ${rows.length} slot(s)\n`);
+  out(`simulated ${iso(fromMs)}..${iso(toMs)}, ${downText}: ${rows.length} slot(s)\n`);
   if (rows.length > 0) {
     printTable(
       ['TIME (UTC)', 'TIME (JOB ZONE)', 'JOB', 'OUTCOME', 'NOTE'],
       rows.map((r) => [r.scheduledAt, r.local, r.job, r.outcome, r.note]),
     );
   }
-  process.stdout.write('\n');
+  out('\n');
   printTable(
     ['JOB', ...SLOT_OUTCOMES.map((k) => k.toUpperCase())],
     [...result.totals].map(([job, t]) => [job, ...SLOT_OUTCOMES.map((k) => t[k])]),
   );
-  process.stdout.write('(run durations are not known: overlap policies and retries are not simulated)\n');
+  out('(run durations are not known: overlap policies and retries are not simulated)\n');
   return EXIT.ok;
 }
 

@@ -2,8 +2,9 @@
 // recently, the newest snapshot, and per job its last and next slot. Read-only.
 import type { Config } from '../config/types.js';
 import { formatDuration } from '../schedule/duration.js';
-import { RECENT_NODE_MS, type Status, readStatus } from '../status/read-status.js';
+import { RECENT_NODE_MS, type Status, lastDecidedRun, readStatus } from '../status/read-status.js';
 import { printJson, printLine, printTable, withStore } from './common.js';
+import { inDaemon, out } from './cli-io.js';
 
 /**
  * Exit status: 0 when a live leader leads and no job is failing or stale, 1 when
@@ -18,16 +19,20 @@ export function statusExitCode(status: Pick<Status, 'leader' | 'jobs'>): number 
 }
 
 export async function statusCommand(config: Config, opts: { json: boolean }): Promise<number> {
-  const status = await withStore(config, (db) => readStatus({ db, config, nowMs: Date.now() }));
+  // Carried out by the daemon on the embedded store: its own view says whether it leads.
+  const node = inDaemon()?.node();
+  const status = await withStore(config, (db) =>
+    readStatus({ db, config, nowMs: Date.now(), ...(node ? { node } : {}) }),
+  );
   const code = statusExitCode(status);
   if (opts.json) {
     printJson(status);
     return code;
   }
   printLine(leaderLine(status.leader));
-  if (status.store === 'embedded') process.stdout.write('store: embedded (one process, no election)\n');
+  if (status.store === 'embedded') out('store: embedded (one process, no election)\n');
   if (status.nodes.length > 0) {
-    process.stdout.write(`nodes seen in the last ${formatDuration(RECENT_NODE_MS)}:\n`);
+    out(`nodes seen in the last ${formatDuration(RECENT_NODE_MS)}:\n`);
     printTable(
       ['NODE', 'ROLE', 'HOST', 'PID', 'SEEN'],
       status.nodes.map((n) => [
@@ -40,7 +45,7 @@ export async function statusCommand(config: Config, opts: { json: boolean }): Pr
     );
   }
   const s = status.snapshot;
-  process.stdout.write(
+  out(
     s
       ? `newest snapshot: #${s.id} at ${s.createdAt}, high water ${s.highWater}, ${s.bytes} bytes\n`
       : 'newest snapshot: none\n',
@@ -57,12 +62,12 @@ export async function statusCommand(config: Config, opts: { json: boolean }): Pr
     ]),
   );
   for (const j of status.jobs.filter((x) => x.stale)) {
-    process.stdout.write(
+    out(
       `${j.name}: stale: ${j.lastSuccess ? `no successful run since ${j.lastSuccess}` : 'never succeeded'} (maxAge ${j.maxAge}; stale since ${j.staleAt})\n`,
     );
   }
   for (const j of status.jobs.filter((x) => x.failing)) {
-    const last = j.recent.findLast((r) => r.outcome !== 'skipped' && r.outcome !== 'running');
+    const last = lastDecidedRun(j.recent);
     printLine(`${j.name}: failing: its last run (${last?.scheduledAt ?? '?'}) ended ${last?.outcome ?? '?'}`);
   }
   for (const j of status.jobs.filter((x) => x.paused)) {

@@ -3,7 +3,6 @@ import type { Config } from '../config/types.js';
 import { SnapshotDecodeError, snapshotCodec } from '../snapshot/snapshot-codec.js';
 import { type AttemptRow, type RunDetail, type RunRow, listRuns, readRunDetail } from '../store/ledger.js';
 import { migrate } from '../store/migrate.js';
-import { openStore } from '../store/open-store.js';
 import { clearSnapshots, compactSnapshots, listSnapshots, readSnapshot } from '../store/snapshot-rows.js';
 import { type SlotGapRow, describeGapReason, listSlotGaps } from '../store/slot-gaps.js';
 import {
@@ -18,6 +17,7 @@ import {
   printTable,
   withStore,
 } from './common.js';
+import { out, err } from './cli-io.js';
 
 export async function snapshotsCommand(
   config: Config,
@@ -52,13 +52,13 @@ export async function snapshotsCommand(
       return withStore(config, async (db) => {
         const row = await readSnapshot(db, n);
         if (!row) {
-          process.stderr.write(`no snapshot with id ${n}\n`);
+          err(`no snapshot with id ${n}\n`);
           return EXIT.failure;
         }
         try {
           const { version, snapshot } = snapshotCodec.decode(row.payload);
           const jobs = Object.fromEntries([...snapshot.lastExecution].map(([k, v]) => [k, iso(v)]));
-          const out = {
+          const shown = {
             id: row.id,
             format: version,
             createdAt: iso(snapshot.createdAtMs),
@@ -66,10 +66,10 @@ export async function snapshotsCommand(
             epoch: snapshot.epoch,
             jobs,
           };
-          if (opts.json) printJson(out);
+          if (opts.json) printJson(shown);
           else {
-            process.stdout.write(
-              `snapshot ${row.id}: format ${version}, created ${out.createdAt}, high water ${out.highWater}, epoch ${out.epoch}\n`,
+            out(
+              `snapshot ${row.id}: format ${version}, created ${shown.createdAt}, high water ${shown.highWater}, epoch ${shown.epoch}\n`,
             );
             printTable(
               ['JOB', 'LAST EXECUTION (UTC)'],
@@ -77,10 +77,10 @@ export async function snapshotsCommand(
             );
           }
           return EXIT.ok;
-        } catch (err) {
-          if (!(err instanceof SnapshotDecodeError)) throw err;
-          if (opts.json) printJson({ id: row.id, error: err.reason, message: err.message });
-          else process.stderr.write(`snapshot ${row.id} is unusable (${err.reason}): ${err.message}\n`);
+        } catch (e) {
+          if (!(e instanceof SnapshotDecodeError)) throw e;
+          if (opts.json) printJson({ id: row.id, error: e.reason, message: e.message });
+          else err(`snapshot ${row.id} is unusable (${e.reason}): ${e.message}\n`);
           return EXIT.failure;
         }
       });
@@ -90,7 +90,7 @@ export async function snapshotsCommand(
       return withStore(config, async (db) => {
         const removed = await compactSnapshots(db, keep);
         if (opts.json) printJson({ removed, keep });
-        else process.stdout.write(`removed ${removed} snapshot(s), kept the newest ${keep}\n`);
+        else out(`removed ${removed} snapshot(s), kept the newest ${keep}\n`);
         return EXIT.ok;
       });
     }
@@ -98,8 +98,7 @@ export async function snapshotsCommand(
       return withStore(config, async (db) => {
         const removed = await clearSnapshots(db);
         if (opts.json) printJson({ removed });
-        else
-          process.stdout.write(`removed ${removed} snapshot(s); the next restore replays the run ledger\n`);
+        else out(`removed ${removed} snapshot(s); the next restore replays the run ledger\n`);
         return EXIT.ok;
       });
     default:
@@ -207,7 +206,7 @@ async function showRunCommand(config: Config, runId: number, opts: { json: boole
   return withStore(config, async (db) => {
     const detail = await readRunDetail(db, runId);
     if (!detail) {
-      process.stderr.write(`no run with id ${runId}\n`);
+      err(`no run with id ${runId}\n`);
       return EXIT.failure;
     }
     if (opts.json) printJson(runDetailJson(detail));
@@ -354,16 +353,8 @@ function ms(durationMs: number): string {
 }
 
 export async function migrateCommand(config: Config, opts: { json: boolean }): Promise<number> {
-  const db = await openStore(config.store);
-  try {
-    const applied = await migrate(db);
-    if (opts.json) printJson({ applied });
-    else
-      process.stdout.write(
-        applied.length > 0 ? `applied migration(s) ${applied.join(', ')}\n` : 'schema is up to date\n',
-      );
-    return EXIT.ok;
-  } finally {
-    await db.close();
-  }
+  const applied = await withStore(config, (db) => migrate(db), { migrate: false });
+  if (opts.json) printJson({ applied });
+  else out(applied.length > 0 ? `applied migration(s) ${applied.join(', ')}\n` : 'schema is up to date\n');
+  return EXIT.ok;
 }

@@ -168,13 +168,15 @@ const FAILED = new Set(['failure', 'timeout', 'error']);
 /** Outcomes that say nothing about the job itself: not run (overlap), stopped by the daemon, left unknown. */
 const NOT_THE_JOBS = new Set(['skipped', 'stopped', 'interrupted']);
 
+/** The newest run that says how the job itself went: one that ended, and not by the daemon's doing. */
+export function lastDecidedRun<R extends { outcome: string | null }>(runs: readonly R[]): R | undefined {
+  return runs.findLast((r) => r.outcome !== null && FINISHED(r.outcome) && !NOT_THE_JOBS.has(r.outcome));
+}
+
+const FINISHED = (outcome: string) => outcome !== 'running' && outcome !== 'claimed';
+
 function isFailing(runs: ReadonlyArray<{ outcome: string | null }>): boolean {
-  for (let i = runs.length - 1; i >= 0; i--) {
-    const outcome = runs[i]!.outcome;
-    if (outcome === null || NOT_THE_JOBS.has(outcome)) continue;
-    return FAILED.has(outcome);
-  }
-  return false;
+  return FAILED.has(lastDecidedRun(runs)?.outcome ?? '');
 }
 
 /** The nodes with their roles now; the serving daemon on the embedded store (which records no node row) is listed too. */

@@ -94,6 +94,12 @@ function lockHandle(file: string, content: string): StoreLock {
   };
 }
 
+/** Whether a live process holds the store in `dir` (the CLI then asks it, rather than opening the store). */
+export function storeHeld(dir: string): boolean {
+  const holder = readHolder(path.join(dir, 'cronkeeper.lock'));
+  return holder !== undefined && isAlive(holder);
+}
+
 function readHolder(file: string): LockHolder | undefined {
   try {
     const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LockHolder>;

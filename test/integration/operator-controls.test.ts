@@ -463,7 +463,7 @@ describe('operator controls on the embedded store', () => {
 
   const cli = (...args: string[]) => cliOn(config, ...args);
 
-  test('a running daemon owns the store: the CLI says so; requests made while it is stopped wait for it', async () => {
+  test('a running daemon carries the controls out; requests made while it is stopped wait for it', async () => {
     fs.writeFileSync(
       config,
       `store: { path: "${path.join(dir, 'store')}" }
@@ -479,9 +479,19 @@ jobs:
     const d = startDaemon(config);
     daemons.push(d);
     await d.waitForLog((l) => l.msg === 'ready: scheduling', 60_000);
-    const locked = await cli('pause', 'tick');
-    assert.equal(locked.code, 1);
-    assert.match(locked.stderr, /belongs to the running daemon: stop it/);
+    // The store is the daemon's: it carries the pause out itself (command-server.ts), at once.
+    const paused = await cli('pause', 'tick');
+    assert.equal(paused.code, 0, paused.stderr);
+    assert.doesNotMatch(paused.stdout, /no daemon is leading/);
+    await d.waitForLog((l) => String(l.msg).startsWith('job paused') && l.job === 'tick', 5_000);
+    const pausedAtMs = Date.now();
+    await sleep(1_500);
+    assert.deepEqual(
+      readOutput(out('tick')).filter((o) => Date.parse(o.scheduledAt) > pausedAtMs),
+      [],
+      'tick ran after the pause',
+    );
+    assert.equal((await cli('resume', 'tick')).code, 0);
     d.proc.kill('SIGTERM');
     assert.equal(await d.exited, 0);
 

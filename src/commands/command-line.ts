@@ -1,0 +1,172 @@
+// The command line: parses the arguments, carries the command out, and maps
+// its errors to an exit status. The same for a shell and for a command the
+// running daemon carries out for a CLI beside it (cli-io.ts).
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../config/types.js';
+import { err, inDaemon, out } from './cli-io.js';
+import { EXIT, UsageError, printConfigError, readConfig } from './common.js';
+import { storeHeld } from '../store/store-lock.js';
+import { forwardToDaemon } from './command-client.js';
+import {
+  auditCommand,
+  backfillCommand,
+  pauseCommand,
+  resumeCommand,
+  triggerCommand,
+} from './control-commands.js';
+import { HELP } from './help.js';
+import { nextCommand } from './next-command.js';
+import { planCommand } from './plan-command.js';
+import { simulateCommand } from './simulate-command.js';
+import { statusCommand } from './status-command.js';
+import { migrateCommand, runsCommand, snapshotsCommand } from './store-commands.js';
+
+/** Runs one command line; resolves with its exit status (errors are reported on stderr). */
+export async function runCommandLine(argv: string[]): Promise<number> {
+  try {
+    return await dispatch(argv);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      printConfigError(e);
+      return EXIT.config;
+    }
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      err(`cronkeeper: ${(e as Error).message}\nRun 'cronkeeper --help' for usage.\n`);
+      return EXIT.usage;
+    }
+    err(`cronkeeper: ${(e as Error).message ?? String(e)}\n`);
+    return EXIT.failure;
+  }
+}
+
+/** How long a daemon that holds the store but is still opening it has to answer on its socket. */
+const START_WAIT_MS = 15_000;
+
+/** Commands that read or write the store (plan reads it unless given --state). */
+function usesStore(command: string, values: { state?: string | undefined }): boolean {
+  if (command === 'plan') return values.state === undefined;
+  return STORE_COMMANDS.has(command);
+}
+const STORE_COMMANDS = new Set([
+  'snapshots',
+  'runs',
+  'status',
+  'migrate',
+  'pause',
+  'resume',
+  'trigger',
+  'backfill',
+  'audit',
+]);
+
+function version(): string {
+  const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+async function dispatch(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      json: { type: 'boolean', default: false },
+      pretty: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+      version: { type: 'boolean', short: 'v', default: false },
+      state: { type: 'string' },
+      now: { type: 'string' },
+      job: { type: 'string' },
+      limit: { type: 'string' },
+      keep: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      down: { type: 'string', multiple: true },
+      reason: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      n: { type: 'string', short: 'n' },
+      'insecure-config': { type: 'boolean', default: false },
+    },
+  });
+  const [command = '', ...rest] = positionals;
+  if (values.version) {
+    out(`${version()}\n`);
+    return EXIT.ok;
+  }
+  if (values.help || command === '' || command === 'help') {
+    const topic = command === 'help' ? (rest[0] ?? '') : command;
+    const text = HELP[topic];
+    if (text === undefined) throw new UsageError(`unknown command '${topic}'`);
+    out(text + '\n');
+    return EXIT.ok;
+  }
+  if (!(command in HELP)) throw new UsageError(`unknown command '${command}'`);
+  if (command === 'run') {
+    if (inDaemon()) throw new UsageError('the daemon is already running');
+    // Loaded only for the daemon: the other commands start without its modules.
+    const { runCommand } = await import('./run-command.js');
+    const code = await runCommand(values.config, {
+      pretty: values.pretty,
+      insecure: values['insecure-config'],
+    });
+    // Exit explicitly: a job's stray handle must not keep a stopped daemon alive.
+    process.exit(code);
+  }
+  const daemon = inDaemon();
+  const config = daemon?.config ?? (await readConfig(values.config, { insecure: values['insecure-config'] }));
+  // The embedded store is held by a running daemon: it carries the command out (command-server.ts).
+  if (!daemon && config.store.url === undefined && usesStore(command, values)) {
+    const code = await forwardToDaemon(
+      config.store.path,
+      argv,
+      storeHeld(config.store.path) ? START_WAIT_MS : 0,
+    );
+    if (code !== undefined) return code;
+  }
+  switch (command) {
+    case 'validate':
+      out(`${config.file}: valid, ${config.jobs.length} job(s)\n`);
+      return EXIT.ok;
+    case 'plan':
+      await planCommand(config, { state: values.state, now: values.now, json: values.json });
+      return EXIT.ok;
+    case 'snapshots':
+      return snapshotsCommand(config, rest, { json: values.json, keep: values.keep });
+    case 'runs':
+      return runsCommand(config, rest, {
+        job: values.job,
+        limit: values.limit,
+        from: values.from,
+        to: values.to,
+        json: values.json,
+      });
+    case 'migrate':
+      return migrateCommand(config, { json: values.json });
+    case 'status':
+      return statusCommand(config, { json: values.json });
+    case 'pause':
+      return pauseCommand(config, rest, { json: values.json, reason: values.reason });
+    case 'resume':
+      return resumeCommand(config, rest, { json: values.json });
+    case 'trigger':
+      return triggerCommand(config, rest, { json: values.json });
+    case 'backfill':
+      return backfillCommand(config, rest, {
+        json: values.json,
+        from: values.from,
+        to: values.to,
+        dryRun: values['dry-run'],
+      });
+    case 'next':
+      return nextCommand(config, rest, { json: values.json, n: values.n, from: values.from });
+    case 'audit':
+      return auditCommand(config, { json: values.json, job: values.job, limit: values.limit });
+    case 'simulate':
+      return simulateCommand(config, rest, values);
+  }
+  throw new UsageError(`unknown command '${command}'`);
+}

@@ -1,0 +1,123 @@
+// The help texts of the command line: 'cronkeeper --help' and 'cronkeeper COMMAND --help'.
+import { SIMULATE_HELP } from './simulate-command.js';
+
+export const HELP: Record<string, string> = {
+  '': `cronkeeper — a cron daemon that never forgets
+
+Usage: cronkeeper <command> [options]
+
+Commands:
+  run          run the daemon
+  validate     check a config file; exit 78 listing every problem
+  plan         show what catch-up would run now, executing nothing
+  simulate     replay the schedules through downtime windows: each slot's fate, running nothing
+  snapshots    list | show ID | compact --keep N | clear
+  runs         list the run ledger | show RUN_ID
+  status       who leads, the nodes seen, the newest snapshot, each job's last and next slot
+  migrate      apply pending schema migrations
+
+Operator controls (through the store; the leader carries them out within a second):
+  pause JOB    claim none of the job's slots until resumed [--reason TEXT]
+  resume JOB   schedule it again (missed slots: the job's onResume rule)
+  trigger JOB  one manual run now, outside the schedule
+  backfill JOB run the never-claimed slots in --from ISO --to ISO [--dry-run]
+  next JOB     the next slots, in UTC and the job's zone [-n N] [--from ISO]
+  audit        every control action: who, what, when [--job NAME] [--limit N]
+
+Common options:
+  -c, --config FILE   config file (default: $CRONKEEPER_CONFIG or config/cronkeeper.yaml)
+  --insecure-config   accept a config file writable by group/others or owned by
+                      another user (development only: it defines the commands run)
+  --json              machine-readable output
+  -h, --help          help for a command
+  -v, --version       print the version
+
+Run 'cronkeeper <command> --help' for a command's options.`,
+  run: `Usage: cronkeeper run [--config FILE] [--pretty]
+
+Runs the daemon: restores state, runs missed slots by each job's catch-up
+policy, then schedules normally. SIGTERM/SIGINT stop it gracefully (running
+jobs get shutdownGrace to finish, the state is flushed); SIGHUP reloads the
+config. Logs are JSON lines on stdout; --pretty renders them for a terminal.`,
+  validate: `Usage: cronkeeper validate [--config FILE]
+
+Exits 0 if the config is valid; otherwise prints every problem as
+file:line:column: path: message and exits 78.`,
+  plan: `Usage: cronkeeper plan [--config FILE] [--state FILE] [--now ISO] [--json]
+
+Prints the catch-up runs the daemon would start now, executing nothing.
+  --state FILE  a JSON object { "<job>": "<ISO last execution time>" } used
+                instead of the store (the store is then not opened); jobs
+                missing from it are seen for the first time
+  --now ISO     plan as of this instant (with offset or Z) instead of now
+  --json        {"now", "runs": [{"job", "scheduledAt"}], "dropped": [{"job", "count"}]}`,
+  snapshots: `Usage: cronkeeper snapshots [list] [--json]
+       cronkeeper snapshots show ID [--json]
+       cronkeeper snapshots compact [--keep N] [--json]
+       cronkeeper snapshots clear [--json]
+
+list: the stored snapshots, newest first. show: one decoded (or why it cannot
+be). compact: keep the newest N (default snapshot.keep). clear: delete all;
+the next restore replays the run ledger.`,
+  runs: `Usage: cronkeeper runs [list] [--job NAME] [--from ISO] [--to ISO] [--limit N] [--json]
+       cronkeeper runs show RUN_ID [--json]
+
+list: the run ledger, newest first (default limit 50), with the slots that
+were never run in between, as ranges and why: older than the catch-up window
+(expired), beyond maxCatchup (dropped), left out by catchup latest/none
+(skipped), missed while paused (paused). Slots skipped by the overlap policy
+and interrupted runs are ledger rows with that outcome. --from/--to keep the
+slots scheduled in that range. --json: runs as objects with "kind"
+(scheduled, catch-up, backfill, manual), ranges with "kind": "gap".
+show: one run (job, slot, catch-up, outcome, node, epoch), each of its
+attempts (start, end, outcome, exit code / signal / HTTP status, duration,
+error) and the tail of its output; --json: the same as one object, times in
+ISO 8601 UTC. Exits 1 when there is no run RUN_ID.`,
+  status: `Usage: cronkeeper status [--config FILE] [--json]
+
+The leader (node, epoch, how long it has led, last heartbeat), the nodes seen
+in the last minute with their roles, the newest snapshot, and per job its last
+claimed slot and its next slot. Reads the store only.`,
+  pause: `Usage: cronkeeper pause JOB [--reason TEXT] [--config FILE] [--json]
+
+Pauses a job: the leader claims none of its slots from within a second on,
+until 'cronkeeper resume JOB'. A run in progress is not stopped. The pause is
+stored, so it survives restarts and failovers; it shows in 'status', on the
+status page and as cronkeeper_job_paused. Recorded for 'cronkeeper audit'.
+Pausing a paused job changes nothing.`,
+  resume: `Usage: cronkeeper resume JOB [--config FILE] [--json]
+
+Resumes a paused job. The slots missed while it was paused follow its
+onResume rule: skip (the default: a pause is deliberate) or catchup (like
+downtime: by its catchup policy, catchupWindow and maxCatchup).`,
+  trigger: `Usage: cronkeeper trigger JOB [--config FILE] [--json]
+
+Asks the leader for one run of JOB now, outside the schedule (also of a
+paused job). It is recorded in the ledger as manual, with the request time as
+its scheduled time; it does not move the job's last execution and cannot take
+a slot's place. The job's overlap policy applies. With no daemon running, the
+request waits and is carried out when one starts.`,
+  backfill: `Usage: cronkeeper backfill JOB --from ISO --to ISO [--dry-run] [--config FILE] [--json]
+
+Claims and runs every slot of JOB in [--from, --to] that was never claimed,
+oldest first, through the schedule's claim path and under the catch-up
+concurrency limit; slots already claimed are left alone, so running it twice
+runs nothing new. Slots after now are left to the schedule. --dry-run lists
+the slots it would run and requests nothing. At most 100,000 slots at a time.
+Slots older than the ledger retention may have run and been cleaned: they
+would run again (a warning says so).`,
+  next: `Usage: cronkeeper next JOB [-n N] [--from ISO] [--config FILE] [--json]
+
+The next N (default 5) slots of JOB after now (or --from), in UTC and in the
+job's time zone with its UTC offset, like 'systemd-analyze calendar'. Reads
+the config only.`,
+  audit: `Usage: cronkeeper audit [--job NAME] [--limit N] [--config FILE] [--json]
+
+Every control action, newest first (default limit 50): when, what, which job,
+the OS user and host that asked, and for trigger and backfill when a leader
+carried it out and how its runs went.`,
+  simulate: SIMULATE_HELP,
+  migrate: `Usage: cronkeeper migrate [--config FILE] [--json]
+
+Applies pending schema migrations (the daemon also does this at start).`,
+};
