@@ -6,7 +6,7 @@
 // job's process group, and the result comes from the exit status the
 // supervisor wrote.
 import { type FSWatcher, watch } from 'node:fs';
-import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { open, readFile, truncate, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import type pino from 'pino';
 import type { CommandAction } from '../config/types.js';
@@ -32,6 +32,14 @@ import type { RunHandle, RunRequest, RunResult } from './types.js';
 
 /** Bytes read from the output file per turn of the event loop. */
 const READ_BYTES = 64 * 1024;
+/**
+ * The spool's output file is emptied once this much of it has been read, and an
+ * unread backlog beyond SPOOL_BACKLOG_BYTES is passed over: a job that floods
+ * its output fills neither the disk nor the event loop. (While no daemon follows
+ * the run, the file grows until one adopts it.)
+ */
+const SPOOL_OUTPUT_BYTES = 16 * 1024 * 1024;
+const SPOOL_BACKLOG_BYTES = 32 * 1024 * 1024;
 /** How often the output file is read while the job is quiet (ms); sooner while it prints. */
 const OUTPUT_POLL_MS = 200;
 /** A launched supervisor not seen this long is asked for again (ms). */
@@ -130,6 +138,9 @@ class SupervisedRun {
   private pollTimer: NodeJS.Timeout | undefined;
   private file: FileHandle | undefined;
   private offset = 0;
+  private outputPath: string | undefined;
+  /** Bytes of output passed over unread (passOverBacklog). */
+  private passedOver = 0;
   private reading: Promise<void> = Promise.resolve();
   private untrack: (() => void) | undefined;
   private followed: FollowedVia | undefined;
@@ -288,6 +299,7 @@ class SupervisedRun {
   }
 
   private async openOutput(paths: SpoolPaths): Promise<void> {
+    this.outputPath = paths.output;
     for (let i = 0; i < 50 && !this.file; i++) {
       try {
         this.file = await open(paths.output, 'r');
@@ -310,12 +322,13 @@ class SupervisedRun {
     this.reading = this.reading.then(async () => {
       const file = this.file;
       if (!file) return;
+      await this.passOverBacklog(file);
       const buf = Buffer.allocUnsafe(READ_BYTES);
       for (;;) {
         const { bytesRead } = await file
           .read(buf, 0, READ_BYTES, this.offset)
           .catch(() => ({ bytesRead: 0 }));
-        if (bytesRead === 0) return;
+        if (bytesRead === 0) return this.emptySpoolOutput();
         this.offset += bytesRead;
         const chunk = Buffer.from(buf.subarray(0, bytesRead));
         this.tail.push(chunk);
@@ -324,6 +337,33 @@ class SupervisedRun {
       }
     });
     return this.reading;
+  }
+
+  /** A flood's unread backlog: passed over but for its last outputKeepBytes, said in the tail and the log. */
+  private async passOverBacklog(file: FileHandle): Promise<void> {
+    const size = (await file.stat().catch(() => undefined))?.size ?? this.offset;
+    const backlog = size - this.offset;
+    if (backlog <= SPOOL_BACKLOG_BYTES) return;
+    const skip = backlog - Math.min(backlog, this.req.job.outputKeepBytes);
+    this.offset += skip;
+    this.tail.push(Buffer.from(`\n[cronkeeper: ${skip} bytes of output passed over unread]\n`));
+    if (this.passedOver === 0) {
+      this.logger.warn(
+        { ...this.fields, bytes: skip },
+        'job output outran its reading: the unread backlog is passed over (its end is kept)',
+      );
+    }
+    this.passedOver += skip;
+  }
+
+  /**
+   * Read up to its end and past SPOOL_OUTPUT_BYTES: the file is emptied. The supervisor appends
+   * (O_APPEND), so its next write lands at the new end; what it wrote since the last read is lost.
+   */
+  private async emptySpoolOutput(): Promise<void> {
+    if (this.offset < SPOOL_OUTPUT_BYTES || !this.outputPath || this.finished) return;
+    await truncate(this.outputPath, 0).catch(() => {});
+    this.offset = 0;
   }
 
   private poll(paths: SpoolPaths): void {

@@ -140,6 +140,57 @@ jobs:
   assert.ok(ran.length >= 2, `ran ${ran.length} times`);
 });
 
+test('a job that floods its output: the spool file stays bounded, the run succeeds, its end is kept', async () => {
+  const dir = tempDir('flood-spool');
+  dirs.push(dir);
+  const config = path.join(dir, 'cronkeeper.yaml');
+  // 200 MB in 1 MB lines, as fast as the shell can; then a last line.
+  fs.writeFileSync(
+    config,
+    `${await STORES[0]!.setting(dir)}
+jobs:
+  flood:
+    schedule: "0 2 1 1 *"
+    backfillFrom: "2026-01-01T00:00:00Z"
+    catchupWindow: 3650d
+    command: ["/bin/sh", "-c", "i=0; while [ $i -lt 200 ]; do head -c 1000000 /dev/zero | tr '\\\\0' x; echo; i=$((i+1)); done; echo THE END"]
+`,
+  );
+  const spool = path.join(dir, 'var', 'runs');
+  let largest = 0;
+  const sampler = setInterval(() => {
+    for (const run of fs.existsSync(spool) ? fs.readdirSync(spool) : []) {
+      try {
+        largest = Math.max(largest, fs.statSync(path.join(spool, run, 'output')).size);
+      } catch {
+        // Not there yet, or recorded and removed.
+      }
+    }
+  }, 10);
+  const d = start(config);
+  try {
+    const done = await d.waitForLog((l) => l.msg === 'run finished' && l.job === 'flood', 120_000);
+    assert.equal(done.outcome, 'success');
+  } finally {
+    clearInterval(sampler);
+  }
+  d.proc.kill('SIGTERM');
+  assert.equal(await d.exited, 0);
+  const db = await STORES[0]!.open(dir);
+  try {
+    const [row] = await db.query<{ output: string | null; outcome: string }>(
+      `SELECT output_tail AS output, outcome FROM cronkeeper_attempts`,
+    );
+    assert.equal(row?.outcome, 'success');
+    assert.match(row?.output ?? '', /THE END\n?$/, 'the end of its output is kept');
+  } finally {
+    await db.close();
+  }
+  // 200 MB written; the file is emptied every 16 MB read, a backlog past 32 MB passed over.
+  assert.ok(largest > 0, 'the sampler saw the output file');
+  assert.ok(largest < 80_000_000, `the spool output file reached ${largest} bytes`);
+});
+
 for (const store of STORES) {
   describe(`runs in flight when the daemon dies (${store.name})`, () => {
     test('a job outlives its daemon: it writes output after the kill, ends normally, and its end is recorded', async () => {
