@@ -6,12 +6,13 @@
 // job's process group, and the result comes from the exit status the
 // supervisor wrote.
 import { type FSWatcher, watch } from 'node:fs';
-import { open, readFile, truncate, type FileHandle } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import type pino from 'pino';
 import type { CommandAction } from '../config/types.js';
 import { OutputLog } from './output-log.js';
 import { OutputTail } from './output-tail.js';
+import { SpoolOutput } from './spool-output.js';
 import { trackJobGroup } from './run-command.js';
 import { errorMessage, runLogFields, startTimer } from './run-fields.js';
 import {
@@ -30,18 +31,6 @@ import { PREPARED_FRESH_MS, type PreparedRun, prepareSupervised, spoolKey } from
 import { launcher } from './run-supervisor.js';
 import type { RunHandle, RunRequest, RunResult } from './types.js';
 
-/** Bytes read from the output file per turn of the event loop. */
-const READ_BYTES = 64 * 1024;
-/**
- * The spool's output file is emptied once this much of it has been read, and an
- * unread backlog beyond SPOOL_BACKLOG_BYTES is passed over: a job that floods
- * its output fills neither the disk nor the event loop. (While no daemon follows
- * the run, the file grows until one adopts it.)
- */
-const SPOOL_OUTPUT_BYTES = 16 * 1024 * 1024;
-const SPOOL_BACKLOG_BYTES = 32 * 1024 * 1024;
-/** How often the output file is read while the job is quiet (ms); sooner while it prints. */
-const OUTPUT_POLL_MS = 200;
 /** A launched supervisor not seen this long is asked for again (ms). */
 const RELAUNCH_MS = 2_000;
 /** ... and the run given up (ms). */
@@ -129,19 +118,13 @@ class SupervisedRun {
   private readonly fields;
   private readonly tail: OutputTail;
   private readonly output: OutputLog;
+  private readonly spool: SpoolOutput;
   private finished = false;
   private ending: Ending | undefined;
   private jobPid: number | undefined;
   private pendingSignal = false;
   private timeoutTimer: NodeJS.Timeout | undefined;
   private killTimer: NodeJS.Timeout | undefined;
-  private pollTimer: NodeJS.Timeout | undefined;
-  private file: FileHandle | undefined;
-  private offset = 0;
-  private outputPath: string | undefined;
-  /** Bytes of output passed over unread (passOverBacklog). */
-  private passedOver = 0;
-  private reading: Promise<void> = Promise.resolve();
   private untrack: (() => void) | undefined;
   private followed: FollowedVia | undefined;
   private endTimer: NodeJS.Timeout | undefined;
@@ -159,6 +142,16 @@ class SupervisedRun {
     this.output = new OutputLog(logger, this.fields, {
       mode: req.job.logOutput,
       linesPerSecond: req.job.logLineRate,
+    });
+    this.spool = new SpoolOutput({
+      tail: this.tail,
+      log: this.output,
+      keepBytes: req.job.outputKeepBytes,
+      passedOver: (bytes) =>
+        logger.warn(
+          { ...this.fields, bytes },
+          'job output outran its reading: the unread backlog is passed over (its end is kept)',
+        ),
     });
     const remaining = req.job.timeoutMs - (Date.now() - o.startedAtMs);
     this.timeoutTimer = startTimer(Math.max(0, remaining), () => {
@@ -251,7 +244,7 @@ class SupervisedRun {
    */
   follow(paths: SpoolPaths, via: FollowedVia): void {
     this.followed = via;
-    void this.openOutput(paths).then(() => this.poll(paths));
+    void this.spool.open(paths.output, this.o.logFrom).then(() => this.spool.poll());
     void this.watchPid(paths, via);
     const check = async (): Promise<void> => {
       if (this.finished) return;
@@ -298,81 +291,6 @@ class SupervisedRun {
     if (this.pendingSignal) this.signalGroup('SIGTERM');
   }
 
-  private async openOutput(paths: SpoolPaths): Promise<void> {
-    this.outputPath = paths.output;
-    for (let i = 0; i < 50 && !this.file; i++) {
-      try {
-        this.file = await open(paths.output, 'r');
-      } catch {
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    }
-    if (this.file && this.o.logFrom === 'end') {
-      // Adopted: what was printed before is not logged again; its end goes to the tail.
-      const size = (await this.file.stat()).size;
-      const keep = Math.min(size, this.req.job.outputKeepBytes);
-      if (keep < size) this.tail.skip(size - keep);
-      this.offset = size - keep;
-      await this.readAvailable(false);
-    }
-  }
-
-  /** Reads the output file up to its end, a chunk per turn; `log`: also through the log budget. */
-  private readAvailable(log = true): Promise<void> {
-    this.reading = this.reading.then(async () => {
-      const file = this.file;
-      if (!file) return;
-      await this.passOverBacklog(file);
-      const buf = Buffer.allocUnsafe(READ_BYTES);
-      for (;;) {
-        const { bytesRead } = await file
-          .read(buf, 0, READ_BYTES, this.offset)
-          .catch(() => ({ bytesRead: 0 }));
-        if (bytesRead === 0) return this.emptySpoolOutput();
-        this.offset += bytesRead;
-        const chunk = Buffer.from(buf.subarray(0, bytesRead));
-        this.tail.push(chunk);
-        if (log) this.output.push('stdout', chunk);
-        await new Promise((r) => setImmediate(r));
-      }
-    });
-    return this.reading;
-  }
-
-  /** A flood's unread backlog: passed over but for its last outputKeepBytes, said in the tail and the log. */
-  private async passOverBacklog(file: FileHandle): Promise<void> {
-    const size = (await file.stat().catch(() => undefined))?.size ?? this.offset;
-    const backlog = size - this.offset;
-    if (backlog <= SPOOL_BACKLOG_BYTES) return;
-    const skip = backlog - Math.min(backlog, this.req.job.outputKeepBytes);
-    this.offset += skip;
-    this.tail.push(Buffer.from(`\n[cronkeeper: ${skip} bytes of output passed over unread]\n`));
-    if (this.passedOver === 0) {
-      this.logger.warn(
-        { ...this.fields, bytes: skip },
-        'job output outran its reading: the unread backlog is passed over (its end is kept)',
-      );
-    }
-    this.passedOver += skip;
-  }
-
-  /**
-   * Read up to its end and past SPOOL_OUTPUT_BYTES: the file is emptied. The supervisor appends
-   * (O_APPEND), so its next write lands at the new end; what it wrote since the last read is lost.
-   */
-  private async emptySpoolOutput(): Promise<void> {
-    if (this.offset < SPOOL_OUTPUT_BYTES || !this.outputPath || this.finished) return;
-    await truncate(this.outputPath, 0).catch(() => {});
-    this.offset = 0;
-  }
-
-  private poll(paths: SpoolPaths): void {
-    if (this.finished) return;
-    void this.readAvailable().then(() => {
-      if (!this.finished) this.pollTimer = setTimeout(() => this.poll(paths), OUTPUT_POLL_MS);
-    });
-  }
-
   private async ended(paths: SpoolPaths): Promise<void> {
     if (this.finished) return;
     const exit = await readExit(paths);
@@ -380,9 +298,7 @@ class SupervisedRun {
       const ref = await readPidFile(paths.pid);
       if (ref) this.found(ref, this.followed);
     }
-    if (!this.file) await this.openOutput(paths);
-    await this.readAvailable();
-    this.output.end();
+    await this.spool.drain(paths.output);
     if (!exit) {
       this.finish({
         outcome: this.ending?.outcome ?? 'error',
@@ -467,7 +383,6 @@ class SupervisedRun {
     this.finished = true;
     this.untrack?.();
     clearTimeout(this.timeoutTimer);
-    clearTimeout(this.pollTimer);
     clearTimeout(this.endTimer);
     this.watcher?.close();
     // A kill still pending is kept only while members of the group are left to kill.
@@ -476,7 +391,7 @@ class SupervisedRun {
       if (this.groupAlive()) this.killTimer.unref();
       else clearTimeout(this.killTimer);
     }
-    void this.file?.close().catch(() => {});
+    this.spool.close();
     this.resolveResult({
       ...r,
       httpStatus: null,
