@@ -29,7 +29,12 @@ export function createLogger(options: LoggerOptions): Logger {
       redact: REDACT,
       transport: {
         target: 'pino-pretty',
-        options: { colorize: true, singleLine: true, translateTime: 'SYS:standard', ignore: 'pid,hostname' },
+        options: {
+          colorize: useColour(),
+          singleLine: true,
+          translateTime: 'SYS:standard',
+          ignore: 'pid,hostname',
+        },
       },
     });
   }
@@ -69,4 +74,9 @@ export function flushLogSync(logger: Logger): void {
   } catch {
     // stdout gone, or a write in flight: what is lost is lost; the exit code still tells.
   }
+}
+
+/** Colour only for a terminal, and not when NO_COLOR is set (https://no-color.org). */
+function useColour(): boolean {
+  return process.stdout.isTTY === true && !process.env.NO_COLOR;
 }

@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/types.js';
 import { err, inDaemon, out } from './cli-io.js';
-import { EXIT, UsageError, printConfigError, readConfig } from './common.js';
+import { EXIT, NoConfigError, UsageError, printConfigError, readConfig } from './common.js';
+import { unsafeConfigFile } from '../config/file-permissions.js';
 import { storeHeld } from '../store/store-lock.js';
 import { forwardToDaemon } from './command-client.js';
 import {
@@ -16,6 +17,7 @@ import {
   triggerCommand,
 } from './control-commands.js';
 import { HELP } from './help.js';
+import { suggest } from '../suggest.js';
 import { nextCommand } from './next-command.js';
 import { planCommand } from './plan-command.js';
 import { simulateCommand } from './simulate-command.js';
@@ -29,6 +31,10 @@ export async function runCommandLine(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof ConfigError) {
       printConfigError(e);
+      return EXIT.config;
+    }
+    if (e instanceof NoConfigError) {
+      err(`cronkeeper: ${e.message}\n`);
       return EXIT.config;
     }
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
@@ -67,31 +73,72 @@ function version(): string {
   return pkg.version;
 }
 
+const OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  json: { type: 'boolean', default: false },
+  pretty: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+  version: { type: 'boolean', short: 'v', default: false },
+  state: { type: 'string' },
+  now: { type: 'string' },
+  job: { type: 'string' },
+  limit: { type: 'string' },
+  keep: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  down: { type: 'string', multiple: true },
+  reason: { type: 'string' },
+  'dry-run': { type: 'boolean', default: false },
+  n: { type: 'string', short: 'n' },
+  'insecure-config': { type: 'boolean', default: false },
+} as const;
+
+/** Every command takes these. */
+const COMMON = ['config', 'json', 'help', 'version', 'insecure-config'];
+/** What each command takes besides: an option another command takes is an error here, not ignored. */
+const OPTIONS_OF: Record<string, string[]> = {
+  run: ['pretty'],
+  validate: [],
+  plan: ['state', 'now'],
+  simulate: ['from', 'to', 'down', 'job'],
+  snapshots: ['keep'],
+  runs: ['job', 'limit', 'from', 'to'],
+  status: [],
+  migrate: [],
+  pause: ['reason'],
+  resume: [],
+  trigger: [],
+  backfill: ['from', 'to', 'dry-run'],
+  next: ['n', 'from'],
+  audit: ['job', 'limit'],
+  help: [],
+};
+
+function parse(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, strict: true, tokens: true, options: OPTIONS });
+  } catch (e) {
+    const unknown = /^Unknown option '(-{1,2})([^']+)'/.exec((e as Error).message);
+    if ((e as { code?: string }).code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || !unknown) throw e;
+    const hint = suggest(unknown[2]!, Object.keys(OPTIONS));
+    throw new UsageError(
+      `unknown option '${unknown[1]}${unknown[2]}'${hint ? ` (did you mean '--${hint}'?)` : ''}`,
+    );
+  }
+}
+
+/** A command name, or a UsageError suggesting the closest one. */
+function knownCommand(name: string): string {
+  if (name in HELP) return name;
+  const hint = suggest(
+    name,
+    Object.keys(HELP).filter((c) => c !== ''),
+  );
+  throw new UsageError(`unknown command '${name}'${hint ? ` (did you mean '${hint}'?)` : ''}`);
+}
+
 async function dispatch(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      config: { type: 'string', short: 'c' },
-      json: { type: 'boolean', default: false },
-      pretty: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-      version: { type: 'boolean', short: 'v', default: false },
-      state: { type: 'string' },
-      now: { type: 'string' },
-      job: { type: 'string' },
-      limit: { type: 'string' },
-      keep: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      down: { type: 'string', multiple: true },
-      reason: { type: 'string' },
-      'dry-run': { type: 'boolean', default: false },
-      n: { type: 'string', short: 'n' },
-      'insecure-config': { type: 'boolean', default: false },
-    },
-  });
+  const { values, positionals, tokens } = parse(argv);
   const [command = '', ...rest] = positionals;
   if (values.version) {
     out(`${version()}\n`);
@@ -99,12 +146,14 @@ async function dispatch(argv: string[]): Promise<number> {
   }
   if (values.help || command === '' || command === 'help') {
     const topic = command === 'help' ? (rest[0] ?? '') : command;
-    const text = HELP[topic];
-    if (text === undefined) throw new UsageError(`unknown command '${topic}'`);
-    out(text + '\n');
+    out(HELP[topic === '' ? '' : knownCommand(topic)] + '\n');
     return EXIT.ok;
   }
-  if (!(command in HELP)) throw new UsageError(`unknown command '${command}'`);
+  knownCommand(command);
+  for (const t of tokens) {
+    if (t.kind !== 'option' || COMMON.includes(t.name) || OPTIONS_OF[command]!.includes(t.name)) continue;
+    throw new UsageError(`${command} does not take ${t.rawName}; see 'cronkeeper ${command} --help'`);
+  }
   if (command === 'run') {
     if (inDaemon()) throw new UsageError('the daemon is already running');
     // Loaded only for the daemon: the other commands start without its modules.
@@ -117,7 +166,8 @@ async function dispatch(argv: string[]): Promise<number> {
     process.exit(code);
   }
   const daemon = inDaemon();
-  const config = daemon?.config ?? (await readConfig(values.config, { insecure: values['insecure-config'] }));
+  // Only `run` needs a config no one else could have written: the others only read it.
+  const config = daemon?.config ?? (await readConfig(values.config, { insecure: true }));
   // The embedded store is held by a running daemon: it carries the command out (command-server.ts).
   if (!daemon && config.store.url === undefined && usesStore(command, values)) {
     const code = await forwardToDaemon(
@@ -130,6 +180,10 @@ async function dispatch(argv: string[]): Promise<number> {
   switch (command) {
     case 'validate':
       out(`${config.file}: valid, ${config.jobs.length} job(s)\n`);
+      if (!values['insecure-config']) {
+        const unsafe = unsafeConfigFile(fs.statSync(config.file), process.getuid?.());
+        if (unsafe) err(`warning: 'cronkeeper run' would refuse it: ${unsafe}\n`);
+      }
       return EXIT.ok;
     case 'plan':
       await planCommand(config, { state: values.state, now: values.now, json: values.json });

@@ -1,5 +1,8 @@
 // What every command shares: exit codes, output helpers, opening the store.
-import type { Config } from '../config/types.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config, JobConfig } from '../config/types.js';
+import { suggest } from '../suggest.js';
 import { ConfigError, formatProblem } from '../config/types.js';
 import { loadConfig } from '../config/load-config.js';
 import type { Db } from '../store/db.js';
@@ -18,14 +21,31 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export const DEFAULT_CONFIG = 'config/cronkeeper.yaml';
+/** Where the config is looked for when neither --config nor $CRONKEEPER_CONFIG names one, in order. */
+export const CONFIG_LOCATIONS = ['config/cronkeeper.yaml', '/etc/cronkeeper/cronkeeper.yaml'];
 
-/** Loads the config or throws ConfigError; `run`/`validate` report its problems and exit 78. */
+/** No config file given and none found where one is looked for: exit 78, saying where it looked. */
+export class NoConfigError extends Error {
+  override name = 'NoConfigError';
+}
+
+/**
+ * Loads the config or throws ConfigError; `run`/`validate` report its problems and exit 78.
+ * `insecure`: skip the file owner and mode checks — right for every command but `run`, which
+ * runs the commands the config defines; the others only read it.
+ */
 export async function readConfig(
   file: string | undefined,
   options: { insecure?: boolean } = {},
 ): Promise<Config> {
-  return loadConfig(file ?? process.env.CRONKEEPER_CONFIG ?? DEFAULT_CONFIG, { insecure: options.insecure });
+  const chosen = file ?? process.env.CRONKEEPER_CONFIG ?? CONFIG_LOCATIONS.find((f) => fs.existsSync(f));
+  if (chosen === undefined) {
+    throw new NoConfigError(
+      `no config file: none given (--config FILE, or $CRONKEEPER_CONFIG), and none at ` +
+        `${CONFIG_LOCATIONS.map((f) => path.resolve(f)).join(' or ')}`,
+    );
+  }
+  return loadConfig(chosen, { insecure: options.insecure });
 }
 
 export function printConfigError(e: ConfigError): void {
@@ -116,4 +136,15 @@ export function parsePositiveInt(text: string | undefined, what: string, fallbac
   if (!Number.isSafeInteger(n) || n <= 0)
     throw new UsageError(`${what}: '${text}' is not a positive integer`);
   return n;
+}
+
+/** The job named `name`, or a UsageError (exit 64) naming the config and the closest name. */
+export function findJob(config: Config, name: string): JobConfig {
+  const job = config.jobs.find((j) => j.name === name);
+  if (job) return job;
+  const hint = suggest(
+    name,
+    config.jobs.map((j) => j.name),
+  );
+  throw new UsageError(`no job named '${name}' in ${config.file}${hint ? ` (did you mean '${hint}'?)` : ''}`);
 }

@@ -25,6 +25,7 @@ import {
   printJson,
   printLine,
   printTable,
+  findJob,
   withStore,
 } from './common.js';
 import { currentActor, err, inDaemon, out } from './cli-io.js';
@@ -195,6 +196,7 @@ export async function backfillCommand(config: Config, args: string[], o: Control
 }
 
 export async function auditCommand(config: Config, o: ControlOptions): Promise<number> {
+  if (o.job !== undefined) findJob(config, o.job);
   const limit = parsePositiveInt(o.limit, '--limit', 50);
   return withStore(config, async (db) => {
     const entries = await listControls(db, { job: o.job, limit });
@@ -256,9 +258,7 @@ function jobArg(config: Config, args: string[], command: string): JobConfig {
   if (name === undefined) throw new UsageError(`${command} needs a job name: cronkeeper ${command} JOB`);
   if (extra !== undefined)
     throw new UsageError(`${command} takes one job name, got '${name}' and '${extra}'`);
-  const job = config.jobs.find((j) => j.name === name);
-  if (!job) throw new UsageError(`no job named '${name}' in ${config.file}`);
-  return job;
+  return findJob(config, name);
 }
 
 /** Says when no daemon leads: the request then waits in the store for the next one. */

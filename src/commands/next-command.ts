@@ -5,7 +5,16 @@ import { nextSlots } from '../catchup/slots-in-range.js';
 import type { Config } from '../config/types.js';
 import { formatDuration } from '../schedule/duration.js';
 import { createSlotCalculator } from '../schedule/slot-calculator.js';
-import { EXIT, UsageError, iso, parseInstantArg, parsePositiveInt, printJson, printTable } from './common.js';
+import {
+  EXIT,
+  UsageError,
+  findJob,
+  iso,
+  parseInstantArg,
+  parsePositiveInt,
+  printJson,
+  printTable,
+} from './common.js';
 import { out } from './cli-io.js';
 
 export function nextCommand(
@@ -17,8 +26,7 @@ export function nextCommand(
   const [name, extra] = args;
   if (name === undefined) throw new UsageError('next needs a job name: cronkeeper next JOB');
   if (extra !== undefined) throw new UsageError(`next takes one job name, got '${name}' and '${extra}'`);
-  const job = config.jobs.find((j) => j.name === name);
-  if (!job) throw new UsageError(`no job named '${name}' in ${config.file}`);
+  const job = findJob(config, name);
   const n = parsePositiveInt(o.n, '-n', 5);
   if (n > 10_000) throw new UsageError(`-n: at most 10000 slots, got ${n}`);
   const fromMs = o.from === undefined ? nowMs : parseInstantArg(o.from, '--from');

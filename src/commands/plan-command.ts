@@ -5,7 +5,7 @@ import type { Config } from '../config/types.js';
 import { createSlotCalculator } from '../schedule/slot-calculator.js';
 import { snapshotCodec } from '../snapshot/snapshot-codec.js';
 import { restoreState } from '../store/restore-state.js';
-import { UsageError, iso, parseInstantArg, printJson, printTable, withStore } from './common.js';
+import { UsageError, findJob, iso, parseInstantArg, printJson, printTable, withStore } from './common.js';
 import { out } from './cli-io.js';
 
 export async function planCommand(
@@ -15,7 +15,7 @@ export async function planCommand(
   const nowMs = opts.now !== undefined ? parseInstantArg(opts.now, '--now') : Date.now();
   const lastExecution =
     opts.state !== undefined
-      ? readStateFile(opts.state)
+      ? readStateFile(opts.state, config)
       : await withStore(config, async (db) => (await restoreState(db, snapshotCodec)).lastExecution);
   const plan = planCatchUp(
     config.jobs.map((j) => ({
@@ -60,7 +60,7 @@ function jobPolicy(config: Config, name: string): string {
 }
 
 /** `{ "<job>": "<ISO last execution time>" }` */
-function readStateFile(file: string): Map<string, number> {
+function readStateFile(file: string, config: Config): Map<string, number> {
   let raw: unknown;
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -74,6 +74,12 @@ function readStateFile(file: string): Map<string, number> {
   for (const [job, value] of Object.entries(raw)) {
     if (typeof value !== 'string')
       throw new UsageError(`--state ${file}: "${job}" must map to an ISO time string`);
+    // A misspelt name would plan that job as never run: say so instead.
+    try {
+      findJob(config, job);
+    } catch (e) {
+      throw new UsageError(`--state ${file}: ${(e as Error).message}`);
+    }
     out.set(job, parseInstantArg(value, `--state ${file}: "${job}"`));
   }
   return out;

@@ -14,7 +14,7 @@ import { MAX_BACKFILL_SLOTS, TooManySlotsError } from '../catchup/slots-in-range
 import type { Config, JobConfig } from '../config/types.js';
 import { formatDuration } from '../schedule/duration.js';
 import { createSlotCalculator } from '../schedule/slot-calculator.js';
-import { EXIT, UsageError, iso, parseInstantArg, printJson, printTable } from './common.js';
+import { EXIT, UsageError, findJob, iso, parseInstantArg, printJson, printTable } from './common.js';
 import { localTime } from './next-command.js';
 import { out } from './cli-io.js';
 
@@ -80,8 +80,7 @@ export function simulateCommand(
 ): number {
   if (args.length > 0) throw new UsageError(`simulate takes no arguments, got '${args.join(' ')}'`);
   const { fromMs, toMs, downtimes } = readSimulateArgs(o);
-  const jobs = o.job === undefined ? config.jobs : config.jobs.filter((j) => j.name === o.job);
-  if (jobs.length === 0) throw new UsageError(`no job named '${o.job}' in ${config.file}`);
+  const jobs = o.job === undefined ? config.jobs : [findJob(config, o.job)];
   const byName = new Map(jobs.map((j) => [j.name, j]));
   let result: Simulation;
   try {

@@ -8,6 +8,7 @@ import { type SlotGapRow, describeGapReason, listSlotGaps } from '../store/slot-
 import {
   EXIT,
   UsageError,
+  findJob,
   iso,
   parseInstantArg,
   parsePositiveInt,
@@ -115,6 +116,7 @@ export async function runsCommand(
   switch (sub) {
     case undefined:
     case 'list':
+      if (opts.job !== undefined) findJob(config, opts.job);
       return listRunsCommand(config, opts);
     case 'show':
       return showRunCommand(config, parsePositiveInt(id, 'runs show RUN_ID'), opts);

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { type NodeContext, type PathSegment, problemAt } from './locate-problem.js';
 import { describeValue } from './schema.js';
+import { suggest } from '../suggest.js';
 import type { ConfigProblem } from './types.js';
 
 const EXPECTED: Record<string, string> = {
@@ -82,35 +83,4 @@ function unwrap(schema: unknown): unknown {
     else if (s instanceof z.ZodPipe) s = s.in;
     else return s;
   }
-}
-
-/** The known key closest to a misspelt one, if it is close enough. */
-export function suggest(key: string, known: readonly string[]): string | undefined {
-  const norm = (s: string) => s.toLowerCase().replace(/[-_]/g, '');
-  const wanted = norm(key);
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of known) {
-    const d = distance(wanted, norm(candidate));
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  const limit = wanted.length <= 3 ? 1 : wanted.length <= 6 ? 2 : 3;
-  return bestDistance <= limit ? best : undefined;
-}
-
-/** Levenshtein distance. */
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      row[j] = Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
-    }
-    prev = row;
-  }
-  return prev[b.length] ?? Infinity;
 }

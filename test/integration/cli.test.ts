@@ -245,6 +245,99 @@ describe('version, help and usage errors', () => {
     assert.equal(r.stdout, '');
   });
 
+  test('did you mean: a misspelt command, option or job name; an option the command does not take', () => {
+    const config = write(
+      'mean/cronkeeper.yaml',
+      'store: { path: ./store }\njobs:\n  nightly-report:\n    schedule: "0 2 * * *"\n    command: ["true"]\n',
+    );
+    const cases: Array<[string[], RegExp]> = [
+      [['stauts'], /unknown command 'stauts' \(did you mean 'status'\?\)/],
+      [['help', 'simulat'], /unknown command 'simulat' \(did you mean 'simulate'\?\)/],
+      [['validate', '--confgi', config], /unknown option '--confgi' \(did you mean '--config'\?\)/],
+      [['status', '--job', 'nightly-report', '--config', config], /status does not take --job/],
+      [
+        ['next', 'nightly-reprot', '--config', config],
+        /no job named 'nightly-reprot' .*did you mean 'nightly-report'/,
+      ],
+      [['runs', '--job', 'nightly', '--config', config], /no job named 'nightly' in /],
+      [['audit', '--job', 'nosuch', '--config', config], /no job named 'nosuch' in /],
+      [
+        [
+          'simulate',
+          '--job',
+          'nosuch',
+          '--from',
+          '2026-01-01T00:00:00Z',
+          '--to',
+          '2026-01-02T00:00:00Z',
+          '--config',
+          config,
+        ],
+        /no job named 'nosuch'/,
+      ],
+      [
+        [
+          'plan',
+          '--state',
+          write('mean/state.json', '{"nightly-reprot": "2026-01-01T00:00:00Z"}'),
+          '--config',
+          config,
+        ],
+        /--state .*no job named 'nightly-reprot'/,
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const r = cli(...args);
+      assert.equal(r.status, 64, `${args.join(' ')}: ${show(r)}`);
+      assert.match(r.stderr, message, args.join(' '));
+      assert.equal(r.stdout, '', args.join(' '));
+    }
+    assert.equal(fs.existsSync(path.join(dir, 'mean', 'store')), false, 'no store opened for a bad name');
+  });
+
+  test('the config is looked for at --config, $CRONKEEPER_CONFIG, ./config/cronkeeper.yaml, /etc/cronkeeper; none: where it looked', () => {
+    const empty = path.join(dir, 'lookup-empty');
+    fs.mkdirSync(empty, { recursive: true });
+    const none = spawnSync(process.execPath, [CLI, 'validate'], {
+      cwd: empty,
+      env: cliEnv(),
+      encoding: 'utf8',
+    });
+    if (!fs.existsSync('/etc/cronkeeper/cronkeeper.yaml')) {
+      assert.equal(none.status, 78, show(none));
+      assert.match(none.stderr, /no config file: none given \(--config FILE, or \$CRONKEEPER_CONFIG\)/);
+      assert.ok(none.stderr.includes(path.join(empty, 'config/cronkeeper.yaml')), none.stderr);
+      assert.ok(none.stderr.includes('/etc/cronkeeper/cronkeeper.yaml'), none.stderr);
+    }
+    write('lookup/config/cronkeeper.yaml', 'jobs: {}\n');
+    const found = spawnSync(process.execPath, [CLI, 'validate'], {
+      cwd: path.join(dir, 'lookup'),
+      env: cliEnv(),
+      encoding: 'utf8',
+    });
+    assert.equal(found.status, 0, show(found));
+    assert.match(found.stdout, /lookup\/config\/cronkeeper\.yaml: valid/);
+  });
+
+  test('a config others can write is read by every command, refused only by run', () => {
+    const config = write(
+      'lax/cronkeeper.yaml',
+      'store: { path: ./store }\njobs:\n  tick:\n    every: 1h\n    command: ["true"]\n',
+    );
+    fs.chmodSync(config, 0o664);
+    const validate = cli('validate', '--config', config);
+    assert.equal(validate.status, 0, show(validate));
+    assert.match(
+      validate.stderr,
+      /warning: 'cronkeeper run' would refuse it: config file is writable by group/,
+    );
+    const next = cli('next', 'tick', '-n', '1', '--config', config);
+    assert.equal(next.status, 0, show(next));
+    const run = cli('run', '--config', config);
+    assert.equal(run.status, 78, show(run));
+    assert.match(run.stderr + run.stdout, /writable by group/);
+  });
+
   test('snapshots show without an ID exits 64 and opens no store', () => {
     const config = write('usage/cronkeeper.yaml', 'store: { path: ./store }\n');
     const r = cli('snapshots', 'show', '--config', config);
