@@ -13,6 +13,7 @@ import { createLogger, flushLog, flushLogSync } from '../logger.js';
 import { Metrics } from '../metrics.js';
 import { killAllJobProcessGroups } from '../run/run-command.js';
 import { createNotifier, watchdogIntervalMs } from '../systemd/sd-notify.js';
+import { StoreLockedError } from '../store/store-lock.js';
 import { readConfig } from './common.js';
 import { runCommandLine } from './command-line.js';
 
@@ -83,7 +84,10 @@ export async function runCommand(
       commandLine: runCommandLine,
     });
   } catch (err) {
-    logger.fatal({ err }, (err as Error).message);
+    // Another daemon holds the store: its message names the store and the process; no stack.
+    if (err instanceof StoreLockedError)
+      logger.fatal({ lockFile: err.lockFile, holder: err.holder.pid }, err.message);
+    else logger.fatal({ err }, (err as Error).message);
     return 1;
   } finally {
     process.off('SIGHUP', onHup);

@@ -36,6 +36,7 @@ import {
   presentedToken,
   tokenMatches,
 } from './request-checks.js';
+import { describePortHolder } from './port-holder.js';
 import { SharedResult } from './shared-result.js';
 import { renderStatusPage } from './status-page.js';
 
@@ -219,9 +220,15 @@ export function startHttpServer(o: HttpServerOptions): RunningHttpServer {
       } catch (err) {
         if (closed) return;
         const e = err as NodeJS.ErrnoException;
+        // Who has the port, once: most often an earlier cronkeeper still running.
+        const holder =
+          e.code === 'EADDRINUSE' && attempt === 1
+            ? await describePortHolder(port).catch(() => undefined)
+            : undefined;
+        if (closed) return;
         o.logger.error(
-          { listen: o.listen, code: e.code, error: e.message, attempt, retryInMs: delay },
-          `http: cannot listen on ${o.listen} (${e.code ?? e.message}): /metrics, /readyz and /status are unavailable; scheduling goes on; retrying`,
+          { listen: o.listen, code: e.code, ...(holder ? { holder } : {}), attempt, retryInMs: delay },
+          `http: cannot listen on ${o.listen} (${holder ? `in use by ${holder}` : (e.code ?? e.message)}): /metrics, /readyz and /status are unavailable; scheduling goes on; retrying`,
         );
         attempt++;
         await new Promise<void>((wake) => (retry = { timer: setTimeout(wake, delay), wake }));

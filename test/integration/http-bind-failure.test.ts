@@ -42,6 +42,9 @@ jobs:
   const failed = await daemon.waitForLog((l) => l.msg?.startsWith('http: cannot listen') === true, 60_000);
   assert.equal(failed.level, 50, 'logged as an error');
   assert.equal(failed.code, 'EADDRINUSE');
+  // The squatter is this test process: the log names it, once.
+  assert.match(String(failed.msg), new RegExp(`in use by pid ${process.pid} \\(`));
+  assert.ok(String(failed.holder).startsWith(`pid ${process.pid} (`), String(failed.holder));
   assert.match(failed.msg!, new RegExp(`127\\.0\\.0\\.1:${port}`));
   await daemon.waitForLog((l) => l.msg === 'ready: scheduling', 60_000);
   await waitFor(() => readOutput(out).length >= 3, 20_000, 'three runs while the port is taken');
