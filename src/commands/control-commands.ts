@@ -25,6 +25,7 @@ import {
   printJson,
   printLine,
   printTable,
+  checkHistoryName,
   findJob,
   withStore,
 } from './common.js';
@@ -196,9 +197,9 @@ export async function backfillCommand(config: Config, args: string[], o: Control
 }
 
 export async function auditCommand(config: Config, o: ControlOptions): Promise<number> {
-  if (o.job !== undefined) findJob(config, o.job);
   const limit = parsePositiveInt(o.limit, '--limit', 50);
   return withStore(config, async (db) => {
+    if (o.job !== undefined) await checkHistoryName(config, db, o.job);
     const entries = await listControls(db, { job: o.job, limit });
     if (o.json) {
       printJson(entries.map(auditJson));
@@ -230,6 +231,12 @@ function detail(e: ControlRecord): string | null {
 function result(e: AuditEntry): string | null {
   if (e.action === 'pause' || e.action === 'resume') return 'applied';
   if (e.doneAt === null) return 'pending: no leader has carried it out yet';
+  // A trigger: what became of its run, not merely that it was claimed.
+  if (e.run) {
+    const run = `run #${e.run.id}`;
+    if (e.run.outcome === null) return `${run} claimed or running`;
+    return `${run} ${e.run.outcome}${e.run.error ? `: ${e.run.error}` : ''}`;
+  }
   const runs = e.runs > 0 ? `; runs: ${e.runs}, ${e.succeeded} succeeded, ${e.unfinished} unfinished` : '';
   return `${e.result ?? ''}${runs}`;
 }
@@ -250,7 +257,15 @@ function controlJson(c: ControlRecord) {
 }
 
 function auditJson(e: AuditEntry) {
-  return { ...controlJson(e), runs: e.runs, succeeded: e.succeeded, unfinished: e.unfinished };
+  return {
+    ...controlJson(e),
+    /** What became of it, as the text shows. */
+    outcome: result(e),
+    runs: e.runs,
+    succeeded: e.succeeded,
+    unfinished: e.unfinished,
+    run: e.run,
+  };
 }
 
 function jobArg(config: Config, args: string[], command: string): JobConfig {

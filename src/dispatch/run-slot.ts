@@ -143,7 +143,7 @@ export async function runSlot(
       } else {
         let started: boolean;
         try {
-          started = await startAttempt(db, fence, slot.runId, attempt, clock.now(), trace);
+          started = await startAttempt(db, fence, slot.runId, attempt, clock.now(), trace, slot.catchup);
         } catch (err) {
           logger.error(
             { err, ...fields, attempt },

@@ -10,6 +10,8 @@ import type { RunOutcomeRecord } from './ledger.js';
  * Starts attempt `attempt` of a run, fenced: only the leader that owns the run
  * (its epoch), only once, and only in order (attempt 1 of an unstarted run, or
  * the next attempt of a run with a retry pending). False: do not start it.
+ * `catchup`: what the job is told (CRONKEEPER_CATCHUP), recorded so the ledger
+ * agrees — a slot claimed by a leader that died first runs late, as catch-up.
  */
 export async function startAttempt(
   db: Queryable,
@@ -18,12 +20,14 @@ export async function startAttempt(
   attempt: number,
   atMs: number,
   trace?: RunTrace,
+  catchup?: boolean,
 ): Promise<boolean> {
   const rows = await db.query<{ run_id: number }>(
     `WITH ${fenceCte(3)},
      run AS (
        UPDATE cronkeeper_runs r
-       SET attempts = $4, next_attempt_at = NULL, started_at = coalesce(r.started_at, $2)
+       SET attempts = $4, next_attempt_at = NULL, started_at = coalesce(r.started_at, $2),
+           catchup = coalesce($8::boolean, r.catchup)
        FROM fence
        WHERE r.id = $1 AND r.epoch = fence.epoch AND r.outcome IS NULL AND r.attempts = $4 - 1
          AND (CASE WHEN $4 = 1 THEN r.started_at IS NULL ELSE r.next_attempt_at IS NOT NULL END)
@@ -39,6 +43,7 @@ export async function startAttempt(
       fence.nodeId,
       trace?.host ?? null,
       trace?.spool ?? null,
+      catchup ?? null,
     ],
   );
   return rows.length > 0;

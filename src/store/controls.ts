@@ -267,7 +267,7 @@ export async function claimManualRun(
   const rows = await db.query<{ id: number; job: string; scheduled_at: Date }>(
     `WITH ${fenceCte(2)},
      done AS (
-       UPDATE cronkeeper_controls c SET done_at = clock_timestamp(), done_epoch = fence.epoch, result = 'run started'
+       UPDATE cronkeeper_controls c SET done_at = clock_timestamp(), done_epoch = fence.epoch, result = 'run claimed'
        FROM fence WHERE c.id = $1 AND c.done_at IS NULL AND c.action = 'trigger'
        RETURNING c.id, c.job, c.requested_at)
      INSERT INTO cronkeeper_runs (job, scheduled_at, catchup, manual, control_id, epoch, node_id)
@@ -295,6 +295,8 @@ export interface AuditEntry extends ControlRecord {
   /** Of those, how many ended in success, and how many are still unfinished. */
   succeeded: number;
   unfinished: number;
+  /** A trigger's run, as it stands: what became of the request. */
+  run: { id: number; outcome: string | null; error: string | null } | null;
 }
 
 /** Control actions, newest first. */
@@ -302,11 +304,23 @@ export async function listControls(
   db: Queryable,
   options: { job?: string; limit: number },
 ): Promise<AuditEntry[]> {
-  const rows = await db.query<ControlRow & { runs: number; succeeded: number; unfinished: number }>(
+  const rows = await db.query<
+    ControlRow & {
+      runs: number;
+      succeeded: number;
+      unfinished: number;
+      run_id: string | null;
+      run_outcome: string | null;
+      run_error: string | null;
+    }
+  >(
     `SELECT c.id, c.action, c.job, c.args, c.requested_by, c.host, c.requested_at, c.done_at, c.done_epoch, c.result,
             count(r.id)::int AS runs,
             count(r.id) FILTER (WHERE r.outcome = 'success')::int AS succeeded,
-            count(r.id) FILTER (WHERE r.id IS NOT NULL AND r.outcome IS NULL)::int AS unfinished
+            count(r.id) FILTER (WHERE r.id IS NOT NULL AND r.outcome IS NULL)::int AS unfinished,
+            (array_agg(r.id ORDER BY r.id))[1] AS run_id,
+            (array_agg(r.outcome ORDER BY r.id))[1] AS run_outcome,
+            (array_agg(r.error ORDER BY r.id))[1] AS run_error
      FROM cronkeeper_controls c LEFT JOIN cronkeeper_runs r ON r.control_id = c.id
      WHERE ($1::text IS NULL OR c.job = $1)
      GROUP BY c.id ORDER BY c.id DESC LIMIT $2`,
@@ -317,5 +331,9 @@ export async function listControls(
     runs: r.runs,
     succeeded: r.succeeded,
     unfinished: r.unfinished,
+    run:
+      r.action === 'trigger' && r.run_id !== null
+        ? { id: Number(r.run_id), outcome: r.run_outcome, error: r.run_error }
+        : null,
   }));
 }

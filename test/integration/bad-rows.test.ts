@@ -113,7 +113,7 @@ async function checkBadRows(dir: string, store: Store): Promise<void> {
     }
     assert.match(controls[0]!.result!, /args is null, not an object/);
     assert.match(controls[3]!.result!, /requested_at is infinity/);
-    assert.deepEqual({ ...controls[4] }, { requested_by: 'alice', done: true, result: 'run started' });
+    assert.deepEqual({ ...controls[4] }, { requested_by: 'alice', done: true, result: 'run claimed' });
     const unfinished = await check.query<{ outcome: string; error: string }>(
       `SELECT outcome, error FROM cronkeeper_runs WHERE node_id = 'gone' AND scheduled_at = 'infinity'`,
     );

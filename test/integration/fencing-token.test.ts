@@ -18,6 +18,7 @@ interface TokenLine {
   runId: number;
   manual: string;
   node: string;
+  catchup: string;
 }
 
 function readTokens(file: string): TokenLine[] {
@@ -27,8 +28,15 @@ function readTokens(file: string): TokenLine[] {
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => {
-      const [slot, epoch, runId, manual, node] = l.split(' ');
-      return { slot: slot!, epoch: Number(epoch), runId: Number(runId), manual: manual!, node: node! };
+      const [slot, epoch, runId, manual, node, catchup] = l.split(' ');
+      return {
+        slot: slot!,
+        epoch: Number(epoch),
+        runId: Number(runId),
+        manual: manual!,
+        node: node!,
+        catchup: catchup!,
+      };
     });
 }
 
@@ -41,7 +49,7 @@ test('CRONKEEPER_EPOCH increases across a takeover; CRONKEEPER_SLOT is the ledge
   databases.push(db);
   const out = path.join(dir, 'out.txt');
   const config = path.join(dir, 'cronkeeper.yaml');
-  const record = `echo "$CRONKEEPER_SLOT $CRONKEEPER_EPOCH $CRONKEEPER_RUN_ID $CRONKEEPER_MANUAL $CRONKEEPER_NODE_ID" >> '${out}'`;
+  const record = `echo "$CRONKEEPER_SLOT $CRONKEEPER_EPOCH $CRONKEEPER_RUN_ID $CRONKEEPER_MANUAL $CRONKEEPER_NODE_ID $CRONKEEPER_CATCHUP" >> '${out}'`;
   fs.writeFileSync(
     config,
     `store: { url: "${db.url}" }
@@ -101,8 +109,14 @@ jobs:
   try {
     // The epoch is the one of the attempt the job ran as: a run of node-a still in progress at its
     // SIGKILL is adopted by node-b (recorded interrupted), which moves the run row to its epoch.
-    const rows = await client.query<{ id: string; job: string; scheduled_at: Date; epoch: string }>(
-      `SELECT r.id, r.job, r.scheduled_at, a.epoch
+    const rows = await client.query<{
+      id: string;
+      job: string;
+      scheduled_at: Date;
+      epoch: string;
+      catchup: boolean;
+    }>(
+      `SELECT r.id, r.job, r.scheduled_at, a.epoch, r.catchup
        FROM cronkeeper_runs r JOIN cronkeeper_attempts a ON a.run_id = r.id AND a.attempt = 1
        WHERE r.id = ANY($1::bigint[])`,
       [tokens.map((t) => t.runId)],
@@ -114,6 +128,13 @@ jobs:
       assert.equal(t.slot, slotKey(row.job, row.scheduled_at.getTime()));
       assert.match(t.slot, /^tick@\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/);
       assert.equal(t.epoch, Number(row.epoch), `run ${t.runId} ran under the epoch the ledger holds`);
+      // What the job was told is what the ledger says: a slot node-a claimed ahead and node-b ran late
+      // is a catch-up run in both.
+      assert.equal(
+        row.catchup,
+        t.catchup === '1',
+        `run ${t.runId}: CRONKEEPER_CATCHUP ${t.catchup}, ledger ${row.catchup}`,
+      );
     }
   } finally {
     await client.end();

@@ -58,4 +58,11 @@ jobs:
   } finally {
     await store.close();
   }
+  // The audit says what became of the request: its run and how it ended, not merely "claimed".
+  const audit = await promisify(execFile)(process.execPath, [CLI, 'audit', '--json', '--config', config], {
+    env: childEnv(),
+  });
+  const [entry] = JSON.parse(audit.stdout) as Array<{ action: string; outcome: string }>;
+  assert.equal(entry?.action, 'trigger');
+  assert.match(entry!.outcome, /^run #\d+ success$/);
 });
