@@ -18,7 +18,9 @@ import {
 } from './control-commands.js';
 import { HELP } from './help.js';
 import { suggest } from '../suggest.js';
-import { nextCommand } from './next-command.js';
+import { calendarCommand, nextCommand } from './next-command.js';
+import { followRuns, logsCommand } from './follow-commands.js';
+import { jobsCommand } from './jobs-command.js';
 import { planCommand } from './plan-command.js';
 import { simulateCommand } from './simulate-command.js';
 import { statusCommand } from './status-command.js';
@@ -64,6 +66,8 @@ const STORE_COMMANDS = new Set([
   'trigger',
   'backfill',
   'audit',
+  'logs',
+  'jobs',
 ]);
 
 function version(): string {
@@ -91,6 +95,8 @@ const OPTIONS = {
   'dry-run': { type: 'boolean', default: false },
   n: { type: 'string', short: 'n' },
   'insecure-config': { type: 'boolean', default: false },
+  timezone: { type: 'string' },
+  follow: { type: 'boolean', short: 'f', default: false },
 } as const;
 
 /** Every command takes these. */
@@ -102,14 +108,17 @@ const OPTIONS_OF: Record<string, string[]> = {
   plan: ['state', 'now'],
   simulate: ['from', 'to', 'down', 'job'],
   snapshots: ['keep'],
-  runs: ['job', 'limit', 'from', 'to'],
+  runs: ['job', 'limit', 'from', 'to', 'follow'],
+  logs: ['n'],
   status: [],
+  jobs: [],
   migrate: [],
   pause: ['reason'],
   resume: [],
   trigger: [],
   backfill: ['from', 'to', 'dry-run'],
   next: ['n', 'from'],
+  calendar: ['n', 'from', 'timezone'],
   audit: ['job', 'limit'],
   help: [],
 };
@@ -165,6 +174,15 @@ async function dispatch(argv: string[]): Promise<number> {
     // Exit explicitly: a job's stray handle must not keep a stopped daemon alive.
     process.exit(code);
   }
+  // Needs no config at all.
+  if (command === 'calendar') {
+    return calendarCommand(rest, {
+      n: values.n,
+      from: values.from,
+      timezone: values.timezone,
+      json: values.json,
+    });
+  }
   const daemon = inDaemon();
   // Only `run` needs a config no one else could have written: the others only read it.
   const config = daemon?.config ?? (await readConfig(values.config, { insecure: true }));
@@ -190,7 +208,16 @@ async function dispatch(argv: string[]): Promise<number> {
       return EXIT.ok;
     case 'snapshots':
       return snapshotsCommand(config, rest, { json: values.json, keep: values.keep });
+    case 'jobs':
+      return jobsCommand(config, { json: values.json });
+    case 'logs':
+      return logsCommand(config, rest, { n: values.n, json: values.json });
     case 'runs':
+      if (values.follow) {
+        if (rest.length > 0 || values.from !== undefined || values.to !== undefined)
+          throw new UsageError('runs --follow takes --job and --limit only');
+        return followRuns(config, { job: values.job, limit: values.limit, json: values.json });
+      }
       return runsCommand(config, rest, {
         job: values.job,
         limit: values.limit,

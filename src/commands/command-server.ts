@@ -16,6 +16,8 @@ import { type CommandContext, runWithContext } from './cli-io.js';
 import { type Reply, commandSocketPath } from './command-client.js';
 
 const RUNNING_AT_ONCE = 2;
+/** Follows (runs --follow) run until their reader goes: a pool of their own, so they never hold up the rest. */
+const FOLLOWING_AT_ONCE = 4;
 const QUEUED_AT_MOST = 16;
 const REQUEST_BYTES = 64 * 1024;
 const REQUEST_WITHIN_MS = 5_000;
@@ -52,6 +54,7 @@ export async function serveCommands(o: CommandServerOptions): Promise<CommandSer
   const aborts = new Set<AbortController>();
   const queue: Array<() => void> = [];
   let active = 0;
+  let following = 0;
 
   const server = net.createServer((socket) => {
     const abort = new AbortController();
@@ -75,6 +78,22 @@ export async function serveCommands(o: CommandServerOptions): Promise<CommandSer
       socket.setTimeout(0);
       const argv = parseRequest(request.slice(0, nl));
       if (!argv) return reply(socket, { err: 'cronkeeper: a malformed command request\n' }, { exit: 64 });
+      if (argv.argv.includes('--follow') || argv.argv.includes('-f')) {
+        if (following >= FOLLOWING_AT_ONCE) {
+          return reply(
+            socket,
+            { err: 'cronkeeper: as many follows as the daemon serves are running\n' },
+            { exit: 75 },
+          );
+        }
+        following++;
+        const done = carryOut(socket, argv, abort.signal).finally(() => {
+          following--;
+          running.delete(done);
+        });
+        running.add(done);
+        return;
+      }
       if (active >= RUNNING_AT_ONCE && queue.length >= QUEUED_AT_MOST) {
         return reply(
           socket,

@@ -5,7 +5,7 @@ import type { Config, JobConfig } from '../config/types.js';
 import { suggest } from '../suggest.js';
 import { ConfigError, formatProblem } from '../config/types.js';
 import { loadConfig } from '../config/load-config.js';
-import type { Db } from '../store/db.js';
+import type { Db, Queryable } from '../store/db.js';
 import { migrate } from '../store/migrate.js';
 import { parseInstant } from '../schedule/iso-instant.js';
 import { openStore } from '../store/open-store.js';
@@ -136,6 +136,21 @@ export function parsePositiveInt(text: string | undefined, what: string, fallbac
   if (!Number.isSafeInteger(n) || n <= 0)
     throw new UsageError(`${what}: '${text}' is not a positive integer`);
   return n;
+}
+
+/**
+ * A job name a history command (runs, audit, logs) may ask about: a configured job or a former
+ * name of one, or a name the ledger or the audit still holds (renamed or removed since). Otherwise findJob's error.
+ */
+export async function checkHistoryName(config: Config, db: Queryable, name: string): Promise<void> {
+  if (config.jobs.some((j) => j.name === name || j.formerNames.includes(name))) return;
+  const known = await db.query<{ known: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM cronkeeper_runs WHERE job = $1 AND NOT manual)
+         OR EXISTS (SELECT 1 FROM cronkeeper_runs WHERE job = $1 AND manual)
+         OR EXISTS (SELECT 1 FROM cronkeeper_controls WHERE job = $1) AS known`,
+    [name],
+  );
+  if (!known[0]?.known) findJob(config, name);
 }
 
 /** The job named `name`, or a UsageError (exit 64) naming the config and the closest name. */

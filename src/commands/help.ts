@@ -12,8 +12,10 @@ Commands:
   plan         show what catch-up would run now, executing nothing
   simulate     replay the schedules through downtime windows: each slot's fate, running nothing
   snapshots    list | show ID | compact --keep N | clear
-  runs         list the run ledger | show RUN_ID
-  status       who leads, the nodes seen, the newest snapshot, each job's last and next slot
+  runs         list the run ledger | show RUN_ID | --follow: new runs and outcomes as they happen
+  logs JOB     the kept output of the job's recent runs, oldest first [-n N]
+  status       who leads (alive or not), the nodes and their roles, the newest snapshot, each job; exit 0/1/2
+  jobs         every job by its next run: next, time left, last, time passed, last outcome, running
   migrate      apply pending schema migrations
 
 Operator controls (through the store; the leader carries them out within a second):
@@ -21,7 +23,8 @@ Operator controls (through the store; the leader carries them out within a secon
   resume JOB   schedule it again (missed slots: the job's onResume rule)
   trigger JOB  one manual run now, outside the schedule
   backfill JOB run the never-claimed slots in --from ISO --to ISO [--dry-run]
-  next JOB     the next slots, in UTC and the job's zone [-n N] [--from ISO]
+  next [JOB]   the next slots of JOB (or of every job, merged), in UTC and the job's zone [-n N] [--from ISO]
+  calendar EXPR  when a cron pattern (or 'every 15m') fires, no config needed [--timezone Z] [-n N] [--from ISO]
   audit        every control action: who, what, when [--job NAME] [--limit N]
 
 Common options:
@@ -61,6 +64,7 @@ be). compact: keep the newest N (default snapshot.keep). clear: delete all;
 the next restore replays the run ledger.`,
   runs: `Usage: cronkeeper runs [list] [--job NAME] [--from ISO] [--to ISO] [--limit N] [--json]
        cronkeeper runs show RUN_ID [--json]
+       cronkeeper runs --follow [--job NAME] [--limit N] [--json]
 
 list: the run ledger, newest first (default limit 50), with the slots that
 were never run in between, as ranges and why: older than the catch-up window
@@ -72,12 +76,29 @@ slots scheduled in that range. --json: runs as objects with "kind"
 show: one run (job, slot, catch-up, outcome, node, epoch), each of its
 attempts (start, end, outcome, exit code / signal / HTTP status, duration,
 error) and the tail of its output; --json: the same as one object, times in
-ISO 8601 UTC. Exits 1 when there is no run RUN_ID.`,
+ISO 8601 UTC. Exits 1 when there is no run RUN_ID.
+--follow (-f): the newest runs (default 10), then each new run and each change
+of state (claimed, running, its outcome) as it happens, until interrupted,
+like 'kubectl get jobs -w'; --json: one object per line.`,
+  logs: `Usage: cronkeeper logs JOB [-n N] [--config FILE] [--json]
+
+The kept output (the last outputKeep bytes) of JOB's newest N runs (default 5),
+oldest first, each under a line naming the run, its slot and how it ended,
+like 'journalctl -u'. The full output of a run is in the daemon's log.`,
   status: `Usage: cronkeeper status [--config FILE] [--json]
 
-The leader (node, epoch, how long it has led, last heartbeat), the nodes seen
-in the last minute with their roles, the newest snapshot, and per job its last
-claimed slot and its next slot. Reads the store only.`,
+The leader (node, epoch, how long it has led, last heartbeat) and whether it is
+alive (its session holds the leader lock and its heartbeat is within ha.lease),
+the nodes seen in the last ten minutes with their roles (leader, standby, gone,
+stopped), the newest snapshot, and per job its last claimed slot, its next
+slot, and whether it is stale or failing. Reads the store only.
+Exit status: 0 a live leader and every job fine; 1 some job failing or stale;
+2 no live leader.`,
+  jobs: `Usage: cronkeeper jobs [--config FILE] [--json]
+
+Every job sorted by its next run, like 'systemctl list-timers': NEXT, LEFT,
+LAST, PASSED, LAST OUTCOME (of its newest finished run), RUNNING, and marks
+(paused, stale, failing). Reads the store only.`,
   pause: `Usage: cronkeeper pause JOB [--reason TEXT] [--config FILE] [--json]
 
 Pauses a job: the leader claims none of its slots from within a second on,
@@ -106,11 +127,20 @@ runs nothing new. Slots after now are left to the schedule. --dry-run lists
 the slots it would run and requests nothing. At most 100,000 slots at a time.
 Slots older than the ledger retention may have run and been cleaned: they
 would run again (a warning says so).`,
-  next: `Usage: cronkeeper next JOB [-n N] [--from ISO] [--config FILE] [--json]
+  next: `Usage: cronkeeper next [JOB] [-n N] [--from ISO] [--config FILE] [--json]
 
 The next N (default 5) slots of JOB after now (or --from), in UTC and in the
-job's time zone with its UTC offset, like 'systemd-analyze calendar'. Reads
-the config only.`,
+job's time zone with its UTC offset, and the time left, like 'systemd-analyze
+calendar'. Without JOB: the next N (default 10) slots of all jobs, merged in
+time order. Reads the config only.`,
+  calendar: `Usage: cronkeeper calendar EXPR [--timezone ZONE] [-n N] [--from ISO] [--json]
+
+When a cron expression fires, with no config at all, like 'systemd-analyze
+calendar': the next N (default 5) instants after now (or --from), in ZONE
+(default UTC, the pattern's wall clock) with its UTC offset, in UTC, and the
+time left. EXPR is a job's 'schedule' (5 fields, or 6 with seconds first;
+@daily and the like) or 'every DURATION' (e.g. 'every 15m'). A pattern that
+cannot be used is an error (exit 64) saying why, as 'validate' would.`,
   audit: `Usage: cronkeeper audit [--job NAME] [--limit N] [--config FILE] [--json]
 
 Every control action, newest first (default limit 50): when, what, which job,

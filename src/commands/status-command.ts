@@ -18,12 +18,14 @@ export function statusExitCode(status: Pick<Status, 'leader' | 'jobs'>): number 
   return STATUS_EXIT.ok;
 }
 
-export async function statusCommand(config: Config, opts: { json: boolean }): Promise<number> {
-  // Carried out by the daemon on the embedded store: its own view says whether it leads.
+/** The status document, read from the store (carried out by the daemon: with its own view, which says whether it leads). */
+export async function readStatusHere(config: Config): Promise<Status> {
   const node = inDaemon()?.node();
-  const status = await withStore(config, (db) =>
-    readStatus({ db, config, nowMs: Date.now(), ...(node ? { node } : {}) }),
-  );
+  return withStore(config, (db) => readStatus({ db, config, nowMs: Date.now(), ...(node ? { node } : {}) }));
+}
+
+export async function statusCommand(config: Config, opts: { json: boolean }): Promise<number> {
+  const status = await readStatusHere(config);
   const code = statusExitCode(status);
   if (opts.json) {
     printJson(status);

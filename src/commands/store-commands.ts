@@ -8,7 +8,7 @@ import { type SlotGapRow, describeGapReason, listSlotGaps } from '../store/slot-
 import {
   EXIT,
   UsageError,
-  findJob,
+  checkHistoryName,
   iso,
   parseInstantArg,
   parsePositiveInt,
@@ -116,7 +116,6 @@ export async function runsCommand(
   switch (sub) {
     case undefined:
     case 'list':
-      if (opts.job !== undefined) findJob(config, opts.job);
       return listRunsCommand(config, opts);
     case 'show':
       return showRunCommand(config, parsePositiveInt(id, 'runs show RUN_ID'), opts);
@@ -139,6 +138,7 @@ async function listRunsCommand(
   if (fromMs !== undefined && toMs !== undefined && fromMs > toMs)
     throw new UsageError(`--from ${opts.from} is after --to ${opts.to}`);
   return withStore(config, async (db) => {
+    if (opts.job !== undefined) await checkHistoryName(config, db, opts.job);
     const rows = await listRuns(db, { job: opts.job, limit, fromMs, toMs });
     // Gaps down to the oldest run listed (all of them in an explicit range).
     const oldest = rows.at(-1)?.scheduled_at.getTime();
@@ -239,11 +239,15 @@ function describeRecovery(recovery: string): string {
   }
 }
 
-/** What put a row in the ledger: the schedule, a catch-up, a backfill or a trigger (manual). */
 function runKind(r: RunRow): string {
-  if (r.manual) return 'manual';
-  if (r.control_id !== null) return 'backfill';
-  return r.catchup ? 'catch-up' : 'scheduled';
+  return kindOf(r.manual, r.control_id !== null, r.catchup);
+}
+
+/** What put a row in the ledger: the schedule, a catch-up, a backfill or a trigger (manual). */
+export function kindOf(manual: boolean, fromControl: boolean, catchup: boolean): string {
+  if (manual) return 'manual';
+  if (fromControl) return 'backfill';
+  return catchup ? 'catch-up' : 'scheduled';
 }
 
 /** A ledger row as JSON, times ISO 8601 UTC (the listing's element, and the base of `runs show`). */
@@ -265,7 +269,7 @@ function runJson(r: RunRow) {
     exitCode: r.exit_code,
     signal: r.signal,
     httpStatus: r.http_status,
-    durationMs: r.duration_ms,
+    durationMs: r.duration_ms === null ? null : Math.round(r.duration_ms),
     error: r.error,
     /** How the outcome was learned when the run's daemon died first; null: its daemon recorded it. */
     recovery: r.recovery,
@@ -290,7 +294,7 @@ export function runDetailJson({ run: r, attempts }: RunDetail) {
       exitCode: a.exit_code,
       signal: a.signal,
       httpStatus: a.http_status,
-      durationMs: a.duration_ms,
+      durationMs: a.duration_ms === null ? null : Math.round(a.duration_ms),
       error: a.error,
       outputTail: a.output_tail,
     })),

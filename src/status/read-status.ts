@@ -145,7 +145,7 @@ export async function readStatus(o: StatusOptions) {
           catchup: r.catchup,
           manual: r.manual,
           outcome: r.outcome ?? (r.started ? 'running' : 'claimed'),
-          durationMs: r.durationMs,
+          durationMs: r.durationMs === null ? null : Math.round(r.durationMs),
           attempts: r.attempts,
           output: r.output,
         })),

@@ -71,6 +71,12 @@ jobs:
   );
   assert.match(ok('status').stdout, /^leader: solo, epoch 1, leading for/m);
 
+  // jobs: sorted by the next run, tick (every second) before nightly.
+  const jobs = ok('jobs').stdout.trim().split('\n');
+  assert.match(jobs[0]!, /^NEXT \(UTC\)\s+LEFT\s+LAST \(UTC\)\s+PASSED\s+JOB\s+LAST OUTCOME\s+RUNNING/);
+  assert.match(jobs[1]!, /\btick\s+success\b/);
+  assert.match(jobs[2]!, /\bnightly\b/);
+
   // Reads.
   const runs = JSON.parse(ok('runs', '--job', 'tick', '--json').stdout) as Array<{
     kind: string;
@@ -131,6 +137,41 @@ jobs:
   );
   assert.doesNotMatch(piped.stderr, /EPIPE|\n\s+at /, piped.stderr);
   assert.match(piped.stdout, /^ID\s+JOB/);
+
+  // logs: the kept output of the newest runs, oldest first, each under its heading.
+  const logs = ok('logs', 'tick', '-n', '2');
+  assert.equal(
+    (logs.stdout.match(/^-- run #\d+ of tick, slot \S+ \(scheduled\): success \(exit 0, \d+ms\) --$/gm) ?? [])
+      .length,
+    2,
+    logs.stdout,
+  );
+  assert.equal((logs.stdout.match(/^tick$/gm) ?? []).length, 2, logs.stdout);
+
+  // runs --follow: new runs and their outcomes as they happen, one JSON object a line; it ends
+  // quietly when its reader goes (head), with no stack trace.
+  const follow = spawnSync(
+    '/bin/sh',
+    [
+      '-c',
+      `"${process.execPath}" "${CLI}" runs --follow --job tick --limit 1 --json --config "${config}" | head -6`,
+    ],
+    { env, encoding: 'utf8', timeout: 30_000 },
+  );
+  assert.equal(follow.signal, null, 'the follow ended by itself once head left');
+  assert.doesNotMatch(follow.stderr, /EPIPE|\n\s+at /, follow.stderr);
+  const events = follow.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { id: number; state: string; job: string });
+  assert.equal(events.length, 6);
+  assert.ok(events.every((e) => e.job === 'tick'));
+  assert.ok(
+    events.some((e) => e.state === 'success'),
+    'an outcome is followed',
+  );
+  const ids = new Set(events.map((e) => e.id));
+  assert.ok(ids.size >= 2, 'new runs are followed');
 
   // Stopped: the socket is gone and the CLI opens the store itself — no live leader, exit 2.
   d.proc.kill('SIGTERM');

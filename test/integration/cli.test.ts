@@ -259,8 +259,6 @@ describe('version, help and usage errors', () => {
         ['next', 'nightly-reprot', '--config', config],
         /no job named 'nightly-reprot' .*did you mean 'nightly-report'/,
       ],
-      [['runs', '--job', 'nightly', '--config', config], /no job named 'nightly' in /],
-      [['audit', '--job', 'nosuch', '--config', config], /no job named 'nosuch' in /],
       [
         [
           'simulate',
@@ -293,6 +291,17 @@ describe('version, help and usage errors', () => {
       assert.equal(r.stdout, '', args.join(' '));
     }
     assert.equal(fs.existsSync(path.join(dir, 'mean', 'store')), false, 'no store opened for a bad name');
+    // History commands also know the names the ledger or the audit holds (a job renamed or removed
+    // since): they look in the store before calling a name unknown.
+    for (const [args, message] of [
+      [['runs', '--job', 'nightly', '--config', config], /no job named 'nightly' in /],
+      [['audit', '--job', 'nosuch', '--config', config], /no job named 'nosuch' in /],
+      [['logs', 'nosuch', '--config', config], /no job named 'nosuch' in /],
+    ] as const) {
+      const r = cli(...args);
+      assert.equal(r.status, 64, `${args.join(' ')}: ${show(r)}`);
+      assert.match(r.stderr, message, args.join(' '));
+    }
   });
 
   test('the config is looked for at --config, $CRONKEEPER_CONFIG, ./config/cronkeeper.yaml, /etc/cronkeeper; none: where it looked', () => {
@@ -336,6 +345,59 @@ describe('version, help and usage errors', () => {
     const run = cli('run', '--config', config);
     assert.equal(run.status, 78, show(run));
     assert.match(run.stderr + run.stdout, /writable by group/);
+  });
+
+  test('calendar: an expression with no config, in its zone and UTC, across a DST change; errors say why', () => {
+    const r = cli(
+      'calendar',
+      '30 2 * * *',
+      '--timezone',
+      'Europe/Berlin',
+      '-n',
+      '3',
+      '--from',
+      '2026-03-27T00:00:00Z',
+      '--json',
+    );
+    assert.equal(r.status, 0, show(r));
+    const doc = JSON.parse(r.stdout) as { zone: string; slots: Array<{ utc: string; local: string }> };
+    assert.equal(doc.zone, 'Europe/Berlin');
+    // 02:30 does not exist on 29 March in Berlin: the slot is the first instant after the gap.
+    assert.deepEqual(
+      doc.slots.map((s) => [s.utc, s.local]),
+      [
+        ['2026-03-27T01:30:00.000Z', '2026-03-27 02:30:00 +01:00'],
+        ['2026-03-28T01:30:00.000Z', '2026-03-28 02:30:00 +01:00'],
+        ['2026-03-29T01:00:00.000Z', '2026-03-29 03:00:00 +02:00'],
+      ],
+    );
+    const every = cli('calendar', 'every 15m', '-n', '2', '--from', '2026-01-01T00:07:00Z');
+    assert.equal(every.status, 0, show(every));
+    assert.match(every.stdout, /^2026-01-01T00:15:00\.000Z/m);
+    assert.match(every.stdout, /^2026-01-01T00:30:00\.000Z/m);
+    for (const [expr, message] of [
+      ['0 0 31 2 *', /never matches a date/],
+      ['61 * * * *', /Invalid value for minute: 61/],
+      ['every 0s', /not a duration of a second or more/],
+    ] as const) {
+      const bad = cli('calendar', expr);
+      assert.equal(bad.status, 64, `${expr}: ${show(bad)}`);
+      assert.match(bad.stderr, message);
+    }
+  });
+
+  test('next without a job: the next slots of every job, merged in time order', () => {
+    const config = write(
+      'merged/cronkeeper.yaml',
+      'jobs:\n  hourly:\n    schedule: "0 * * * *"\n    command: ["true"]\n  quarter:\n    every: 15m\n    command: ["true"]\n',
+    );
+    const r = cli('next', '-n', '6', '--from', '2026-01-01T00:50:00Z', '--json', '--config', config);
+    assert.equal(r.status, 0, show(r));
+    const doc = JSON.parse(r.stdout) as { slots: Array<{ job: string; utc: string }> };
+    assert.deepEqual(
+      doc.slots.map((s) => `${s.utc.slice(11, 16)} ${s.job}`),
+      ['01:00 hourly', '01:00 quarter', '01:15 quarter', '01:30 quarter', '01:45 quarter', '02:00 hourly'],
+    );
   });
 
   test('snapshots show without an ID exits 64 and opens no store', () => {

@@ -109,7 +109,7 @@ const GROWING = new Set(['cronkeeper_runs', 'cronkeeper_slot_gaps']);
 
 test('every status query reads a bounded number of rows per job, through indexes', async () => {
   const jobs = ['tick', 'broken', 'nightly', 'never-ran'].map((name) => testJob(name, { every: 1000 }));
-  const config = { jobs } as unknown as Config;
+  const config = { jobs, ha: { leaseMs: 3_000, pollMs: 100 } } as unknown as Config;
   const { queryable, statements } = recording(db);
   const status = await readStatus({ db: { ...queryable, kind: 'postgres' }, config, nowMs: Date.now() });
 
