@@ -25,6 +25,7 @@ import type { Db } from './store/db.js';
 import { migrate } from './store/migrate.js';
 import { openStore } from './store/open-store.js';
 import type { Notifier } from './systemd/sd-notify.js';
+import { sleep } from './sleep.js';
 
 export interface DaemonOptions {
   config: Config;
@@ -54,8 +55,6 @@ const PROBE_ON_LOSS_MS = 1_000;
 const STOPPED_RECORD_MS = 2_000;
 /** How often a standby looks for runs a dead daemon of its host left (home-runs.ts), ms. */
 const HOME_RUNS_EVERY_MS = 5_000;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Runs the daemon until `stop` is aborted; resolves with the process exit code. */
 export async function runDaemon(options: DaemonOptions): Promise<number> {

@@ -18,6 +18,7 @@ import {
   withStore,
 } from './common.js';
 import { kindOf } from './store-commands.js';
+import { sleep } from '../sleep.js';
 
 /** How often a follow looks at the ledger. */
 const FOLLOW_EVERY_MS = 1_000;
@@ -114,16 +115,4 @@ function event(r: FeedRun) {
     error: r.error,
     node: r.nodeId,
   };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }

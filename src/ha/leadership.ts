@@ -17,6 +17,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../store/db.js';
 import { type Fence, FencedError, bumpEpoch } from '../store/fence.js';
 import { LEADER_LOCK_KEY, NODE_RECORD_MS, recordNode } from './nodes.js';
+import { sleep } from '../sleep.js';
 
 export interface Leadership {
   readonly fence: Fence;
@@ -222,16 +223,4 @@ function holdLeadership(client: pg.Client, fence: Fence, o: LeadershipOptions): 
       await client.end().catch(() => {});
     },
   };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }
