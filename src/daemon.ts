@@ -26,6 +26,7 @@ import { migrate } from './store/migrate.js';
 import { openStore } from './store/open-store.js';
 import type { Notifier } from './systemd/sd-notify.js';
 import { sleep } from './sleep.js';
+import { jobsByName } from './config/jobs-by-name.js';
 
 export interface DaemonOptions {
   config: Config;
@@ -63,7 +64,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const nodeId = resolveNodeId(config);
   const logger = options.logger.child({ node: nodeId });
   const node = new NodeState(nodeId, config.jobs.length);
-  metrics.jobsConfigured.set(config.jobs.length);
+  metrics.retainJobs(jobsByName(config.jobs));
   // Wall-clock jumps (against the monotonic clock) and skew against the database: logged and exported.
   const clockWatch = new ClockWatch({ clock, logger, metrics }).start();
 

@@ -30,6 +30,20 @@ export class JobCounter<L extends string> {
     this.values.set(key, (this.values.get(key) ?? 0) + n);
   }
 
+  /**
+   * Gives each of `jobs` its series at 0 if it has none (a family labelled by job alone): an alert
+   * on increase() sees the first event. Series of jobs no longer listed are kept: counters do not
+   * go back.
+   */
+  startAtZero(jobs: Iterable<string>): void {
+    if (this.labelNames.length !== 1)
+      throw new Error(`${this.name}: startAtZero needs a family labelled by job alone`);
+    for (const job of jobs) {
+      const key = `job="${escapeLabel(job)}"`;
+      if (!this.values.has(key)) this.values.set(key, 0);
+    }
+  }
+
   /** Writes the family: HELP, TYPE and a line per label set. */
   writeTo(write: Write): void {
     let out = header(this.name, this.help, 'counter');

@@ -2,6 +2,7 @@
 // daemon; names follow Prometheus conventions (units in the name, counters
 // ending in _total). Every module that reports takes this object, optionally.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { SNAPSHOT_DECODE_REASONS } from './snapshot/snapshot-codec.js';
 import { JobCounter, type Write, writeJobGauge } from './job-series.js';
 
 const RUN_SECONDS = [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600];
@@ -164,6 +165,13 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    // Every label value known in advance has its series from the start, at 0: an alert on
+    // increase(...) > 0 then sees the first event, not only the second.
+    for (const reason of SNAPSHOT_DECODE_REASONS) this.restoreFallbacks.inc({ reason }, 0);
+    for (const table of ['cronkeeper_runs', 'cronkeeper_controls', 'cronkeeper_job_controls'])
+      this.badRows.inc({ table }, 0);
+    for (const direction of ['forward', 'backward']) this.clockJumps.inc({ direction }, 0);
+    for (const action of ['pause', 'resume', 'trigger', 'backfill']) this.controls.inc({ action }, 0);
     // prom-client also exports these gauges with a _total suffix, which Prometheus
     // reserves for counters (promtool check metrics fails on them); the same
     // values stay available as nodejs_active_handles, _requests and _resources.
@@ -212,8 +220,9 @@ export class Metrics {
     if (paused) this.nextSlotMs.delete(job);
   }
 
-  /** Forgets the per-job gauges of jobs no longer configured. */
-  retainJobs(jobs: { has(job: string): boolean; readonly size: number }): void {
+  /** Forgets the per-job gauges of jobs no longer configured; the configured ones get their dropped-slot series at 0. */
+  retainJobs(jobs: { has(job: string): boolean; readonly size: number; keys(): Iterable<string> }): void {
+    this.droppedSlots.startAtZero(jobs.keys());
     for (const values of [
       this.lastSuccessMs,
       this.staleByJob,

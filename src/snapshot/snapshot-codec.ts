@@ -15,7 +15,14 @@ import { readSnapshotV3, writeSnapshotV3 } from './snapshot-v3.js';
 const MAGIC = Buffer.from('CKSN', 'ascii');
 const HEADER_BYTES = MAGIC.length + 2 + 32;
 
-export type SnapshotDecodeReason = 'truncated' | 'bad-magic' | 'checksum' | 'unknown-version' | 'bad-body';
+export const SNAPSHOT_DECODE_REASONS = [
+  'truncated',
+  'bad-magic',
+  'checksum',
+  'unknown-version',
+  'bad-body',
+] as const;
+export type SnapshotDecodeReason = (typeof SNAPSHOT_DECODE_REASONS)[number];
 
 export class SnapshotDecodeError extends Error {
   constructor(
