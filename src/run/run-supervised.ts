@@ -31,6 +31,8 @@ import { PREPARED_FRESH_MS, type PreparedRun, prepareSupervised, spoolKey } from
 import { launcher } from './run-supervisor.js';
 import type { RunHandle, RunRequest, RunResult } from './types.js';
 
+/** How far a file's time may lag the wall clock it is compared with (ms). */
+const FILE_CLOCK_MARGIN_MS = 50;
 /** A launched supervisor not seen this long is asked for again (ms). */
 const RELAUNCH_MS = 2_000;
 /** ... and the run given up (ms). */
@@ -121,6 +123,10 @@ class SupervisedRun {
   private readonly spool: SpoolOutput;
   private finished = false;
   private ending: Ending | undefined;
+  /** When the stop was asked (UTC ms), against the exit status file's time. */
+  private endingAtMs = Infinity;
+  /** The stop's SIGTERM found no process of the job's group (it had ended by itself). */
+  private stopFoundNothing = false;
   private jobPid: number | undefined;
   private pendingSignal = false;
   private timeoutTimer: NodeJS.Timeout | undefined;
@@ -317,7 +323,12 @@ class SupervisedRun {
       );
       this.endGroup();
     }
-    if (this.ending) {
+    // Stopped (timeout, replace, shutdown) — unless the job had already ended by itself when it was
+    // asked to: its exit status, written well before the stop, is what happened. (File times come
+    // from the kernel's coarse clock, a tick behind: a margin keeps a stop that killed the job a
+    // stop.)
+    const endedFirst = this.stopFoundNothing || exit.finishedAtMs < this.endingAtMs - FILE_CLOCK_MARGIN_MS;
+    if (this.ending && !endedFirst) {
       this.finish({ outcome: this.ending.outcome, exitCode, signal, error: this.ending.error });
     } else {
       this.finish({ outcome: exit.status === 0 ? 'success' : 'failure', exitCode, signal, error: null });
@@ -327,6 +338,7 @@ class SupervisedRun {
   private terminate(next: Ending): void {
     if (this.finished || this.ending !== undefined) return;
     this.ending = next;
+    this.endingAtMs = Date.now();
     clearTimeout(this.timeoutTimer);
     this.endGroup();
   }
@@ -336,8 +348,9 @@ class SupervisedRun {
     if (this.killTimer !== undefined) return;
     if (this.jobPid === undefined) {
       this.pendingSignal = true;
-    } else {
-      this.signalGroup('SIGTERM');
+    } else if (!this.signalGroup('SIGTERM')) {
+      // No process of the job was left to signal: it had ended by itself.
+      this.stopFoundNothing = true;
     }
     this.killTimer = setTimeout(
       () => {

@@ -1,11 +1,12 @@
 // A supervised run's output, read from the file its supervisor appends to in
 // the spool (run-supervisor.ts): a chunk per turn of the event loop, into the
 // kept tail and through the log budget, polled while the job is quiet. The
-// file stays bounded while it is followed: emptied at its end once 16 MiB of
-// it have been read, and a job that prints faster than it is read has the
-// unread rest passed over (but for its end) once the file passes 128 MiB, so
-// a flood fills neither the disk nor the event loop. (While no daemon follows
-// the run, the file grows until one adopts it.)
+// file stays bounded while it is followed: emptied once 16 MiB of it have been
+// read to its end, while the job is quiet; a job that never pauses, or
+// prints faster than it is read, has the unread rest passed over (but for its
+// end) once the file passes 128 MiB, so a flood fills neither the disk nor the
+// event loop. (While no daemon follows the run, the file grows until one
+// adopts it.)
 import { type FileHandle, open, truncate } from 'node:fs/promises';
 import type { OutputLog } from './output-log.js';
 import type { OutputTail } from './output-tail.js';
@@ -15,9 +16,11 @@ const READ_BYTES = 64 * 1024;
 const READ_BYTES_BEHIND = 1024 * 1024;
 /** Emptied at its end once this much has been read. */
 const SPOOL_OUTPUT_BYTES = 16 * 1024 * 1024;
-/** Never larger than this (but for what is written while 8 MiB are read): the rest is passed over. */
+/** Never larger than this (but for what is written while 2 MiB are read): the rest is passed over. */
 const SPOOL_MAX_BYTES = 128 * 1024 * 1024;
-const CHECK_EVERY_BYTES = 8 * 1024 * 1024;
+const CHECK_EVERY_BYTES = 2 * 1024 * 1024;
+/** Emptied only once the job has written nothing for this long: not between two writes of a burst. */
+const QUIET_MS = 200;
 /** How often the output file is read while the job is quiet (ms); sooner while it prints. */
 const OUTPUT_POLL_MS = 200;
 
@@ -131,10 +134,15 @@ export class SpoolOutput {
 
   /**
    * Read to its end and past SPOOL_OUTPUT_BYTES: the file is emptied. The supervisor appends
-   * (O_APPEND), so its next write lands at the new end; what it wrote since the last read is lost.
+   * (O_APPEND), so its next write lands at the new end.
    */
   private async empty(): Promise<void> {
-    if (this.offset < SPOOL_OUTPUT_BYTES || !this.path || this.closed) return;
+    if (this.offset < SPOOL_OUTPUT_BYTES || !this.path || this.closed || !this.file) return;
+    // Only while the job is quiet (all read, nothing written for QUIET_MS): a write landing between
+    // the look and the truncation would be lost. A job that writes without a pause meets
+    // SPOOL_MAX_BYTES instead.
+    const stat = await this.file.stat().catch(() => undefined);
+    if (!stat || stat.size !== this.offset || stat.mtimeMs > Date.now() - QUIET_MS) return;
     await truncate(this.path, 0).catch(() => {});
     this.offset = 0;
   }
