@@ -217,6 +217,7 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
     o.stop.addEventListener('abort', () => resolve(), { once: true });
     stepDown.signal.addEventListener('abort', () => resolve(), { once: true });
   });
+  const catchUpStartedAtMs = clock.now();
   const catchUp = runBootCatchUp(
     {
       db,
@@ -232,7 +233,7 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
       logger,
       stopping: () => stopping,
       metrics,
-      onProgress: (done, total) => node.update({ catchUp: { done, total } }),
+      onProgress: (done, total) => node.update({ catchUp: { done, total, startedAtMs: catchUpStartedAtMs } }),
       ...(dispatcher.trace ? { trace: dispatcher.trace } : {}),
       onBadRow: badRows.report,
       hostWaitMs: config.ha.hostWaitMs,

@@ -2,6 +2,7 @@
 // ready, catch-up progress. Read by /readyz, /status and the metrics; every
 // change is announced (systemd STATUS=, READY=1).
 import type { NodeView } from './status/read-status.js';
+import { type CatchUpProgress, catchUpFigures, describeCatchUp } from './status/catch-up-progress.js';
 
 export type Role = NodeView['role'];
 
@@ -12,7 +13,7 @@ export interface NodeSnapshot {
   /** The node that leads, as far as this one knows. */
   leaderId: string | null;
   jobs: number;
-  catchUp: { done: number; total: number } | null;
+  catchUp: CatchUpProgress | null;
   /** Leader: restored and caught up. Standby: always (readiness then needs the database). */
   caughtUp: boolean;
   /** Standby: another node holds the leader lock. Until this node knows, it is not ready: it may be about to lead (and catch up). */
@@ -68,7 +69,7 @@ export class NodeState {
       nodeId: this.s.nodeId,
       role: this.s.role,
       ready: this.ready,
-      catchUp: this.s.catchUp,
+      catchUp: this.s.catchUp && catchUpFigures(this.s.catchUp, Date.now()),
       waiting: this.s.waiting,
     };
   }
@@ -81,7 +82,8 @@ export class NodeState {
     else if (role === 'standby') parts.push(leaderId ? `standby, leader ${leaderId}` : 'standby');
     else parts.push(role);
     parts.push(`${jobs} job${jobs === 1 ? '' : 's'}`);
-    if (catchUp && catchUp.done < catchUp.total) parts.push(`catch-up ${catchUp.done}/${catchUp.total}`);
+    if (catchUp && catchUp.done < catchUp.total)
+      parts.push(describeCatchUp(catchUpFigures(catchUp, Date.now())));
     if (this.s.waiting > 0) parts.push(`${this.s.waiting} waiting for a place`);
     if (!databaseUp) parts.push('database unreachable');
     return parts.join(', ');

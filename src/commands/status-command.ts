@@ -2,6 +2,7 @@
 // recently, the newest snapshot, and per job its last and next slot. Read-only.
 import type { Config } from '../config/types.js';
 import { formatDuration } from '../schedule/duration.js';
+import { describeCatchUp } from '../status/catch-up-progress.js';
 import { RECENT_NODE_MS, type Status, lastDecidedRun, readStatus } from '../status/read-status.js';
 import { printJson, printLine, printTable, withStore } from './common.js';
 import { inDaemon, out } from './cli-io.js';
@@ -32,6 +33,8 @@ export async function statusCommand(config: Config, opts: { json: boolean }): Pr
     return code;
   }
   printLine(leaderLine(status.leader));
+  // Known when the daemon itself answers (the embedded store's command socket).
+  if (status.node?.catchUp) printLine(describeCatchUp(status.node.catchUp));
   if (status.store === 'embedded') out('store: embedded (one process, no election)\n');
   if (status.nodes.length > 0) {
     out(`nodes seen in the last ${formatDuration(RECENT_NODE_MS)}:\n`);

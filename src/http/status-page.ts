@@ -716,7 +716,9 @@ const SCRIPT = String.raw`
       var done = Number(node.catchUp.done) || 0;
       var total = Number(node.catchUp.total) || 0;
       var pct = total > 0 ? Math.min(100, Math.round((done / total) * 100)) : 0;
-      cards.push(card('catchup', 'Catch-up', done + ' / ' + total + ' runs', pct + '% \u00b7 normal scheduling resumes after it',
+      var rate = typeof node.catchUp.ratePerSecond === 'number' ? ' \u00b7 ' + node.catchUp.ratePerSecond + '/s' : '';
+      var leftS = typeof node.catchUp.leftMs === 'number' ? ' \u00b7 about ' + Math.max(1, Math.round(node.catchUp.leftMs / 1000)) + ' s left' : '';
+      cards.push(card('catchup', 'Catch-up', done + ' / ' + total + ' runs', pct + '%' + rate + leftS + ' \u00b7 normal scheduling resumes after it',
         { after: h('div', { class: 'progress', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': total, 'aria-valuenow': done },
           h('div', { style: 'width:' + pct + '%' })) }));
     }

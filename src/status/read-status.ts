@@ -14,6 +14,7 @@ import { readSuccessFacts } from '../store/last-success.js';
 import { readRecentRuns } from '../store/ledger.js';
 import { restoreState } from '../store/restore-state.js';
 import { listSnapshots } from '../store/snapshot-rows.js';
+import type { CatchUpFigures } from './catch-up-progress.js';
 import { evaluateFreshness } from './freshness.js';
 import { type LeaderLiveness, type LivenessInput, leaderLiveness, nodeRole } from './liveness.js';
 
@@ -28,7 +29,7 @@ export interface NodeView {
   nodeId: string;
   role: 'leader' | 'standby' | 'starting' | 'stopping';
   ready: boolean;
-  catchUp: { done: number; total: number } | null;
+  catchUp: CatchUpFigures | null;
   /** Runs waiting for a place under the concurrency limits. */
   waiting: number;
 }
