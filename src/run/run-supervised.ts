@@ -294,7 +294,8 @@ class SupervisedRun {
     if (!via.launched && !isSameProcess(ref)) return;
     this.jobPid = ref.pid;
     this.untrack = trackJobGroup(ref.pid);
-    if (this.pendingSignal) this.signalGroup('SIGTERM');
+    // A stop asked before the job was known: delivered now, or found to come after the job's end.
+    if (this.pendingSignal && !this.signalGroup('SIGTERM')) this.stopFoundNothing = true;
   }
 
   private async ended(paths: SpoolPaths): Promise<void> {

@@ -82,7 +82,8 @@ jobs:
   );
   let text = '';
   await waitFor(
-    async () => (text = await (await fetch(`${base}/metrics`)).text()).includes('direction="backward"'),
+    // The series is there from the start, at 0: wait for the count (a render is shared for a second).
+    async () => (text = await (await fetch(`${base}/metrics`)).text()).includes('direction="backward"} 1\n'),
     5_000,
     'the backward jump counted in /metrics',
   );
