@@ -28,20 +28,18 @@ import path from 'node:path';
 // apart; a variable, not $(...) output, so that no subshell is forked before the job starts.
 // `set -C` makes `>` exclusive (O_EXCL): the supervisor runs the job only if it creates the
 // `started` marker, i.e. no successor declared the run never-started first (and no second
-// supervisor of the same run got there first). The job starts from a subshell that first writes
-// its own pid and start time (read from /proc/self: the pid the job keeps through exec) to the
-// `pid` file — evidence before the job runs, and never lost to a job so short that the shell
-// reaped it before the supervisor could look (dash reaps background children on SIGCHLD) — then
-// reads the `launch` file: its directory, its environment, then exec setsid.
+// supervisor of the same run got there first). The job starts from a subshell that reads the
+// `launch` file: its directory, its environment, then exec setsid.
 export const SUPERVISOR_SCRIPT = `d=$1
 ticks() { t=; read -r s < "/proc/$1/stat" || return 1; s=\${s##*) }; set -- $s; t=\${20}; }
 ticks $$
 set -C
 { echo "$$ $t" > "$d/started"; } 2>/dev/null || exit 0
 set +C
-( read -r s < /proc/self/stat; p=\${s%% *}; s=\${s##*) }; set -- $s
-  echo "$p \${20}" > "$d/pid.tmp" && mv -f "$d/pid.tmp" "$d/pid"; . "$d/launch" ) < /dev/null >> "$d/output" 2>&1 &
+( . "$d/launch" ) < /dev/null >> "$d/output" 2>&1 &
 j=$!
+ticks $j
+echo "$j $t" > "$d/pid.tmp" && mv -f "$d/pid.tmp" "$d/pid"
 wait "$j"
 echo "$?" > "$d/exit.tmp" && mv -f "$d/exit.tmp" "$d/exit"
 `;
