@@ -6,7 +6,6 @@
 // job's process group, and the result comes from the exit status the
 // supervisor wrote.
 import { type FSWatcher, watch } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import type pino from 'pino';
 import type { CommandAction } from '../config/types.js';
@@ -18,10 +17,7 @@ import { errorMessage, runLogFields, startTimer } from './run-fields.js';
 import {
   type ProcessRef,
   type SpoolPaths,
-  ABANDONED,
-  inspectSpool,
   isSameProcess,
-  parseProcessRef,
   readExit,
   readPidFile,
   removeSpool,
@@ -29,14 +25,11 @@ import {
 } from './run-spool.js';
 import { PREPARED_FRESH_MS, type PreparedRun, prepareSupervised, spoolKey } from './prepare-run.js';
 import { launcher } from './run-supervisor.js';
+import { LAUNCH_GIVE_UP_MS, awaitSupervisor } from './await-supervisor.js';
 import type { RunHandle, RunRequest, RunResult } from './types.js';
 
 /** How far a file's time may lag the wall clock it is compared with (ms). */
 const FILE_CLOCK_MARGIN_MS = 50;
-/** A launched supervisor not seen this long is asked for again (ms). */
-const RELAUNCH_MS = 2_000;
-/** ... and the run given up (ms). */
-const LAUNCH_GIVE_UP_MS = 30_000;
 /** How often a run is checked for its end besides inotify (ms). */
 const END_POLL_MS = 250;
 
@@ -178,69 +171,22 @@ class SupervisedRun {
     this.terminate({ outcome: 'stopped', error: `stopped: ${reason}` });
   }
 
-  /**
-   * Follows a run whose supervisor was asked of the launcher, once its `started` marker names it.
-   * Asked again now and then while it does not show (a launcher that died loses its lines); given
-   * up after a while, taking the marker first, so that a supervisor that comes late runs nothing.
-   */
+  /** Follows a run whose supervisor was asked of the launcher, once it shows (await-supervisor.ts). */
   async followLaunched(paths: SpoolPaths, relaunch: () => void): Promise<void> {
-    // Woken by inotify when the marker appears; polling as well, more slowly as time goes on.
-    let poke = (): void => {};
-    let watcher: FSWatcher | undefined;
-    try {
-      watcher = watch(paths.dir, () => poke());
-      watcher.on('error', () => {});
-    } catch {
-      // polling alone
-    }
-    try {
-      await this.awaitLaunch(paths, relaunch, (ms) => new Promise((r) => ((poke = r), setTimeout(r, ms))));
-    } finally {
-      watcher?.close();
-    }
-  }
-
-  private async awaitLaunch(
-    paths: SpoolPaths,
-    relaunch: () => void,
-    wake: (ms: number) => Promise<void>,
-  ): Promise<void> {
-    const since = performance.now();
-    let askedAt = since;
-    for (let waitMs = 5; !this.finished; waitMs = Math.min(waitMs * 2, 200)) {
-      const marker = await readFile(paths.started, 'utf8').catch(() => '');
-      const supervisor = parseProcessRef(marker);
-      if (supervisor) return this.follow(paths, { supervisor, launched: true });
-      const now = performance.now();
-      if (marker.trim() === ABANDONED || now - since > LAUNCH_GIVE_UP_MS) {
-        // Taken as never started (by a successor, or here, now): the supervisor runs nothing.
-        const state = await inspectSpool(paths).catch(() => undefined);
-        if (state?.kind === 'never-started') {
-          this.resolveSpawned(undefined);
-          this.finish({
-            outcome: this.ending?.outcome ?? 'error',
-            exitCode: null,
-            signal: null,
-            error:
-              this.ending?.error ??
-              (marker.trim() === ABANDONED
-                ? 'taken as never started before it ran (by a successor): not run'
-                : `its supervisor did not start within ${LAUNCH_GIVE_UP_MS} ms`),
-          });
-          return;
-        }
-        continue;
-      }
-      if (now - askedAt > RELAUNCH_MS) {
-        askedAt = now;
-        try {
-          relaunch();
-        } catch {
-          // asked again at the next turn
-        }
-      }
-      await wake(waitMs);
-    }
+    const seen = await awaitSupervisor(paths, relaunch, () => this.finished);
+    if (seen === undefined) return;
+    if ('supervisor' in seen) return this.follow(paths, { supervisor: seen.supervisor, launched: true });
+    this.resolveSpawned(undefined);
+    this.finish({
+      outcome: this.ending?.outcome ?? 'error',
+      exitCode: null,
+      signal: null,
+      error:
+        this.ending?.error ??
+        (seen.neverStarted === 'abandoned'
+          ? 'taken as never started before it ran (by a successor): not run'
+          : `its supervisor did not start within ${LAUNCH_GIVE_UP_MS} ms`),
+    });
   }
 
   /**

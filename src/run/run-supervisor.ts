@@ -24,31 +24,33 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
+/** setsid(1), by its full path: a job's PATH may not hold it. */
+const SETSID = ['/usr/bin/setsid', '/bin/setsid'].find((f) => fs.existsSync(f)) ?? 'setsid';
+/** mv(1), by its full path: neither the launcher's nor a job's PATH need hold it. */
+const MV = ['/usr/bin/mv', '/bin/mv'].find((f) => fs.existsSync(f)) ?? 'mv';
+
 // `ticks PID` sets t to the process's start time (/proc/PID/stat field 22), to tell a reused pid
-// apart; a variable, not $(...) output, so that no subshell is forked before the job starts.
+// apart; a variable, not $(...) output, so that no subshell is forked for it.
+const TICKS = 'ticks() { t=; read -r s < "/proc/$1/stat" || return 1; s=${s##*) }; set -- $s; t=${20}; }';
+
 // `set -C` makes `>` exclusive (O_EXCL): the supervisor runs the job only if it creates the
 // `started` marker, i.e. no successor declared the run never-started first (and no second
-// supervisor of the same run got there first). The job starts from a subshell that reads the
-// `launch` file: its directory, its environment, then exec setsid.
+// supervisor of the same run got there first). The job is a shell in a session of its own
+// (setsid, which does not fork here: the supervisor's child leads no group) that runs the
+// `launch` file.
 export const SUPERVISOR_SCRIPT = `d=$1
-ticks() { t=; read -r s < "/proc/$1/stat" || return 1; s=\${s##*) }; set -- $s; t=\${20}; }
+${TICKS}
 ticks $$
 set -C
 { echo "$$ $t" > "$d/started"; } 2>/dev/null || exit 0
 set +C
-( . "$d/launch" ) < /dev/null >> "$d/output" 2>&1 &
-j=$!
-ticks $j
-echo "$j $t" > "$d/pid.tmp" && mv -f "$d/pid.tmp" "$d/pid"
-wait "$j"
-echo "$?" > "$d/exit.tmp" && mv -f "$d/exit.tmp" "$d/exit"
+${SETSID} -- /bin/sh "$d/launch" "$d" < /dev/null >> "$d/output" 2>&1 &
+wait "$!"
+echo "$?" > "$d/exit.tmp" && ${MV} -f "$d/exit.tmp" "$d/exit"
 `;
 
 /** The launcher: a supervisor, in the background, for each spool directory read from stdin. */
 const LAUNCHER_SCRIPT = `while IFS= read -r d; do /bin/sh -c "$1" cronkeeper-run "$d" & done`;
-
-/** setsid(1), by its full path: a job's PATH may not hold it. */
-const SETSID = ['/usr/bin/setsid', '/bin/setsid'].find((f) => fs.existsSync(f)) ?? 'setsid';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -58,21 +60,31 @@ function quote(text: string): string {
 }
 
 /**
- * The `launch` file of a run: sourced by the supervisor's subshell, which
- * starts with an almost empty environment (the launcher's), it enters the
- * job's directory, sets exactly the job's environment and execs the job in a
- * session of its own (setsid: its pid is its process group). Variables whose
- * names sh cannot export are passed through env(1).
+ * The `launch` file of a run: run by a shell that is already the job's
+ * process (in its own session, with an almost empty environment: the
+ * launcher's), it writes its pid and start time to the spool's `pid` file,
+ * enters the job's directory, sets exactly the job's environment and execs the
+ * job (exec keeps the pid). Written from here, the pid is known only once the
+ * job's process group exists (a stop signals the group), and however fast the
+ * job ends (the supervisor cannot read the start time of a child its shell has
+ * already reaped). Variables whose names sh cannot export are passed through
+ * env(1).
  */
 export function launchScript(argv: readonly string[], o: { cwd: string; env: NodeJS.ProcessEnv }): string {
-  const lines = [`cd ${quote(o.cwd)} || exit 126`, 'unset PWD OLDPWD'];
+  const lines = [
+    'd=$1',
+    TICKS,
+    `ticks $$ && echo "$$ $t" > "$d/pid.tmp" && ${MV} -f "$d/pid.tmp" "$d/pid"`,
+    `cd ${quote(o.cwd)} || exit 126`,
+    'unset PWD OLDPWD',
+  ];
   const odd: string[] = [];
   for (const [name, value] of Object.entries(o.env)) {
     if (value === undefined) continue;
     if (NAME.test(name)) lines.push(`export ${name}=${quote(value)}`);
     else odd.push(quote(`${name}=${value}`));
   }
-  const run = [SETSID, '--', ...argv.map(quote)].join(' ');
+  const run = argv.map(quote).join(' ');
   lines.push(odd.length > 0 ? `exec /usr/bin/env ${odd.join(' ')} ${run}` : `exec ${run}`);
   return `${lines.join('\n')}\n`;
 }

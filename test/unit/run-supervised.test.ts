@@ -243,6 +243,37 @@ describe('supervised command runs', () => {
     assert.equal(r.error, 'stopped: shutdown');
   });
 
+  it('a job that ends at once is known to have been spawned; a stop asked as a job starts reaches it', async () => {
+    const { logger } = memoryLogger();
+    const root = spoolRoot();
+    // The pid file is the evidence a successor judges a run by: it must be there however fast the
+    // job ends (a shell reaps such a child before its start time can be read from outside).
+    const quick = await Promise.all(
+      Array.from({ length: 40 }, async () => {
+        const handle = startRun(
+          request(testJob('quick', { every: 60_000, command: ['/bin/true'] }), root),
+          logger,
+        );
+        const [spawned, r] = await Promise.all([handle.spawned, handle.result]);
+        return { spawned, outcome: r.outcome };
+      }),
+    );
+    assert.deepEqual(
+      quick.filter((q) => !(q.spawned! > 0) || q.outcome !== 'success'),
+      [],
+    );
+    // A stop asked before the job's process group exists is held until it does, then delivered.
+    const stops = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const handle = startRun(request(sh('sleep 30'), root), logger);
+        if (i % 2 === 1) await new Promise((r) => setImmediate(r));
+        handle.stop('shutdown');
+        return (await handle.result).outcome;
+      }),
+    );
+    assert.deepEqual(new Set(stops), new Set(['stopped']));
+  });
+
   it('the job outlives its daemon: adopted while running, its output after the adoption logged, its end recorded', async () => {
     const { logger } = memoryLogger();
     const root = spoolRoot();
