@@ -60,7 +60,7 @@ export async function statusCommand(config: Config, opts: { json: boolean }): Pr
     status.jobs.map((j) => [
       j.name,
       j.schedule,
-      j.last,
+      j.last ?? 'never',
       j.paused ? 'paused' : j.next,
       j.lastSuccess,
       j.maxAge === null ? null : `${j.maxAge}${j.stale ? ' STALE' : ''}`,

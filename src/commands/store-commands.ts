@@ -2,6 +2,7 @@
 import type { Config } from '../config/types.js';
 import { SnapshotDecodeError, snapshotCodec } from '../snapshot/snapshot-codec.js';
 import { type AttemptRow, type RunDetail, type RunRow, listRuns, readRunDetail } from '../store/ledger.js';
+import { readSuccessFacts } from '../store/last-success.js';
 import { migrate } from '../store/migrate.js';
 import { clearSnapshots, compactSnapshots, listSnapshots, readSnapshot } from '../store/snapshot-rows.js';
 import { type SlotGapRow, describeGapReason, listSlotGaps } from '../store/slot-gaps.js';
@@ -11,6 +12,7 @@ import {
   checkHistoryName,
   iso,
   parseInstantArg,
+  parseLimit,
   parsePositiveInt,
   printJson,
   printLine,
@@ -59,6 +61,10 @@ export async function snapshotsCommand(
         try {
           const { version, snapshot } = snapshotCodec.decode(row.payload);
           const jobs = Object.fromEntries([...snapshot.lastExecution].map(([k, v]) => [k, iso(v)]));
+          // A job with no scheduled run in the ledger never ran: its time is the baseline it counts from.
+          const facts = await readSuccessFacts(db, Object.keys(jobs));
+          const neverRan = Object.keys(jobs).filter((j) => facts.get(j)?.slotRan !== true);
+          const never = new Set(neverRan);
           const shown = {
             id: row.id,
             format: version,
@@ -66,6 +72,7 @@ export async function snapshotsCommand(
             highWater: snapshot.highWater,
             epoch: snapshot.epoch,
             jobs,
+            neverRan,
           };
           if (opts.json) printJson(shown);
           else {
@@ -74,7 +81,7 @@ export async function snapshotsCommand(
             );
             printTable(
               ['JOB', 'LAST EXECUTION (UTC)'],
-              Object.entries(jobs).map(([k, v]) => [k, v]),
+              Object.entries(jobs).map(([k, v]) => [k, never.has(k) ? `never (counts from ${v})` : v]),
             );
           }
           return EXIT.ok;
@@ -132,7 +139,7 @@ async function listRunsCommand(
   config: Config,
   opts: { job?: string; limit?: string; from?: string; to?: string; json: boolean },
 ): Promise<number> {
-  const limit = parsePositiveInt(opts.limit, '--limit', 50);
+  const limit = parseLimit(opts.limit, 50);
   const fromMs = opts.from === undefined ? undefined : parseInstantArg(opts.from, '--from');
   const toMs = opts.to === undefined ? undefined : parseInstantArg(opts.to, '--to');
   if (fromMs !== undefined && toMs !== undefined && fromMs > toMs)

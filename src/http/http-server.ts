@@ -38,7 +38,7 @@ import {
 } from './request-checks.js';
 import { describePortHolder } from './port-holder.js';
 import { SharedResult } from './shared-result.js';
-import { renderStatusPage } from './status-page.js';
+import { firstStatusElement, statusPageParts } from './status-page.js';
 
 /** Open connections at most; Node closes any beyond at once. A local scraper and a few pages need far fewer. */
 export const MAX_CONNECTIONS = 64;
@@ -59,6 +59,10 @@ const TIMEOUT_CHECK_MS = 1_000;
 export const METRICS_MAX_AGE_MS = 1_000;
 /** A status document read from the store is served for this long (ms); the status page polls every 5 s. */
 export const STATUS_MAX_AGE_MS = 2_000;
+/** The page waits this long (ms) for a status document to carry; past it, it is sent without and fetches it. */
+const FIRST_PAINT_WAIT_MS = 700;
+/** A status document larger than this (bytes) is not carried by the page, which fetches it instead. */
+const FIRST_PAINT_MAX_BYTES = 2 * 1024 * 1024;
 /** Binding is retried after this (ms), doubling up to BIND_RETRY_MAX_MS. */
 const BIND_RETRY_FIRST_MS = 1_000;
 const BIND_RETRY_MAX_MS = 30_000;
@@ -90,7 +94,7 @@ export function startHttpServer(o: HttpServerOptions): RunningHttpServer {
   const allowedHosts = allowedHostNames(host, o.allowedHosts);
   const httpMetrics = new HttpMetrics(o.metrics.registry);
   httpMetrics.listening.set(0);
-  const page = renderStatusPage();
+  const page = statusPageParts();
   // Buffers, not strings: each response writes the same bytes without a copy per socket.
   const metricsBody = new SharedResult<Buffer[]>({
     maxAgeMs: METRICS_MAX_AGE_MS,
@@ -174,8 +178,22 @@ export function startHttpServer(o: HttpServerOptions): RunningHttpServer {
       return send(res, 405, 'text/plain; charset=utf-8', 'read-only: GET or HEAD\n');
     }
     switch (new URL(target, 'http://localhost').pathname) {
-      case '/':
-        return send(res, 200, 'text/html; charset=utf-8', page);
+      case '/': {
+        // With the newest status document in it, when it comes soon: the page paints at once.
+        let wait: NodeJS.Timeout | undefined;
+        const first = await Promise.race([
+          statusBody.get().catch(() => undefined),
+          new Promise<undefined>(
+            (resolve) => (wait = setTimeout(() => resolve(undefined), FIRST_PAINT_WAIT_MS)),
+          ),
+        ]);
+        clearTimeout(wait);
+        const carried =
+          first && first.value.length <= FIRST_PAINT_MAX_BYTES
+            ? firstStatusElement(first.value.toString('utf8'), first.ageMs)
+            : '';
+        return send(res, 200, 'text/html; charset=utf-8', page.head + carried + page.tail);
+      }
       case '/healthz':
         return send(res, 200, 'text/plain; charset=utf-8', 'ok\n');
       case '/readyz': {

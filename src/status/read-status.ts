@@ -113,6 +113,7 @@ export async function readStatus(o: StatusOptions) {
         : createSlotCalculator(job.schedule).next(Math.max(last ?? nowMs, nowMs));
       // First known: the oldest ledger row, else the state's baseline (a job that never ran).
       const facts = successes.get(job.name);
+      const ran = facts?.slotRan === true;
       const fresh = evaluateFreshness(
         {
           lastSuccessMs: facts?.lastSuccessMs,
@@ -124,10 +125,16 @@ export async function readStatus(o: StatusOptions) {
       return {
         name: job.name,
         schedule: describeSchedule(job.schedule),
+        /** The zone of a cron schedule, whose slots the page also shows in it; null for every or UTC. */
+        timezone:
+          job.schedule.kind === 'cron' && job.schedule.timezone !== 'UTC' ? job.schedule.timezone : null,
         catchup: job.catchup,
         overlap: job.overlap,
         paused,
-        last: iso(last),
+        /** The newest slot claimed; null when the job never ran (no ledger row: each job's newest is kept). */
+        last: ran ? iso(last) : null,
+        /** A job that never ran: the instant its schedule counts from (first seen, or a backfill start). */
+        baseline: ran ? null : iso(last),
         next: iso(next),
         /** Scheduled time of the newest successful run (manual runs count). */
         lastSuccess: iso(fresh.lastSuccessMs),

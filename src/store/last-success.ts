@@ -9,6 +9,8 @@ export interface SuccessFacts {
   lastSuccessMs: number | undefined;
   /** Scheduled time of the job's oldest ledger row (slot or manual run). */
   firstRowMs: number | undefined;
+  /** Whether a scheduled slot of the job (not a manual run) is in the ledger: it ran. */
+  slotRan: boolean;
 }
 
 /**
@@ -30,11 +32,17 @@ export async function readSuccessFacts(
   jobs: readonly string[],
 ): Promise<Map<string, SuccessFacts>> {
   // LEAST skips NULLs: NULL only when both are.
-  const rows = await db.query<{ job: string; last_success: number | null; first_row: number | null }>(
+  const rows = await db.query<{
+    job: string;
+    last_success: number | null;
+    first_row: number | null;
+    slot_ran: boolean;
+  }>(
     `SELECT job, floor(extract(epoch FROM last_success) * 1000)::float8 AS last_success,
-            floor(extract(epoch FROM first_row) * 1000)::float8 AS first_row
+            floor(extract(epoch FROM first_row) * 1000)::float8 AS first_row, slot_ran
      FROM (
-     SELECT j.job, s.scheduled_at AS last_success, LEAST(f.scheduled_at, m.scheduled_at) AS first_row
+     SELECT j.job, s.scheduled_at AS last_success, LEAST(f.scheduled_at, m.scheduled_at) AS first_row,
+            f.job IS NOT NULL AS slot_ran
      FROM unnest($1::text[]) AS j(job)
      LEFT JOIN LATERAL (
        SELECT r.job, r.scheduled_at FROM cronkeeper_runs r
@@ -55,7 +63,11 @@ export async function readSuccessFacts(
   const out = new Map<string, SuccessFacts>();
   for (const r of rows) {
     // A row of 'infinity' (a bad row) gives ±Infinity here: no time to judge freshness by.
-    out.set(r.job, { lastSuccessMs: rowTimeMs(r.last_success), firstRowMs: rowTimeMs(r.first_row) });
+    out.set(r.job, {
+      lastSuccessMs: rowTimeMs(r.last_success),
+      firstRowMs: rowTimeMs(r.first_row),
+      slotRan: r.slot_ran,
+    });
   }
   return out;
 }

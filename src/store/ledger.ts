@@ -219,7 +219,9 @@ export async function listRuns(
  * Deletes finished ledger rows claimed before `beforeMs` (a backfilled old slot
  * is kept as long as a fresh one) whose ids are at or
  * below `coveredId` (covered by every snapshot a restore may fall back to).
- * Fenced: only the leader cleans.
+ * Each job's newest scheduled run is kept however old: it is what says that the
+ * job ever ran (status shows "never" for a job with no row). Fenced: only the
+ * leader cleans.
  */
 export async function cleanLedger(
   db: Queryable,
@@ -229,8 +231,10 @@ export async function cleanLedger(
 ): Promise<number> {
   const rows = await db.query<{ n: number }>(
     `WITH ${fenceCte(3)}, gone AS (
-       DELETE FROM cronkeeper_runs
+       DELETE FROM cronkeeper_runs r
        WHERE claimed_at < $1 AND id <= $2 AND outcome IS NOT NULL AND EXISTS (SELECT 1 FROM fence)
+         AND (manual OR EXISTS (SELECT 1 FROM cronkeeper_runs n
+                                WHERE n.job = r.job AND NOT n.manual AND n.scheduled_at > r.scheduled_at))
        RETURNING 1)
      SELECT count(*)::int AS n FROM gone`,
     [new Date(beforeMs).toISOString(), coveredId, fence.epoch],

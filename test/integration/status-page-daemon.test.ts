@@ -35,11 +35,31 @@ jobs:
     timeout: 1500ms
     killGrace: 100ms
     command: ["sleep", "5"]
+  yearly:
+    schedule: "0 0 1 1 *"
+    command: ["true"]
 `,
   );
   daemon = startDaemon(config);
   const port = (await daemon.waitForLog((l) => l.msg === 'http listening', 60_000)).port as number;
   await daemon.waitForLog((l) => l.msg === 'run finished' && l.outcome === 'timeout', 30_000);
+
+  // The page carries the status document: a plain GET shows the jobs, with no script run.
+  const html = await (
+    await fetch(`http://127.0.0.1:${port}/`, { headers: { authorization: `Bearer ${token}` } })
+  ).text();
+  const carried =
+    /<script id="first-status" type="application\/json" data-age-ms="\d+">([^<]*)<\/script>/.exec(html);
+  assert.ok(carried, 'the page carries a status document');
+  const first = JSON.parse(carried[1]!) as {
+    jobs: Array<{ name: string; last: string | null; baseline: string | null }>;
+  };
+  assert.deepEqual(first.jobs.map((j) => j.name).sort(), ['failing-job', 'ok-job', 'slow-job', 'yearly']);
+  // A job that never ran has no last slot, only the baseline its schedule counts from.
+  const yearly = first.jobs.find((j) => j.name === 'yearly')!;
+  assert.equal(yearly.last, null);
+  assert.ok(yearly.baseline !== null);
+  assert.ok(first.jobs.find((j) => j.name === 'ok-job')!.last !== null);
 
   const browser = await launchChromium();
   try {
@@ -55,6 +75,7 @@ jobs:
       'a failed slot shows the end of its output',
     );
     assert.ok(outcomes('slow-job').has('timeout'));
+    assert.equal(view.jobs.find((j) => j.job === 'yearly')!.last.text, 'never');
     assert.equal(view.role.toLowerCase(), 'leader');
     assert.deepEqual(sp.errors, [], 'no page errors');
     fs.mkdirSync('test/artifacts', { recursive: true });

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { renderStatusPage } from '../../src/http/status-page.js';
+import { firstStatusElement, renderStatusPage, statusPageParts } from '../../src/http/status-page.js';
 import type { Status } from '../../src/status/read-status.js';
 import {
   assertHeaderShows,
@@ -144,6 +144,7 @@ function fixture(): StatusDocument {
       {
         name: 'nightly-report',
         schedule: '30 2 * * * (Europe/Berlin)',
+        timezone: 'Europe/Berlin',
         catchup: 'all',
         overlap: 'skip',
         last: nightly.at(-1)!.scheduledAt,
@@ -218,6 +219,7 @@ function fixture(): StatusDocument {
       {
         name: 'weekly-digest',
         schedule: '0 9 * * 1 (America/New_York)',
+        timezone: 'America/New_York',
         catchup: 'latest',
         overlap: 'skip',
         paused: { since: iso(NOW - 3_600_000), by: 'alice', reason: 'vendor outage' },
@@ -234,9 +236,12 @@ function fixture(): StatusDocument {
   };
 }
 
-// The server: GET / → the page, GET /status → `doc` (or a 500 while `failing`).
+// The server: GET / → the page (carrying `doc` while `carry`, as the daemon sends it), GET /status →
+// `doc` (or a 500 while `failing`, no answer at all while `stalled`).
 let doc: StatusDocument = fixture();
 let failing = false;
+let carry = false;
+let stalled = false;
 const statusRequests: { authorization: string | undefined }[] = [];
 const CSP =
   "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:";
@@ -244,9 +249,12 @@ const server = http.createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (url.pathname === '/') {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': CSP });
-    res.end(renderStatusPage());
+    if (!carry) return res.end(renderStatusPage());
+    const { head, tail } = statusPageParts();
+    res.end(head + firstStatusElement(JSON.stringify(doc, null, 2), 1_500) + tail);
   } else if (url.pathname === '/status') {
     statusRequests.push({ authorization: req.headers.authorization });
+    if (stalled) return;
     if (failing) {
       res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: 'the store cannot be read: connection refused' }));
@@ -292,6 +300,8 @@ async function withPage(
 function reset(): void {
   doc = fixture();
   failing = false;
+  carry = false;
+  stalled = false;
   statusRequests.length = 0;
 }
 
@@ -319,6 +329,18 @@ test('shows every job with its schedule, policies, last and next slot, and its r
       { nodeId: 'node-b', role: 'standby' },
     ]);
     assert.match(view.title, /^✖ 1 failing · node-a \(leader\) · cronkeeper$/);
+
+    // Room for slots to come is a dot, no square; a skipped slot is a solid square.
+    const look = (selector: string) =>
+      sp.page.evaluate(
+        `(() => { const s = getComputedStyle(document.querySelector(${JSON.stringify(selector)})); return [s.backgroundColor, s.backgroundImage]; })()`,
+      ) as Promise<[string, string]>;
+    const [emptyColour, emptyImage] = await look('.grid .slot.empty');
+    assert.equal(emptyColour, 'rgba(0, 0, 0, 0)');
+    assert.match(emptyImage, /^radial-gradient/);
+    const [skippedColour, skippedImage] = await look(".grid .slot[data-outcome='skipped']");
+    assert.notEqual(skippedColour, 'rgba(0, 0, 0, 0)');
+    assert.equal(skippedImage, 'none');
 
     // Rows, by name; every outcome, in order.
     assert.deepEqual(
@@ -380,8 +402,12 @@ test('shows every job with its schedule, policies, last and next slot, and its r
     assert.match(billing.next.text, /^2026-11-26T23:51:30Z in 1 m$/);
     assert.equal(billing.dropped, 12);
     assert.equal(billing.droppedHighlighted, true);
-    assert.match(row('nightly-report').last.text, /^2026-11-26T01:30:00Z 22 h (20|21) m ago$/);
-    assert.match(row('nightly-report').next.text, /^2026-11-27T01:30:00Z in 1 h (39|40) m$/);
+    // A zoned job's slots also in its zone (02:30 in Berlin, UTC+1 in November).
+    assert.match(
+      row('nightly-report').last.text,
+      /^2026-11-26T01:30:00Z 02:30:00 GMT\+1 22 h (20|21) m ago$/,
+    );
+    assert.match(row('nightly-report').next.text, /^2026-11-27T01:30:00Z 02:30:00 GMT\+1 in 1 h (39|40) m$/);
     assert.equal(row('weekly-digest').last.text, 'never');
     // A paused job says so, with who paused it and why, and has no next slot.
     assert.equal(row('weekly-digest').policy, 'catch-up latest overlap skip paused');
@@ -483,6 +509,26 @@ test('escapes every string from the status document', async (t) => {
     assert.equal(view.jobs[0]!.slots[0]!.outcome, probe);
     assert.equal(await sp.page.locator('img').count(), 0);
     assert.equal(await sp.page.evaluate('window.pwned'), undefined);
+  });
+});
+
+test('paints the status document the page carries at once, before any fetch (a status that never answers)', async (t) => {
+  if (!chromiumOr(t)) return;
+  reset();
+  carry = true;
+  stalled = true;
+  // A name that would end the script element, were it not escaped.
+  doc.jobs[0]!.name = '</script><script>window.pwned=1</script>';
+  await withPage({}, async (sp) => {
+    const view = await waitForStatusShown(sp, doc, 1_000);
+    assert.equal(view.banner, null);
+    assert.equal(view.jobs[0]!.job, doc.jobs[0]!.name);
+    assert.equal(await sp.page.evaluate('window.pwned'), undefined);
+    assert.equal(
+      statusRequests.length,
+      0,
+      'shown from the page itself; status is fetched at the next refresh',
+    );
   });
 });
 

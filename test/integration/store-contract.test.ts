@@ -217,5 +217,31 @@ for (const [kind, open] of stores) {
         rows.slice(1).map((r) => r.id),
       );
     });
+
+    test("the cleaner keeps each job's newest scheduled run, however old: it says the job ran", async () => {
+      const done = {
+        outcome: 'success' as const,
+        exitCode: 0,
+        signal: null,
+        httpStatus: null,
+        durationMs: 1,
+        error: null,
+        outputTail: null,
+      };
+      const { claimed } = await claimSlots(db, current, [
+        { job: 'monthly', scheduledAtMs: T - 2 * 86_400_000, catchup: false },
+        { job: 'monthly', scheduledAtMs: T - 86_400_000, catchup: false },
+      ]);
+      for (const c of claimed) await finishRun(db, c.runId, T, done);
+      const [maxId] = await db.query<{ id: number }>('SELECT max(id)::int AS id FROM cronkeeper_runs');
+      await cleanLedger(db, current, Date.now() + 60_000, maxId!.id);
+      const left = await db.query<{ id: number }>(
+        "SELECT id FROM cronkeeper_runs WHERE job = 'monthly' ORDER BY id",
+      );
+      assert.deepEqual(
+        left.map((r) => r.id),
+        [claimed[1]!.runId],
+      );
+    });
   });
 }

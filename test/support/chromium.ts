@@ -51,6 +51,8 @@ export interface StatusDocument {
   jobs: {
     name: string;
     schedule: string;
+    /** The zone of a cron schedule other than UTC. */
+    timezone?: string | null;
     catchup: string;
     overlap: string;
     /** Set while the job is paused (cronkeeper pause). */
@@ -371,6 +373,20 @@ export function assertJobsShown(view: PageView, status: StatusDocument): void {
       else if (iso === null) assert.match(cell.text, /^(never|—)$/, `${job.name} ${which}`);
       else {
         assert.ok(cell.text.includes(shownIso(iso)), `${job.name} ${which} shows ${iso}: ${cell.text}`);
+        if (job.timezone) {
+          // Beside UTC, the instant in the job's zone.
+          const local = new Intl.DateTimeFormat('en-US', {
+            timeZone: job.timezone,
+            hourCycle: 'h23',
+            hour: '2-digit',
+            minute: '2-digit',
+            second: '2-digit',
+          }).format(new Date(iso));
+          assert.ok(
+            cell.text.includes(` ${local} `),
+            `${job.name} ${which} shows ${local} (${job.timezone}): ${cell.text}`,
+          );
+        }
         assert.match(
           cell.text,
           / (in \d+ [smhd]( \d+ [smhd])?|\d+ [smhd]( \d+ [smhd])? ago|now)$/,
