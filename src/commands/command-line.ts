@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/types.js';
 import { err, inDaemon, out } from './cli-io.js';
-import { EXIT, NoConfigError, UsageError, printConfigError, readConfig } from './common.js';
+import { EXIT, NoConfigError, UsageError, printConfigError, printJson, readConfig } from './common.js';
 import { unsafeConfigFile } from '../config/file-permissions.js';
 import { storeHeld } from '../store/store-lock.js';
 import { forwardToDaemon } from './command-client.js';
@@ -21,6 +21,7 @@ import { suggest } from '../suggest.js';
 import { calendarCommand, nextCommand } from './next-command.js';
 import { followRuns, logsCommand } from './follow-commands.js';
 import { jobsCommand } from './jobs-command.js';
+import { jobDefinitionsCommand } from './job-definitions.js';
 import { planCommand } from './plan-command.js';
 import { simulateCommand } from './simulate-command.js';
 import { statusCommand } from './status-command.js';
@@ -32,7 +33,9 @@ export async function runCommandLine(argv: string[]): Promise<number> {
     return await dispatch(argv);
   } catch (e) {
     if (e instanceof ConfigError) {
-      printConfigError(e);
+      // Asked for JSON (validate --json in a CI step): the problems as data, on stdout.
+      if (argv.includes('--json')) printJson({ valid: false, problems: e.problems, warnings: [] });
+      else printConfigError(e);
       return EXIT.config;
     }
     if (e instanceof NoConfigError) {
@@ -52,8 +55,9 @@ export async function runCommandLine(argv: string[]): Promise<number> {
 const START_WAIT_MS = 15_000;
 
 /** Commands that read or write the store (plan reads it unless given --state). */
-function usesStore(command: string, values: { state?: string | undefined }): boolean {
+function usesStore(command: string, values: { state?: string | undefined; commands?: boolean }): boolean {
   if (command === 'plan') return values.state === undefined;
+  if (command === 'jobs') return !values.commands;
   return STORE_COMMANDS.has(command);
 }
 const STORE_COMMANDS = new Set([
@@ -97,6 +101,7 @@ const OPTIONS = {
   'insecure-config': { type: 'boolean', default: false },
   timezone: { type: 'string' },
   follow: { type: 'boolean', short: 'f', default: false },
+  commands: { type: 'boolean', default: false },
 } as const;
 
 /** Every command takes these. */
@@ -111,7 +116,7 @@ const OPTIONS_OF: Record<string, string[]> = {
   runs: ['job', 'limit', 'from', 'to', 'follow'],
   logs: ['n'],
   status: [],
-  jobs: [],
+  jobs: ['commands'],
   migrate: [],
   pause: ['reason'],
   resume: [],
@@ -196,19 +201,28 @@ async function dispatch(argv: string[]): Promise<number> {
     if (code !== undefined) return code;
   }
   switch (command) {
-    case 'validate':
-      out(`${config.file}: valid, ${config.jobs.length} job(s)\n`);
-      if (!values['insecure-config']) {
-        const unsafe = unsafeConfigFile(fs.statSync(config.file), process.getuid?.());
-        if (unsafe) err(`warning: 'cronkeeper run' would refuse it: ${unsafe}\n`);
+    case 'validate': {
+      const unsafe = values['insecure-config']
+        ? undefined
+        : unsafeConfigFile(fs.statSync(config.file), process.getuid?.());
+      const warnings = unsafe ? [`'cronkeeper run' would refuse it: ${unsafe}`] : [];
+      if (values.json) {
+        printJson({ valid: true, file: config.file, jobs: config.jobs.length, problems: [], warnings });
+        return EXIT.ok;
       }
+      out(`${config.file}: valid, ${config.jobs.length} job(s)\n`);
+      for (const w of warnings) err(`warning: ${w}\n`);
       return EXIT.ok;
+    }
     case 'plan':
       await planCommand(config, { state: values.state, now: values.now, json: values.json });
       return EXIT.ok;
     case 'snapshots':
       return snapshotsCommand(config, rest, { json: values.json, keep: values.keep });
     case 'jobs':
+      if (values.commands) return jobDefinitionsCommand(config, rest, { json: values.json });
+      if (rest.length > 0)
+        throw new UsageError(`jobs takes job names only with --commands, got '${rest[0]}'`);
       return jobsCommand(config, { json: values.json });
     case 'logs':
       return logsCommand(config, rest, { n: values.n, json: values.json });

@@ -138,6 +138,19 @@ export function parsePositiveInt(text: string | undefined, what: string, fallbac
   return n;
 }
 
+/** Rows a listing may ask of a daemon that carries it out (the embedded store answers on its event loop). */
+export const DAEMON_ROWS_MAX = 10_000;
+
+/** `--limit N` of a listing; bounded when the daemon carries the command out (see DAEMON_ROWS_MAX). */
+export function parseLimit(text: string | undefined, fallback: number): number {
+  const n = parsePositiveInt(text, '--limit', fallback);
+  if (n > DAEMON_ROWS_MAX && inDaemon())
+    throw new UsageError(
+      `--limit: at most ${DAEMON_ROWS_MAX} rows through the running daemon (its embedded store answers on its own event loop); page with --from/--to`,
+    );
+  return n;
+}
+
 /**
  * A job name a history command (runs, audit, logs) may ask about: a configured job or a former
  * name of one, or a name the ledger or the audit still holds (renamed or removed since). Otherwise findJob's error.

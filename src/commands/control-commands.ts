@@ -21,7 +21,7 @@ import {
   UsageError,
   iso,
   parseInstantArg,
-  parsePositiveInt,
+  parseLimit,
   printJson,
   printLine,
   printTable,
@@ -197,7 +197,7 @@ export async function backfillCommand(config: Config, args: string[], o: Control
 }
 
 export async function auditCommand(config: Config, o: ControlOptions): Promise<number> {
-  const limit = parsePositiveInt(o.limit, '--limit', 50);
+  const limit = parseLimit(o.limit, 50);
   return withStore(config, async (db) => {
     if (o.job !== undefined) await checkHistoryName(config, db, o.job);
     const entries = await listControls(db, { job: o.job, limit });

@@ -11,6 +11,7 @@ import {
   UsageError,
   checkHistoryName,
   iso,
+  parseLimit,
   parsePositiveInt,
   printJson,
   printLine,
@@ -57,7 +58,7 @@ export async function followRuns(
   o: { job?: string; limit?: string; json: boolean },
 ): Promise<number> {
   const job = o.job;
-  const limit = parsePositiveInt(o.limit, '--limit', 10);
+  const limit = parseLimit(o.limit, 10);
   const signal = outputSignal();
   return withStore(config, async (db) => {
     if (job !== undefined) await checkHistoryName(config, db, job);

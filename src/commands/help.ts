@@ -15,7 +15,8 @@ Commands:
   runs         list the run ledger | show RUN_ID | --follow: new runs and outcomes as they happen
   logs JOB     the kept output of the job's recent runs, oldest first [-n N]
   status       who leads (alive or not), the nodes and their roles, the newest snapshot, each job; exit 0/1/2
-  jobs         every job by its next run: next, time left, last, time passed, last outcome, running
+  jobs         every job by its next run: next, time left, last, time passed, last outcome,
+               running; --commands: what each job runs, like crontab -l
   migrate      apply pending schema migrations
 
 Operator controls (through the store; the leader carries them out within a second):
@@ -42,10 +43,12 @@ Runs the daemon: restores state, runs missed slots by each job's catch-up
 policy, then schedules normally. SIGTERM/SIGINT stop it gracefully (running
 jobs get shutdownGrace to finish, the state is flushed); SIGHUP reloads the
 config. Logs are JSON lines on stdout; --pretty renders them for a terminal.`,
-  validate: `Usage: cronkeeper validate [--config FILE]
+  validate: `Usage: cronkeeper validate [--config FILE] [--json]
 
 Exits 0 if the config is valid; otherwise prints every problem as
-file:line:column: path: message and exits 78.`,
+file:line:column: path: message and exits 78. --json: one object on stdout,
+{ valid, file, jobs, problems: [{ file, line, column, path, message }],
+warnings }, whatever the outcome (the exit status is the same).`,
   plan: `Usage: cronkeeper plan [--config FILE] [--state FILE] [--now ISO] [--json]
 
 Prints the catch-up runs the daemon would start now, executing nothing.
@@ -53,7 +56,10 @@ Prints the catch-up runs the daemon would start now, executing nothing.
                 instead of the store (the store is then not opened); jobs
                 missing from it are seen for the first time
   --now ISO     plan as of this instant (with offset or Z) instead of now
-  --json        {"now", "runs": [{"job", "scheduledAt"}], "dropped": [{"job", "count"}]}`,
+  --json        {"now", "runs": [{"job", "scheduledAt"}], "dropped": [{"job", "count"}],
+                "jobs": [{"job", "catchup", "firstSeen", "runs", "dropped", "skipped",
+                "expired", "exact"}]} (jobs: those with runs or slots left out;
+                exact false: the counts are estimates)`,
   snapshots: `Usage: cronkeeper snapshots [list] [--json]
        cronkeeper snapshots show ID [--json]
        cronkeeper snapshots compact [--keep N] [--json]
@@ -95,10 +101,16 @@ slot, and whether it is stale or failing. Reads the store only.
 Exit status: 0 a live leader and every job fine; 1 some job failing or stale;
 2 no live leader.`,
   jobs: `Usage: cronkeeper jobs [--config FILE] [--json]
+       cronkeeper jobs --commands [JOB...] [--config FILE] [--json]
 
 Every job sorted by its next run, like 'systemctl list-timers': NEXT, LEFT,
-LAST, PASSED, LAST OUTCOME (of its newest finished run), RUNNING, and marks
-(paused, stale, failing). Reads the store only.`,
+LAST (never: it has not run yet), PASSED, LAST OUTCOME (of its newest finished
+run), RUNNING, and marks (paused, stale, failing). Reads the store only.
+
+--commands: what each job (or each JOB named) runs, like 'crontab -l': its
+schedule and command line (or HTTP method and URL), its directory and the
+names of its environment variables and headers. Their values, and the values
+of a URL's query, are not shown. Reads the config only.`,
   pause: `Usage: cronkeeper pause JOB [--reason TEXT] [--config FILE] [--json]
 
 Pauses a job: the leader claims none of its slots from within a second on,

@@ -22,7 +22,7 @@ export async function jobsCommand(config: Config, opts: { json: boolean }): Prom
     rows.map((r) => [
       r.next,
       r.nextMs === null ? null : formatDuration(Math.max(0, Math.round((r.nextMs - nowMs) / 1000) * 1000)),
-      r.last,
+      r.last ?? 'never',
       r.lastMs === null
         ? null
         : `${formatDuration(Math.max(0, Math.round((nowMs - r.lastMs) / 1000) * 1000))} ago`,

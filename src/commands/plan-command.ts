@@ -35,6 +35,20 @@ export async function planCommand(
       now: iso(nowMs),
       runs: plan.runs.map((r) => ({ job: r.job, scheduledAt: iso(r.scheduledAtMs) })),
       dropped,
+      // Per job with something to say: what it runs, what it leaves out and why (the text's notes).
+      jobs: plan.jobs
+        .filter((p) => p.firstSeen || p.runs.length + p.dropped + p.skipped + p.expired > 0)
+        .map((p) => ({
+          job: p.job,
+          catchup: jobPolicy(config, p.job),
+          firstSeen: p.firstSeen,
+          runs: p.runs.length,
+          dropped: p.dropped,
+          skipped: p.skipped,
+          expired: p.expired,
+          /** False when a count is an estimate (a very long outage of a frequent job). */
+          exact: p.exact,
+        })),
     });
     return;
   }

@@ -23,6 +23,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { shellQuote } from '../shell-words.js';
 
 /** setsid(1), by its full path: a job's PATH may not hold it. */
 const SETSID = ['/usr/bin/setsid', '/bin/setsid'].find((f) => fs.existsSync(f)) ?? 'setsid';
@@ -54,10 +55,6 @@ const LAUNCHER_SCRIPT = `while IFS= read -r d; do /bin/sh -c "$1" cronkeeper-run
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** `text` as one word of sh. */
-function quote(text: string): string {
-  return `'${text.replaceAll("'", "'\\''")}'`;
-}
 
 /**
  * The `launch` file of a run: run by a shell that is already the job's
@@ -75,16 +72,16 @@ export function launchScript(argv: readonly string[], o: { cwd: string; env: Nod
     'd=$1',
     TICKS,
     `ticks $$ && echo "$$ $t" > "$d/pid.tmp" && ${MV} -f "$d/pid.tmp" "$d/pid"`,
-    `cd ${quote(o.cwd)} || exit 126`,
+    `cd ${shellQuote(o.cwd)} || exit 126`,
     'unset PWD OLDPWD',
   ];
   const odd: string[] = [];
   for (const [name, value] of Object.entries(o.env)) {
     if (value === undefined) continue;
-    if (NAME.test(name)) lines.push(`export ${name}=${quote(value)}`);
-    else odd.push(quote(`${name}=${value}`));
+    if (NAME.test(name)) lines.push(`export ${name}=${shellQuote(value)}`);
+    else odd.push(shellQuote(`${name}=${value}`));
   }
-  const run = argv.map(quote).join(' ');
+  const run = argv.map(shellQuote).join(' ');
   lines.push(odd.length > 0 ? `exec /usr/bin/env ${odd.join(' ')} ${run}` : `exec ${run}`);
   return `${lines.join('\n')}\n`;
 }

@@ -109,6 +109,10 @@ jobs:
   // Exit statuses are the command's: a usage error is 64, an unknown run 1.
   assert.equal(cli('runs', 'show', '999999').status, 1);
   assert.equal(cli('pause', 'nosuch').status, 64);
+  // A listing the daemon carries out is bounded: its embedded store answers on its event loop.
+  const huge = cli('runs', '--limit', '1000000');
+  assert.equal(huge.status, 64);
+  assert.match(huge.stderr, /--limit: at most 10000 rows through the running daemon/);
 
   // A bad request gets an answer and blocks nothing; a client that sends nothing is cut off.
   const silent = net.connect(socket);

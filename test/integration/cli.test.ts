@@ -93,6 +93,23 @@ describe('validate and run on a bad config', () => {
     assertProblems(cli('validate', '--config', bad));
   });
 
+  test('validate --json: the same problems as data on stdout, exit 78', () => {
+    const r = cli('validate', '--config', bad, '--json');
+    assert.equal(r.status, 78, show(r));
+    const doc = JSON.parse(r.stdout) as {
+      valid: boolean;
+      problems: Array<{ file: string; line: number; column: number; path: string; message: string }>;
+    };
+    assert.equal(doc.valid, false);
+    assert.deepEqual(
+      doc.problems.map((p) => [p.file, `${p.line}:${p.column}`, p.path]),
+      expected.map((e) => [bad, e.at, e.path]),
+    );
+    expected.forEach((e, i) =>
+      assert.ok(doc.problems[i]!.message.includes(e.mentions), doc.problems[i]!.message),
+    );
+  });
+
   test('run exits 78 too and starts nothing', () => {
     const r = cli('run', '--config', bad);
     assertProblems(r);
@@ -119,6 +136,58 @@ jobs:
     assert.equal(r.status, 0, show(r));
     assert.equal(r.stdout, `${good}: valid, 2 job(s)\n`);
     assert.equal(fs.existsSync(path.join(dir, 'good', 'store')), false, 'validate opens no store');
+    const json = cli('validate', '--config', good, '--json');
+    assert.equal(json.status, 0, show(json));
+    assert.deepEqual(JSON.parse(json.stdout), {
+      valid: true,
+      file: good,
+      jobs: 2,
+      problems: [],
+      warnings: [],
+    });
+  });
+
+  test('jobs --commands: what each job runs, like crontab -l, with no value of its environment', () => {
+    const config = write(
+      'commands/cronkeeper.yaml',
+      `store: { path: ./store }
+jobs:
+  billing:
+    schedule: "30 2 * * *"
+    timezone: Europe/Berlin
+    cwd: /tmp
+    command: ["/usr/bin/billing", "--night", "it's here"]
+    env: { DB_PASSWORD: hunter2-secret, MODE: "0644" }
+  hook:
+    every: 1m
+    http:
+      url: "https://user:pw-secret@example.com/hook?token=tok-secret"
+      method: POST
+      headers: { Authorization: "Bearer hdr-secret" }
+`,
+    );
+    const r = cli('jobs', '--commands', '--config', config);
+    assert.equal(r.status, 0, show(r));
+    assert.ok(
+      r.stdout.includes(`30 2 * * * (Europe/Berlin)  /usr/bin/billing --night 'it'\\''s here'\n`),
+      r.stdout,
+    );
+    assert.match(r.stdout, /^# billing \(.*:3\): .*cwd \/tmp; env DB_PASSWORD MODE$/m);
+    assert.match(r.stdout, /^every 1m {2}POST https:\/\/user:\*\*\*@example\.com\/hook\?token=\*\*\*$/m);
+    assert.match(r.stdout, /headers Authorization$/m);
+    assert.doesNotMatch(r.stdout, /secret/);
+    assert.equal(fs.existsSync(path.join(dir, 'commands', 'store')), false, 'it reads the config only');
+    const one = JSON.parse(
+      cli('jobs', '--commands', 'billing', '--json', '--config', config).stdout,
+    ) as Array<{
+      name: string;
+      envKeys: string[];
+    }>;
+    assert.deepEqual(
+      one.map((j) => [j.name, j.envKeys]),
+      [['billing', ['DB_PASSWORD', 'MODE']]],
+    );
+    assert.equal(cli('jobs', '--commands', 'bililng', '--config', config).status, 64);
   });
 
   test("the repo's example config", () => {
@@ -189,6 +258,60 @@ jobs:
       now: '2026-03-30T12:00:00.000Z',
       runs: expectedRuns,
       dropped: [{ job: 'minutely', count: 8 }],
+      jobs: [
+        // latest: 08:15, 09:15, 10:15 left out, 11:15 runs
+        {
+          job: 'hourly-latest',
+          catchup: 'latest',
+          firstSeen: false,
+          runs: 1,
+          dropped: 0,
+          skipped: 3,
+          expired: 0,
+          exact: true,
+        },
+        {
+          job: 'minutely',
+          catchup: 'all',
+          firstSeen: false,
+          runs: 2,
+          dropped: 8,
+          skipped: 0,
+          expired: 0,
+          exact: true,
+        },
+        {
+          job: 'newcomer',
+          catchup: 'all',
+          firstSeen: true,
+          runs: 0,
+          dropped: 0,
+          skipped: 0,
+          expired: 0,
+          exact: true,
+        },
+        {
+          job: 'nightly',
+          catchup: 'all',
+          firstSeen: false,
+          runs: 3,
+          dropped: 0,
+          skipped: 0,
+          expired: 0,
+          exact: true,
+        },
+        // none: 11:05 .. 12:00, twelve slots, none run
+        {
+          job: 'skipper',
+          catchup: 'none',
+          firstSeen: false,
+          runs: 0,
+          dropped: 0,
+          skipped: 12,
+          expired: 0,
+          exact: true,
+        },
+      ],
     });
     assert.equal(fs.existsSync(path.join(dir, 'plan', 'store')), false, '--state: the store is not opened');
   });
