@@ -55,7 +55,6 @@ const LAUNCHER_SCRIPT = `while IFS= read -r d; do /bin/sh -c "$1" cronkeeper-run
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-
 /**
  * The `launch` file of a run: run by a shell that is already the job's
  * process (in its own session, with an almost empty environment: the
