@@ -9,6 +9,8 @@ import path from 'node:path';
 
 export interface PgCluster {
   dir: string;
+  /** The data directory. */
+  data: string;
   port: number;
   /** Superuser URL of the `postgres` database. */
   url: string;
@@ -20,6 +22,10 @@ export interface PgCluster {
   start(): void;
   /** Stops the server and removes the directory. */
   destroy(): void;
+  /** pg_ctl promote, for a standby (startStandby): it becomes a primary on a new timeline. */
+  promote(): void;
+  /** Runs a PostgreSQL program as the cluster's owner. */
+  run(bin: string, args: string[]): void;
 }
 
 export function findPgBin(name: string): string {
@@ -48,9 +54,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startCluster(): Promise<PgCluster> {
-  const initdb = findPgBin('initdb');
-  const pgCtl = findPgBin('pg_ctl');
+function clusterDir(): { dir: string; run: (bin: string, args: string[]) => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cronkeeper-pg-'));
   const asRoot = process.getuid?.() === 0;
   if (asRoot) spawnSync('chown', ['-R', 'postgres:postgres', dir]);
@@ -59,15 +63,89 @@ export async function startCluster(): Promise<PgCluster> {
     const r = spawnSync(cmd, argv, { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
   };
+  return { dir, run };
+}
+
+/** A new cluster; `settings` are passed to the server as -c name=value. */
+export async function startCluster(settings: Record<string, string> = {}): Promise<PgCluster> {
+  const { dir, run } = clusterDir();
   const data = path.join(dir, 'data');
-  run(initdb, ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+  run(findPgBin('initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+  return serve(dir, data, run, settings);
+}
+
+/**
+ * A streaming standby of `primary` (pg_basebackup -R), serving read-only
+ * queries; `promote()` makes it a primary. With `synchronous`, the primary
+ * waits for it at every commit (synchronous_standby_names = '*').
+ */
+export async function startStandby(
+  primary: PgCluster,
+  o: { synchronous?: boolean } = {},
+): Promise<PgCluster> {
+  const { dir, run } = clusterDir();
+  const data = path.join(dir, 'data');
+  run(findPgBin('pg_basebackup'), [
+    '-D',
+    data,
+    '-R',
+    '-X',
+    'stream',
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(primary.port),
+    '-U',
+    'postgres',
+    '--no-sync',
+  ]);
+  const standby = await serve(dir, data, run, {});
+  if (o.synchronous) {
+    const psql = findPgBin('psql');
+    primary.run(psql, [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(primary.port),
+      '-U',
+      'postgres',
+      '-qAtc',
+      "ALTER SYSTEM SET synchronous_standby_names = '*'",
+    ]);
+    primary.run(psql, [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(primary.port),
+      '-U',
+      'postgres',
+      '-qAtc',
+      'SELECT pg_reload_conf()',
+    ]);
+  }
+  return standby;
+}
+
+async function serve(
+  dir: string,
+  data: string,
+  run: (bin: string, args: string[]) => void,
+  settings: Record<string, string>,
+): Promise<PgCluster> {
+  const pgCtl = findPgBin('pg_ctl');
   const port = await freePort();
-  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
+  const extra = Object.entries(settings)
+    .map(([k, v]) => ` -c ${k}=${v}`)
+    .join('');
+  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200${extra}`;
   const log = path.join(dir, 'log');
   run(pgCtl, ['-D', data, '-o', opts, '-l', log, '-w', 'start']);
   const cluster: PgCluster = {
     dir,
+    data,
     port,
+    run,
+    promote: () => run(pgCtl, ['-D', data, '-w', 'promote']),
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     restart: () => run(pgCtl, ['-D', data, '-o', opts, '-l', log, '-m', 'fast', '-w', 'restart']),
     stop: (mode = 'immediate') => run(pgCtl, ['-D', data, '-m', mode, '-w', 'stop']),

@@ -11,6 +11,7 @@ import { ClockWatch } from './clock-watch.js';
 import { collectGarbage } from './collect-garbage.js';
 import type { Config } from './config/types.js';
 import { StoppedWaitingError, acquireLeadership } from './ha/leadership.js';
+import { EpochFloor } from './ha/epoch-floor.js';
 import { startHttpServer } from './http/http-server.js';
 import { adoptHomeRuns } from './dispatch/home-runs.js';
 import { RunDispatcher } from './dispatch/run-dispatcher.js';
@@ -209,6 +210,9 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     dispatcher: RunDispatcher,
     setFence: (fence: Fence) => void,
   ): Promise<number> {
+    // Kept across terms: no epoch at or below one this node has seen is ever taken (epoch-floor.ts).
+    const epochFloor = new EpochFloor();
+    await epochFloor.seeSpool(config.spool.path);
     for (;;) {
       // Not ready until another node is found leading: a node that takes the lock at once (the only
       // one, or the first) must not tell systemd READY=1 before its catch-up.
@@ -230,6 +234,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
           leaseMs: config.ha.leaseMs,
           pollMs: config.ha.pollMs,
           spool: config.spool.path,
+          epochFloor,
+          onDatabaseFailover: () => metrics.databaseFailovers.inc(),
           onStandingBy: () => {
             node.update({ standingBy: true });
             // Again every few seconds: the leader hands runs back once its term has judged them.

@@ -154,6 +154,10 @@ export class Metrics {
     ['action'],
   );
   readonly databaseUp = this.gauge('cronkeeper_database_up', '1 when the last check of the store succeeded.');
+  readonly databaseFailovers = this.counter(
+    'cronkeeper_database_failovers_total',
+    "Database failovers this node was the first to see (a new timeline or cluster on the leader-lock connection; see 'cronkeeper status').",
+  );
   readonly configReloads = this.counter('cronkeeper_config_reloads_total', 'Config reloads applied.');
   readonly configReloadErrors = this.counter(
     'cronkeeper_config_reload_errors_total',

@@ -49,6 +49,11 @@ export async function statusCommand(config: Config, opts: { json: boolean }): Pr
       ]),
     );
   }
+  const d = status.database;
+  if (d)
+    out(
+      `database: timeline ${d.timeline} since ${d.since}${d.failovers > 0 ? ` (${d.failovers} failover(s) seen; the newest seen by ${d.seenBy})` : ''}\n`,
+    );
   const s = status.snapshot;
   out(
     s

@@ -6,6 +6,7 @@ import { isValidTimeZone } from '../schedule/cron-calculator.js';
 import { formatDuration, parseDuration } from '../schedule/duration.js';
 import { parseInstant } from '../schedule/iso-instant.js';
 import { redactUrl } from '../store/db.js';
+import { parsePgTarget } from '../store/pg-url.js';
 import type {
   CatchupPolicy,
   HookConfig,
@@ -323,11 +324,22 @@ const listen = z.string().refine((text) => isListenAddress(text), {
   error: (iss) => `'${iss.input}' is not a listen address; use host:port, e.g. 127.0.0.1:9464`,
 });
 
-const postgresUrl = z.string().regex(/^postgres(?:ql)?:\/\//, {
-  // The value may hold a password: the message shows it masked.
-  error: (iss) =>
-    `${describeValue(typeof iss.input === 'string' ? redactUrl(iss.input) : iss.input)} is not a postgres:// URL`,
-});
+const postgresUrl = z
+  .string()
+  .regex(/^postgres(?:ql)?:\/\//, {
+    // The value may hold a password: the message shows it masked.
+    error: (iss) =>
+      `${describeValue(typeof iss.input === 'string' ? redactUrl(iss.input) : iss.input)} is not a postgres:// URL`,
+  })
+  .superRefine((url, ctx) => {
+    // Several hosts, libpq's way (pg-url.ts): a list pg cannot use is an error here, not at connect time.
+    if (!/^postgres(?:ql)?:\/\//.test(url)) return;
+    try {
+      parsePgTarget(url);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: `${describeValue(redactUrl(url))}: ${(e as Error).message}` });
+    }
+  });
 
 /** The main file's settings. `include` and `jobs` are validated on their own. */
 export const settingsSchema = z.strictObject({

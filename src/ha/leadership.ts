@@ -18,6 +18,10 @@ import type { Db } from '../store/db.js';
 import { type Fence, FencedError, bumpEpoch } from '../store/fence.js';
 import { LEADER_LOCK_KEY, NODE_RECORD_MS, recordNode } from './nodes.js';
 import { sleep } from '../sleep.js';
+import { isReadOnlyError, primaryResolverFor } from '../store/pg-hosts.js';
+import { pgUrl } from '../store/pg-url.js';
+import type { EpochFloor } from './epoch-floor.js';
+import { readTimeline, recordTimeline } from '../store/database-timeline.js';
 
 export interface Leadership {
   readonly fence: Fence;
@@ -43,6 +47,10 @@ export interface LeadershipOptions {
   onStandingBy?: () => void;
   /** This node's run spool, recorded with it (see NodeRecord). */
   spool?: string;
+  /** The highest epoch this node has seen: the next taken is above it (see epoch-floor.ts). */
+  epochFloor?: EpochFloor;
+  /** Called when this node is the first to find the database on a new timeline or cluster. */
+  onDatabaseFailover?: () => void;
 }
 
 export class StoppedWaitingError extends Error {
@@ -84,8 +92,10 @@ export async function acquireLeadership(o: LeadershipOptions): Promise<Leadershi
 }
 
 async function connectLockClient(o: LeadershipOptions): Promise<pg.Client> {
-  const client = new pg.Client({
-    connectionString: o.url,
+  // Several hosts (or target_session_attrs): the lock is taken on the primary (pg-hosts.ts).
+  const url = o.url!;
+  const client = new (primaryResolverFor(url)?.clientClass() ?? pg.Client)({
+    connectionString: pgUrl(url),
     application_name: `cronkeeper-leader-lock ${o.nodeId}`,
     keepAlive: true,
     keepAliveInitialDelayMillis: 1_000,
@@ -95,7 +105,29 @@ async function connectLockClient(o: LeadershipOptions): Promise<pg.Client> {
   });
   client.on('error', () => {}); // reported through the failing query or `lost`
   await client.connect();
+  await noticeFailover(client, o);
   return client;
+}
+
+/** Records the server this lock connection is on; a new timeline or cluster is a failover: logged, counted. */
+async function noticeFailover(client: pg.Client, o: LeadershipOptions): Promise<void> {
+  const now = await readTimeline(client);
+  if (!now) return;
+  const seen = await recordTimeline(client, now, o.nodeId).catch(() => undefined);
+  if (!seen?.before) return;
+  o.logger.warn(
+    {
+      fromTimeline: seen.before.timeline,
+      toTimeline: now.timeline,
+      ...(seen.before.systemIdentifier !== now.systemIdentifier
+        ? { fromSystem: seen.before.systemIdentifier, toSystem: now.systemIdentifier }
+        : {}),
+    },
+    seen.before.systemIdentifier !== now.systemIdentifier
+      ? 'the database failed over: another database cluster serves the store'
+      : 'the database failed over: a new primary serves the store (new timeline)',
+  );
+  o.onDatabaseFailover?.();
 }
 
 /** Polls the advisory lock until it is ours; then takes the next epoch. */
@@ -103,9 +135,11 @@ async function waitForLock(client: pg.Client, o: LeadershipOptions, onWaiting: (
   let lastNodeRecord = 0;
   for (;;) {
     if (o.signal.aborted) throw new StoppedWaitingError('stopped while waiting for leadership');
-    const res = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [
-      LEADER_LOCK_KEY,
-    ]);
+    const res = await client.query<{ ok: boolean; epoch: string | null }>(
+      'SELECT pg_try_advisory_lock($1) AS ok, (SELECT epoch::text FROM cronkeeper_leader WHERE id = 1) AS epoch',
+      [LEADER_LOCK_KEY],
+    );
+    o.epochFloor?.see(Number(res.rows[0]?.epoch ?? 0));
     if (res.rows[0]?.ok) break;
     onWaiting();
     if (Date.now() - lastNodeRecord >= NODE_RECORD_MS) {
@@ -118,7 +152,7 @@ async function waitForLock(client: pg.Client, o: LeadershipOptions, onWaiting: (
   // Only now that we hold the lock: a silent session is ended by the server.
   // Older servers (< 14) lack the setting; the standby-side check then applies.
   await client.query(`SET idle_session_timeout = ${Math.round(o.leaseMs)}`).catch(() => {});
-  const fence = await takeEpoch(client, o.nodeId);
+  const fence = await takeEpoch(client, o);
   await recordNode(client, { nodeId: o.nodeId, role: 'leader', epoch: fence.epoch, spool: o.spool });
   return fence;
 }
@@ -144,17 +178,30 @@ async function endStaleLeader(client: pg.Client, o: LeadershipOptions): Promise<
   }
 }
 
-/** Takes the next epoch, recording the lock session's backend pid for endStaleLeader. */
-async function takeEpoch(client: pg.Client, nodeId: string): Promise<Fence> {
-  const res = await client.query<{ epoch: string }>(
-    `UPDATE cronkeeper_leader
-     SET epoch = epoch + 1, node_id = $1, since = now(), heartbeat_at = now(), backend_pid = pg_backend_pid()
-     WHERE id = 1 RETURNING epoch::text AS epoch`,
-    [nodeId],
+/**
+ * Takes the next epoch — above both the leader row's and every epoch this node has seen (a failover
+ * may have lost the last bump) — recording the lock session's backend pid for endStaleLeader.
+ */
+async function takeEpoch(client: pg.Client, o: LeadershipOptions): Promise<Fence> {
+  const floor = o.epochFloor?.value ?? 0;
+  const res = await client.query<{ epoch: string; was: string }>(
+    `UPDATE cronkeeper_leader l
+     SET epoch = GREATEST(l.epoch, $2) + 1, node_id = $1, since = now(), heartbeat_at = now(),
+         backend_pid = pg_backend_pid()
+     FROM (SELECT epoch FROM cronkeeper_leader WHERE id = 1) was
+     WHERE l.id = 1 RETURNING l.epoch::text AS epoch, was.epoch::text AS was`,
+    [o.nodeId, floor],
   );
-  const epoch = res.rows[0]?.epoch;
-  if (epoch === undefined) throw new Error('cronkeeper_leader has no row: the schema is not migrated');
-  return { epoch: Number(epoch), nodeId };
+  const row = res.rows[0];
+  if (row === undefined) throw new Error('cronkeeper_leader has no row: the schema is not migrated');
+  if (Number(row.was) < floor) {
+    o.logger.warn(
+      { storeEpoch: Number(row.was), seenEpoch: floor, epoch: Number(row.epoch) },
+      "the store's leader epoch is below one this node has seen: the database lost writes (a failover with asynchronous replication?); the new epoch is taken above both",
+    );
+  }
+  o.epochFloor?.see(Number(row.epoch));
+  return { epoch: Number(row.epoch), nodeId: o.nodeId };
 }
 
 /** Heartbeats on the lock connection until it fails, is fenced, or is released. */
@@ -193,6 +240,7 @@ function holdLeadership(client: pg.Client, fence: Fence, o: LeadershipOptions): 
             const cur = await client.query<{ epoch: string }>(
               'SELECT epoch::text AS epoch FROM cronkeeper_leader',
             );
+            o.epochFloor?.see(Number(cur.rows[0]?.epoch ?? 0));
             return lose(new FencedError(fence.epoch, Number(cur.rows[0]?.epoch ?? 0)));
           }
           lastOk = Date.now();
@@ -206,7 +254,11 @@ function holdLeadership(client: pg.Client, fence: Fence, o: LeadershipOptions): 
             });
           }
         })
-        .catch((err: Error) => lose(err))
+        .catch((err: Error) => {
+          // Refused as read-only: the server was demoted; the next lock is sought on the new primary.
+          if (isReadOnlyError(err)) primaryResolverFor(o.url!)?.invalidate();
+          lose(err);
+        })
         .finally(() => (beating = false));
     },
     Math.max(50, Math.floor(o.leaseMs / 4)),

@@ -177,13 +177,20 @@ export const STATUS_PAGE_RENDER_SCRIPT = String.raw`
           h('div', { style: 'width:' + pct + '%' })) }));
     }
 
+    var database = data.database && typeof data.database === 'object' ? data.database : null;
     var nodes = Array.isArray(data.nodes) ? data.nodes : [];
     var standbys = nodes.filter(function (n) { return n.role === 'standby'; }).length;
     var live = nodes.filter(function (n) { return n.role === 'leader' || n.role === 'standby'; }).length;
     var down = nodes.length - live;
     cards.push(card('store', 'Cluster',
       live + ' live node' + (live === 1 ? '' : 's') + (down ? ' \u00b7 ' + down + ' gone or stopped' : ''),
-      (standbys ? standbys + ' standing by \u00b7 ' : 'no standby \u00b7 ') + 'store ' + str(data.store)));
+      [(standbys ? standbys + ' standing by \u00b7 ' : 'no standby \u00b7 ') + 'store ' + str(data.store),
+        database ? ' \u00b7 timeline ' + str(database.timeline) : null,
+        database && database.failovers > 0 ? h('span', {
+          class: 'warn-text',
+          title: 'a new primary since ' + isoShort(database.since) + ' (seen by ' + str(database.seenBy) + ')',
+          text: ' \u00b7 ' + database.failovers + ' database failover' + (database.failovers === 1 ? '' : 's')
+        }) : null]));
 
     replace($('cards'), cards);
   }
@@ -236,6 +243,7 @@ export const STATUS_PAGE_RENDER_SCRIPT = String.raw`
   }
 
   function renderNodes(data) {
+    var database = data.database && typeof data.database === 'object' ? data.database : null;
     var nodes = Array.isArray(data.nodes) ? data.nodes : [];
     $('nodes-panel').hidden = nodes.length === 0;
     replace($('nodes-body'), nodes.map(function (n) {

@@ -175,6 +175,7 @@ main { max-width: 1440px; margin: 0 auto; padding: 18px 24px 32px; }
 .card .sub { margin-top: 2px; font-size: 12.5px; color: var(--muted); overflow-wrap: anywhere; }
 .card.warn { border-color: var(--warn-border); }
 .card .value .bad { color: var(--danger-fg); }
+.card .sub .warn-text { color: var(--warn-fg); }
 .progress { margin-top: 8px; height: 6px; border-radius: 3px; background: var(--empty); overflow: hidden; }
 .progress > div { height: 100%; background: var(--running); border-radius: 3px; transition: width 0.4s ease; }
 

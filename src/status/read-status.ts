@@ -11,6 +11,7 @@ import { readJobControls } from '../store/controls.js';
 import { readRecentGaps } from '../store/slot-gaps.js';
 import type { Queryable } from '../store/db.js';
 import { readSuccessFacts } from '../store/last-success.js';
+import { readTimelineHistory } from '../store/database-timeline.js';
 import { readRecentRuns } from '../store/ledger.js';
 import { restoreState } from '../store/restore-state.js';
 import { listSnapshots } from '../store/snapshot-rows.js';
@@ -69,9 +70,20 @@ export async function readStatus(o: StatusOptions) {
   const names = config.jobs.map((j) => j.name);
   const recent = await readRecentRuns(db, names, RECENT_RUNS);
   const successes = await readSuccessFacts(db, names);
+  const timeline = db.kind === 'postgres' ? await readTimelineHistory(db).catch(() => null) : null;
   return {
     now: iso(nowMs),
     store: db.kind,
+    /** The database server last found serving the store, and the failovers seen (database-timeline.ts). */
+    database: timeline
+      ? {
+          timeline: timeline.current.timeline,
+          systemIdentifier: timeline.current.systemIdentifier || null,
+          since: iso(timeline.current.since),
+          seenBy: timeline.current.seenBy,
+          failovers: timeline.failovers,
+        }
+      : null,
     ...(o.node ? { node: o.node } : {}),
     leader:
       leaderRow && live

@@ -1,6 +1,8 @@
 // The Postgres server store, through a pg Pool.
 import pg from 'pg';
 import { type Db, type Queryable, parseInt8, redactUrl } from './db.js';
+import { isReadOnlyError, primaryResolverFor } from './pg-hosts.js';
+import { pgUrl } from './pg-url.js';
 
 const INT8_OID = 20;
 
@@ -25,8 +27,14 @@ export const READER_CONNECTIONS = 2;
 const READER_STATEMENT_TIMEOUT_MS = 10_000;
 
 export async function openPostgres(options: PostgresOptions): Promise<Db> {
+  // Several hosts (or target_session_attrs): each connection goes to the primary (pg-hosts.ts).
+  const resolver = primaryResolverFor(options.url);
+  const connection = {
+    connectionString: pgUrl(options.url),
+    ...(resolver ? { Client: resolver.clientClass() } : {}),
+  };
   const pool = new pg.Pool({
-    connectionString: options.url,
+    ...connection,
     max: options.max ?? 4,
     types,
     application_name: options.applicationName ?? 'cronkeeper',
@@ -39,19 +47,25 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
   // Fail fast with a clear error when the server is unreachable.
   const client = await pool.connect();
   client.release();
+  // A statement refused as read-only: the server was demoted; its connection is dropped (pg-pool
+  // drops a connection whose query failed) and the next one looks for the primary.
+  const noticeReadOnly = (err: unknown): never => {
+    if (isReadOnlyError(err)) resolver?.invalidate();
+    throw err;
+  };
   const asQueryable = (q: pg.Pool | pg.PoolClient): Queryable => ({
     async query<R>(sql: string, params?: readonly unknown[]) {
-      const res = await q.query(sql, params as unknown[] | undefined);
+      const res = await q.query(sql, params as unknown[] | undefined).catch(noticeReadOnly);
       return res.rows as R[];
     },
     async exec(sql: string) {
-      await q.query(sql);
+      await q.query(sql).catch(noticeReadOnly);
     },
   });
   const root = asQueryable(pool);
   // Opened on first use: a CLI command or a daemon nobody asks for /status never connects it.
   const readerPool = new pg.Pool({
-    connectionString: options.url,
+    ...connection,
     max: READER_CONNECTIONS,
     types,
     application_name: `${options.applicationName ?? 'cronkeeper'} readers`,
@@ -69,21 +83,24 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
     readers: asQueryable(readerPool),
     async transaction(fn) {
       const c = await pool.connect();
+      let broken: Error | undefined;
       try {
         await c.query('BEGIN');
         const result = await fn(asQueryable(c));
         await c.query('COMMIT');
         return result;
       } catch (err) {
+        // On a demoted server the connection is dropped, not kept for the next transaction.
+        if (isReadOnlyError(err)) broken = err as Error;
         await c.query('ROLLBACK').catch(() => {});
         throw err;
       } finally {
-        c.release();
+        c.release(broken);
       }
     },
     async listen(channel, onNotify) {
-      const client = new pg.Client({
-        connectionString: options.url,
+      const client = new (resolver ? resolver.clientClass() : pg.Client)({
+        connectionString: pgUrl(options.url),
         application_name: `${options.applicationName ?? 'cronkeeper'} listen`,
         keepAlive: true,
         connectionTimeoutMillis: 10_000,

@@ -170,6 +170,10 @@ const EXPECTED: ReadonlyArray<[fixture: string, problems: string[]]> = [
   ['retries-not-a-map', ['5:14: jobs.a.retries: expected a map, got 3']],
   ['scalar-document', ["1:1: the config must be a map of settings, got 'hello'"]],
   ['schedule-and-every', ["4:5: jobs.a.every: exactly one of 'schedule' or 'every' is required, not both"]],
+  [
+    'store-url-bad-host-list',
+    ["2:8: store.url: 'postgres://app:***@db1:5432,db2:70000/cron': bad port in 'db2:70000'"],
+  ],
   ['store-url-not-postgres', ["2:8: store.url: 'mysql://app:***@db/cron' is not a postgres:// URL"]],
   ['timezone-with-every', ["4:5: jobs.a.timezone: 'timezone' is only allowed with 'schedule'"]],
   ['token-too-short', ['3:10: http.token: must be at least 16 characters']],
