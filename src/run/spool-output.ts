@@ -4,7 +4,7 @@
 // file stays bounded while it is followed: emptied once 16 MiB of it have been
 // read to its end, while the job is quiet; a job that never pauses, or
 // prints faster than it is read, has the unread rest passed over (but for its
-// end) once the file passes 128 MiB, so a flood fills neither the disk nor the
+// end) once the file passes 64 MiB, so a flood fills neither the disk nor the
 // event loop. (While no daemon follows the run, the file grows until one
 // adopts it.)
 import { type FileHandle, open, truncate } from 'node:fs/promises';
@@ -16,9 +16,14 @@ const READ_BYTES = 64 * 1024;
 const READ_BYTES_BEHIND = 1024 * 1024;
 /** Emptied at its end once this much has been read. */
 const SPOOL_OUTPUT_BYTES = 16 * 1024 * 1024;
-/** Never larger than this (but for what is written while 2 MiB are read): the rest is passed over. */
-const SPOOL_MAX_BYTES = 128 * 1024 * 1024;
-const CHECK_EVERY_BYTES = 2 * 1024 * 1024;
+/**
+ * Never much larger than this: the rest is passed over. Checked every CHECK_EVERY_BYTES read and
+ * every CHECK_EVERY_MS; what the job writes in between (more on a loaded machine, where the reader
+ * gets less of the CPU than the writer) is the margin above it.
+ */
+const SPOOL_MAX_BYTES = 64 * 1024 * 1024;
+const CHECK_EVERY_BYTES = 1024 * 1024;
+const CHECK_EVERY_MS = 50;
 /** Emptied only once the job has written nothing for this long: not between two writes of a burst. */
 const QUIET_MS = 200;
 /** How often the output file is read while the job is quiet (ms); sooner while it prints. */
@@ -90,9 +95,10 @@ export class SpoolOutput {
       const file = this.file;
       if (!file) return;
       let buf = Buffer.allocUnsafe(READ_BYTES);
-      for (let sinceCheck = CHECK_EVERY_BYTES; ;) {
-        if (sinceCheck >= CHECK_EVERY_BYTES) {
+      for (let sinceCheck = CHECK_EVERY_BYTES, checkedAt = 0; ;) {
+        if (sinceCheck >= CHECK_EVERY_BYTES || performance.now() - checkedAt >= CHECK_EVERY_MS) {
           sinceCheck = 0;
+          checkedAt = performance.now();
           await this.passOverIfTooLarge(file);
         }
         const { bytesRead } = await file
