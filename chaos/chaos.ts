@@ -2,8 +2,8 @@
 // Postgres cluster. Prints, for each scenario: cycles run, slots checked,
 // duplicates, misses, crashes; --json FILE writes everything.
 //
-//   node --import tsx chaos/chaos.ts [--only crash,ha,outage,storage] [--kills 100]
-//        [--jobs 1000] [--per-second 10] [--outage 30] [--json FILE]
+//   node --import tsx chaos/chaos.ts [--only crash,ha,outage,failover,storage] [--kills 100]
+//        [--jobs 1000] [--per-second 10] [--outage 30] [--failovers 10] [--json FILE]
 //
 // What "duplicated" and "missed" mean: chaos/check-slots.ts.
 import fs from 'node:fs';
@@ -13,6 +13,7 @@ import { tempDir } from '../test/support/daemon.js';
 import { createDatabase } from './chaos-store.js';
 import { runCrashLoop } from './crash-loop.js';
 import { runOutage } from './db-outage.js';
+import { runDbFailover } from './db-failover.js';
 import { runStorageFaults } from './storage-faults.js';
 
 const args = process.argv.slice(2);
@@ -21,12 +22,13 @@ const option = (name: string): string | undefined => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const num = (name: string, fallback: number) => Number(option(name) ?? fallback);
-const only = option('--only')?.split(',') ?? ['crash', 'ha', 'outage', 'storage'];
+const only = option('--only')?.split(',') ?? ['crash', 'ha', 'outage', 'failover', 'storage'];
 const KILLS = num('--kills', 100);
 const JOBS = num('--jobs', 1000);
 // The issue's "some every second": 50 of the 1,000 (the catch-up outpaces them since its pick became a heap).
 const PER_SECOND = num('--per-second', 50);
 const OUTAGE_S = num('--outage', 30);
+const FAILOVERS = num('--failovers', 10);
 const jsonFile = option('--json');
 
 interface ScenarioFigures {
@@ -78,6 +80,21 @@ try {
         jobs: JOBS,
         perSecond: PER_SECOND,
         pair,
+        log,
+      }),
+    ]);
+  }
+  if (only.includes('failover')) {
+    log(
+      `database failover: ${FAILOVERS} times back and forth under an HA pair, ${PER_SECOND} jobs every second`,
+    );
+    await guard('database failover', async () => [
+      await runDbFailover({
+        dir: sub('failover'),
+        failovers: FAILOVERS,
+        jobs: PER_SECOND,
+        perSecond: PER_SECOND,
+        everyMs: 8_000,
         log,
       }),
     ]);

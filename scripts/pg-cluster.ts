@@ -100,30 +100,42 @@ export async function startStandby(
     '--no-sync',
   ]);
   const standby = await serve(dir, data, run, {});
-  if (o.synchronous) {
-    const psql = findPgBin('psql');
-    primary.run(psql, [
-      '-h',
-      '127.0.0.1',
-      '-p',
-      String(primary.port),
-      '-U',
-      'postgres',
-      '-qAtc',
-      "ALTER SYSTEM SET synchronous_standby_names = '*'",
-    ]);
-    primary.run(psql, [
-      '-h',
-      '127.0.0.1',
-      '-p',
-      String(primary.port),
-      '-U',
-      'postgres',
-      '-qAtc',
-      'SELECT pg_reload_conf()',
-    ]);
-  }
+  if (o.synchronous) setSynchronous(primary, true);
   return standby;
+}
+
+/**
+ * Makes a stopped (or dead) cluster a streaming standby of `primary`, on its
+ * own port and directory: its data is replaced by a base backup (after a
+ * failover its WAL may run past the new primary's fork point).
+ */
+export function rebuildAsStandby(old: PgCluster, primary: PgCluster): void {
+  fs.rmSync(old.data, { recursive: true, force: true });
+  old.run(findPgBin('pg_basebackup'), [
+    '-D',
+    old.data,
+    '-R',
+    '-X',
+    'stream',
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(primary.port),
+    '-U',
+    'postgres',
+    '--no-sync',
+  ]);
+  old.start();
+}
+
+/** Sets (or, with false, clears) synchronous_standby_names = '*' on a running primary. */
+export function setSynchronous(primary: PgCluster, on: boolean): void {
+  const psql = findPgBin('psql');
+  const sql = on
+    ? "ALTER SYSTEM SET synchronous_standby_names = '*'"
+    : 'ALTER SYSTEM RESET synchronous_standby_names';
+  for (const c of [sql, 'SELECT pg_reload_conf()'])
+    primary.run(psql, ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-qAtc', c]);
 }
 
 async function serve(

@@ -236,6 +236,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
           spool: config.spool.path,
           epochFloor,
           onDatabaseFailover: () => metrics.databaseFailovers.inc(),
+          requireSynchronousReplication: config.store.requireSynchronousReplication,
           onStandingBy: () => {
             node.update({ standingBy: true });
             // Again every few seconds: the leader hands runs back once its term has judged them.

@@ -65,6 +65,7 @@ export function buildConfig(
     store: {
       url: s.store?.url ?? nonEmpty(env.CRONKEEPER_DATABASE_URL) ?? nonEmpty(env.DATABASE_URL),
       path: path.resolve(path.dirname(file), s.store?.path ?? DEFAULT_STORE_PATH),
+      requireSynchronousReplication: s.store?.requireSynchronousReplication ?? false,
     },
     spool: {
       path:

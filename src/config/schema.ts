@@ -343,7 +343,13 @@ const postgresUrl = z
 
 /** The main file's settings. `include` and `jobs` are validated on their own. */
 export const settingsSchema = z.strictObject({
-  store: z.strictObject({ url: postgresUrl.optional(), path: nonEmptyString.optional() }).nullish(),
+  store: z
+    .strictObject({
+      url: postgresUrl.optional(),
+      path: nonEmptyString.optional(),
+      requireSynchronousReplication: z.boolean().optional(),
+    })
+    .nullish(),
   spool: z.strictObject({ path: nonEmptyString.optional() }).nullish(),
   snapshot: z
     .strictObject({ interval: duration().optional(), maxUpdates: int(1).optional(), keep: int(1).optional() })

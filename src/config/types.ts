@@ -133,6 +133,8 @@ export interface StoreConfig {
   url: string | undefined;
   /** Absolute directory of the embedded store (PGlite). */
   path: string;
+  /** Lead only on a server whose settings make every commit wait for a synchronous standby. */
+  requireSynchronousReplication: boolean;
 }
 
 export interface SpoolConfig {

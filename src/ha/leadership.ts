@@ -51,6 +51,8 @@ export interface LeadershipOptions {
   epochFloor?: EpochFloor;
   /** Called when this node is the first to find the database on a new timeline or cluster. */
   onDatabaseFailover?: () => void;
+  /** store.requireSynchronousReplication: lead only where every commit waits for a standby. */
+  requireSynchronousReplication?: boolean;
 }
 
 export class StoppedWaitingError extends Error {
@@ -61,6 +63,10 @@ export async function acquireLeadership(o: LeadershipOptions): Promise<Leadershi
   const { db, nodeId, logger } = o;
   if (db.kind === 'embedded' || o.url === undefined) {
     logger.info('embedded store: one process only, no leader election needed');
+    if (o.requireSynchronousReplication)
+      logger.warn(
+        'store.requireSynchronousReplication has no effect on the embedded store (it is not replicated)',
+      );
     const fence = await bumpEpoch(db, nodeId);
     return { fence, lost: new Promise<Error>(() => {}), release: async () => {} };
   }
@@ -133,8 +139,25 @@ async function noticeFailover(client: pg.Client, o: LeadershipOptions): Promise<
 /** Polls the advisory lock until it is ours; then takes the next epoch. */
 async function waitForLock(client: pg.Client, o: LeadershipOptions, onWaiting: () => void): Promise<Fence> {
   let lastNodeRecord = 0;
+  let refusal: string | undefined;
   for (;;) {
     if (o.signal.aborted) throw new StoppedWaitingError('stopped while waiting for leadership');
+    if (o.requireSynchronousReplication) {
+      const problem = await synchronousReplicationProblem(client);
+      if (problem !== refusal) {
+        if (problem) {
+          o.logger.error(
+            { problem },
+            `refusing to lead: store.requireSynchronousReplication is set and ${problem}; a claim committed here could be lost in a failover`,
+          );
+        } else if (refusal) o.logger.info('synchronous replication is in place: contending for leadership');
+        refusal = problem;
+      }
+      if (problem) {
+        await sleep(o.pollMs, o.signal);
+        continue;
+      }
+    }
     const res = await client.query<{ ok: boolean; epoch: string | null }>(
       'SELECT pg_try_advisory_lock($1) AS ok, (SELECT epoch::text FROM cronkeeper_leader WHERE id = 1) AS epoch',
       [LEADER_LOCK_KEY],
@@ -155,6 +178,20 @@ async function waitForLock(client: pg.Client, o: LeadershipOptions, onWaiting: (
   const fence = await takeEpoch(client, o);
   await recordNode(client, { nodeId: o.nodeId, role: 'leader', epoch: fence.epoch, spool: o.spool });
   return fence;
+}
+
+/**
+ * Why this server cannot promise that a committed claim survives a failover, or undefined when its
+ * settings make every commit wait for a synchronous standby.
+ */
+export async function synchronousReplicationProblem(client: pg.Client): Promise<string | undefined> {
+  const res = await client.query<{ commit: string; names: string }>(
+    `SELECT current_setting('synchronous_commit') AS commit, current_setting('synchronous_standby_names') AS names`,
+  );
+  const { commit, names } = res.rows[0]!;
+  if (names.trim() === '') return 'synchronous_standby_names is empty (no standby is synchronous)';
+  if (commit === 'off' || commit === 'local') return `synchronous_commit is '${commit}'`;
+  return undefined;
 }
 
 /**

@@ -56,7 +56,11 @@ describe('loadConfig: valid configs', () => {
     const config = await load(path.join(dir, 'cronkeeper.yaml'));
     assert.deepEqual(config, {
       file: path.join(dir, 'cronkeeper.yaml'),
-      store: { url: undefined, path: path.join(dir, 'var', 'cronkeeper') },
+      store: {
+        url: undefined,
+        path: path.join(dir, 'var', 'cronkeeper'),
+        requireSynchronousReplication: false,
+      },
       spool: { path: path.join(dir, 'var', 'runs') },
       snapshot: { intervalMs: 30_000, maxUpdates: 100, keep: 10 },
       ledger: { retentionMs: 30 * 86_400_000 },
@@ -113,7 +117,7 @@ describe('loadConfig: valid configs', () => {
   it('reads every setting and converts durations', async () => {
     const dir = tempDir({
       'etc/c.yaml': [
-        'store: { url: postgres://u@db/ck, path: state }',
+        'store: { url: postgres://u@db/ck, path: state, requireSynchronousReplication: true }',
         'spool: { path: ../spool }',
         'snapshot: { interval: 1m, maxUpdates: 5, keep: 3 }',
         'ledger: { retention: 7d }',
@@ -126,7 +130,11 @@ describe('loadConfig: valid configs', () => {
       ].join('\n'),
     });
     const config = await load(path.join(dir, 'etc/c.yaml'));
-    assert.deepEqual(config.store, { url: 'postgres://u@db/ck', path: path.join(dir, 'etc', 'state') });
+    assert.deepEqual(config.store, {
+      url: 'postgres://u@db/ck',
+      path: path.join(dir, 'etc', 'state'),
+      requireSynchronousReplication: true,
+    });
     assert.deepEqual(config.spool, { path: path.join(dir, 'spool') });
     // Under systemd, StateDirectory= is where runs leave their traces by default.
     const underSystemd = await load(path.join(dir, 'etc/c.yaml'), {
@@ -436,6 +444,7 @@ ${JOB}    catchup: none
     assert.deepEqual(await url(withUrl, both), {
       url: 'postgres://file/db',
       path: path.join(withUrl, 'var/cronkeeper'),
+      requireSynchronousReplication: false,
     });
     assert.equal((await url(without, both)).url, 'postgres://ck/db');
     assert.equal(
@@ -446,7 +455,11 @@ ${JOB}    catchup: none
       (await url(without, { CRONKEEPER_DATABASE_URL: '', DATABASE_URL: 'postgres://g/db' })).url,
       'postgres://g/db',
     );
-    assert.deepEqual(await url(without, {}), { url: undefined, path: '/var/lib/ck' });
+    assert.deepEqual(await url(without, {}), {
+      url: undefined,
+      path: '/var/lib/ck',
+      requireSynchronousReplication: false,
+    });
   });
 
   it('reads JSON', async () => {
@@ -641,7 +654,7 @@ describe('loadConfig: problems', () => {
     assert.deepEqual(
       await problemsOf('jobs:\n  nightly-report:\n    schedule: "61 * * * *"\n    command: [x]\n'),
       [
-        "cronkeeper.yaml:3:15: jobs.nightly-report.schedule: invalid cron pattern '61 * * * *': Invalid value for minute: 61",
+        "cronkeeper.yaml:3:15: jobs.nightly-report.schedule: invalid cron pattern '61 * * * *': minute '61' is out of range 0-59",
       ],
     );
     assert.deepEqual(await problemsOf("jobs:\n  a:\n    schedule: '* * *'\n    command: [x]\n"), [
@@ -661,7 +674,7 @@ describe('loadConfig: problems', () => {
         'jobs:\n  a:\n    schedule: "61 * * * *"\n    timezone: Mars/Olympus\n    command: [x]\n',
       ),
       [
-        "cronkeeper.yaml:3:15: jobs.a.schedule: invalid cron pattern '61 * * * *': Invalid value for minute: 61",
+        "cronkeeper.yaml:3:15: jobs.a.schedule: invalid cron pattern '61 * * * *': minute '61' is out of range 0-59",
         "cronkeeper.yaml:4:15: jobs.a.timezone: unknown time zone 'Mars/Olympus'",
       ],
     );
@@ -953,7 +966,7 @@ jobs:
       `cronkeeper.yaml:1:26: include[1]: included file '${path.join(dir, 'missing.yaml')}' does not exist`,
       "cronkeeper.yaml:2:23: snapshot.interval: '5x' is not a duration; use e.g. 500ms, 90s, 15m, 24h, 7d",
       "cronkeeper.yaml:5:5: jobs.nightly-report.schedul: unknown key 'schedul'; did you mean 'schedule'?",
-      "cronkeeper.yaml:6:15: jobs.nightly-report.schedule: invalid cron pattern '61 * * * *': Invalid value for minute: 61",
+      "cronkeeper.yaml:6:15: jobs.nightly-report.schedule: invalid cron pattern '61 * * * *': minute '61' is out of range 0-59",
       "cronkeeper.yaml:7:15: jobs.nightly-report.timezone: unknown time zone 'Europe/Nowhere'",
       "cronkeeper.yaml:10:15: jobs.feb.schedule: cron pattern '0 0 31 2 *' never matches a date (e.g. the 31st of February)",
       `jobs.d/more.yaml:2:3: jobs.feb: duplicate job 'feb'; first defined at ${mainFile}:9:3`,
