@@ -47,6 +47,8 @@ function croneProblem(pattern: string, timezone: string, nowMs: number): string 
   if (!pattern.trim().startsWith('@') && fields.length !== 5 && fields.length !== 6) {
     return `'${pattern}' has ${fields.length} fields; a cron pattern has 5, or 6 with seconds first`;
   }
+  const outOfRange = fieldOutOfRange(fields);
+  if (outOfRange) return `invalid cron pattern '${pattern}': ${outOfRange}`;
   let cron: Cron;
   try {
     cron = getCron(pattern, timezone);
@@ -55,6 +57,41 @@ function croneProblem(pattern: string, timezone: string, nowMs: number): string 
   }
   if (cron.nextRun(new Date(nowMs)) === null) {
     return `cron pattern '${pattern}' never matches a date (e.g. the 31st of February)`;
+  }
+  return undefined;
+}
+
+/** The fields of a 6-field pattern (seconds first); a 5-field pattern has no seconds. */
+const FIELDS = [
+  { name: 'second', min: 0, max: 59 },
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day of month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12 },
+  { name: 'day of week', min: 0, max: 7 },
+];
+
+/**
+ * A number outside its field's range, quoted as written (croner counts months
+ * and days from 0 inside, and would report month 13 as 12).
+ */
+function fieldOutOfRange(fields: readonly string[]): string | undefined {
+  if (fields.length !== 5 && fields.length !== 6) return undefined;
+  const specs = fields.length === 5 ? FIELDS.slice(1) : FIELDS;
+  for (const [i, field] of fields.entries()) {
+    const spec = specs[i]!;
+    for (const item of field.split(',')) {
+      // The values of an item: `a`, `a-b`, with a step after `/` or an nth after `#` (not values).
+      const values = item.split(/[/#]/)[0]!.replace(/[LW]/gi, '');
+      for (const v of values.split('-')) {
+        if (!/^\d+$/.test(v)) continue;
+        const n = Number(v);
+        if (n < spec.min || n > spec.max) {
+          const where = field === v ? '' : ` (in '${field}')`;
+          return `${spec.name} '${v}' is out of range ${spec.min}-${spec.max}${where}`;
+        }
+      }
+    }
   }
   return undefined;
 }

@@ -500,7 +500,11 @@ describe('version, help and usage errors', () => {
     assert.match(every.stdout, /^2026-01-01T00:30:00\.000Z/m);
     for (const [expr, message] of [
       ['0 0 31 2 *', /never matches a date/],
-      ['61 * * * *', /Invalid value for minute: 61/],
+      ['61 * * * *', /minute '61' is out of range 0-59/],
+      // Numbers as the user wrote them (croner counts months and days from 0 inside).
+      ['0 0 1 13 *', /month '13' is out of range 1-12/],
+      ['0 0 0 * *', /day of month '0' is out of range 1-31/],
+      ['0 0 1-32 * *', /day of month '32' is out of range 1-31 \(in '1-32'\)/],
       ['every 0s', /not a duration of a second or more/],
     ] as const) {
       const bad = cli('calendar', expr);

@@ -37,7 +37,7 @@ test('the leader keeps its term through the reload of 30,000 jobs, rejected and 
     );
     assert.deepEqual(
       (rejected.problems as string[]).map((p) => p.replace(/^.*cronkeeper\.yaml:/, '')),
-      ["30004:23: jobs.broken.schedule: invalid cron pattern '61 * * * *': Invalid value for minute: 61"],
+      ["30004:23: jobs.broken.schedule: invalid cron pattern '61 * * * *': minute '61' is out of range 0-59"],
     );
 
     fs.writeFileSync(config, configText(db.url, 30_001, false));

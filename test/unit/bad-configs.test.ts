@@ -53,7 +53,9 @@ const EXPECTED: ReadonlyArray<[fixture: string, problems: string[]]> = [
   ['concurrency-zero', ['2:8: concurrency.max: must be at least 1, got 0']],
   [
     'cron-bad-minute',
-    ["3:15: jobs.nightly-report.schedule: invalid cron pattern '61 2 * * *': Invalid value for minute: 61"],
+    [
+      "3:15: jobs.nightly-report.schedule: invalid cron pattern '61 2 * * *': minute '61' is out of range 0-59",
+    ],
   ],
   ['cron-empty', ['3:15: jobs.a.schedule: must not be empty']],
   [
@@ -151,7 +153,7 @@ const EXPECTED: ReadonlyArray<[fixture: string, problems: string[]]> = [
   [
     'many-problems-one-job',
     [
-      "3:15: jobs.billing.schedule: invalid cron pattern '0 25 * * *': Invalid value for hour: 25",
+      "3:15: jobs.billing.schedule: invalid cron pattern '0 25 * * *': hour '25' is out of range 0-23",
       "5:14: jobs.billing.catchup: 'everything' is not one of: all, latest, none",
       '6:14: jobs.billing.timeout: must be greater than 0',
       '7:14: jobs.billing.command: expected a list of strings (argv), got a string; no shell is involved: write e.g. ["/bin/sh", "-c", "bill --all"]',
@@ -169,6 +171,10 @@ const EXPECTED: ReadonlyArray<[fixture: string, problems: string[]]> = [
   ['retries-negative', ['5:21: jobs.a.retries.max: must be at least 0, got -1']],
   ['retries-not-a-map', ['5:14: jobs.a.retries: expected a map, got 3']],
   ['scalar-document', ["1:1: the config must be a map of settings, got 'hello'"]],
+  [
+    'schedule-month-13',
+    ["3:15: jobs.a.schedule: invalid cron pattern '0 0 1 13 *': month '13' is out of range 1-12"],
+  ],
   ['schedule-and-every', ["4:5: jobs.a.every: exactly one of 'schedule' or 'every' is required, not both"]],
   [
     'store-url-bad-host-list',
