@@ -7,6 +7,7 @@ import { formatDuration, parseDuration } from '../schedule/duration.js';
 import { parseInstant } from '../schedule/iso-instant.js';
 import { redactUrl } from '../store/db.js';
 import { parsePgTarget } from '../store/pg-url.js';
+import { yamlBoolean, yamlNumber } from './yaml-scalars.js';
 import type {
   CatchupPolicy,
   HookConfig,
@@ -154,8 +155,14 @@ function scalarString() {
   });
 }
 
+/** A number field: also as text written as a YAML number (yaml-scalars.ts). */
 function int(min: number) {
-  return z.number().int().min(min);
+  return z.preprocess(yamlNumber, z.number().int().min(min));
+}
+
+/** A boolean field: also `True`, `FALSE` and the like (yaml-scalars.ts). */
+function bool() {
+  return z.preprocess(yamlBoolean, z.boolean());
 }
 
 const nonEmptyString = z.string().min(1);
@@ -265,7 +272,7 @@ const policyShape = {
   outputKeep: size({ maxBytes: MAX_OUTPUT_KEEP_BYTES }).optional(),
   logOutput: z.enum(['lines', 'tail', 'none']).optional(),
   logLineRate: int(1).optional(),
-  keepChildren: z.boolean().optional(),
+  keepChildren: bool().optional(),
   maxAge: duration().optional(),
   // The daemon's secrets a command job (and its hooks) may inherit after all (run/job-env.ts).
   inheritEnv: z
@@ -347,7 +354,7 @@ export const settingsSchema = z.strictObject({
     .strictObject({
       url: postgresUrl.optional(),
       path: nonEmptyString.optional(),
-      requireSynchronousReplication: z.boolean().optional(),
+      requireSynchronousReplication: bool().optional(),
     })
     .nullish(),
   spool: z.strictObject({ path: nonEmptyString.optional() }).nullish(),

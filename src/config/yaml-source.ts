@@ -15,6 +15,7 @@ import {
 } from 'yaml';
 import { formatPath, keyText, nodeStart, type PathSegment, positionAt } from './locate-problem.js';
 import type { ConfigProblem } from './types.js';
+import { plainValue } from './yaml-scalars.js';
 
 export interface SourceFile {
   /** Absolute path. */
@@ -44,6 +45,7 @@ export async function readSource(file: string, files: ConfigFiles): Promise<Read
   if (read.problem) return { source: undefined, value: undefined, usable: false, problems: [read.problem] };
   const text = read.text;
   const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false });
+  keepWrittenText(doc);
   const source: SourceFile = { file, doc, lineStarts: lineStartsOf(text) };
   const problems: ConfigProblem[] = doc.errors.map((err) => syntaxProblem(source, err));
   const structural = checkStructure(source);
@@ -59,6 +61,17 @@ export async function readSource(file: string, files: ConfigFiles): Promise<Read
     }
   }
   return { source, value, usable, problems };
+}
+
+/** Plain scalars, keys included, read as yaml-scalars.ts says: a number or boolean whose text would change stays text. */
+export function keepWrittenText(doc: Document.Parsed): void {
+  visit(doc, {
+    Scalar(_key, node) {
+      if (node.type !== 'PLAIN' || typeof node.source !== 'string') return;
+      if (typeof node.value === 'number' || typeof node.value === 'boolean')
+        node.value = plainValue(node.source);
+    },
+  });
 }
 
 /**

@@ -7,16 +7,17 @@
 // one-line flow maps and sequences; plain, single- and double-quoted scalars
 // on one line; comments; plain keys of [A-Za-z0-9_.-] (not starting with '.'
 // or '-') or quoted keys.
-// Values resolve as the YAML 1.2 core schema does (the `yaml` package's
-// default): null, booleans, ints, floats, strings.
+// Plain values resolve as yaml-scalars.ts says (the YAML 1.2 core schema,
+// but for a number or boolean whose text would change: that stays text).
 //
 // Whatever lies outside it (anchors, aliases, tags, block scalars, multi-line
 // scalars or flow collections, tabs, CR, control characters, directives,
 // document markers, duplicate keys, anything malformed) makes it give up: it
 // returns undefined and the caller reads the file with the full parser, which
 // also finds and locates every problem. So where it returns a value, that value
-// equals the full parser's `doc.toJS()` of a document with no errors and no
-// duplicate keys (test/unit/config-quick-reading.test.ts compares the two).
+// equals the full reading's (yaml-source.ts) of a document with no errors and
+// no duplicate keys (test/unit/config-quick-reading.test.ts compares the two).
+import { plainValue } from './yaml-scalars.js';
 
 /** An entry of the top-level `jobs` map: where its key starts (lines and columns from 1, columns in UTF-16 units) and its value. */
 export interface JobEntry {
@@ -115,36 +116,6 @@ function isIndicatorStart(c: number): boolean {
 /** In a flow collection these end a plain scalar. */
 function isFlowIndicator(c: number): boolean {
   return c === COMMA || c === LBRACKET || c === RBRACKET || c === LBRACE || c === RBRACE;
-}
-
-const NULL = /^(?:~|[Nn]ull|NULL)?$/;
-const BOOL = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
-const INT_OCT = /^0o[0-7]+$/;
-const INT = /^[-+]?[0-9]+$/;
-const INT_HEX = /^0x[0-9a-fA-F]+$/;
-const FLOAT_NAN = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
-const FLOAT_EXP = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/;
-const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
-
-/** A plain scalar's value by the YAML 1.2 core schema, tested in the `yaml` package's order. */
-function resolvePlain(text: string): unknown {
-  if (NULL.test(text)) return null;
-  const c = text.charCodeAt(0);
-  // Only these can start a bool or a number: skip the tests for everything else.
-  const numeric = (c >= 0x30 && c <= 0x39) || c === 0x2b || c === DASH || c === 0x2e;
-  if (!numeric) {
-    if (BOOL.test(text)) return c === 0x74 || c === 0x54;
-    return text;
-  }
-  if (INT_OCT.test(text)) return parseInt(text.substring(2), 8);
-  if (INT.test(text)) return parseInt(text, 10);
-  if (INT_HEX.test(text)) return parseInt(text.substring(2), 16);
-  if (FLOAT_NAN.test(text)) {
-    if (text.slice(-3).toLowerCase() === 'nan') return NaN;
-    return text[0] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
-  }
-  if (FLOAT_EXP.test(text) || FLOAT.test(text)) return parseFloat(text);
-  return text;
 }
 
 /**
@@ -344,7 +315,7 @@ class SubsetReader {
       // `a: b: c` and `a: b:` are errors; `- b: c` is a map in a sequence.
       if (text.includes(': ') || text.endsWith(':')) outside();
       this.end = i + text.length;
-      value = resolvePlain(text);
+      value = plainValue(text);
       if (value === text) value = own(text);
     }
     this.endLine(this.end);
@@ -367,7 +338,7 @@ class SubsetReader {
       if (!isKeyChar(c, true)) outside();
       while (isKeyChar(t.charCodeAt(end), false)) end++;
       key = t.slice(i, end);
-      if (resolvePlain(key) !== key) outside();
+      if (plainValue(key) !== key) outside();
       this.end = end;
     }
     if (t.charCodeAt(this.end) !== COLON) outside();
@@ -458,7 +429,7 @@ class SubsetReader {
     while (t.charCodeAt(end - 1) === SPACE) end--;
     this.end = end;
     const text = t.slice(i, end);
-    const value = resolvePlain(text);
+    const value = plainValue(text);
     return value === text ? own(text) : value;
   }
 

@@ -502,6 +502,76 @@ ${JOB}    catchup: none
   });
 });
 
+describe('loadConfig: text stays the text written', () => {
+  // The same config in block YAML (the quick reading), flow YAML and JSON-ish flow (the full one).
+  const block = [
+    'jobs:',
+    '  1e3:',
+    '    every: 1m',
+    '    maxCatchup: 0x10',
+    '    keepChildren: True',
+    '    command: [/bin/chmod, 0644, 007]',
+    '    env:',
+    '      MODE: 0644',
+    '      OCT: 007',
+    '      HEX: 0x10',
+    '      BIG: 12345678901234567890',
+    '      FLOAT: 1.50',
+    '      EXP: 1e3',
+    '      NUM: 5',
+    '      YES: true',
+    '      TITLE: True',
+    '      QUOTED: "0644"',
+    '',
+  ].join('\n');
+  const flow =
+    "{ jobs: { 1e3: { every: 1m, maxCatchup: 0x10, keepChildren: True, command: [/bin/chmod, 0644, 007], env: { MODE: 0644, OCT: 007, HEX: 0x10, BIG: 12345678901234567890, FLOAT: 1.50, EXP: 1e3, NUM: 5, YES: true, TITLE: True, QUOTED: '0644' } } } }\n";
+  // An anchor is outside the quick reading's subset: this one is read by the full reading.
+  const anchored = block.replace('  1e3:\n', '  1e3: &job\n');
+  for (const [shape, text] of [
+    ['block YAML', block],
+    ['flow YAML', flow],
+    ['the full reading', anchored],
+  ] as const) {
+    it(`env values, job names and arguments keep what was written; number and boolean fields read YAML numbers (${shape})`, async () => {
+      const dir = tempDir({ 'c.yaml': text });
+      const config = await load(path.join(dir, 'c.yaml'));
+      const job = config.jobs[0]!;
+      assert.equal(job.name, '1e3');
+      assert.equal(job.maxCatchup, 16);
+      assert.equal(job.keepChildren, true);
+      const action = job.action as { argv: string[]; env: Record<string, string> };
+      assert.deepEqual(action.argv, ['/bin/chmod', '0644', '007']);
+      assert.deepEqual(
+        {
+          MODE: action.env.MODE,
+          OCT: action.env.OCT,
+          HEX: action.env.HEX,
+          BIG: action.env.BIG,
+          FLOAT: action.env.FLOAT,
+          EXP: action.env.EXP,
+          NUM: action.env.NUM,
+          YES: action.env.YES,
+          TITLE: action.env.TITLE,
+          QUOTED: action.env.QUOTED,
+        },
+        {
+          MODE: '0644',
+          OCT: '007',
+          HEX: '0x10',
+          BIG: '12345678901234567890',
+          FLOAT: '1.50',
+          EXP: '1e3',
+          NUM: '5',
+          YES: 'true',
+          TITLE: 'True',
+          QUOTED: '0644',
+        },
+      );
+    });
+  }
+});
+
 describe('loadConfig: includes', () => {
   it('includes matching files sorted by name, relative to the including file', async () => {
     const dir = tempDir({
