@@ -7,7 +7,7 @@ import { checkJobRules } from './job-rules.js';
 import { keyText, type NodeContext, nodeStart, positionAt, problemAt } from './locate-problem.js';
 import { describeValue, JOB_NAME, type JobDefaults, jobSchema } from './schema.js';
 import type { ConfigProblem, JobConfig, SourceLocation } from './types.js';
-import type { SourceFile } from './yaml-source.js';
+import { nodeValue, type SourceFile } from './yaml-source.js';
 import { issuesToProblems, PARSE_OPTIONS } from './zod-issues.js';
 
 export class JobCollector {
@@ -26,7 +26,7 @@ export class JobCollector {
     if (!isMap(root)) return;
     const jobsPair = root.items.findLast((p) => keyText(p.key) === 'jobs');
     if (!jobsPair) return;
-    const jobsNode = isAlias(jobsPair.value) ? jobsPair.value.resolve(source.doc) : jobsPair.value;
+    const jobsNode = isAlias(jobsPair.value) ? source.aliasTargets.get(jobsPair.value) : jobsPair.value;
     if (jobsNode === null || jobsNode === undefined || (isScalar(jobsNode) && jobsNode.value === null))
       return;
     if (!isMap(jobsNode)) {
@@ -86,5 +86,5 @@ export class JobCollector {
 
 /** A node's plain data (aliases resolved), as zod sees it. */
 function plain(source: SourceFile, node: unknown): unknown {
-  return isNode(node) ? (node.toJS(source.doc) as unknown) : (node ?? null);
+  return isNode(node) ? nodeValue(source, node) : (node ?? null);
 }

@@ -56,7 +56,7 @@ function locate(ctx: NodeContext, path: readonly PathSegment[], at: Anchor): num
   let key: unknown = ctx.rootKey;
   let found = true;
   for (const seg of path) {
-    const node = isAlias(value) ? value.resolve(ctx.source.doc) : value;
+    const node = isAlias(value) ? ctx.source.aliasTargets.get(value) : value;
     if (isMap(node)) {
       // The last of duplicate keys wins, as in the plain data.
       const pair = node.items.findLast((p) => keyText(p.key) === String(seg));

@@ -3,7 +3,9 @@
 // unknown aliases.
 import type { ConfigFiles } from './config-files.js';
 import {
+  type Alias,
   type Document,
+  type Node,
   isAlias,
   isMap,
   isNode,
@@ -21,6 +23,8 @@ export interface SourceFile {
   /** Absolute path. */
   file: string;
   doc: Document.Parsed;
+  /** The anchored node each alias stands for (checkStructure); an alias missing here is unknown. */
+  aliasTargets: Map<Alias, Node>;
   /**
    * Offsets at which each line starts ('\n' ends a line, as for the parser).
    * Counted here rather than by the parser's LineCounter, which skips a line
@@ -46,20 +50,13 @@ export async function readSource(file: string, files: ConfigFiles): Promise<Read
   const text = read.text;
   const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false });
   keepWrittenText(doc);
-  const source: SourceFile = { file, doc, lineStarts: lineStartsOf(text) };
+  const source: SourceFile = { file, doc, aliasTargets: new Map(), lineStarts: lineStartsOf(text) };
   const problems: ConfigProblem[] = doc.errors.map((err) => syntaxProblem(source, err));
   const structural = checkStructure(source);
   problems.push(...structural.problems);
-  let usable = doc.errors.length === 0 && structural.aliasesOk;
+  const usable = doc.errors.length === 0 && structural.aliasesOk;
   let value: unknown;
-  if (usable) {
-    try {
-      value = doc.toJS();
-    } catch (err) {
-      problems.push(docProblem(file, (err as Error).message));
-      usable = false;
-    }
-  }
+  if (usable) value = nodeValue(source, doc.contents);
   return { source, value, usable, problems };
 }
 
@@ -126,35 +123,100 @@ function lineStartsOf(text: string): number[] {
   return starts;
 }
 
-function docProblem(file: string, message: string): ConfigProblem {
-  return { file, line: 1, column: 1, path: '', message };
-}
-
 function firstLine(message: string): string {
   return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
 }
 
+/** Values a document may hold once its aliases are expanded: past it, an alias is an "alias bomb". */
+export const MAX_EXPANDED_VALUES = 2_000_000;
+/** Collections within collections, aliases expanded: past it, a config is refused. */
+export const MAX_DEPTH = 64;
+
 /**
- * Duplicate keys in any map (the second one is reported, pointing at the first)
- * and aliases to unknown anchors. Duplicates among job names are left to the
- * job collector, which reports them the same way as duplicates across files.
+ * A node as plain data, aliases expanded (each use a copy of its own, within
+ * the budget checkStructure enforced), map keys as strings.
+ */
+export function nodeValue(source: SourceFile, node: unknown): unknown {
+  if (isScalar(node)) return node.value;
+  if (isAlias(node)) {
+    const target = source.aliasTargets.get(node);
+    return target === undefined ? undefined : nodeValue(source, target);
+  }
+  if (isMap(node)) {
+    const out: Record<string, unknown> = {};
+    for (const pair of node.items) {
+      const k = isNode(pair.key) ? nodeValue(source, pair.key) : pair.key;
+      const key = k === null || k === undefined ? '' : typeof k === 'object' ? JSON.stringify(k) : String(k);
+      const value = isNode(pair.value) ? nodeValue(source, pair.value) : (pair.value ?? null);
+      // A key '__proto__' is a key like any other, not the object's prototype.
+      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  }
+  if (isSeq(node)) return node.items.map((item) => (isNode(item) ? nodeValue(source, item) : (item ?? null)));
+  return null;
+}
+
+/**
+ * Duplicate keys in any map (the second one is reported, pointing at the first),
+ * aliases to unknown anchors, and bounds: the document's values with its
+ * aliases expanded (MAX_EXPANDED_VALUES) and its nesting (MAX_DEPTH), each
+ * reported where it is passed. Records what each alias stands for
+ * (source.aliasTargets), in one pass: resolving each alias by a search of the
+ * document was quadratic. Duplicates among job names are left to the job
+ * collector, which reports them the same way as duplicates across files.
  */
 function checkStructure(source: SourceFile): { problems: ConfigProblem[]; aliasesOk: boolean } {
   const problems: ConfigProblem[] = [];
   let aliasesOk = true;
-  const walk = (node: unknown, path: PathSegment[]): void => {
+  // The node each anchor names at this point of the document (a later one replaces it), with its
+  // expanded size and height.
+  const anchors = new Map<string, { node: Node; size: number; height: number }>();
+  let total = 0;
+  let bounded = false;
+  const exceed = (node: unknown, path: PathSegment[], message: string): void => {
+    if (bounded) return;
+    bounded = true;
+    aliasesOk = false;
+    problems.push({ ...positionAt(source, nodeStart(node) ?? 0), path: formatPath(path), message });
+  };
+  /** Walks `node`; returns its size and height with aliases expanded. */
+  const walk = (node: unknown, path: PathSegment[], depth: number): { size: number; height: number } => {
+    const measured = measure(node, path, depth);
+    if (isNode(node) && node.anchor) anchors.set(node.anchor, { node, ...measured });
+    return measured;
+  };
+  const measure = (node: unknown, path: PathSegment[], depth: number): { size: number; height: number } => {
+    if (depth > MAX_DEPTH) {
+      exceed(node, path, `nested more than ${MAX_DEPTH} levels deep`);
+      return { size: 1, height: 0 };
+    }
     if (isAlias(node)) {
-      if (node.resolve(source.doc) === undefined) {
+      const target = anchors.get(node.source);
+      if (target === undefined) {
         problems.push({
           ...positionAt(source, nodeStart(node) ?? 0),
           path: formatPath(path),
           message: `unknown alias '*${node.source}'`,
         });
         aliasesOk = false;
+        return { size: 1, height: 0 };
       }
-    } else if (isMap(node)) {
+      source.aliasTargets.set(node, target.node);
+      total += target.size - 1;
+      if (total > MAX_EXPANDED_VALUES) {
+        exceed(node, path, `aliases expand the document past ${MAX_EXPANDED_VALUES} values (an alias bomb?)`);
+      } else if (depth + target.height > MAX_DEPTH) {
+        exceed(node, path, `nested more than ${MAX_DEPTH} levels deep once '*${node.source}' is expanded`);
+      }
+      return { size: target.size, height: target.height };
+    }
+    total++;
+    if (isMap(node)) {
       const first = new Map<string, number>();
       const isJobsMap = path.length === 1 && path[0] === 'jobs';
+      let size = 1;
+      let height = 0;
       for (const pair of node.items) {
         const key = keyText(pair.key);
         const offset = nodeStart(pair.key) ?? 0;
@@ -169,12 +231,25 @@ function checkStructure(source: SourceFile): { problems: ConfigProblem[]; aliase
             message: `duplicate key '${key}' (first at line ${line}, column ${column})`,
           });
         }
-        walk(pair.value, [...path, key]);
+        const k = walk(pair.key, [...path, key], depth + 1);
+        const v = walk(pair.value, [...path, key], depth + 1);
+        size += k.size + v.size;
+        height = Math.max(height, k.height + 1, v.height + 1);
       }
-    } else if (isSeq(node)) {
-      node.items.forEach((item, i) => walk(item, [...path, i]));
+      return { size, height };
     }
+    if (isSeq(node)) {
+      let size = 1;
+      let height = 0;
+      node.items.forEach((item, i) => {
+        const m = walk(item, [...path, i], depth + 1);
+        size += m.size;
+        height = Math.max(height, m.height + 1);
+      });
+      return { size, height };
+    }
+    return { size: 1, height: 0 };
   };
-  walk(source.doc.contents, []);
+  walk(source.doc.contents, [], 0);
   return { problems, aliasesOk };
 }

@@ -572,6 +572,47 @@ describe('loadConfig: text stays the text written', () => {
   }
 });
 
+describe('loadConfig: aliases and nesting are bounded', () => {
+  it('a job map shared by 4,000 aliases is read once per alias, each job its own copy', async () => {
+    const lines = ['jobs:', '  j0: &job', '    every: 1m', '    command: ["true"]', '    env: { A: "1" }'];
+    for (let i = 1; i < 4_000; i++) lines.push(`  j${i}: *job`);
+    const dir = tempDir({ 'c.yaml': lines.join('\n') + '\n' });
+    const config = await load(path.join(dir, 'c.yaml'));
+    assert.equal(config.jobs.length, 4_000);
+    const env = (j: number) => (config.jobs[j]!.action as { env: Record<string, string> }).env;
+    assert.notEqual(env(0), env(1), 'no value is shared between two jobs');
+  });
+
+  it('an alias bomb is a config error at the alias that passes the budget', async () => {
+    const lines = ['jobs: {}', 'x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
+    for (let i = 1; i < 9; i++)
+      lines.push(
+        `x${i}: &a${i} [${Array(10)
+          .fill(`*a${i - 1}`)
+          .join(', ')}]`,
+      );
+    const dir = tempDir({ 'c.yaml': lines.join('\n') + '\n' });
+    const problems = await load(path.join(dir, 'c.yaml')).then(
+      () => [],
+      (e: ConfigError) => e.problems,
+    );
+    assert.equal(problems.length, 1, JSON.stringify(problems));
+    assert.match(problems[0]!.message, /aliases expand the document past 2000000 values/);
+    assert.equal(problems[0]!.line, 8);
+  });
+
+  it('nesting deeper than 64 levels is a config error where it passes the bound', async () => {
+    const dir = tempDir({ 'c.yaml': `jobs: {}\nx: ${'['.repeat(100)}${']'.repeat(100)}\n` });
+    const problems = await load(path.join(dir, 'c.yaml')).then(
+      () => [],
+      (e: ConfigError) => e.problems,
+    );
+    assert.equal(problems.length, 1, JSON.stringify(problems));
+    assert.match(problems[0]!.message, /nested more than 64 levels deep/);
+    assert.deepEqual([problems[0]!.line, problems[0]!.column], [2, 3 + 65]);
+  });
+});
+
 describe('loadConfig: includes', () => {
   it('includes matching files sorted by name, relative to the including file', async () => {
     const dir = tempDir({
