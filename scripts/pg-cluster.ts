@@ -85,20 +85,7 @@ export async function startStandby(
 ): Promise<PgCluster> {
   const { dir, run } = clusterDir();
   const data = path.join(dir, 'data');
-  run(findPgBin('pg_basebackup'), [
-    '-D',
-    data,
-    '-R',
-    '-X',
-    'stream',
-    '-h',
-    '127.0.0.1',
-    '-p',
-    String(primary.port),
-    '-U',
-    'postgres',
-    '--no-sync',
-  ]);
+  baseBackup(run, data, primary);
   const standby = await serve(dir, data, run, {});
   if (o.synchronous) setSynchronous(primary, true);
   return standby;
@@ -111,21 +98,14 @@ export async function startStandby(
  */
 export function rebuildAsStandby(old: PgCluster, primary: PgCluster): void {
   fs.rmSync(old.data, { recursive: true, force: true });
-  old.run(findPgBin('pg_basebackup'), [
-    '-D',
-    old.data,
-    '-R',
-    '-X',
-    'stream',
-    '-h',
-    '127.0.0.1',
-    '-p',
-    String(primary.port),
-    '-U',
-    'postgres',
-    '--no-sync',
-  ]);
+  baseBackup(old.run, old.data, primary);
   old.start();
+}
+
+/** A base backup of `primary` into `data`, written to start as its standby (-R); the checkpoint at once. */
+function baseBackup(run: (bin: string, args: string[]) => void, data: string, primary: PgCluster): void {
+  const args = ['-D', data, '-R', '-X', 'stream', '-h', '127.0.0.1', '-p', String(primary.port)];
+  run(findPgBin('pg_basebackup'), [...args, '-U', 'postgres', '--no-sync', '--checkpoint=fast']);
 }
 
 /** Sets (or, with false, clears) synchronous_standby_names = '*' on a running primary. */
