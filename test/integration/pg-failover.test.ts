@@ -16,29 +16,19 @@ import { spawnSync } from 'node:child_process';
 import {
   CLI,
   type DaemonProcess,
+  type OutputLine,
   childEnv,
+  readOutput,
+  recordingCommand,
   sleep,
   startDaemon,
   tempDir,
   waitFor,
 } from '../support/daemon.js';
 
-interface Ran {
-  scheduledAt: string;
-  epoch: number;
-}
+type Ran = OutputLine;
 
-function readRuns(file: string): Ran[] {
-  if (!fs.existsSync(file)) return [];
-  return fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => {
-      const [scheduledAt, epoch] = l.split(' ');
-      return { scheduledAt: scheduledAt!, epoch: Number(epoch) };
-    });
-}
+const readRuns = readOutput;
 
 function writeConfig(dir: string, url: string, out: string): string {
   const file = path.join(dir, 'cronkeeper.yaml');
@@ -52,7 +42,7 @@ jobs:
     schedule: "* * * * * *"
     catchup: all
     maxCatchup: 1000
-    command: ["/bin/sh", "-c", "echo \\"$CRONKEEPER_SCHEDULED_AT $CRONKEEPER_EPOCH\\" >> '${out}'"]
+    command: ${JSON.stringify(recordingCommand(out))}
 `,
   );
   return file;
@@ -93,16 +83,20 @@ function rejoinAsStandby(old: PgCluster, primary: PgCluster): void {
   old.start();
 }
 
-describe('Postgres failover under an HA pair', () => {
-  const clusters: PgCluster[] = [];
-  const daemons: DaemonProcess[] = [];
-  const dirs: string[] = [];
+/** What a suite starts, killed and removed after it. */
+function cleanedUp(): { clusters: PgCluster[]; daemons: DaemonProcess[]; dirs: string[] } {
+  const made = { clusters: [] as PgCluster[], daemons: [] as DaemonProcess[], dirs: [] as string[] };
   after(async () => {
-    for (const d of daemons) d.proc.kill('SIGKILL');
-    await Promise.all(daemons.map((d) => d.exited));
-    for (const c of clusters) c.destroy();
-    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+    for (const d of made.daemons) d.proc.kill('SIGKILL');
+    await Promise.all(made.daemons.map((d) => d.exited));
+    for (const c of made.clusters) c.destroy();
+    for (const dir of made.dirs) fs.rmSync(dir, { recursive: true, force: true });
   });
+  return made;
+}
+
+describe('Postgres failover under an HA pair', () => {
+  const { clusters, daemons, dirs } = cleanedUp();
 
   async function setUp(name: string) {
     const primary = await startCluster();
@@ -226,15 +220,7 @@ describe('Postgres failover under an HA pair', () => {
 });
 
 describe('Postgres failover with asynchronous replication', () => {
-  const clusters: PgCluster[] = [];
-  const daemons: DaemonProcess[] = [];
-  const dirs: string[] = [];
-  after(async () => {
-    for (const d of daemons) d.proc.kill('SIGKILL');
-    await Promise.all(daemons.map((d) => d.exited));
-    for (const c of clusters) c.destroy();
-    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const { clusters, daemons, dirs } = cleanedUp();
 
   const JOBS = 20;
   function loadConfig(dir: string, url: string, out: string, store = ''): string {

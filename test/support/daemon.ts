@@ -131,14 +131,16 @@ export interface OutputLine {
   scheduledAt: string;
   catchup: boolean;
   runId: number;
+  /** CRONKEEPER_EPOCH: the leader epoch the run was started under. */
+  epoch: number;
 }
 
-/** A job command that appends "<scheduledAt> <catchup> <runId>" to `file`, one line per run. */
+/** A job command that appends "<scheduledAt> <catchup> <runId> <epoch>" to `file`, one line per run. */
 export function recordingCommand(file: string): string[] {
   return [
     '/bin/sh',
     '-c',
-    `echo "$CRONKEEPER_SCHEDULED_AT $CRONKEEPER_CATCHUP $CRONKEEPER_RUN_ID" >> '${file}'`,
+    `echo "$CRONKEEPER_SCHEDULED_AT $CRONKEEPER_CATCHUP $CRONKEEPER_RUN_ID $CRONKEEPER_EPOCH" >> '${file}'`,
   ];
 }
 
@@ -149,7 +151,12 @@ export function readOutput(file: string): OutputLine[] {
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => {
-      const [scheduledAt, catchup, runId] = l.split(' ');
-      return { scheduledAt: scheduledAt!, catchup: catchup === '1', runId: Number(runId) };
+      const [scheduledAt, catchup, runId, epoch] = l.split(' ');
+      return {
+        scheduledAt: scheduledAt!,
+        catchup: catchup === '1',
+        runId: Number(runId),
+        epoch: Number(epoch),
+      };
     });
 }
