@@ -12,7 +12,7 @@ import { readRecentGaps } from '../store/slot-gaps.js';
 import type { Queryable } from '../store/db.js';
 import { readSuccessFacts } from '../store/last-success.js';
 import { readTimelineHistory } from '../store/database-timeline.js';
-import { readRecentRuns } from '../store/ledger.js';
+import { readRecentRuns } from '../store/run-history.js';
 import { restoreState } from '../store/restore-state.js';
 import { listSnapshots } from '../store/snapshot-rows.js';
 import type { CatchUpFigures } from './catch-up-progress.js';

@@ -24,7 +24,7 @@ export interface SuccessFacts {
  * walking back from the newest slot read every failure since the last
  * success), the oldest slot through the slot index, the oldest manual run
  * through cronkeeper_runs_manual. Row comparisons rather than `job = j.job`
- * keep the planner on those indexes (see readRecentRuns in ledger.ts); a row
+ * keep the planner on those indexes (see readRecentRuns in run-history.ts); a row
  * of the neighbouring job is dropped by the join condition.
  */
 export async function readSuccessFacts(
