@@ -1,7 +1,13 @@
 // Commands that read or maintain the store: snapshots, runs, migrate.
 import type { Config } from '../config/types.js';
 import { SnapshotDecodeError, snapshotCodec } from '../snapshot/snapshot-codec.js';
-import { type AttemptRow, type RunDetail, type RunRow, listRuns, readRunDetail } from '../store/run-history.js';
+import {
+  type AttemptRow,
+  type RunDetail,
+  type RunRow,
+  listRuns,
+  readRunDetail,
+} from '../store/run-history.js';
 import { readSuccessFacts } from '../store/last-success.js';
 import { migrate } from '../store/migrate.js';
 import { clearSnapshots, compactSnapshots, listSnapshots, readSnapshot } from '../store/snapshot-rows.js';
