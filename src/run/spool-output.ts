@@ -4,7 +4,7 @@
 // file stays bounded while it is followed: emptied once 16 MiB of it have been
 // read to its end, while the job is quiet; a job that never pauses, or
 // prints faster than it is read, has the unread rest passed over (but for its
-// end) once the file passes 64 MiB, so a flood fills neither the disk nor the
+// end) once the file passes 128 MiB, so a flood fills neither the disk nor the
 // event loop. (While no daemon follows the run, the file grows until one
 // adopts it.)
 import { type FileHandle, open, truncate } from 'node:fs/promises';
@@ -21,7 +21,7 @@ const SPOOL_OUTPUT_BYTES = 16 * 1024 * 1024;
  * every CHECK_EVERY_MS; what the job writes in between (more on a loaded machine, where the reader
  * gets less of the CPU than the writer) is the margin above it.
  */
-const SPOOL_MAX_BYTES = 64 * 1024 * 1024;
+const SPOOL_MAX_BYTES = 128 * 1024 * 1024;
 const CHECK_EVERY_BYTES = 1024 * 1024;
 const CHECK_EVERY_MS = 50;
 /** Emptied only once the job has written nothing for this long: not between two writes of a burst. */

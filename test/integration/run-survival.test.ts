@@ -186,7 +186,7 @@ jobs:
   } finally {
     await db.close();
   }
-  // 400 MB written without a pause: the file is never quiet, so it is the 64 MiB limit that holds
+  // 400 MB written without a pause: the file is never quiet, so it is the 128 MiB limit that holds
   // it (but for what the job writes between two looks at its size, more on a loaded machine).
   assert.ok(largest > 0, 'the sampler saw the output file');
   assert.ok(largest < 160 * 1024 * 1024, `the spool output file reached ${largest} bytes`);
