@@ -614,6 +614,31 @@ describe('loadConfig: aliases and nesting are bounded', () => {
 });
 
 describe('loadConfig: includes', () => {
+  it('YAML and JSON job files both, in one include list (block, flow, pretty JSON)', async () => {
+    const dir = tempDir({
+      'c.yaml':
+        'include: ["jobs.d/*.yaml", "jobs.d/*.json"]\njobs:\n  main:\n    every: 1m\n    command: ["true"]\n',
+      'jobs.d/a.yaml': 'jobs:\n  from-yaml:\n    schedule: "0 3 * * *"\n    command: ["true"]\n',
+      'jobs.d/b.json': JSON.stringify(
+        { jobs: { 'from-json': { every: '5m', command: ['/bin/echo', '0644'], env: { MODE: '0644' } } } },
+        null,
+        2,
+      ),
+      'jobs.d/c.json': '{"jobs":{"one-line-json":{"every":"1h","command":["true"]}}}',
+    });
+    const config = await load(path.join(dir, 'c.yaml'));
+    assert.deepEqual(
+      config.jobs.map((j) => [j.name, path.basename(j.source.file)]),
+      [
+        ['from-json', 'b.json'],
+        ['from-yaml', 'a.yaml'],
+        ['main', 'c.yaml'],
+        ['one-line-json', 'c.json'],
+      ],
+    );
+    assert.deepEqual((config.jobs[0]!.action as { argv: string[] }).argv, ['/bin/echo', '0644']);
+  });
+
   it('includes matching files sorted by name, relative to the including file', async () => {
     const dir = tempDir({
       'etc/c.yaml': `include: [jobs.d/*.yaml, ../extra/one.yml, none.d/*.yaml, jobs.d/n?match*]\njobs:\n  main:\n${JOB}`,
