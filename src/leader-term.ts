@@ -22,6 +22,7 @@ import { BadRowLog } from './store/bad-rows.js';
 import type { Db } from './store/db.js';
 import { FencedError } from './store/fence.js';
 import { cleanLedger, type ClaimedSlot } from './store/ledger.js';
+import { recordSkipped } from './store/attempts.js';
 import { restoreState, type RestoredState } from './store/restore-state.js';
 import { cleanSlotGaps, recordSlotGaps } from './store/slot-gaps.js';
 import { lowestHighWater } from './store/snapshot-rows.js';
@@ -173,9 +174,20 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
       early = c.scheduledAtMs - clock.now();
     }
     // While stopping, a claimed slot stays unstarted in the ledger: the next leader runs it.
+    if (stopping) return dispatcher.discardPrepared(c.runId);
     const job = scheduler.get(c.job)?.config;
-    if (job && !stopping) await dispatcher.dispatch(job, c, { jitter: !c.catchup });
-    else dispatcher.discardPrepared(c.runId);
+    if (job) {
+      await dispatcher.dispatch(job, c, { jitter: !c.catchup });
+      return;
+    }
+    dispatcher.discardPrepared(c.runId);
+    // Claimed ahead of its instant, then its job was paused (no run starts once a pause is taken) or
+    // removed by a reload: recorded so, not left open for nothing to run (the catch-up after a
+    // resume starts past a claimed slot).
+    const why = controls.isPaused(c.job) ? 'the job was paused' : 'the job is no longer configured';
+    await recordSkipped(db, c.runId, clock.now(), why).catch((err: unknown) =>
+      fail(err, 'recording a slot claimed before its job was paused or removed failed: giving up leadership'),
+    );
   };
   /**
    * Starts claimed slots; several slots of one job in a batch (missed during a

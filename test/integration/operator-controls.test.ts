@@ -219,7 +219,25 @@ jobs:
         ),
       10_000,
       'catch-up runs finished',
-    );
+    ).catch(async (e: Error) => {
+      const open = (await ledger('tock')).filter(
+        (row) => row.outcome === null && row.scheduled_at.getTime() <= Date.now() - 2_000,
+      );
+      const more = await client.query(
+        `SELECT id::int, started_at, recovery, attempts, node_id, epoch FROM cronkeeper_runs WHERE id = ANY($1)`,
+        [open.map((o) => o.id)],
+      );
+      const logs = daemons.flatMap((dd, i) =>
+        dd.logs.filter((l) => open.some((o) => o.id === l.runId)).map((l) => ({ i, ...l })),
+      );
+      const spool = path.join(dir, 'var/runs');
+      const files = fs.existsSync(spool)
+        ? fs.readdirSync(spool).map((n) => [n, fs.readdirSync(path.join(spool, n))])
+        : [];
+      throw new Error(
+        `${e.message}: ${JSON.stringify(more.rows)} ${JSON.stringify(logs)} ${JSON.stringify(files)}`,
+      );
+    });
     const slots = slotsOf(await ledger('tock'));
     // No gap: every second from the first tock slot to the newest was claimed.
     for (let i = 1; i < slots.length; i++)
