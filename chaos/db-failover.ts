@@ -7,13 +7,7 @@
 // on the standby before the commit returns, so none is lost.
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  type PgCluster,
-  rebuildAsStandby,
-  setSynchronous,
-  startCluster,
-  startStandby,
-} from '../scripts/pg-cluster.js';
+import { rebuildAsStandby, setSynchronous, startCluster, startStandby } from '../scripts/pg-cluster.js';
 import { type LogLine, sleep, waitFor } from '../test/support/daemon.js';
 import { type SlotCheck, checkSlots } from './check-slots.js';
 import { readLedger } from './chaos-store.js';
@@ -74,7 +68,7 @@ export async function runDbFailover(o: FailoverOptions): Promise<FailoverResult>
         `  failover ${i + 1}/${o.failovers}: ${crash ? 'SIGKILL of' : 'clean stop of'} the primary :${primary.port}`,
       );
       const goneAt = Date.now();
-      if (crash) killPostmaster(primary);
+      if (crash) primary.kill();
       else primary.stop('fast');
       standby.promote();
       // No standby to wait for until the old primary is rebuilt as one.
@@ -121,19 +115,5 @@ export async function runDbFailover(o: FailoverOptions): Promise<FailoverResult>
     primary.destroy();
     standby.destroy();
     if (!process.env.KEEP_TEST_DIRS) fs.rmSync(out, { force: true });
-  }
-}
-
-/** SIGKILL of the postmaster; waits for it to be gone (its children follow it). */
-function killPostmaster(c: PgCluster): void {
-  const pid = Number(fs.readFileSync(path.join(c.data, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  process.kill(pid, 'SIGKILL');
-  for (let i = 0; i < 200; i++) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
   }
 }

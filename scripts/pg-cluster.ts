@@ -24,6 +24,8 @@ export interface PgCluster {
   destroy(): void;
   /** pg_ctl promote, for a standby (startStandby): it becomes a primary on a new timeline. */
   promote(): void;
+  /** SIGKILL of the postmaster (a crash, as a dead machine's); returns once it is gone. */
+  kill(): void;
   /** Runs a PostgreSQL program as the cluster's owner. */
   run(bin: string, args: string[]): void;
 }
@@ -138,6 +140,7 @@ async function serve(
     port,
     run,
     promote: () => run(pgCtl, ['-D', data, '-w', 'promote']),
+    kill: () => killPostmaster(data),
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     restart: () => run(pgCtl, ['-D', data, '-o', opts, '-l', log, '-m', 'fast', '-w', 'restart']),
     stop: (mode = 'immediate') => run(pgCtl, ['-D', data, '-m', mode, '-w', 'stop']),
@@ -152,4 +155,18 @@ async function serve(
     },
   };
   return cluster;
+}
+
+/** SIGKILL of the postmaster of `data`; waits (up to 10 s) for it to be gone (its children follow it). */
+function killPostmaster(data: string): void {
+  const pid = Number(fs.readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  process.kill(pid, 'SIGKILL');
+  for (let i = 0; i < 200; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+  }
 }
