@@ -26,8 +26,13 @@ const CHECK_EVERY_BYTES = 1024 * 1024;
 const CHECK_EVERY_MS = 50;
 /** Emptied only once the job has written nothing for this long: not between two writes of a burst. */
 const QUIET_MS = 200;
-/** How often the output file is read while the job is quiet (ms); sooner while it prints. */
+/** How often the output file is read while the job is quiet (ms). */
 const OUTPUT_POLL_MS = 200;
+/**
+ * ...and while it prints: the last look read something. What a job writes between two looks is
+ * the margin above SPOOL_MAX_BYTES, so a fast writer is not given the quiet interval.
+ */
+const OUTPUT_POLL_BUSY_MS = 20;
 
 export interface SpoolOutputOptions {
   tail: OutputTail;
@@ -43,6 +48,7 @@ export class SpoolOutput {
   private path: string | undefined;
   private offset = 0;
   private passed = 0;
+  private bytesRead = 0;
   private reading: Promise<void> = Promise.resolve();
   private pollTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -71,8 +77,11 @@ export class SpoolOutput {
   /** Reads on every OUTPUT_POLL_MS until closed. */
   poll(): void {
     if (this.closed) return;
+    const before = this.bytesRead;
     void this.read().then(() => {
-      if (!this.closed) this.pollTimer = setTimeout(() => this.poll(), OUTPUT_POLL_MS);
+      const busy = this.bytesRead !== before;
+      if (!this.closed)
+        this.pollTimer = setTimeout(() => this.poll(), busy ? OUTPUT_POLL_BUSY_MS : OUTPUT_POLL_MS);
     });
   }
 
@@ -106,6 +115,7 @@ export class SpoolOutput {
           .catch(() => ({ bytesRead: 0 }));
         if (bytesRead === 0) return this.empty();
         this.offset += bytesRead;
+        this.bytesRead += bytesRead;
         sinceCheck += bytesRead;
         const chunk = Buffer.from(buf.subarray(0, bytesRead));
         this.o.tail.push(chunk);
