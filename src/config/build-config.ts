@@ -1,6 +1,6 @@
-// What both readings of a config share (the quick one in load-valid-config.ts
-// and the full one in load-config.ts): the job defaults, the checks across
-// jobs and the environment, and the final Config.
+// The parts of validating a config that are not one field's schema
+// (validate-config.ts): the job defaults, the checks across jobs and the
+// environment, and the final Config.
 import path from 'node:path';
 import { toHook } from './build-job.js';
 import {

@@ -1,5 +1,4 @@
-// A validated job → JobConfig, its policies filled in from the defaults. Shared
-// by the quick reading (load-valid-config.ts) and the full one (jobs.ts).
+// A validated job → JobConfig, its policies filled in from the defaults.
 import path from 'node:path';
 import { HOOK_TIMEOUT_MS, type JobDefaults, type ParsedHook, type ParsedJob } from './schema.js';
 import type { HookConfig, HttpAction, JobAction, JobConfig, ScheduleSpec, SourceLocation } from './types.js';

@@ -5,15 +5,8 @@
 import { isValidTimeZone } from '../schedule/cron-calculator.js';
 import { checkCronPattern } from '../schedule/pattern-check.js';
 import { formatDuration } from '../schedule/duration.js';
-import type { Anchor, PathSegment } from './locate-problem.js';
+import type { PathIssue, PathSegment } from './locate-problem.js';
 import { durationMsOf } from './schema.js';
-
-export interface RuleIssue {
-  /** Relative to the job's entry (or to the `defaults` map). */
-  path: PathSegment[];
-  message: string;
-  at: Anchor;
-}
 
 /** The backoff bounds a `retries` map falls back on for the fields it leaves out. */
 export interface InheritedBackoff {
@@ -27,8 +20,8 @@ export function checkJobRules(
   job: Record<string, unknown>,
   nowMs: number,
   inherited: InheritedBackoff,
-): RuleIssue[] {
-  const issues: RuleIssue[] = [];
+): PathIssue[] {
+  const issues: PathIssue[] = [];
   const { exactlyOne, onlyWith } = keyRules(job, [], issues);
 
   exactlyOne('schedule', 'every');
@@ -61,13 +54,13 @@ export function checkJobRules(
 }
 
 /** The rules of the `defaults` map (its plain value); a missing retries field falls back on `builtin`. */
-export function checkDefaultsRules(defaults: unknown, builtin: InheritedBackoff): RuleIssue[] {
+export function checkDefaultsRules(defaults: unknown, builtin: InheritedBackoff): PathIssue[] {
   return isPlainMap(defaults) ? checkPolicyRules(defaults, builtin) : [];
 }
 
 /** Rules of the policies a job and `defaults:` share: the hooks and the retry backoff. */
-function checkPolicyRules(map: Record<string, unknown>, inherited: InheritedBackoff): RuleIssue[] {
-  const issues: RuleIssue[] = [];
+function checkPolicyRules(map: Record<string, unknown>, inherited: InheritedBackoff): PathIssue[] {
+  const issues: PathIssue[] = [];
   for (const key of HOOKS) {
     const hook = map[key];
     if (!isPlainMap(hook)) continue;
@@ -86,7 +79,7 @@ function checkPolicyRules(map: Record<string, unknown>, inherited: InheritedBack
  * the inherited ones. Reported only where `retries` sets one of them; a value
  * that is not a valid duration has its own problem from the schema.
  */
-function checkBackoff(retries: Record<string, unknown>, inherited: InheritedBackoff): RuleIssue[] {
+function checkBackoff(retries: Record<string, unknown>, inherited: InheritedBackoff): PathIssue[] {
   const own = (key: string): number | null | undefined => {
     if (!Object.hasOwn(retries, key)) return undefined;
     const ms = durationMsOf(retries[key]);
@@ -116,7 +109,7 @@ function checkBackoff(retries: Record<string, unknown>, inherited: InheritedBack
 }
 
 /** The "exactly one of" and "only with" rules of the keys of `map`, which stands at `base`. */
-function keyRules(map: Record<string, unknown>, base: PathSegment[], issues: RuleIssue[]) {
+function keyRules(map: Record<string, unknown>, base: PathSegment[], issues: PathIssue[]) {
   const has = (key: string) => Object.hasOwn(map, key);
   const keys = Object.keys(map);
   /** Of two keys, the one written second. */

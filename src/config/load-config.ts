@@ -1,16 +1,19 @@
 // loadConfig: the main config file plus its includes → a validated Config, or
 // a ConfigError listing every problem found, each at file:line:column.
 //
-// A config is read twice only when it has a problem: first quickly, as plain
-// data (load-valid-config.ts), which gives up at the first doubt; then, only
-// if it gave up, by the full YAML parser with source ranges (full-reading.ts),
-// which finds and locates every problem (or accepts a config written outside
-// the quick reader's subset of YAML). The full reading and the `yaml` package
-// are loaded only then: a start with a valid config does without them.
+// One pipeline: each file is read to plain data (read-plain.ts), the data is
+// validated once (validate-config.ts), and only the files with a problem are
+// read again with source ranges (yaml-source.ts, the `yaml` package) to place
+// their problems. A file the plain reader cannot read at all is read by the
+// located reading from the start: it says what is wrong with it, in its own
+// words, or reads it. A valid config never loads the `yaml` package.
 import path from 'node:path';
 import { ConfigFiles } from './config-files.js';
-import { loadValidConfig } from './load-valid-config.js';
-import type { Config } from './types.js';
+import { printableProblem } from './printable-problem.js';
+import { readPlain } from './read-plain.js';
+import { type Config, ConfigError, type ConfigProblem } from './types.js';
+import { type Problem, type ReadFile, validateConfig } from './validate-config.js';
+import type { LocatedReading } from './yaml-source.js';
 
 export interface LoadConfigOptions {
   /** Skip the file ownership and mode checks (development only: --insecure-config). */
@@ -19,20 +22,74 @@ export interface LoadConfigOptions {
   nowMs?: number;
   /** Where CRONKEEPER_DATABASE_URL and DATABASE_URL are read; default process.env. */
   env?: NodeJS.ProcessEnv;
-  /** false: skip the quick reading and always use the full one (tests compare the two). Default true. */
-  quick?: boolean;
 }
 
 /** Loads and validates `file` and the files it includes. Throws ConfigError with every problem found. */
 export async function loadConfig(file: string, options: LoadConfigOptions = {}): Promise<Config> {
   const mainFile = path.resolve(file);
-  const nowMs = options.nowMs ?? Date.now();
-  const env = options.env ?? process.env;
   const files = new ConfigFiles(options.insecure ?? false);
-  if (options.quick !== false) {
-    const config = await loadValidConfig(mainFile, files, nowMs, env);
-    if (config) return config;
+  const located = new Map<string, LocatedReading>();
+  const readLocatedOnce = async (f: string, text: string): Promise<LocatedReading> => {
+    let reading = located.get(f);
+    if (!reading) {
+      const { readLocated } = await import('./yaml-source.js');
+      reading = readLocated(f, text);
+      located.set(f, reading);
+    }
+    return reading;
+  };
+
+  const read = async (f: string): Promise<ReadFile> => {
+    const got = await files.read(f);
+    if (got.problem) return { plain: undefined, problems: [got.problem] };
+    const plain = readPlain(got.text, f);
+    if (plain) return { plain, problems: [] };
+    const reading = await readLocatedOnce(f, got.text);
+    return { plain: reading.plain, problems: reading.problems };
+  };
+
+  const result = await validateConfig(
+    mainFile,
+    read,
+    options.nowMs ?? Date.now(),
+    options.env ?? process.env,
+  );
+  if (result.config) return result.config;
+
+  const { problemAt } = await import('./locate-problem.js');
+  const placed: ConfigProblem[] = [];
+  for (const p of result.problems) {
+    if (isPlaced(p)) {
+      placed.push(p);
+      continue;
+    }
+    const got = await files.read(p.file);
+    const source = got.text === undefined ? undefined : (await readLocatedOnce(p.file, got.text)).source;
+    placed.push(
+      source
+        ? problemAt(
+            { source, root: source.doc.contents, rootKey: undefined, basePath: [] },
+            p.path,
+            p.message,
+            p.at,
+          )
+        : { file: p.file, line: 1, column: 1, path: '', message: p.message },
+    );
   }
-  const { loadCheckedConfig } = await import('./full-reading.js');
-  return loadCheckedConfig(mainFile, files, nowMs, env);
+  throw new ConfigError(sortProblems(placed, result.files).map(printableProblem));
+}
+
+function isPlaced(problem: Problem): problem is ConfigProblem {
+  return 'line' in problem;
+}
+
+/** Problems of a file together, files in reading order (main file first), each by position. */
+function sortProblems(problems: ConfigProblem[], files: string[]): ConfigProblem[] {
+  const fileOrder = new Map<string, number>();
+  for (const f of [...files, ...problems.map((p) => p.file)])
+    if (!fileOrder.has(f)) fileOrder.set(f, fileOrder.size);
+  return [...problems].sort(
+    (a, b) =>
+      (fileOrder.get(a.file) ?? 0) - (fileOrder.get(b.file) ?? 0) || a.line - b.line || a.column - b.column,
+  );
 }

@@ -24,6 +24,13 @@ export interface NodeContext {
  */
 export type Anchor = 'value' | 'key';
 
+/** A problem at a path of the config data: relative to a job's entry or a map, until it is placed in its file. */
+export interface PathIssue {
+  path: PathSegment[];
+  message: string;
+  at: Anchor;
+}
+
 /** `jobs.nightly-report.command[0]` */
 export function formatPath(path: readonly PathSegment[]): string {
   let out = '';

@@ -1,7 +1,8 @@
-// Reading one config file into a YAML document that keeps source ranges, and
-// the problems the YAML layer itself finds: syntax errors, duplicate keys,
-// unknown aliases.
-import type { ConfigFiles } from './config-files.js';
+// The located reading of a config file: the `yaml` package's document, with
+// source ranges, and the problems the YAML layer itself finds (syntax errors,
+// duplicate keys and job names, unknown aliases, alias bombs, nesting). Used
+// where the plain reading (read-plain.ts) cannot read a file, and to place the
+// problems found in the data at file:line:column (locate-problem.ts).
 import {
   type Alias,
   type Document,
@@ -16,7 +17,8 @@ import {
   type YAMLError,
 } from 'yaml';
 import { formatPath, keyText, nodeStart, type PathSegment, positionAt } from './locate-problem.js';
-import type { ConfigProblem } from './types.js';
+import { MAX_DEPTH, MAX_EXPANDED_VALUES, type PlainFile } from './read-plain.js';
+import type { ConfigProblem, SourceLocation } from './types.js';
 import { plainValue } from './yaml-scalars.js';
 
 export interface SourceFile {
@@ -33,31 +35,39 @@ export interface SourceFile {
   lineStarts: number[];
 }
 
-export interface ReadResult {
-  /** Undefined when the file could not be read. */
-  source: SourceFile | undefined;
-  /** The document as plain data; only meaningful when `usable`. */
-  value: unknown;
-  /** False when the document is too broken to validate further. */
-  usable: boolean;
+export interface LocatedReading {
+  source: SourceFile;
+  /** The document as plain data, when it is sound enough to be validated. */
+  plain: PlainFile | undefined;
   problems: ConfigProblem[];
 }
 
-/** Reads (through `files`) and parses `file` (absolute). Never throws for a bad or missing file. */
-export async function readSource(file: string, files: ConfigFiles): Promise<ReadResult> {
-  const read = await files.read(file);
-  if (read.problem) return { source: undefined, value: undefined, usable: false, problems: [read.problem] };
-  const text = read.text;
+/** Parses `text` of `file` (absolute) with source ranges. */
+export function readLocated(file: string, text: string): LocatedReading {
   const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false });
   keepWrittenText(doc);
   const source: SourceFile = { file, doc, aliasTargets: new Map(), lineStarts: lineStartsOf(text) };
   const problems: ConfigProblem[] = doc.errors.map((err) => syntaxProblem(source, err));
   const structural = checkStructure(source);
   problems.push(...structural.problems);
-  const usable = doc.errors.length === 0 && structural.aliasesOk;
-  let value: unknown;
-  if (usable) value = nodeValue(source, doc.contents);
-  return { source, value, usable, problems };
+  if (doc.errors.length > 0 || !structural.aliasesOk) return { source, plain: undefined, problems };
+  const value = doc.contents === null ? null : nodeValue(source, doc.contents);
+  return { source, plain: { value, jobAt: jobPositions(source) }, problems };
+}
+
+/** Where each key of the root map's `jobs` map is written (the first, for a key written twice). */
+function jobPositions(source: SourceFile): Map<string, SourceLocation> {
+  const at = new Map<string, SourceLocation>();
+  const root = source.doc.contents;
+  if (!isMap(root)) return at;
+  const pair = root.items.findLast((p) => keyText(p.key) === 'jobs');
+  const jobs = isAlias(pair?.value) ? source.aliasTargets.get(pair.value) : pair?.value;
+  if (!isMap(jobs)) return at;
+  for (const job of jobs.items) {
+    const name = keyText(job.key);
+    if (!at.has(name)) at.set(name, positionAt(source, nodeStart(job.key) ?? 0));
+  }
+  return at;
 }
 
 /** Plain scalars, keys included, read as yaml-scalars.ts says: a number or boolean whose text would change stays text. */
@@ -127,11 +137,6 @@ function firstLine(message: string): string {
   return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
 }
 
-/** Values a document may hold once its aliases are expanded: past it, an alias is an "alias bomb". */
-export const MAX_EXPANDED_VALUES = 2_000_000;
-/** Collections within collections, aliases expanded: past it, a config is refused. */
-export const MAX_DEPTH = 64;
-
 /**
  * A node as plain data, aliases expanded (each use a copy of its own, within
  * the budget checkStructure enforced), map keys as strings.
@@ -146,7 +151,8 @@ export function nodeValue(source: SourceFile, node: unknown): unknown {
     const out: Record<string, unknown> = {};
     for (const pair of node.items) {
       const k = isNode(pair.key) ? nodeValue(source, pair.key) : pair.key;
-      const key = k === null || k === undefined ? '' : typeof k === 'object' ? JSON.stringify(k) : String(k);
+      // As keyText names it, and as the plain reading does (`~:` is the key 'null').
+      const key = k === undefined ? '' : k !== null && typeof k === 'object' ? JSON.stringify(k) : String(k);
       const value = isNode(pair.value) ? nodeValue(source, pair.value) : (pair.value ?? null);
       // A key '__proto__' is a key like any other, not the object's prototype.
       Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
@@ -163,8 +169,8 @@ export function nodeValue(source: SourceFile, node: unknown): unknown {
  * aliases expanded (MAX_EXPANDED_VALUES) and its nesting (MAX_DEPTH), each
  * reported where it is passed. Records what each alias stands for
  * (source.aliasTargets), in one pass: resolving each alias by a search of the
- * document was quadratic. Duplicates among job names are left to the job
- * collector, which reports them the same way as duplicates across files.
+ * document was quadratic. A job name written twice in one `jobs` map is said
+ * the way validate-config.ts says one defined in two files.
  */
 function checkStructure(source: SourceFile): { problems: ConfigProblem[]; aliasesOk: boolean } {
   const problems: ConfigProblem[] = [];
@@ -223,12 +229,14 @@ function checkStructure(source: SourceFile): { problems: ConfigProblem[]; aliase
         const earlier = first.get(key);
         if (earlier === undefined) {
           first.set(key, offset);
-        } else if (!isJobsMap) {
+        } else {
           const { line, column } = positionAt(source, earlier);
           problems.push({
             ...positionAt(source, offset),
             path: formatPath([...path, key]),
-            message: `duplicate key '${key}' (first at line ${line}, column ${column})`,
+            message: isJobsMap
+              ? `duplicate job '${key}'; first defined at ${source.file}:${line}:${column}`
+              : `duplicate key '${key}' (first at line ${line}, column ${column})`,
           });
         }
         const k = walk(pair.key, [...path, key], depth + 1);

@@ -1,10 +1,10 @@
-// zod issues as config problems: plain-language messages, each issue located
-// at its YAML node, unknown keys one by one with a "did you mean" hint.
+// zod issues as config problems: plain-language messages, each at its path in
+// the config data (located later, if at all: locate-problem.ts), unknown keys
+// one by one with a "did you mean" hint.
 import { z } from 'zod';
-import { type NodeContext, type PathSegment, problemAt } from './locate-problem.js';
+import type { PathIssue, PathSegment } from './locate-problem.js';
 import { describeValue } from './schema.js';
 import { suggest } from '../suggest.js';
-import type { ConfigProblem } from './types.js';
 
 const EXPECTED: Record<string, string> = {
   string: 'a string',
@@ -36,13 +36,9 @@ const errorMap: z.core.$ZodErrorMap = (iss) => {
 /** Options for every safeParse of config data. */
 export const PARSE_OPTIONS = { reportInput: true, error: errorMap } as const;
 
-/** One problem per zod issue (per key for unknown keys), located in `ctx`. */
-export function issuesToProblems(
-  ctx: NodeContext,
-  issues: readonly z.core.$ZodIssue[],
-  schema: z.ZodType,
-): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
+/** One problem per zod issue (per key for unknown keys). */
+export function issuesToProblems(issues: readonly z.core.$ZodIssue[], schema: z.ZodType): PathIssue[] {
+  const problems: PathIssue[] = [];
   for (const issue of issues) {
     const path = issue.path.filter((seg): seg is PathSegment => typeof seg !== 'symbol');
     if (issue.code === 'unrecognized_keys') {
@@ -50,14 +46,14 @@ export function issuesToProblems(
       for (const key of issue.keys) {
         const hint = suggest(key, known);
         const message = `unknown key '${key}'${hint ? `; did you mean '${hint}'?` : ''}`;
-        problems.push(problemAt(ctx, [...path, key], message, 'key'));
+        problems.push({ path: [...path, key], message, at: 'key' });
       }
     } else if (issue.code === 'invalid_key') {
-      problems.push(problemAt(ctx, path, issue.issues[0]?.message ?? issue.message, 'key'));
+      problems.push({ path, message: issue.issues[0]?.message ?? issue.message, at: 'key' });
     } else if (issue.code === 'invalid_type' && issue.input === undefined && path.length > 0) {
-      problems.push(problemAt(ctx, path, `missing required key '${String(path.at(-1))}'`));
+      problems.push({ path, message: `missing required key '${String(path.at(-1))}'`, at: 'value' });
     } else {
-      problems.push(problemAt(ctx, path, issue.message));
+      problems.push({ path, message: issue.message, at: 'value' });
     }
   }
   return problems;
