@@ -163,29 +163,28 @@ function keyStart(event: ScalarEvent): number {
   return Math.min(...starts.filter((s) => s >= 0));
 }
 
-/** Line and column (from 1) of offsets, asked for in increasing order. */
+/** Line and column (from 1) of offsets, asked for in increasing order: the text is scanned once. */
 class LineCounter {
   private line = 1;
   private lineStart = 0;
-  private scanned = 0;
+  /** The next line break at or after lineStart; -1 when there is none (a one-line JSON file). */
+  private nextBreak: number;
 
-  constructor(private readonly text: string) {}
+  constructor(private readonly text: string) {
+    this.nextBreak = text.indexOf('\n');
+  }
 
   at(offset: number): { line: number; column: number } {
-    if (offset < this.scanned) {
+    if (offset < this.lineStart) {
       this.line = 1;
       this.lineStart = 0;
-      this.scanned = 0;
+      this.nextBreak = this.text.indexOf('\n');
     }
-    for (
-      let i = this.text.indexOf('\n', this.scanned);
-      i >= 0 && i < offset;
-      i = this.text.indexOf('\n', i + 1)
-    ) {
+    while (this.nextBreak >= 0 && this.nextBreak < offset) {
       this.line++;
-      this.lineStart = i + 1;
+      this.lineStart = this.nextBreak + 1;
+      this.nextBreak = this.text.indexOf('\n', this.lineStart);
     }
-    this.scanned = offset;
     return { line: this.line, column: offset - this.lineStart + 1 };
   }
 }
