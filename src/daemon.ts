@@ -8,7 +8,6 @@ import os from 'node:os';
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import { ClockWatch } from './clock-watch.js';
-import { collectGarbage } from './collect-garbage.js';
 import type { Config } from './config/types.js';
 import { StoppedWaitingError, acquireLeadership } from './ha/leadership.js';
 import { EpochFloor } from './ha/epoch-floor.js';
@@ -218,7 +217,6 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       // one, or the first) must not tell systemd READY=1 before its catch-up.
       node.update({ role: 'standby', epoch: null, caughtUp: false, catchUp: null, standingBy: false });
       let leadership;
-      let collected = false;
       // Another node leads, and cannot read this host's spool: the runs a dead daemon here left are
       // this node's to adopt (home-runs.ts). Done before this node may lead, so a term never judges
       // a run this node is adopting.
@@ -255,10 +253,6 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
                 )
                 .catch((err: unknown) => logger.warn({ err }, 'could not adopt the runs left on this host'));
             }
-            // Once per wait: the config reading's (or the last term's) garbage, as a leader does at ready.
-            if (collected) return;
-            collected = true;
-            void collectGarbage().then((c) => logger.debug(c, 'collected the garbage before standing by'));
           },
         });
       } catch (err) {

@@ -26,7 +26,6 @@ import { recordSkipped } from './store/attempts.js';
 import { restoreState, type RestoredState } from './store/restore-state.js';
 import { cleanSlotGaps, recordSlotGaps } from './store/slot-gaps.js';
 import { lowestHighWater } from './store/snapshot-rows.js';
-import { collectGarbage } from './collect-garbage.js';
 import { jobsByName } from './config/jobs-by-name.js';
 
 const CLEAN_EVERY_MS = 3_600_000;
@@ -259,8 +258,6 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
   await Promise.race([catchUp, stopped]);
   if (!o.stop.aborted && !stepDown.signal.aborted) {
     await snapshots.flush().catch(() => {});
-    // The term start's garbage goes before the daemon says it is ready (see collect-garbage.ts).
-    logger.debug(await collectGarbage(), 'collected the garbage of the term start');
     scheduler.start();
     // The log line first: node.update sends READY=1 through a child process, which can reach
     // systemd before a line logged after it is timestamped.

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Config, JobConfig } from '../config/types.js';
 import { suggest } from '../suggest.js';
 import { ConfigError, formatProblem } from '../config/types.js';
+import { loadConfigOffThread } from '../config/config-reader-thread.js';
 import { loadConfig } from '../config/load-config.js';
 import type { Db, Queryable } from '../store/db.js';
 import { migrate } from '../store/migrate.js';
@@ -36,7 +37,7 @@ export class NoConfigError extends Error {
  */
 export async function readConfig(
   file: string | undefined,
-  options: { insecure?: boolean } = {},
+  options: { insecure?: boolean; offThread?: boolean } = {},
 ): Promise<Config> {
   const chosen = file ?? process.env.CRONKEEPER_CONFIG ?? CONFIG_LOCATIONS.find((f) => fs.existsSync(f));
   if (chosen === undefined) {
@@ -45,6 +46,7 @@ export async function readConfig(
         `${CONFIG_LOCATIONS.map((f) => path.resolve(f)).join(' or ')}`,
     );
   }
+  if (options.offThread) return loadConfigOffThread(chosen, { insecure: options.insecure });
   return loadConfig(chosen, { insecure: options.insecure });
 }
 

@@ -21,7 +21,9 @@ export async function runCommand(
   configFile: string | undefined,
   opts: { pretty: boolean; insecure: boolean },
 ): Promise<number> {
-  const config = await readConfig(configFile, { insecure: opts.insecure });
+  // On a worker thread, as a reload: what reading 100,000 jobs allocates is freed with the thread,
+  // not left in the daemon's heap for V8 to collect some day.
+  const config = await readConfig(configFile, { insecure: opts.insecure, offThread: true });
   const metrics = new Metrics();
   const logger = createLogger({ pretty: opts.pretty, onDrop: (bytes) => metrics.logDroppedBytes.inc(bytes) });
   logger.info({ config: config.file, jobs: config.jobs.length, pid: process.pid }, 'cronkeeper starting');
