@@ -15,6 +15,11 @@ export function numberArg(name: string, fallback: number): number {
   return i >= 0 ? Number(args[i + 1]) : fallback;
 }
 
+/** A flag without a value (`--shared`). */
+export function flagArg(name: string): boolean {
+  return args.includes(name);
+}
+
 /** A string option (`--json out.json`), or undefined. */
 export function stringArg(name: string): string | undefined {
   const i = args.indexOf(name);
