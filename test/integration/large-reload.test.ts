@@ -1,7 +1,8 @@
-// A reload of a large config must not cost the leader its term: reading
-// 30,000 jobs, and locating a problem in them with the full YAML reading,
-// takes seconds, more than a lease of 1 s. The reading runs on a worker
-// thread (config-reader-thread.ts); the leader's heartbeat keeps going.
+// A reload of a large config must not cost the leader its term, nor a job
+// its slots: reading 30,000 jobs, and placing a problem in them, takes longer
+// than a lease of 1 s. The reading runs on a worker thread
+// (config-reader-thread.ts); the leader's heartbeat and a per-second job keep
+// going, every second once, through a rejected and an accepted reload.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,8 +13,15 @@ import { startDaemon, tempDir } from '../support/daemon.js';
 const dir = tempDir('large-reload');
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+const ticks = path.join(dir, 'ticks.txt');
+
 function configText(url: string, jobs: number, bad: boolean): string {
-  const lines = [`store: { url: "${url}" }`, 'ha: { lease: 1s }', 'jobs:'];
+  const lines = [
+    `store: { url: "${url}" }`,
+    'ha: { lease: 1s }',
+    'jobs:',
+    `  tick: { every: 1s, catchup: all, command: ["/bin/sh", "-c", "echo $CRONKEEPER_SCHEDULED_AT >> '${ticks}'"] }`,
+  ];
   // Daily jobs, hours away: nothing runs during the test.
   for (let i = 0; i < jobs; i++)
     lines.push(`  job-${i}: { schedule: "${i % 60} ${Math.floor(i / 60) % 60} 3 * * *", command: [echo] }`);
@@ -37,13 +45,33 @@ test('the leader keeps its term through the reload of 30,000 jobs, rejected and 
     );
     assert.deepEqual(
       (rejected.problems as string[]).map((p) => p.replace(/^.*cronkeeper\.yaml:/, '')),
-      ["30004:23: jobs.broken.schedule: invalid cron pattern '61 * * * *': minute '61' is out of range 0-59"],
+      ["30005:23: jobs.broken.schedule: invalid cron pattern '61 * * * *': minute '61' is out of range 0-59"],
     );
 
     fs.writeFileSync(config, configText(db.url, 30_001, false));
     daemon.proc.kill('SIGHUP');
     const reloaded = await daemon.waitForLog((l) => l.msg === 'config reloaded', 120_000);
-    assert.equal(reloaded.jobs, 30_001);
+    assert.equal(reloaded.jobs, 30_002);
+    // Two more seconds of ticks after the switch.
+    const until = Date.now() + 2_500;
+    while (Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+
+    // The per-second job's own record: from its first slot after ready to the last, every second once.
+    const slots = fs
+      .readFileSync(ticks, 'utf8')
+      .trim()
+      .split('\n')
+      .map((t) => Date.parse(t));
+    const from = slots.findIndex((ms) => ms >= Date.parse(String(ready.time)));
+    const seen = slots.slice(from);
+    assert.ok(seen.length >= 5, `ticks after ready: ${seen.length}`);
+    for (let i = 1; i < seen.length; i++) {
+      assert.equal(
+        seen[i]! - seen[i - 1]!,
+        1000,
+        `slot ${new Date(seen[i]!).toISOString()} follows ${new Date(seen[i - 1]!).toISOString()}`,
+      );
+    }
 
     const lost = daemon.logs.filter(
       (l) =>
