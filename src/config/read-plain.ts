@@ -124,10 +124,8 @@ function jobPositions(events: Event[], text: string, file: string): Map<string, 
       let j = value + 1;
       while (j < events.length && events[j]!.type !== EVENT_ID.POP) {
         const jobKey = events[j]!;
-        if (jobKey.type === EVENT_ID.SCALAR) {
-          const start = keyStart(jobKey);
-          at.set(keyOf(jobKey, text), { file, ...lines.at(start) });
-        }
+        const start = jobKey.type === EVENT_ID.SCALAR ? keyStart(jobKey) : undefined;
+        if (start !== undefined) at.set(keyOf(jobKey as ScalarEvent, text), { file, ...lines.at(start) });
         j = nodeEnd(events, nodeEnd(events, j));
       }
     }
@@ -156,11 +154,14 @@ function keyOf(event: ScalarEvent, text: string): string {
   return String(plainValue(written));
 }
 
-/** Where a key's node starts: its anchor or tag if it has one, else its text (its opening quote included). */
-function keyStart(event: ScalarEvent): number {
+/**
+ * Where a key is written, as the yaml package places a node: at its text (its opening quote
+ * included), not at an anchor or tag before it. Undefined for an empty key.
+ */
+function keyStart(event: ScalarEvent): number | undefined {
+  if (event.valueStart < 0) return undefined;
   const quoted = event.style === SCALAR_STYLE.SINGLE_QUOTED || event.style === SCALAR_STYLE.DOUBLE_QUOTED;
-  const starts = [quoted ? event.valueStart - 1 : event.valueStart, event.anchorStart, event.tagStart];
-  return Math.min(...starts.filter((s) => s >= 0));
+  return quoted ? event.valueStart - 1 : event.valueStart;
 }
 
 /** Line and column (from 1) of offsets, asked for in increasing order: the text is scanned once. */

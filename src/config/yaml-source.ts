@@ -64,7 +64,7 @@ function jobPositions(source: SourceFile): Map<string, SourceLocation> {
   const jobs = isAlias(pair?.value) ? source.aliasTargets.get(pair.value) : pair?.value;
   if (!isMap(jobs)) return at;
   for (const job of jobs.items) {
-    const name = keyText(job.key);
+    const name = keyText(isAlias(job.key) ? source.aliasTargets.get(job.key) : job.key);
     if (!at.has(name)) at.set(name, positionAt(source, nodeStart(job.key) ?? 0));
   }
   return at;
