@@ -3,12 +3,14 @@
 //
 // One pipeline: each file is read to plain data (read-plain.ts), the data is
 // validated once (validate-config.ts), and only the files with a problem are
-// read again with source ranges (yaml-source.ts, the `yaml` package) to place
-// their problems. A file the plain reader cannot read at all is read by the
-// located reading from the start: it says what is wrong with it, in its own
-// words, or reads it. A valid config never loads the `yaml` package.
+// parsed again, to place their problems at file:line:column from js-yaml's
+// events (locate-in-events.ts). A file js-yaml cannot read at all is read by
+// the located reading (yaml-source.ts, the `yaml` package): it says what is
+// wrong with it, in its own words, or reads it, and places its problems.
+// A config js-yaml reads never loads the `yaml` package.
 import path from 'node:path';
 import { ConfigFiles } from './config-files.js';
+import { EventLocator } from './locate-in-events.js';
 import { printableProblem } from './printable-problem.js';
 import { readPlain } from './read-plain.js';
 import { type Config, ConfigError, type ConfigProblem } from './types.js';
@@ -56,7 +58,10 @@ export async function loadConfig(file: string, options: LoadConfigOptions = {}):
   );
   if (result.config) return result.config;
 
-  const { problemAt } = await import('./locate-problem.js');
+  // A problem in a file js-yaml read is placed from its events; one in a file only the yaml
+  // package could read, from that reading.
+  const { formatPath, problemAt } = await import('./locate-problem.js');
+  const locators = new Map<string, EventLocator | undefined>();
   const placed: ConfigProblem[] = [];
   for (const p of result.problems) {
     if (isPlaced(p)) {
@@ -64,17 +69,22 @@ export async function loadConfig(file: string, options: LoadConfigOptions = {}):
       continue;
     }
     const got = await files.read(p.file);
-    const source = got.text === undefined ? undefined : (await readLocatedOnce(p.file, got.text)).source;
-    placed.push(
-      source
-        ? problemAt(
-            { source, root: source.doc.contents, rootKey: undefined, basePath: [] },
-            p.path,
-            p.message,
-            p.at,
-          )
-        : { file: p.file, line: 1, column: 1, path: '', message: p.message },
-    );
+    if (got.text === undefined) {
+      placed.push({ file: p.file, line: 1, column: 1, path: formatPath(p.path), message: p.message });
+      continue;
+    }
+    const reading = located.get(p.file);
+    if (!reading) {
+      if (!locators.has(p.file)) locators.set(p.file, EventLocator.read(got.text, p.file));
+      const locator = locators.get(p.file);
+      if (locator) {
+        placed.push({ ...locator.at(p.path, p.at), path: formatPath(p.path), message: p.message });
+        continue;
+      }
+    }
+    const { source } = reading ?? (await readLocatedOnce(p.file, got.text));
+    const ctx = { source, root: source.doc.contents, rootKey: undefined, basePath: [] };
+    placed.push(problemAt(ctx, p.path, p.message, p.at));
   }
   throw new ConfigError(sortProblems(placed, result.files).map(printableProblem));
 }
