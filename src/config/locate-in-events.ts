@@ -429,6 +429,7 @@ export class EventLocator {
     const tail = this.emptyTailEnd(previous, colon);
     if (tail !== undefined) return tail;
     const event = this.events[previous]!;
+    if (event.type === EVENT_ID.SCALAR && isEmpty(event)) return this.emptyValueEnd(before, colon, indent);
     let line = before > 0 && text.charCodeAt(before - 1) === LF ? before : text.indexOf('\n', before) + 1;
     const block = (event.type === EVENT_ID.MAPPING || event.type === EVENT_ID.SEQUENCE) && !isFlow(event);
     let at = line;
@@ -438,10 +439,51 @@ export class EventLocator {
       const next = text.indexOf('\n', content) + 1;
       if (c === HASH && content - line > indent) {
         // A block collection's range takes the comments after it, once the first of them is indented.
-        if (block) return lineStart;
+        if (block) return colon;
         at = next;
       } else if (c !== LF && c !== CR) break;
       line = next;
+    }
+    return at;
+  }
+
+  /**
+   * Where the tokens of a pair whose value is empty (at `empty`) end, before an
+   * empty implicit key at `colon`: what follows the `:` is the value's until a
+   * line shows it is not. A comment on the value's line takes it past that line;
+   * then comments indented more than the map (and the blank lines before them)
+   * with their lines, then a comment at the map's indentation up to its end, or
+   * the blanks of a blank line, are the value's.
+   */
+  private emptyValueEnd(empty: number, colon: number, indent: number): number {
+    const text = this.text;
+    let q = skipBlanks(text, empty);
+    const comment = text.charCodeAt(q) === HASH;
+    q = text.indexOf('\n', q) + 1;
+    if (q <= 0 || q > colon) return empty;
+    let at = comment ? skipBlanks(text, q) : empty;
+    while (q < colon) {
+      const content = skipBlanks(text, q);
+      const c = text.charCodeAt(content);
+      const next = text.indexOf('\n', content) + 1;
+      if (c === HASH && content - q > indent) {
+        at = skipBlanks(text, next);
+      } else if (c === HASH) {
+        at = lineEnd(text, content);
+        break;
+      } else if (c === LF || c === CR) {
+        // Blank lines before an indented comment are the value's, else the blanks of the first.
+        let r = next;
+        while (r > 0 && r < colon && isBlankLine(text, r)) r = text.indexOf('\n', r) + 1;
+        const rc = skipBlanks(text, r);
+        if (r > 0 && r < colon && text.charCodeAt(rc) === HASH && rc - r > indent) {
+          q = r;
+          continue;
+        }
+        at = content;
+        break;
+      } else break;
+      q = next;
     }
     return at;
   }
@@ -461,8 +503,9 @@ export class EventLocator {
 
   /**
    * Where the `yaml` package ends a block collection that ends, at any depth, in
-   * an empty node: at that node; after a key with no `:` (`? a`), at that key if
-   * it is empty, else at `colon`, the next key's. undefined if it ends in text.
+   * an empty node: at that node (at `colon`, the next key's, when comments
+   * follow it); after a key with no `:` (`? a`), at that key if it is empty,
+   * else at `colon`. undefined if it ends in a node with text.
    */
   private emptyTailEnd(node: number, colon: number): number | undefined {
     const event = this.events[node]!;
@@ -472,11 +515,15 @@ export class EventLocator {
     const last = children.length - 1;
     const child = this.events[children[last]!]!;
     if (child.type !== EVENT_ID.SCALAR || !isEmpty(child)) return this.emptyTailEnd(children[last]!, colon);
-    const at = this.emptyAt(children[last]!, node, last);
-    if (at >= 0) return at;
-    const key = this.events[children[last - 1]!]!;
-    if (key.type !== EVENT_ID.SCALAR || !isEmpty(key)) return colon;
-    return this.startOf(children[last - 1]!, node, last - 1) ?? colon;
+    let at = this.emptyAt(children[last]!, node, last);
+    if (at < 0) {
+      // A key with no `:` (`? a`).
+      const key = event.type === EVENT_ID.MAPPING ? this.events[children[last - 1]!] : undefined;
+      if (key?.type !== EVENT_ID.SCALAR || !isEmpty(key)) return colon;
+      at = this.startOf(children[last - 1]!, node, last - 1) ?? colon;
+    }
+    // Comments after it (nothing else comes before the colon) take it to the colon.
+    return this.text.lastIndexOf('#', colon) >= at ? colon : at;
   }
 
   /** A block scalar's `|` or `>`: the first token after its anchor or tag, else after its indicator. */
@@ -596,6 +643,19 @@ function propsEnd(event: ScalarEvent): number {
 function indentation(text: string, p: number): number {
   const lineStart = text.lastIndexOf('\n', p - 1) + 1;
   return p - lineStart - (lineStart === 0 && text.charCodeAt(0) === BOM ? 1 : 0);
+}
+
+/** The end of the line at `p`, before its `\r\n` or `\n`. */
+function lineEnd(text: string, p: number): number {
+  let end = text.indexOf('\n', p);
+  if (end < 0) end = text.length;
+  return end > p && text.charCodeAt(end - 1) === CR ? end - 1 : end;
+}
+
+/** Whether the line starting at `p` holds nothing but blanks. */
+function isBlankLine(text: string, p: number): boolean {
+  const c = text.charCodeAt(skipBlanks(text, p));
+  return c === LF || c === CR;
 }
 
 function isSpace(c: number): boolean {
