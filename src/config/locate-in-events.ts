@@ -24,11 +24,10 @@ import {
   type SequenceEvent,
 } from 'js-yaml';
 import type { Anchor, PathSegment } from './locate-problem.js';
-import { MAX_DEPTH } from './read-plain.js';
+// As read-plain.ts parses: the same events for the same text.
+import { PARSER_MAX_DEPTH } from './read-plain.js';
 import { plainValue } from './yaml-scalars.js';
 
-/** As read-plain.ts parses (its PARSER_MAX_DEPTH): the same events for the same text. */
-const PARSER_MAX_DEPTH = MAX_DEPTH + 2;
 /** COLLECTION_STYLE.BLOCK */
 const BLOCK = 1;
 /** CHOMPING_MODE.KEEP */
@@ -418,8 +417,9 @@ export class EventLocator {
    * previous value's range ends in the `yaml` package: past the end of the
    * value's line (a block scalar's last line that is not blank), and past the
    * lines after it that are blank or comments indented more than the map, up to
-   * the last such comment (after a block collection, up to the key's line; one
-   * that ends in an empty node: emptyTailEnd).
+   * the last such comment (after a block collection, to the colon if the first
+   * comment is indented as much as the collection; one that ends in an empty
+   * node: emptyTailEnd).
    */
   private implicitEmptyKeyAt(previous: number, before: number): number {
     const text = this.text;
@@ -430,18 +430,23 @@ export class EventLocator {
     if (tail !== undefined) return tail;
     const event = this.events[previous]!;
     if (event.type === EVENT_ID.SCALAR && isEmpty(event)) return this.emptyValueEnd(before, colon, indent);
-    let line = before > 0 && text.charCodeAt(before - 1) === LF ? before : text.indexOf('\n', before) + 1;
-    const block = (event.type === EVENT_ID.MAPPING || event.type === EVENT_ID.SEQUENCE) && !isFlow(event);
+    let line = nextLine(text, before);
+    // A block collection takes the comments after it indented as much as it is, up to the colon.
+    const block =
+      (event.type === EVENT_ID.MAPPING || event.type === EVENT_ID.SEQUENCE) && !isFlow(event)
+        ? indentation(text, event.start)
+        : -1;
     let at = line;
     while (line > 0 && line < colon) {
       const content = skipBlanks(text, line);
       const c = text.charCodeAt(content);
       const next = text.indexOf('\n', content) + 1;
-      if (c === HASH && content - line > indent) {
-        // A block collection's range takes the comments after it, once the first of them is indented.
-        if (block) return colon;
-        at = next;
-      } else if (c !== LF && c !== CR) break;
+      if (c === HASH && block >= 0) {
+        if (content - line >= block) return colon;
+        break;
+      }
+      if (c === HASH && content - line > indent) at = next;
+      else if (c !== LF && c !== CR) break;
       line = next;
     }
     return at;
@@ -503,9 +508,9 @@ export class EventLocator {
 
   /**
    * Where the `yaml` package ends a block collection that ends, at any depth, in
-   * an empty node: at that node (at `colon`, the next key's, when comments
-   * follow it); after a key with no `:` (`? a`), at that key if it is empty,
-   * else at `colon`. undefined if it ends in a node with text.
+   * an empty node: at that node (at `colon`, the next key's, when a comment comes
+   * with it); after a key with no `:` (`? a`), at that key if it is empty, else
+   * at `colon`. undefined if it ends in a node with text.
    */
   private emptyTailEnd(node: number, colon: number): number | undefined {
     const event = this.events[node]!;
@@ -515,15 +520,22 @@ export class EventLocator {
     const last = children.length - 1;
     const child = this.events[children[last]!]!;
     if (child.type !== EVENT_ID.SCALAR || !isEmpty(child)) return this.emptyTailEnd(children[last]!, colon);
+    let empty = last;
     let at = this.emptyAt(children[last]!, node, last);
     if (at < 0) {
       // A key with no `:` (`? a`).
       const key = event.type === EVENT_ID.MAPPING ? this.events[children[last - 1]!] : undefined;
       if (key?.type !== EVENT_ID.SCALAR || !isEmpty(key)) return colon;
-      at = this.startOf(children[last - 1]!, node, last - 1) ?? colon;
+      empty = last - 1;
+      at = this.startOf(children[empty]!, node, empty) ?? colon;
     }
-    // Comments after it (nothing else comes before the colon) take it to the colon.
-    return this.text.lastIndexOf('#', colon) >= at ? colon : at;
+    // A comment among the tokens before it (a key's: from the line after the previous value) or
+    // after it takes it to the colon.
+    const text = this.text;
+    let from = this.endBefore(node, empty);
+    if (empty > 0 && (event.type === EVENT_ID.SEQUENCE || empty % 2 === 0)) from = nextLine(text, from);
+    const comment = text.indexOf('#', from);
+    return from > 0 && comment >= 0 && comment < colon ? colon : at;
   }
 
   /** A block scalar's `|` or `>`: the first token after its anchor or tag, else after its indicator. */
@@ -650,6 +662,11 @@ function lineEnd(text: string, p: number): number {
   let end = text.indexOf('\n', p);
   if (end < 0) end = text.length;
   return end > p && text.charCodeAt(end - 1) === CR ? end - 1 : end;
+}
+
+/** The start of the line after the one `p` is on; `p` itself if a line ends just before it (0: none). */
+function nextLine(text: string, p: number): number {
+  return p > 0 && text.charCodeAt(p - 1) === LF ? p : text.indexOf('\n', p) + 1;
 }
 
 /** Whether the line starting at `p` holds nothing but blanks. */

@@ -28,7 +28,7 @@ export const MAX_EXPANDED_VALUES = 2_000_000;
 /** Collections within collections, aliases expanded: past it, a config is refused. */
 export const MAX_DEPTH = 64;
 /** Past MAX_DEPTH, so that the located reading is the one to say where. */
-const PARSER_MAX_DEPTH = MAX_DEPTH + 2;
+export const PARSER_MAX_DEPTH = MAX_DEPTH + 2;
 
 export interface PlainFile {
   /** The document as plain data; null for an empty one. */

@@ -17,7 +17,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
-import { constructFromEvents, FAILSAFE_SCHEMA, parseEvents } from 'js-yaml';
+import { constructFromEvents, CORE_SCHEMA, parseEvents } from 'js-yaml';
 import { parseDocument, stringify, type ToStringOptions } from 'yaml';
 import { EventLocator } from '../../src/config/locate-in-events.js';
 import { type Anchor, type PathSegment, problemAt } from '../../src/config/locate-problem.js';
@@ -75,33 +75,28 @@ function assertSamePlaces(text: string, file = FILE): number {
 /**
  * The same where js-yaml parses `text` but does not read it (a duplicate key, a
  * collection as a key, a tag of its own) and the `yaml` package reads it, finding
- * no problem but duplicate keys: the paths of its data. Where js-yaml can make
- * data of it, all scalars as text and the last of duplicate keys winning, the
- * `yaml` package makes the same: both see the same structure (`collectionKeys`:
- * or js-yaml cannot make data of it, for a collection as a key).
+ * no problem but duplicate keys: the paths of its data. Both must see the same
+ * structure: js-yaml makes the same data of it by the core schema, the last of
+ * duplicate keys winning, as the `yaml` package does (unless `known`: a text
+ * seen to be read alike, which js-yaml cannot make data of or types otherwise).
  */
-function assertSamePlacesParsed(text: string, file = FILE, collectionKeys = false): number {
+function assertSamePlacesParsed(text: string, file = FILE, known = false): number {
   if (readPlain(text, file) !== undefined || EventLocator.read(text, file) === undefined) return 0;
   const located = readLocated(file, text);
   if (located.plain === undefined || !located.problems.every((p) => p.message.startsWith('duplicate ')))
     return 0;
-  let structure: unknown;
-  try {
-    [structure] = constructFromEvents(parseEvents(text, { maxDepth: 100 }), {
-      source: text,
-      schema: FAILSAFE_SCHEMA,
-      json: true,
-    });
-  } catch {
-    // A collection as a key: the structure is not compared, so only in texts known to be read alike.
-    if (!collectionKeys) return 0;
-    structure = undefined;
+  if (!known) {
+    try {
+      const [data] = constructFromEvents(parseEvents(text, { maxDepth: 100 }), {
+        source: text,
+        schema: CORE_SCHEMA,
+        json: true,
+      });
+      if (!isDeepStrictEqual(data, parseDocument(text, { uniqueKeys: false }).toJS())) return 0;
+    } catch {
+      return 0;
+    }
   }
-  if (
-    structure !== undefined &&
-    !isDeepStrictEqual(structure, parseDocument(text, { schema: 'failsafe', uniqueKeys: false }).toJS())
-  )
-    return 0;
   return comparePlaces(text, file, located, located.plain.value);
 }
 
@@ -210,6 +205,14 @@ const CORNER_CASES = [
   'jobs:\n\n  ?\n: x\n',
   'a:\n  ?\n\n  # x\n: y\n',
   'a: |\n\n\n:\n',
+  'a:\n  b: x\n  # x\n  ?\n: y\n',
+  'a:\n  b: x # c\n  ?\n: y\n',
+  'a:\n  - x\n  # c\n  -\n: y\n',
+  'a:\n  ? # c\n: y\n',
+  'a:\n  b: |\n    line\n  ? # c\n: x\n',
+  'a:\n  b:\n    - 1\n   # c\n  : x\n',
+  'a:\n  b:\n  - 1\n\n  # c\n  : x\n',
+  'a:\n  b:\n    c: 1\n   # c\n\n  : x\n',
   '? \n: y\n',
   '- \n-\n-   # c\n- x\n-\t\n- &a\n- !!str\n- !!str\t\n',
   '-\n-\n-\n-\n',
@@ -741,14 +744,18 @@ function finished(text: string, { crlf, bom }: { crlf: boolean; bom: boolean }):
   return bom ? `\ufeff${lines}` : lines;
 }
 
-/** Runs a property, counts the texts compared (both readings read them alike) and demands enough of them. */
-function checkShape(arbitrary: fc.Arbitrary<string>, minShare = 0.5): void {
+/**
+ * Runs a property, counts the texts compared (both readings read them alike; or,
+ * `parsed`, js-yaml parses them and both see the same structure) and demands
+ * enough of them.
+ */
+function checkShape(arbitrary: fc.Arbitrary<string>, minShare = 0.5, parsed = false): void {
   let compared = 0;
   let runs = 0;
   fc.assert(
     fc.property(arbitrary, (text) => {
       runs++;
-      if (assertSamePlaces(text) > 0) compared++;
+      if (assertSamePlaces(text) > 0 || (parsed && assertSamePlacesParsed(text) > 0)) compared++;
     }),
     { numRuns: RUNS, ...REPORT },
   );
@@ -781,6 +788,35 @@ describe('EventLocator on generated documents', () => {
     checkShape(
       fc.tuple(rawDocument, finish).map(([text, ends]) => finished(text, ends)),
       0.5,
+    );
+  });
+
+  it('as raw YAML and the example config, mutated: lines dropped, repeated, indented, inserted', () => {
+    const example = fs.readFileSync(EXAMPLE, 'utf8');
+    const edit = fc.tuple(
+      fc.nat(),
+      fc.constantFrom('drop', 'repeat', 'indent', 'dedent', 'comment', 'blank', 'trail'),
+    );
+    checkShape(
+      fc
+        .tuple(fc.oneof(rawDocument, fc.constant(example)), fc.array(edit, { maxLength: 4 }), finish)
+        .map(([text, edits, ends]) => {
+          const lines = text.split('\n');
+          for (const [n, op] of edits) {
+            const i = n % lines.length;
+            if (op === 'drop') lines.splice(i, 1);
+            else if (op === 'repeat') lines.splice(i, 0, lines[i]!);
+            else if (op === 'indent') lines[i] = `  ${lines[i]}`;
+            else if (op === 'dedent') lines[i] = lines[i]!.replace(/^ {2}/, '');
+            else if (op === 'comment') lines.splice(i, 0, '  # x');
+            else if (op === 'blank') lines.splice(i, 0, '');
+            else lines[i] = `${lines[i]}  `;
+            if (lines.length === 0) break;
+          }
+          return finished(lines.join('\n'), ends);
+        }),
+      0.5,
+      true,
     );
   });
 
