@@ -43,6 +43,12 @@ jobs:
   const read = () => fs.readFileSync(marks, 'utf8').trim().split('\n');
   await waitFor(() => read().length === 4, 30_000, 'both runs to end');
   assert.deepEqual(read(), ['start 0', 'end 0', 'start 1', 'end 1']);
+  // The job's last line is written just before it exits; the daemon records its end after that.
+  await waitFor(
+    () => d.logs.filter((l) => l.msg === 'run finished' && l.job === 'billing').length === 2,
+    30_000,
+    'both runs recorded',
+  );
   const store = await openPostgres({ url: db.url });
   try {
     const rows = await store.query<{ manual: boolean; outcome: string }>(
