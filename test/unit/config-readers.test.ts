@@ -24,6 +24,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { MAX_DEPTH, MAX_EXPANDED_VALUES, readPlain } from '../../src/config/read-plain.js';
 import { type Config, ConfigError, type ConfigProblem, formatProblem } from '../../src/config/types.js';
 import { readLocated } from '../../src/config/yaml-source.js';
+import { plainDataArbitraries } from '../support/plain-data.js';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 200);
 /** Failures show the error; PROPERTY_SEED replays a failed run (its seed is printed). */
@@ -457,38 +458,14 @@ const odd = fc.string({
   ),
 });
 
-/** Plain data of any shape; `shared` are objects it may use more than once (aliases, once written). */
-const plainData = (shared: readonly object[]) =>
-  fc.letrec((tie) => ({
-    value: fc.oneof(
-      { depthSize: 'small', withCrossShrink: true },
-      fc.string({ maxLength: 8 }),
-      odd,
-      fc.constantFrom(...SCALAR_TEXTS),
-      fc.integer(),
-      fc.double(),
-      fc.boolean(),
-      fc.constant(null),
-      ...(shared.length > 0 ? [fc.constantFrom(...shared)] : []),
-      fc.array(tie('value'), { maxLength: 3 }),
-      fc.dictionary(
-        fc.oneof(fc.string({ maxLength: 5 }), odd, fc.constantFrom(...KEY_VALUES)),
-        tie('value'),
-        {
-          maxKeys: 3,
-        },
-      ),
-    ),
-  })).value;
-
-/** Objects the data may use more than once: the yaml package then writes an anchor and aliases. */
-const sharedObjects = fc.array(
-  fc.oneof(
-    fc.array(plainData([]), { minLength: 1, maxLength: 3 }),
-    fc.dictionary(fc.string({ maxLength: 3 }), plainData([]), { minKeys: 1, maxKeys: 3 }),
-  ),
-  { maxLength: 2 },
-);
+const { plainData, sharedObjects } = plainDataArbitraries({
+  scalars: SCALAR_TEXTS,
+  keys: KEY_VALUES,
+  odd,
+  stringLength: 8,
+  keyLength: 5,
+  width: 3,
+});
 
 /** A config-shaped document: top-level keys, `jobs` a map of its own (not an alias), tricky job names. */
 const documentData = sharedObjects

@@ -23,6 +23,7 @@ import { EventLocator } from '../../src/config/locate-in-events.js';
 import { type Anchor, type PathSegment, problemAt } from '../../src/config/locate-problem.js';
 import { readPlain } from '../../src/config/read-plain.js';
 import { type LocatedReading, readLocated } from '../../src/config/yaml-source.js';
+import { plainDataArbitraries } from '../support/plain-data.js';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 300);
 /** Failures show the error; PROPERTY_SEED replays a failed run (its seed is printed). */
@@ -651,37 +652,14 @@ const odd = fc.string({
   unit: fc.constantFrom('a', ' ', '\n', '\t', '"', "'", '\\', ':', '#', '-', '&', '*', 'é', '😀'),
 });
 
-/** Plain data of any shape; `shared` are objects it may use more than once (aliases, once written). */
-const plainData = (shared: readonly object[]) =>
-  fc.letrec((tie) => ({
-    value: fc.oneof(
-      { depthSize: 'small', withCrossShrink: true },
-      fc.string({ maxLength: 6 }),
-      odd,
-      fc.constantFrom(...SCALAR_TEXTS),
-      fc.integer(),
-      fc.double(),
-      fc.boolean(),
-      fc.constant(null),
-      ...(shared.length > 0 ? [fc.constantFrom(...shared)] : []),
-      fc.array(tie('value'), { maxLength: 4 }),
-      fc.dictionary(
-        fc.oneof(fc.string({ maxLength: 4 }), odd, fc.constantFrom(...KEY_VALUES)),
-        tie('value'),
-        {
-          maxKeys: 4,
-        },
-      ),
-    ),
-  })).value;
-
-const sharedObjects = fc.array(
-  fc.oneof(
-    fc.array(plainData([]), { minLength: 1, maxLength: 3 }),
-    fc.dictionary(fc.string({ maxLength: 3 }), plainData([]), { minKeys: 1, maxKeys: 3 }),
-  ),
-  { maxLength: 2 },
-);
+const { plainData, sharedObjects } = plainDataArbitraries({
+  scalars: SCALAR_TEXTS,
+  keys: KEY_VALUES,
+  odd,
+  stringLength: 6,
+  keyLength: 4,
+  width: 4,
+});
 
 /** A config-shaped document: top-level keys, a `jobs` map of jobs with fields, lists and nested maps. */
 const documentData = sharedObjects.chain((shared) =>
