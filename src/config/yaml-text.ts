@@ -1,0 +1,60 @@
+// Scanning a YAML file's text by offset (for yaml-node-ranges.ts): blanks,
+// line breaks and comments as the YAML grammar has them.
+
+export const SPACE = 0x20;
+export const TAB = 0x09;
+export const LF = 0x0a;
+export const CR = 0x0d;
+export const HASH = 0x23;
+export const BOM = 0xfeff;
+
+/** The column (from 0) of offset `p`, a BOM not counted. */
+export function indentation(text: string, p: number): number {
+  const lineStart = text.lastIndexOf('\n', p - 1) + 1;
+  return p - lineStart - (lineStart === 0 && text.charCodeAt(0) === BOM ? 1 : 0);
+}
+
+/** The end of the line at `p`, before its `\r\n` or `\n`. */
+export function lineEnd(text: string, p: number): number {
+  let end = text.indexOf('\n', p);
+  if (end < 0) end = text.length;
+  return end > p && text.charCodeAt(end - 1) === CR ? end - 1 : end;
+}
+
+/** The start of the line after the one `p` is on; `p` itself if a line ends just before it (0: none). */
+export function nextLine(text: string, p: number): number {
+  return p > 0 && text.charCodeAt(p - 1) === LF ? p : text.indexOf('\n', p) + 1;
+}
+
+/** Whether the line starting at `p` holds nothing but blanks. */
+export function isBlankLine(text: string, p: number): boolean {
+  const c = text.charCodeAt(skipBlanks(text, p));
+  return c === LF || c === CR;
+}
+
+export function isSpace(c: number): boolean {
+  return c === SPACE || c === TAB || c === LF || c === CR;
+}
+
+/** Past spaces and tabs. */
+export function skipBlanks(text: string, p: number): number {
+  while (p < text.length) {
+    const c = text.charCodeAt(p);
+    if (c !== SPACE && c !== TAB) break;
+    p++;
+  }
+  return p;
+}
+
+/** Past white space, line breaks, comments (and a BOM). */
+export function skipSpace(text: string, p: number): number {
+  while (p < text.length) {
+    const c = text.charCodeAt(p);
+    if (c === SPACE || c === TAB || c === LF || c === CR || c === BOM) p++;
+    else if (c === HASH) {
+      const eol = text.indexOf('\n', p);
+      p = eol < 0 ? text.length : eol + 1;
+    } else break;
+  }
+  return p;
+}
