@@ -101,21 +101,23 @@ export async function applyJobChanges(
     );
   }
   await recordSlotGaps(db, fence, gaps);
-  const current: { job: string; hash: string; spec: string }[] = [];
-  jobs.forEach((j, i) => {
-    const hash = hashes[i]!;
-    if (stored.get(j.name)?.hash !== hash)
-      current.push({ job: j.name, hash, spec: describeSchedule(j.schedule) });
-  });
+  // The specs to record, read as they are sent: not 100,000 rows held at once.
+  const current = function* () {
+    for (let i = 0; i < jobs.length; i++) {
+      const j = jobs[i]!;
+      const hash = hashes[i]!;
+      if (stored.get(j.name)?.hash !== hash) yield { job: j.name, hash, spec: describeSchedule(j.schedule) };
+    }
+  };
   if (changedState) {
     // The state first: once the new specs are recorded, a restart no longer sees a change to apply.
     await ctx.flush();
-    await saveJobSpecs(db, fence, current);
+    await saveJobSpecs(db, fence, current());
     return;
   }
   // Nothing depends on it now (new jobs, or a change kept as is, which a restart would only log again):
   // out of the way of readiness — 100,000 new jobs take seconds to record.
-  ctx.saving = saveJobSpecs(db, fence, current).catch((err: unknown) => {
+  ctx.saving = saveJobSpecs(db, fence, current()).catch((err: unknown) => {
     logger.warn({ err }, 'could not record the schedules; a restart will record them');
   });
 }

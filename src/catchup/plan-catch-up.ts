@@ -46,7 +46,7 @@ export interface SlotGap {
 export interface JobPlan {
   job: string;
   /** Slots to run, oldest first. */
-  runs: number[];
+  runs: readonly number[];
   /** Missed slots inside the window (an estimate when !exact). */
   missed: number;
   /** Missed slots left out by maxCatchup (policy all). */
@@ -61,7 +61,7 @@ export interface JobPlan {
   firstSeen: boolean;
   baselineMs: number | undefined;
   /** The slots left out (expired, dropped, skipped), as ranges, oldest first. */
-  gaps: SlotGap[];
+  gaps: readonly SlotGap[];
 }
 
 export interface PlannedRun {
@@ -76,10 +76,14 @@ export interface CatchUpPlan {
   jobs: JobPlan[];
 }
 
+// Shared by the plans with nothing to run or leave out (most of them, at 100,000 jobs).
+const NO_SLOTS: readonly number[] = Object.freeze([]);
+const NO_GAPS: readonly SlotGap[] = Object.freeze([]);
+
 export function planJob(job: PlanJobInput, lastMs: number | undefined, nowMs: number): JobPlan {
   const plan: JobPlan = {
     job: job.name,
-    runs: [],
+    runs: NO_SLOTS,
     missed: 0,
     dropped: 0,
     skipped: 0,
@@ -87,7 +91,7 @@ export function planJob(job: PlanJobInput, lastMs: number | undefined, nowMs: nu
     exact: true,
     firstSeen: false,
     baselineMs: undefined,
-    gaps: [],
+    gaps: NO_GAPS,
   };
   let last = lastMs;
   if (last === undefined) {
@@ -108,7 +112,7 @@ export function planJob(job: PlanJobInput, lastMs: number | undefined, nowMs: nu
     plan.expired = expired.count;
     plan.exact &&= expired.exact;
     const gap = slotRange(job, 'expired', last, windowStart, expired.count, expired.exact);
-    if (gap) plan.gaps.push(gap);
+    if (gap) plan.gaps = [gap];
   }
   const wanted = job.catchup === 'all' ? job.maxCatchup : job.catchup === 'latest' ? 1 : 0;
   // One more than wanted tells whether anything is left out; only then is a full count needed.
@@ -120,7 +124,7 @@ export function planJob(job: PlanJobInput, lastMs: number | undefined, nowMs: nu
     plan.missed = Math.max(missed.count, newest.length);
     plan.exact &&= missed.exact;
   }
-  plan.runs = newest.slice(0, wanted).reverse();
+  if (newest.length > 0) plan.runs = newest.slice(0, wanted).reverse();
   const leftOut = Math.max(0, plan.missed - plan.runs.length);
   if (job.catchup === 'all') plan.dropped = leftOut;
   else plan.skipped = leftOut;
@@ -129,7 +133,7 @@ export function planJob(job: PlanJobInput, lastMs: number | undefined, nowMs: nu
     const upTo = plan.runs.length > 0 ? plan.runs[0]! - 1 : nowMs;
     const reason = job.catchup === 'all' ? 'dropped' : 'skipped';
     const gap = slotRange(job, reason, lower, upTo, leftOut, plan.exact);
-    if (gap) plan.gaps.push(gap);
+    if (gap) plan.gaps = [...plan.gaps, gap];
   }
   return plan;
 }

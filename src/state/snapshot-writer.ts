@@ -58,7 +58,9 @@ export class SnapshotWriter {
     const fence = this.o.fence();
     const now = clock.now();
     const updates = state.updatesSinceFlush;
+    // Encoded right away: the snapshot is a view of the live state.
     const snapshot = state.toSnapshot(now, fence.epoch);
+    const jobs = snapshot.lastExecution.size;
     const started = performance.now();
     let payload: Buffer;
     try {
@@ -73,7 +75,7 @@ export class SnapshotWriter {
       const id = await insertSnapshot(db, fence, {
         formatVersion: codec.writeVersion,
         highWater: snapshot.highWater,
-        jobCount: snapshot.lastExecution.size,
+        jobCount: jobs,
         payload,
       });
       // Claims recorded while the write was in flight stay counted for the next one.
@@ -88,7 +90,7 @@ export class SnapshotWriter {
         {
           snapshotId: id,
           highWater: snapshot.highWater,
-          jobs: snapshot.lastExecution.size,
+          jobs,
           bytes: payload.length,
           trimmed,
           ms: Math.round(seconds * 1000),

@@ -12,6 +12,8 @@ import { type FreshnessFacts, evaluateFreshness, mergeFacts } from './freshness.
 import { jobsByName } from '../config/jobs-by-name.js';
 
 export const FRESHNESS_CHECK_MS = 5_000;
+/** Jobs whose ledger facts one statement reads. */
+const LOAD_SLICE = 5_000;
 
 export interface FreshnessTrackerOptions {
   db: Queryable;
@@ -73,19 +75,8 @@ export class FreshnessTracker {
   }
 
   private load(jobs: string[]): Promise<void> {
-    this.loading ??= readSuccessFacts(this.o.db, jobs)
-      .then((read) => {
-        const byName = this.byName();
-        for (const [job, f] of read) {
-          if (f.lastSuccessMs !== undefined) this.o.metrics.setLastSuccess(job, f.lastSuccessMs);
-          if (byName.get(job)?.maxAgeMs === undefined) continue;
-          this.facts.set(
-            job,
-            mergeFacts(this.facts.get(job), { lastSuccessMs: f.lastSuccessMs, firstKnownMs: f.firstRowMs }),
-          );
-        }
-        // A job with no ledger row has no facts to read: it is read all the same.
-        for (const job of jobs) this.loaded.add(job);
+    this.loading ??= this.loadInSlices(jobs)
+      .then(() => {
         this.loadFailing = false;
       })
       .catch((err: unknown) => {
@@ -95,6 +86,28 @@ export class FreshnessTracker {
       })
       .finally(() => (this.loading = undefined));
     return this.loading;
+  }
+
+  /**
+   * A statement per slice of jobs, not one for 100,000: each slice's names and
+   * rows are let go before the next is read, and other reads get their turn.
+   */
+  private async loadInSlices(jobs: string[]): Promise<void> {
+    for (let at = 0; at < jobs.length; at += LOAD_SLICE) {
+      const slice = jobs.slice(at, at + LOAD_SLICE);
+      const read = await readSuccessFacts(this.o.db, slice);
+      const byName = this.byName();
+      read.forEach((f, job) => {
+        if (f.lastSuccessMs !== undefined) this.o.metrics.setLastSuccess(job, f.lastSuccessMs);
+        if (byName.get(job)?.maxAgeMs === undefined) return;
+        this.facts.set(
+          job,
+          mergeFacts(this.facts.get(job), { lastSuccessMs: f.lastSuccessMs, firstKnownMs: f.firstRowMs }),
+        );
+      });
+      // A job with no ledger row has no facts to read: it is read all the same.
+      for (const job of slice) this.loaded.add(job);
+    }
   }
 
   /** Judges the jobs with a maxAge (the others have no verdict to keep; one a reload took it from loses it). */

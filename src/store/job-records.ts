@@ -25,24 +25,51 @@ export async function readJobSpecs(db: Queryable): Promise<Map<string, StoredSpe
   return out;
 }
 
-/** Records the specs the leader now schedules by (inserting or replacing). */
-export async function saveJobSpecs(
-  db: Queryable,
-  fence: Fence,
-  specs: ReadonlyArray<{ job: string; hash: string; spec: string }>,
-): Promise<void> {
-  if (specs.length === 0) return;
-  const rows = await db.query(
-    `WITH ${fenceCte(4)}
-     INSERT INTO cronkeeper_job_specs (job, spec_hash, spec, seen_at)
-     SELECT s.job, s.hash, s.spec, now() FROM unnest($1::text[], $2::text[], $3::text[]) AS s(job, hash, spec), fence
-     ON CONFLICT (job) DO UPDATE SET spec_hash = excluded.spec_hash, spec = excluded.spec, seen_at = excluded.seen_at
-       WHERE cronkeeper_job_specs.spec_hash <> excluded.spec_hash
-     RETURNING 1`,
-    [specs.map((s) => s.job), specs.map((s) => s.hash), specs.map((s) => s.spec), fence.epoch],
-  );
+export interface JobSpecRow {
+  job: string;
+  hash: string;
+  spec: string;
+}
+
+/** Rows per statement of saveJobSpecs. */
+const SPEC_ROWS_PER_STATEMENT = 2_000;
+
+/**
+ * Records the specs the leader now schedules by (inserting or replacing).
+ * `specs` is read a statement's rows at a time, each statement's rows sent as
+ * one JSON text: 100,000 rows built at once, or sent as Postgres arrays (which
+ * pg escapes element by element), left tens of megabytes of garbage behind.
+ * Each statement is fenced on its own, not one transaction over all: that
+ * would hold the leader row's share lock, and so the heartbeat, for the whole
+ * write. A write cut short leaves the rest unrecorded, as a failed write always
+ * did: the next term sees those jobs' changes again and applies their rules.
+ */
+export async function saveJobSpecs(db: Queryable, fence: Fence, specs: Iterable<JobSpecRow>): Promise<void> {
+  let batch: JobSpecRow[] = [];
+  let written = 0;
+  let sent = 0;
+  const send = async () => {
+    const rows = await db.query(
+      `WITH ${fenceCte(2)}
+         INSERT INTO cronkeeper_job_specs (job, spec_hash, spec, seen_at)
+         SELECT s.job, s.hash, s.spec, now()
+         FROM jsonb_to_recordset($1::jsonb) AS s(job text, hash text, spec text), fence
+         ON CONFLICT (job) DO UPDATE SET spec_hash = excluded.spec_hash, spec = excluded.spec, seen_at = excluded.seen_at
+           WHERE cronkeeper_job_specs.spec_hash <> excluded.spec_hash
+         RETURNING 1`,
+      [JSON.stringify(batch), fence.epoch],
+    );
+    written += rows.length;
+    sent += batch.length;
+    batch = [];
+  };
+  for (const row of specs) {
+    batch.push(row);
+    if (batch.length === SPEC_ROWS_PER_STATEMENT) await send();
+  }
+  if (batch.length > 0) await send();
   // Nothing written: unchanged specs, or a stale epoch (which the check tells apart).
-  if (rows.length === 0) await assertFence(db, fence);
+  if (sent > 0 && written === 0) await assertFence(db, fence);
 }
 
 /** Old names already carried over. */
