@@ -1,15 +1,29 @@
-// Reads a config on a worker thread, for reloads. Reading 100,000 jobs takes
-// 1-2 s, and 5-10 s when a problem must be located by the full YAML reading:
-// on the main thread that would hold up the leader's heartbeat past its lease
-// (ha.lease), and a typo in a reloaded config would cost the leadership.
+// Reads a config on a worker thread, at start and for reloads. Reading 100,000
+// jobs takes 1-2 s, and 5-10 s when a problem must be located by the full YAML
+// reading: on the main thread that would hold up the leader's heartbeat past
+// its lease (ha.lease), and a typo in a reloaded config would cost the
+// leadership. The parser's garbage stays in the worker's heap, which goes
+// with the worker.
+//
+// The jobs come over a slice at a time, each slice asked for by the main
+// thread when it has taken the one before: copying 100,000 jobs in one
+// message held the main thread for most of a second, and left every copied
+// string (the same zone, file and policy names over and over) alive or for the
+// collector. A slice's repeated strings are shared as it arrives
+// (shared-strings.ts), while its copies are still young.
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { loadConfig, type LoadConfigOptions } from './load-config.js';
-import { type Config, ConfigError, type ConfigProblem } from './types.js';
+import { SharedStrings } from './shared-strings.js';
+import { type Config, ConfigError, type ConfigProblem, type JobConfig } from './types.js';
 
 type Answer =
-  { ok: true; config: Config } | { ok: false; problems: ConfigProblem[] | undefined; message: string };
+  | { ok: true; config: Config; jobCount: number }
+  | { ok: false; problems: ConfigProblem[] | undefined; message: string };
 
+/** Jobs per message. */
+const SLICE = 500;
 const MARK = 'cronkeeper-config-reader';
+const MORE = 'more';
 
 /** loadConfig(file, options) on a worker thread; the same result, the same ConfigError. */
 export function loadConfigOffThread(
@@ -27,20 +41,57 @@ export function loadConfigOffThread(
       eval: true,
       workerData: { mark: MARK, file, options },
     });
-    worker.once('message', (answer: Answer) => {
-      if (answer.ok) resolve(answer.config);
-      else reject(answer.problems ? new ConfigError(answer.problems) : new Error(answer.message));
+    let config: Config | undefined;
+    let expected = 0;
+    const shared = new SharedStrings();
+    const done = (finish: () => void) => {
+      worker.removeAllListeners();
+      worker.on('error', () => {}); // nothing is listening for it any more
+      void worker.terminate();
+      finish();
+    };
+    worker.on('message', (message: Answer | JobConfig[]) => {
+      if (Array.isArray(message)) {
+        if (!config) return;
+        for (const job of message) {
+          shared.shareJob(job);
+          config.jobs.push(job);
+        }
+      } else if (message.ok) {
+        config = message.config;
+        expected = message.jobCount;
+      } else {
+        const { problems, message: text } = message;
+        done(() => reject(problems ? new ConfigError(problems) : new Error(text)));
+        return;
+      }
+      const received = config;
+      if (received && received.jobs.length >= expected) done(() => resolve(received));
+      else worker.postMessage(MORE);
     });
-    worker.once('error', reject);
-    // After a message this settles nothing more; without one it is the failure to report.
-    worker.once('exit', (code) => reject(new Error(`the config reader thread exited (code ${code})`)));
+    worker.once('error', (err) => done(() => reject(err)));
+    worker.once('exit', (code) =>
+      done(() => reject(new Error(`the config reader thread exited (code ${code})`))),
+    );
   });
 }
 
 if (!isMainThread && (workerData as { mark?: string } | null)?.mark === MARK) {
   const { file, options } = workerData as { file: string; options: LoadConfigOptions };
   loadConfig(file, options).then(
-    (config) => parentPort!.postMessage({ ok: true, config } satisfies Answer),
+    (config) => {
+      const { jobs } = config;
+      let sent = 0;
+      parentPort!.on('message', () => {
+        parentPort!.postMessage(jobs.slice(sent, sent + SLICE));
+        sent += SLICE;
+      });
+      parentPort!.postMessage({
+        ok: true,
+        config: { ...config, jobs: [] },
+        jobCount: jobs.length,
+      } satisfies Answer);
+    },
     (err: unknown) =>
       parentPort!.postMessage({
         ok: false,

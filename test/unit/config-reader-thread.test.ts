@@ -21,6 +21,26 @@ describe('config reader thread', () => {
     assert.deepEqual(there, here);
   });
 
+  it('hands over many jobs in slices, all of them, in order, the same as loadConfig', async () => {
+    const file = path.join(dir, 'many.yaml');
+    const lines = ['jobs:'];
+    for (let i = 0; i < 1_203; i++) {
+      const zone = ['UTC', 'Europe/Berlin', 'Asia/Kolkata'][i % 3];
+      const action =
+        i % 2 === 0 ? `http: { url: "http://127.0.0.1:9/hook" }` : `command: [echo, "${i}"], cwd: /tmp`;
+      lines.push(`  job-${i}: { schedule: "${i % 60} * * * *", timezone: ${zone}, ${action} }`);
+    }
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    const here = await loadConfig(file);
+    const there = await loadConfigOffThread(file);
+    assert.equal(there.jobs.length, 1_203);
+    assert.deepEqual(
+      there.jobs.map((j) => j.name),
+      here.jobs.map((j) => j.name),
+    );
+    assert.deepEqual(there, here);
+  });
+
   it('rejects a bad config with the same located problems', async () => {
     const file = path.join(dir, 'bad.yaml');
     fs.writeFileSync(
