@@ -13,7 +13,13 @@ import { describeSchedule } from './status/read-status.js';
 import { TurnBudget } from './turn-budget.js';
 import type { Db } from './store/db.js';
 import type { Fence } from './store/fence.js';
-import { carryOverRename, readJobSpecs, readRenames, saveJobSpecs, storeKnows } from './store/job-records.js';
+import {
+  carryOverRename,
+  readRenames,
+  readSpecDifferences,
+  saveJobSpecs,
+  storeKnows,
+} from './store/job-records.js';
 import { type JobSlotGap, recordSlotGaps } from './store/slot-gaps.js';
 import { jobsByName } from './config/jobs-by-name.js';
 
@@ -68,7 +74,6 @@ export async function applyJobChanges(
   }
 
   // Schedule changes.
-  const stored = await readJobSpecs(db);
   // 100,000 distinct schedules take a while to hash: the heartbeat gets its turns meanwhile.
   const turns = new TurnBudget();
   const hashes: string[] = [];
@@ -76,6 +81,10 @@ export async function applyJobChanges(
     if (turns.spent()) await turns.yield();
     hashes.push(specHash(j.schedule));
   }
+  const { differs, stored } = await readSpecDifferences(db, jobs.length, (i) => ({
+    job: jobs[i]!.name,
+    hash: hashes[i]!,
+  }));
   const gaps: JobSlotGap[] = [];
   const changes = scheduleChanges(jobs, stored, describeSchedule, hashes);
   const byName = jobsByName(jobs);
@@ -106,7 +115,7 @@ export async function applyJobChanges(
     for (let i = 0; i < jobs.length; i++) {
       const j = jobs[i]!;
       const hash = hashes[i]!;
-      if (stored.get(j.name)?.hash !== hash) yield { job: j.name, hash, spec: describeSchedule(j.schedule) };
+      if (differs[i] === 1) yield { job: j.name, hash, spec: describeSchedule(j.schedule) };
     }
   };
   if (changedState) {

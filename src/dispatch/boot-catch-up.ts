@@ -62,7 +62,10 @@ export async function runBootCatchUp(ctx: BootCatchUpContext, nowMs: number): Pr
   const plans: JobPlan[] = [];
   for (const j of ctx.jobs) {
     if (turns.spent()) await turns.yield();
-    plans.push(planJob(toPlanInput(j.config, j.slots), state.lastExecution.get(j.config.name), nowMs));
+    const p = planJob(toPlanInput(j.config, j.slots), state.lastExecution.get(j.config.name), nowMs);
+    // Only the plans with something to run, record or log are kept: after a restart, 100,000
+    // plans of nothing missed were 100,000 objects held until the catch-up began.
+    if (p.firstSeen || p.missed > 0 || p.expired > 0 || p.gaps.length > 0) plans.push(p);
   }
   const plan = assemblePlan(plans, nowMs);
   logPlans(logger, plan.jobs, undefined, ctx.metrics);

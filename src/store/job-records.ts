@@ -4,25 +4,44 @@ import type { StoredSpec } from '../catchup/job-changes.js';
 import type { Queryable } from './db.js';
 import { type Fence, assertFence, fenceCte } from './fence.js';
 
+/** Jobs per statement of readSpecDifferences and saveJobSpecs. */
+const SPEC_ROWS_PER_STATEMENT = 2_000;
+
 /**
- * Every job's recorded spec. Read as one aggregated value rather than a row
- * per job: 100,000 rows cost a second of protocol overhead at every start.
+ * Which of `count` jobs (the i-th: `at(i)`) have a recorded spec that differs
+ * from theirs by hash, or none recorded (`differs[i]` = 1), and the recorded
+ * spec of those that have one, by name. The comparison is the store's, a
+ * statement's jobs at a time: reading every job's record into memory to
+ * compare (100,000 rows at each start) left tens of megabytes behind, for a
+ * result that is usually empty.
  */
-export async function readJobSpecs(db: Queryable): Promise<Map<string, StoredSpec>> {
-  // A row whose job or hash holds a tab or newline (no config job can: a bad row) is left out, and
-  // line breaks in a spec are flattened, so that no row can be read as another job's.
-  const rows = await db.query<{ all: string | null }>(
-    `SELECT string_agg(job || E'\t' || spec_hash || E'\t' || translate(spec, E'\t\n\r', '   '), E'\n') AS all
-     FROM cronkeeper_job_specs WHERE job !~ E'[\t\n]' AND spec_hash !~ E'[\t\n]'`,
-  );
-  const out = new Map<string, StoredSpec>();
-  // Job names cannot hold a tab or newline (config rule); specs are patterns, zones and durations.
-  for (const line of (rows[0]?.all ?? '').split('\n')) {
-    if (line === '') continue;
-    const [job, hash, spec] = line.split('\t');
-    if (job !== undefined && hash !== undefined) out.set(job, { hash, spec: spec ?? '' });
+export async function readSpecDifferences(
+  db: Queryable,
+  count: number,
+  at: (i: number) => { job: string; hash: string },
+): Promise<{ differs: Uint8Array; stored: Map<string, StoredSpec> }> {
+  const differs = new Uint8Array(count);
+  const stored = new Map<string, StoredSpec>();
+  for (let from = 0; from < count; from += SPEC_ROWS_PER_STATEMENT) {
+    const batch: [string, string][] = [];
+    for (let i = from; i < Math.min(count, from + SPEC_ROWS_PER_STATEMENT); i++) {
+      const { job, hash } = at(i);
+      batch.push([job, hash]);
+    }
+    const rows = await db.query<{ i: number; spec_hash: string | null; spec: string | null }>(
+      `SELECT e.i::int - 1 AS i, s.spec_hash, s.spec
+       FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(v, i)
+       LEFT JOIN cronkeeper_job_specs s ON s.job = e.v->>0
+       WHERE s.spec_hash IS DISTINCT FROM e.v->>1`,
+      [JSON.stringify(batch)],
+    );
+    for (const r of rows) {
+      const i = from + r.i;
+      differs[i] = 1;
+      if (r.spec_hash !== null) stored.set(batch[r.i]![0], { hash: r.spec_hash, spec: r.spec ?? '' });
+    }
   }
-  return out;
+  return { differs, stored };
 }
 
 export interface JobSpecRow {
@@ -30,9 +49,6 @@ export interface JobSpecRow {
   hash: string;
   spec: string;
 }
-
-/** Rows per statement of saveJobSpecs. */
-const SPEC_ROWS_PER_STATEMENT = 2_000;
 
 /**
  * Records the specs the leader now schedules by (inserting or replacing).
