@@ -110,6 +110,14 @@ function remember(calc: CronCalculator): void {
   remembering.push(calc);
 }
 
+interface CountAnswer {
+  afterMs: number;
+  atOrBeforeMs: number;
+  budget: number;
+  count: number;
+  exact: boolean;
+}
+
 interface NewestAnswer {
   n: number;
   afterMs: number;
@@ -117,12 +125,8 @@ interface NewestAnswer {
   value: number[];
 }
 
-interface CountAnswer {
-  afterMs: number;
-  atOrBeforeMs: number;
-  budget: number;
-  count: number;
-  exact: boolean;
+function answers(a: NewestAnswer | undefined, n: number, afterMs: number, atOrBeforeMs: number): boolean {
+  return a !== undefined && a.n === n && a.afterMs === afterMs && a.atOrBeforeMs === atOrBeforeMs;
 }
 
 const WEEK_MS = 7 * 86_400_000;
@@ -153,7 +157,10 @@ export class CronCalculator implements SlotCalculator {
   // The newest()/count() answers last one turn of the event loop (see `remember`).
   private nextAfterMs = NaN;
   private nextValue: number | undefined;
-  private newestMemo: NewestAnswer[] | undefined;
+  // Two newest() answers, each in a field: a list per calculator of answers (and the
+  // copies handed out) came to tens of megabytes of garbage for 100,000 distinct patterns.
+  private newestA: NewestAnswer | undefined;
+  private newestB: NewestAnswer | undefined;
   private countMemo: CountAnswer | undefined;
 
   constructor(
@@ -173,24 +180,25 @@ export class CronCalculator implements SlotCalculator {
   }
 
   newest(n: number, afterMs: number, atOrBeforeMs: number): number[] {
-    if (!this.newestMemo) {
-      if (!this.countMemo) remember(this);
-      this.newestMemo = [];
-    }
-    const memo = this.newestMemo;
-    let hit = memo.find((m) => m.n === n && m.afterMs === afterMs && m.atOrBeforeMs === atOrBeforeMs);
+    let hit = answers(this.newestA, n, afterMs, atOrBeforeMs)
+      ? this.newestA
+      : answers(this.newestB, n, afterMs, atOrBeforeMs)
+        ? this.newestB
+        : undefined;
     if (!hit) {
+      if (!this.newestA && !this.countMemo) remember(this);
       hit = { n, afterMs, atOrBeforeMs, value: this.computeNewest(n, afterMs, atOrBeforeMs) };
-      memo.unshift(hit);
-      if (memo.length > 2) memo.pop();
+      this.newestB = this.newestA;
+      this.newestA = hit;
     }
-    return hit.value.slice();
+    // An empty answer (the usual one) is not copied: there is nothing in it to change.
+    return hit.value.length === 0 ? [] : hit.value.slice();
   }
 
   count(afterMs: number, atOrBeforeMs: number, budget: number): { count: number; exact: boolean } {
     const m = this.countMemo;
     if (m?.afterMs !== afterMs || m.atOrBeforeMs !== atOrBeforeMs || m.budget !== budget) {
-      if (!this.newestMemo && !m) remember(this);
+      if (!this.newestA && !m) remember(this);
       this.countMemo = { afterMs, atOrBeforeMs, budget, ...this.computeCount(afterMs, atOrBeforeMs, budget) };
     }
     const { count, exact } = this.countMemo!;
@@ -217,7 +225,8 @@ export class CronCalculator implements SlotCalculator {
 
   /** Drops the remembered newest()/count() answers. */
   forgetAnswers(): void {
-    this.newestMemo = undefined;
+    this.newestA = undefined;
+    this.newestB = undefined;
     this.countMemo = undefined;
   }
 

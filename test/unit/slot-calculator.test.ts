@@ -164,7 +164,7 @@ describe('cron slot calculator: count', () => {
 });
 
 describe('cron slot calculator: remembered answers', () => {
-  const memoOf = (c: SlotCalculator) => c as unknown as { newestMemo?: unknown; countMemo?: unknown };
+  const memoOf = (c: SlotCalculator) => c as unknown as { newestA?: unknown; countMemo?: unknown };
 
   it('answers a repeated question the same, and forgets the answers after the turn', async () => {
     // A pattern no other test uses: calculators are shared by (pattern, zone).
@@ -177,9 +177,9 @@ describe('cron slot calculator: remembered answers', () => {
     again.push(0); // a caller's copy: the remembered answer stays as it was
     assert.deepEqual(c.newest(3, from, to), first);
     assert.deepEqual(c.count(from, to, 1000), { count: 30, exact: true });
-    assert.ok(memoOf(c).newestMemo && memoOf(c).countMemo, 'remembered within the turn');
+    assert.ok(memoOf(c).newestA && memoOf(c).countMemo, 'remembered within the turn');
     await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(memoOf(c).newestMemo, undefined, 'newest() answers forgotten');
+    assert.equal(memoOf(c).newestA, undefined, 'newest() answers forgotten');
     assert.equal(memoOf(c).countMemo, undefined, 'count() answer forgotten');
     assert.deepEqual(c.newest(3, from, to), first, 'and computed again the same');
     assert.deepEqual(c.count(from, to, 1000), { count: 30, exact: true });
