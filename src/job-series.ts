@@ -14,6 +14,10 @@ const CHUNK = 64 * 1024;
 
 /** A counter by job (and further labels): one value per label set, never forgotten, as prom-client's. */
 export class JobCounter<L extends string> {
+  /**
+   * By label set: `job="a",reason="b"`; in a family labelled by job alone, by the job's name
+   * itself (the config's own string, not a label text built and kept for each of 100,000 jobs).
+   */
   private readonly values = new Map<string, number>();
 
   constructor(
@@ -23,6 +27,10 @@ export class JobCounter<L extends string> {
   ) {}
 
   inc(labels: { job: string } & Record<L, string>, n = 1): void {
+    if (this.labelNames.length === 1) {
+      this.values.set(labels.job, (this.values.get(labels.job) ?? 0) + n);
+      return;
+    }
     let key = '';
     for (const l of this.labelNames) {
       key += `${key === '' ? '' : ','}${l}="${escapeLabel((labels as Record<string, string>)[l] ?? '')}"`;
@@ -38,16 +46,15 @@ export class JobCounter<L extends string> {
   startAtZero(jobs: Iterable<string>): void {
     if (this.labelNames.length !== 1)
       throw new Error(`${this.name}: startAtZero needs a family labelled by job alone`);
-    for (const job of jobs) {
-      const key = `job="${escapeLabel(job)}"`;
-      if (!this.values.has(key)) this.values.set(key, 0);
-    }
+    for (const job of jobs) if (!this.values.has(job)) this.values.set(job, 0);
   }
 
   /** Writes the family: HELP, TYPE and a line per label set. */
   writeTo(write: Write): void {
     let out = header(this.name, this.help, 'counter');
-    for (const [labels, v] of this.values) {
+    const byJob = this.labelNames.length === 1;
+    for (const [key, v] of this.values) {
+      const labels = byJob ? `job="${escapeLabel(key)}"` : key;
       out += `${this.name}{${labels}} ${formatValue(v)}\n`;
       if (out.length >= CHUNK) {
         write(out);
