@@ -7,9 +7,10 @@
 // twice: on the new store (every job seen for the first time) and again after
 // a graceful stop (SIGTERM: restore from the snapshot + catch-up planning).
 // Per boot: process start -> ready and start -> config loaded (the daemon's own
-// log timestamps), resident memory 2 s and 30 s after ready, and CPU time
-// (user + system, all threads, from /proc) over the 30 s after ready as a
-// share of one core. Baseline, once: the same jobs as one croner `Cron` each
+// log timestamps), resident memory 2, 30 and 60 s after ready, and CPU time
+// (user + system, all threads, from /proc) as a share of one core over the
+// 30 s after ready (the start's aftermath: V8 collecting the start's garbage)
+// and over the 30 s after those (idle). Baseline, once: the same jobs as one croner `Cron` each
 // (measured on --croner-jobs of them in a child process and scaled linearly,
 // since 100,000 instances would take ~8 GB).
 //
@@ -54,8 +55,14 @@ const SHAPES = parseShapes(stringArg('--shapes'));
 
 /** RSS is read this long after ready ('at ready': the boot's garbage may still be there) … */
 const EARLY_MS = 2_000;
-/** … and this long after, at the end of the idle CPU window that starts at ready. */
+/** … and this long after, at the end of the first CPU window, which starts at ready … */
 const IDLE_MS = 30_000;
+/**
+ * … and at the end of the second, settled window (IDLE_MS to SETTLED_MS after ready). The first
+ * window holds the start's aftermath (V8's memory reducer collecting the start's garbage, the
+ * background writes of a first boot); the idle target is the settled one. Both are reported.
+ */
+const SETTLED_MS = 60_000;
 const TARGETS = { readyMs: 5_000, rssMb: 300, cpuPercent: 2 };
 
 function parseShapes(arg: string | undefined): ConfigShape[] {
@@ -88,6 +95,10 @@ interface Boot {
   peakRssMb?: number;
   /** CPU time over the window as % of one core. */
   idleCpuPercent?: number;
+  /** RSS SETTLED_MS after the ready line's timestamp, MB. */
+  rssSettledMb?: number;
+  /** CPU time from IDLE_MS to SETTLED_MS after ready as % of one core: the idle target's figure. */
+  settledCpuPercent?: number;
   /** The window measured: from the ready line seen to IDLE_MS after the ready line's timestamp. */
   cpuWindowMs?: number;
   /** The ready line seen by the bench this long after its timestamp. */
@@ -132,6 +143,10 @@ async function boot(config: string, label: string, endpoint: { requests: () => n
     result.idleCpuPercent = round(((c1 - c0) / window) * 100, 2);
     result.cpuWindowMs = window;
     result.readySeenLagMs = seenAt - readyAt;
+    await sleepUntil(readyAt + SETTLED_MS);
+    const c2 = cpuMs(pid);
+    result.rssSettledMb = rssMb(pid);
+    result.settledCpuPercent = round(((c2 - c1) / (readyAt + SETTLED_MS - (seenAt + window))) * 100, 2);
     result.runs = endpoint.requests() - runs0;
   }
   const logs = d.daemon.logs;
@@ -149,8 +164,8 @@ function misses(b: Boot): string[] {
   if (b.readyMs === undefined) return ['ready'];
   const m: string[] = [];
   if (b.readyMs > TARGETS.readyMs) m.push('ready');
-  if (Math.max(b.rssEarlyMb!, b.rssIdleMb!) > TARGETS.rssMb) m.push('rss');
-  if (b.idleCpuPercent! >= TARGETS.cpuPercent) m.push('cpu');
+  if (Math.max(b.rssEarlyMb!, b.rssIdleMb!, b.rssSettledMb!) > TARGETS.rssMb) m.push('rss');
+  if (b.settledCpuPercent! >= TARGETS.cpuPercent) m.push('cpu');
   return m;
 }
 
@@ -185,7 +200,8 @@ async function main(): Promise<void> {
         boots.push(b);
         console.error(
           `${r.label}, ${label}: ready ${b.readyMs ?? 'never'} ms, rss ${b.rssEarlyMb ?? '-'} / ` +
-            `${b.rssIdleMb ?? '-'} MB, idle cpu ${b.idleCpuPercent ?? '-'} %`,
+            `${b.rssIdleMb ?? '-'} / ${b.rssSettledMb ?? '-'} MB, cpu ${b.idleCpuPercent ?? '-'} / ` +
+            `${b.settledCpuPercent ?? '-'} %`,
         );
         if (b.readyMs === undefined) break; // no snapshot to restart from
       }
@@ -219,14 +235,16 @@ async function main(): Promise<void> {
         b.termsLost > 0 ? `${b.termsLost} leader terms lost` : '',
         b.runs ? `${b.runs} runs` : '',
       ].filter(Boolean);
-      const ckRss = Math.max(b.rssEarlyMb ?? NaN, b.rssIdleMb ?? NaN);
+      const ckRss = Math.max(b.rssEarlyMb ?? NaN, b.rssIdleMb ?? NaN, b.rssSettledMb ?? NaN);
       return [
         `${r.label}, ${b.boot}${notes.length ? ` (${notes.join(', ')})` : ''}`,
         b.readyMs ?? `not in ${READY_LIMIT_MS / 1000} s`,
         b.configLoadedMs ?? '',
         b.rssEarlyMb ?? '',
         b.rssIdleMb ?? '',
+        b.rssSettledMb ?? '',
         b.idleCpuPercent ?? '',
+        b.settledCpuPercent ?? '',
         Number.isNaN(ckRss) || r.patterns !== JOBS ? '' : `${round(croner.rssMbScaled / ckRss)}x`,
         b.misses.length ? `MISS ${b.misses.join(',')}` : 'ok',
       ];
@@ -241,18 +259,23 @@ async function main(): Promise<void> {
     '',
     '',
     '',
+    '',
+    '',
   ]);
   printTable(
     `Scale: ${JOBS} jobs, one pattern each (targets: ready <= ${TARGETS.readyMs} ms, ` +
-      `rss <= ${TARGETS.rssMb} MB at ready (+${EARLY_MS / 1000} s) and +${IDLE_MS / 1000} s, ` +
-      `idle cpu < ${TARGETS.cpuPercent}% of a core over the ${IDLE_MS / 1000} s after ready)`,
+      `rss <= ${TARGETS.rssMb} MB at +${EARLY_MS / 1000}, +${IDLE_MS / 1000} and +${SETTLED_MS / 1000} s after ready, ` +
+      `idle cpu < ${TARGETS.cpuPercent}% of a core from +${IDLE_MS / 1000} to +${SETTLED_MS / 1000} s; ` +
+      `the cpu of the first ${IDLE_MS / 1000} s, the start's aftermath, is reported beside it)`,
     [
       'config shape, boot',
       'ready ms',
       'config loaded ms',
       `rss MB +${EARLY_MS / 1000}s`,
       `rss MB +${IDLE_MS / 1000}s`,
-      'idle cpu %',
+      `rss MB +${SETTLED_MS / 1000}s`,
+      `cpu % 0-${IDLE_MS / 1000}s`,
+      `idle cpu % ${IDLE_MS / 1000}-${SETTLED_MS / 1000}s`,
       'croner/ck rss',
       'targets',
     ],
@@ -267,7 +290,7 @@ async function main(): Promise<void> {
     loadavg: load,
     jobs: JOBS,
     targets: TARGETS,
-    windows: { rssEarlyMs: EARLY_MS, idleMs: IDLE_MS },
+    windows: { rssEarlyMs: EARLY_MS, idleMs: IDLE_MS, settledMs: SETTLED_MS },
     results,
     croner,
   });
