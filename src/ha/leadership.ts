@@ -138,7 +138,7 @@ async function noticeFailover(client: pg.Client, o: LeadershipOptions): Promise<
 
 /** Polls the advisory lock until it is ours; then takes the next epoch. */
 async function waitForLock(client: pg.Client, o: LeadershipOptions, onWaiting: () => void): Promise<Fence> {
-  let lastNodeRecord = 0;
+  let lastNodeRecord = -Infinity; // the first look records the node
   let refusal: string | undefined;
   for (;;) {
     if (o.signal.aborted) throw new StoppedWaitingError('stopped while waiting for leadership');
@@ -165,8 +165,8 @@ async function waitForLock(client: pg.Client, o: LeadershipOptions, onWaiting: (
     o.epochFloor?.see(Number(res.rows[0]?.epoch ?? 0));
     if (res.rows[0]?.ok) break;
     onWaiting();
-    if (Date.now() - lastNodeRecord >= NODE_RECORD_MS) {
-      lastNodeRecord = Date.now();
+    if (performance.now() - lastNodeRecord >= NODE_RECORD_MS) {
+      lastNodeRecord = performance.now();
       await recordNode(client, { nodeId: o.nodeId, role: 'standby', epoch: null, spool: o.spool });
       await endStaleLeader(client, o);
     }
@@ -255,14 +255,17 @@ function holdLeadership(client: pg.Client, fence: Fence, o: LeadershipOptions): 
   };
   client.on('error', (err) => lose(err));
   client.on('end', () => lose(new Error('the leader lock connection closed')));
-  let lastOk = Date.now();
+  // The lease is measured on the monotonic clock: a wall-clock step (NTP, an operator's `date`)
+  // longer than the lease must not end a term whose heartbeats all succeeded.
+  let lastOk = performance.now();
   let beating = false;
   const beat = setInterval(
     () => {
       // A heartbeat that has not succeeded within the lease means the server may
       // already have ended the session: stop leading now, not when it says so.
-      if (Date.now() - lastOk > o.leaseMs) {
-        lose(new Error(`no successful heartbeat for ${Date.now() - lastOk} ms (lease ${o.leaseMs} ms)`));
+      const silentMs = performance.now() - lastOk;
+      if (silentMs > o.leaseMs) {
+        lose(new Error(`no successful heartbeat for ${Math.round(silentMs)} ms (lease ${o.leaseMs} ms)`));
         return;
       }
       if (beating) return;
@@ -280,7 +283,7 @@ function holdLeadership(client: pg.Client, fence: Fence, o: LeadershipOptions): 
             o.epochFloor?.see(Number(cur.rows[0]?.epoch ?? 0));
             return lose(new FencedError(fence.epoch, Number(cur.rows[0]?.epoch ?? 0)));
           }
-          lastOk = Date.now();
+          lastOk = performance.now();
           if (lastOk - lastNodeRecord >= NODE_RECORD_MS) {
             lastNodeRecord = lastOk;
             await recordNode(client, {
@@ -300,7 +303,7 @@ function holdLeadership(client: pg.Client, fence: Fence, o: LeadershipOptions): 
     },
     Math.max(50, Math.floor(o.leaseMs / 4)),
   );
-  let lastNodeRecord = Date.now();
+  let lastNodeRecord = performance.now();
   return {
     fence,
     lost,
