@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import { Cron } from 'croner';
 import pg from 'pg';
-import { JobScheduler } from '../src/schedule/job-scheduler.js';
+import { JobScheduler } from '../src/dispatch/job-scheduler.js';
 import { tempDir } from '../test/support/daemon.js';
 import {
   loadavg,

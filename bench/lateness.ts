@@ -13,7 +13,7 @@
 //   --jobs 1000,10000 --seconds 30 --json out.json   (the 60 s: --seconds 60)
 import fs from 'node:fs';
 import { ClaimLead } from '../src/schedule/claim-lead.js';
-import { JobScheduler } from '../src/schedule/job-scheduler.js';
+import { JobScheduler } from '../src/dispatch/job-scheduler.js';
 import { tempDir } from '../test/support/daemon.js';
 import {
   loadavg,

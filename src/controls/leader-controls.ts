@@ -33,7 +33,7 @@ import type { Db, Subscription } from '../store/db.js';
 import { type JobSlotGap, recordSlotGaps } from '../store/slot-gaps.js';
 import type { OnBadRow } from '../store/bad-rows.js';
 import { FencedError, type Fence } from '../store/fence.js';
-import type { ClaimedSlot, SlotClaim } from '../store/ledger.js';
+import type { ClaimedSlot, SlotClaim } from '../schedule/slot.js';
 import { jobsByName } from '../config/jobs-by-name.js';
 
 /** How often the store is re-read when no notification came. */

@@ -4,7 +4,8 @@
 // a snapshot's high-water mark exact.
 import type { Queryable } from '../store/db.js';
 import type { Fence } from '../store/fence.js';
-import { type ClaimResult, type SlotClaim, claimSlots } from '../store/ledger.js';
+import type { SlotClaim } from '../schedule/slot.js';
+import { type ClaimResult, claimSlots } from '../store/ledger.js';
 
 interface Pending {
   slots: SlotClaim[];

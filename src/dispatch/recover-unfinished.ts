@@ -27,7 +27,8 @@ import {
 import type { OnBadRow } from '../store/bad-rows.js';
 import type { Queryable } from '../store/db.js';
 import type { Fence } from '../store/fence.js';
-import { type ClaimedSlot, markInterrupted } from '../store/ledger.js';
+import type { ClaimedSlot } from '../schedule/slot.js';
+import { markInterrupted } from '../store/ledger.js';
 import { finishRunFromAttempt } from '../store/run-homes.js';
 import { judgeInFlight } from './judge-in-flight.js';
 import type { DispatchOptions, RunDispatcher } from './run-dispatcher.js';

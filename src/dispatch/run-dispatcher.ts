@@ -13,7 +13,7 @@ import { slotJitterMs } from '../schedule/jitter.js';
 import type { Queryable } from '../store/db.js';
 import type { Fence } from '../store/fence.js';
 import { type RunTrace, recordSkipped } from '../store/attempts.js';
-import type { ClaimedSlot } from '../store/ledger.js';
+import type { ClaimedSlot } from '../schedule/slot.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import { type AdoptedAttempt, SHUTDOWN, runRequest, runSlot } from './run-slot.js';
 

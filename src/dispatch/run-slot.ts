@@ -28,7 +28,7 @@ import {
 } from '../store/attempts.js';
 import type { Queryable } from '../store/db.js';
 import type { Fence } from '../store/fence.js';
-import type { ClaimedSlot } from '../store/ledger.js';
+import type { ClaimedSlot } from '../schedule/slot.js';
 import type { ConcurrencyLimit } from './concurrency-limit.js';
 
 export interface SlotRunContext {

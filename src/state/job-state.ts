@@ -1,7 +1,7 @@
 // The live state a snapshot captures: per job the scheduled time of its newest
 // claimed slot (UTC ms), and the ledger high-water mark that state reflects.
 import type { Snapshot } from '../snapshot/snapshot.js';
-import type { ClaimedSlot } from '../store/ledger.js';
+import type { ClaimedSlot } from '../schedule/slot.js';
 
 /**
  * `lastExecution` keyed by the configured jobs' own name strings where they

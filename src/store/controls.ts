@@ -5,7 +5,7 @@
 import { type OnBadRow, describeTime, rowTimeMs } from './bad-rows.js';
 import type { Db, Queryable } from './db.js';
 import { type Fence, assertFence, fenceCte } from './fence.js';
-import type { ClaimedSlot } from './ledger.js';
+import type { ClaimedSlot } from '../schedule/slot.js';
 
 /** The channel a request is announced on (LISTEN/NOTIFY); the payload is the control id. */
 export const CONTROL_CHANNEL = 'cronkeeper_controls';

@@ -6,21 +6,7 @@
 import { type OnBadRow, rowTimeMs, usableTimeSql } from './bad-rows.js';
 import type { Queryable } from './db.js';
 import { type Fence, assertFence, fenceCte } from './fence.js';
-
-export interface SlotClaim {
-  job: string;
-  /** UTC ms */
-  scheduledAtMs: number;
-  catchup: boolean;
-  /** The control request (a backfill) this slot is claimed for. */
-  controlId?: number;
-}
-
-export interface ClaimedSlot extends SlotClaim {
-  runId: number;
-  /** A manual run (cronkeeper trigger): it stands for no slot; its scheduledAt is the request time. */
-  manual?: boolean;
-}
+import type { ClaimedSlot, SlotClaim } from '../schedule/slot.js';
 
 export interface ClaimResult {
   claimed: ClaimedSlot[];

@@ -5,7 +5,7 @@
 // report, within ha.hostWait (watch-remote-runs.ts). These are the ledger's
 // side of both. The home's writes are not fenced (it does not lead): each is
 // guarded by the run still being open and still the attempt it started.
-import type { ClaimedSlot } from './ledger.js';
+import type { ClaimedSlot } from '../schedule/slot.js';
 import type { Queryable } from './db.js';
 import type { RunTrace } from './attempts.js';
 import { type Fence, fenceCte } from './fence.js';

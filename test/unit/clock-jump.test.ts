@@ -12,8 +12,8 @@ import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import pino from 'pino';
 import type { JobPlan } from '../../src/catchup/plan-catch-up.js';
 import type { CatchupPolicy, JobConfig } from '../../src/config/types.js';
-import { JobScheduler } from '../../src/schedule/job-scheduler.js';
-import type { SlotClaim } from '../../src/store/ledger.js';
+import { JobScheduler } from '../../src/dispatch/job-scheduler.js';
+import type { SlotClaim } from '../../src/schedule/slot.js';
 
 const SEC = 1_000;
 const MIN = 60 * SEC;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pino from 'pino';
 import type { JobConfig } from '../../src/config/types.js';
-import { JobScheduler } from '../../src/schedule/job-scheduler.js';
+import { JobScheduler } from '../../src/dispatch/job-scheduler.js';
 import { testJob } from '../support/jobs.js';
 
 const T0 = Date.parse('2026-03-29T00:00:00Z');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { JobState, keyedByConfig } from '../../src/state/job-state.js';
-import type { ClaimedSlot } from '../../src/store/ledger.js';
+import type { ClaimedSlot } from '../../src/schedule/slot.js';
 
 const T0 = Date.parse('2026-06-01T00:00:00Z');
 const MIN = 60_000;

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { HeapEntry } from '../../src/schedule/slot-heap.js';
-import { TimerLoop } from '../../src/schedule/timer-loop.js';
+import { TimerLoop } from '../../src/dispatch/timer-loop.js';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
 

@@ -5,7 +5,7 @@
 // handed out that much before it is due, so that its
 // claim can be committed by its instant (the run still starts at the instant).
 import type { Clock } from '../clock.js';
-import { type HeapEntry, SlotHeap } from './slot-heap.js';
+import { type HeapEntry, SlotHeap } from '../schedule/slot-heap.js';
 
 export interface TimerLoopOptions {
   clock: Clock;

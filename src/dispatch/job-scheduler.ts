@@ -7,9 +7,9 @@ import type { JobPlan } from '../catchup/plan-catch-up.js';
 import { toPlanInput } from '../catchup/plan-input.js';
 import type { Clock } from '../clock.js';
 import type { JobConfig } from '../config/types.js';
-import type { SlotClaim } from '../store/ledger.js';
-import { createSlotCalculator, type SlotCalculator } from './slot-calculator.js';
-import type { HeapEntry } from './slot-heap.js';
+import type { SlotClaim } from '../schedule/slot.js';
+import { createSlotCalculator, type SlotCalculator } from '../schedule/slot-calculator.js';
+import type { HeapEntry } from '../schedule/slot-heap.js';
 import { TimerLoop } from './timer-loop.js';
 import { TurnBudget } from '../turn-budget.js';
 
