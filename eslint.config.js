@@ -2,6 +2,34 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
+const IO_MODULES = [
+  'pg',
+  'pg-pool',
+  '@electric-sql/pglite',
+  'pino',
+  'prom-client',
+  'node:fs',
+  'node:fs/promises',
+  'node:child_process',
+  'node:net',
+  'node:http',
+  'node:worker_threads',
+];
+/** What sits above the store: the pipeline, the leader's parts, HTTP, the CLI, the daemon. */
+const ABOVE_STORE = [
+  '../dispatch/*',
+  '../controls/*',
+  '../http/*',
+  '../commands/*',
+  '../run/*',
+  '../ha/*',
+  '../status/*',
+  '../daemon.js',
+  '../leader-term.js',
+];
+/** What a pure module may not import: everything with I/O or state, the store included. */
+const ABOVE_PURE = [...ABOVE_STORE, '../store/*', '../state/*'];
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'var/', 'coverage/', '.tmp/'] },
   js.configs.recommended,
@@ -11,6 +39,47 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-constant-condition': ['error', { checkLoops: false }],
+    },
+  },
+  // The layers (README, Development). Pure: the schedule maths, the catch-up planner and the
+  // snapshot codecs take values and return values; no I/O, no clock, no logger, nothing above.
+  {
+    files: ['src/schedule/**', 'src/catchup/**', 'src/snapshot/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: IO_MODULES.map((name) => ({
+            name,
+            message: 'a pure module does no I/O (see the README, Development)',
+          })),
+          patterns: [
+            {
+              group: [...ABOVE_PURE, '../*.js'],
+              message:
+                'a pure module imports only pure modules and config types (see the README, Development)',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  // The store: SQL over a connection; it knows nothing of who calls it.
+  {
+    files: ['src/store/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ABOVE_STORE,
+              message:
+                'the store is below the pipeline, HTTP, the CLI and the daemon (see the README, Development)',
+            },
+          ],
+        },
+      ],
     },
   },
 );
