@@ -28,6 +28,7 @@ import { restoreState, type RestoredState } from './store/restore-state.js';
 import { cleanSlotGaps, recordSlotGaps } from './store/slot-gaps.js';
 import { lowestHighWater } from './store/snapshot-rows.js';
 import { jobsByName } from './config/jobs-by-name.js';
+import { slotGate } from './dispatch/slot-gate.js';
 
 const CLEAN_EVERY_MS = 3_600_000;
 const FLUSH_CHECK_MS = 1_000;
@@ -173,19 +174,20 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
       await new Promise((resolve) => setTimeout(resolve, Math.min(early, lead.ms)));
       early = c.scheduledAtMs - clock.now();
     }
-    // While stopping, a claimed slot stays unstarted in the ledger: the next leader runs it.
-    if (stopping) return dispatcher.discardPrepared(c.runId);
-    const job = scheduler.get(c.job)?.config;
-    if (job) {
-      await dispatcher.dispatch(job, c, { jitter: !c.catchup });
+    // Claimed ahead of its instant: its job may have been paused (no run starts once a pause is
+    // taken) or removed by a reload since (the catch-up after a resume starts past a claimed slot).
+    const verdict = slotGate(c, {
+      stopping,
+      job: jobsByName(config.jobs).get(c.job),
+      paused: controls.isPaused(c.job),
+    });
+    if (verdict.kind === 'run') {
+      await dispatcher.dispatch(verdict.job, c, { jitter: !c.catchup });
       return;
     }
     dispatcher.discardPrepared(c.runId);
-    // Claimed ahead of its instant, then its job was paused (no run starts once a pause is taken) or
-    // removed by a reload: recorded so, not left open for nothing to run (the catch-up after a
-    // resume starts past a claimed slot).
-    const why = controls.isPaused(c.job) ? 'the job was paused' : 'the job is no longer configured';
-    await recordSkipped(db, c.runId, clock.now(), why).catch((err: unknown) =>
+    if (verdict.kind === 'leave') return;
+    await recordSkipped(db, c.runId, clock.now(), verdict.reason).catch((err: unknown) =>
       fail(err, 'recording a slot claimed before its job was paused or removed failed: giving up leadership'),
     );
   };

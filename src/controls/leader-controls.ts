@@ -20,6 +20,7 @@ import { parseInstant } from '../schedule/iso-instant.js';
 import { createSlotCalculator } from '../schedule/slot-calculator.js';
 import type { JobState } from '../state/job-state.js';
 import { recordSkipped } from '../store/attempts.js';
+import { slotGate } from '../dispatch/slot-gate.js';
 import {
   CONTROL_CHANNEL,
   type ControlRecord,
@@ -375,14 +376,13 @@ export class LeaderControls {
         claimed.map((slot) => ({ job: slot.job, scheduledAtMs: slot.scheduledAtMs, value: slot })),
         this.o.config().catchupConcurrency,
         async ({ value: slot }) => {
-          // While stopping, a claimed slot stays unstarted in the ledger: the next leader runs it.
-          if (this.o.stopping()) return;
-          const job = byName(slot.job);
-          if (!job) return recordSkipped(db, slot.runId, clock.now(), 'the job is no longer configured');
-          if (this.isPaused(job.name) && slot.controlId === undefined) {
-            return recordSkipped(db, slot.runId, clock.now(), 'the job was paused');
-          }
-          await dispatcher.dispatch(job, slot);
+          const verdict = slotGate(slot, {
+            stopping: this.o.stopping(),
+            job: byName(slot.job),
+            paused: this.isPaused(slot.job),
+          });
+          if (verdict.kind === 'run') await dispatcher.dispatch(verdict.job, slot);
+          else if (verdict.kind === 'skip') await recordSkipped(db, slot.runId, clock.now(), verdict.reason);
         },
       ).catch((err: unknown) => this.o.fail(err, 'control catch-up failed: giving up leadership'));
     });

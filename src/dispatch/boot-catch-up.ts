@@ -22,6 +22,7 @@ import type { ClaimQueue } from './claim-queue.js';
 import { logConflicts, logPlans } from './plan-log.js';
 import type { RunDispatcher } from './run-dispatcher.js';
 import { runCatchUp } from './run-catch-up.js';
+import { slotGate } from './slot-gate.js';
 
 export interface BootCatchUpContext {
   db: Queryable;
@@ -115,14 +116,15 @@ export async function runBootCatchUp(ctx: BootCatchUpContext, nowMs: number): Pr
     toRun.map((o) => ({ job: o.slot.job, scheduledAtMs: o.slot.scheduledAtMs, value: o })),
     ctx.concurrency,
     async (item) => {
-      const job = byName.get(item.job);
-      if (!job || ctx.stopping()) return;
       const { slot, options } = item.value;
-      if (ctx.isPaused(job.name) && slot.controlId === undefined) {
-        await recordSkipped(ctx.db, slot.runId, ctx.clock.now(), 'the job was paused');
-        return;
-      }
-      await dispatcher.dispatch(job, slot, options);
+      const verdict = slotGate(slot, {
+        stopping: ctx.stopping(),
+        job: byName.get(item.job),
+        paused: ctx.isPaused(item.job),
+      });
+      if (verdict.kind === 'run') await dispatcher.dispatch(verdict.job, slot, options);
+      else if (verdict.kind === 'skip')
+        await recordSkipped(ctx.db, slot.runId, ctx.clock.now(), verdict.reason);
     },
     (done, total) => {
       // Once a second and at the end: a line (and a systemd STATUS=) per run of a 60,000-slot
