@@ -44,7 +44,7 @@ export default tseslint.config(
   // The layers (README, Development). Pure: the schedule maths, the catch-up planner and the
   // snapshot codecs take values and return values; no I/O, no clock, no logger, nothing above.
   {
-    files: ['src/schedule/**', 'src/catchup/**', 'src/snapshot/**'],
+    files: ['src/schedule/**', 'src/catchup/**', 'src/snapshot/**', 'src/text/**'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -58,6 +58,23 @@ export default tseslint.config(
               group: [...ABOVE_PURE, '../*.js'],
               message:
                 'a pure module imports only pure modules and config types (see the README, Development)',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  // The config: read and checked before anything runs; it knows nothing of the store or the daemon.
+  {
+    files: ['src/config/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [...ABOVE_PURE, '../*.js'],
+              message: 'the config imports only pure modules (see the README, Development)',
             },
           ],
         },

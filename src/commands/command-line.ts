@@ -17,7 +17,7 @@ import {
   triggerCommand,
 } from './control-commands.js';
 import { HELP } from './help.js';
-import { suggest } from '../suggest.js';
+import { suggest } from '../text/suggest.js';
 import { calendarCommand, nextCommand } from './next-command.js';
 import { followRuns, logsCommand } from './follow-commands.js';
 import { jobsCommand } from './jobs-command.js';

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config, JobConfig } from '../config/types.js';
-import { suggest } from '../suggest.js';
+import { suggest } from '../text/suggest.js';
 import { ConfigError, formatProblem } from '../config/types.js';
 import { loadConfigOffThread } from '../config/config-reader-thread.js';
 import { loadConfig } from '../config/load-config.js';

@@ -4,7 +4,7 @@
 // an environment or a header is where secrets live. Reads the config only.
 import type { Config, JobConfig } from '../config/types.js';
 import { describeSchedule } from '../status/read-status.js';
-import { shellWord } from '../shell-words.js';
+import { shellWord } from '../text/shell-words.js';
 import { EXIT, findJob, printJson, printLine } from './common.js';
 
 export function jobDefinitionsCommand(

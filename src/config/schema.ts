@@ -5,8 +5,8 @@ import { z } from 'zod';
 import { isValidTimeZone } from '../schedule/cron-calculator.js';
 import { formatDuration, parseDuration } from '../schedule/duration.js';
 import { parseInstant } from '../schedule/iso-instant.js';
-import { redactUrl } from '../store/db.js';
-import { parsePgTarget } from '../store/pg-url.js';
+import { redactUrl } from '../text/redact-url.js';
+import { parsePgTarget } from '../text/pg-url.js';
 import { yamlBoolean, yamlNumber } from './yaml-scalars.js';
 import type {
   CatchupPolicy,

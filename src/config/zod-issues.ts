@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { PathIssue, PathSegment } from './locate-problem.js';
 import { describeValue } from './schema.js';
-import { suggest } from '../suggest.js';
+import { suggest } from '../text/suggest.js';
 
 const EXPECTED: Record<string, string> = {
   string: 'a string',

@@ -19,7 +19,7 @@ import { type Fence, FencedError, bumpEpoch } from '../store/fence.js';
 import { LEADER_LOCK_KEY, NODE_RECORD_MS, recordNode } from './nodes.js';
 import { sleep } from '../sleep.js';
 import { isReadOnlyError, primaryResolverFor } from '../store/pg-hosts.js';
-import { pgUrl } from '../store/pg-url.js';
+import { pgUrl } from '../text/pg-url.js';
 import type { EpochFloor } from './epoch-floor.js';
 import { readTimeline, recordTimeline } from '../store/database-timeline.js';
 

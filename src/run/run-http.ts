@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import type pino from 'pino';
 import type { HttpAction } from '../config/types.js';
-import { redactUrl } from '../store/db.js';
+import { redactUrl } from '../text/redact-url.js';
 import { OutputTail } from './output-tail.js';
 import { errorMessage, isoTime, runLogFields, runSlotKey, startTimer } from './run-fields.js';
 import type { RunHandle, RunRequest, RunResult } from './types.js';

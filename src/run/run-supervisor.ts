@@ -23,7 +23,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { shellQuote } from '../shell-words.js';
+import { shellQuote } from '../text/shell-words.js';
 
 /** setsid(1), by its full path: a job's PATH may not hold it. */
 const SETSID = ['/usr/bin/setsid', '/bin/setsid'].find((f) => fs.existsSync(f)) ?? 'setsid';

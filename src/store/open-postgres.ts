@@ -1,8 +1,9 @@
 // The Postgres server store, through a pg Pool.
 import pg from 'pg';
-import { type Db, type Queryable, parseInt8, redactUrl } from './db.js';
+import { type Db, type Queryable, parseInt8 } from './db.js';
+import { redactUrl } from '../text/redact-url.js';
 import { isReadOnlyError, primaryResolverFor } from './pg-hosts.js';
-import { pgUrl } from './pg-url.js';
+import { pgUrl } from '../text/pg-url.js';
 
 const INT8_OID = 20;
 

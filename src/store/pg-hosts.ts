@@ -9,7 +9,7 @@
 // refused as read-only (SQLSTATE 25006: a demoted primary), makes the next
 // connection look for the primary again.
 import pg from 'pg';
-import { type PgHost, type PgTarget, needsPrimaryResolver, parsePgTarget, pgUrl } from './pg-url.js';
+import { type PgHost, type PgTarget, needsPrimaryResolver, parsePgTarget, pgUrl } from '../text/pg-url.js';
 
 /** How long one host may take to answer while the primary is looked for (ms). */
 const PROBE_TIMEOUT_MS = 3_000;

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { escapeTerminal } from '../../src/commands/terminal-text.js';
 import { jobBaseEnv } from '../../src/run/job-env.js';
 import { requestTarget } from '../../src/run/run-http.js';
-import { redactUrl } from '../../src/store/db.js';
+import { redactUrl } from '../../src/text/redact-url.js';
 
 test('jobBaseEnv drops the daemon secrets but those named in inheritEnv', () => {
   const env = {

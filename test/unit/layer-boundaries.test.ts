@@ -18,7 +18,7 @@ async function restrictedImports(file: string, text: string): Promise<string[]> 
 
 describe('layer boundaries', () => {
   it('a pure module may not do I/O', async () => {
-    for (const dir of ['schedule', 'catchup', 'snapshot']) {
+    for (const dir of ['schedule', 'catchup', 'snapshot', 'text']) {
       const found = await restrictedImports(
         `src/${dir}/boundary-probe.ts`,
         "import fs from 'node:fs';\nimport pg from 'pg';\nexport const x = [fs, pg];\n",
@@ -53,8 +53,24 @@ describe('layer boundaries', () => {
     assert.match(found[0]!, /store is below/);
   });
 
+  it('the config may not import the store or anything above it', async () => {
+    const found = await restrictedImports(
+      'src/config/boundary-probe.ts',
+      "import { redactUrl } from '../text/redact-url.js';\nimport { openPostgres } from '../store/open-postgres.js';\nexport const x = [redactUrl, openPostgres];\n",
+    );
+    assert.equal(found.length, 1, found.join('; '));
+    assert.match(found[0]!, /config imports only pure modules/);
+  });
+
   it('the tree as it is keeps them', async () => {
-    const results = await eslint.lintFiles(['src/schedule', 'src/catchup', 'src/snapshot', 'src/store']);
+    const results = await eslint.lintFiles([
+      'src/schedule',
+      'src/catchup',
+      'src/snapshot',
+      'src/text',
+      'src/config',
+      'src/store',
+    ]);
     const broken = results.flatMap((r) =>
       r.messages
         .filter((m) => m.ruleId === 'no-restricted-imports')

@@ -1,7 +1,7 @@
 // store.url with several hosts, the way libpq reads it (pg-hosts.ts).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { needsPrimaryResolver, parsePgTarget, pgUrl } from '../../src/store/pg-url.js';
+import { needsPrimaryResolver, parsePgTarget, pgUrl } from '../../src/text/pg-url.js';
 
 describe('store URL host lists', () => {
   it('reads each host and port in order; several hosts want a read-write server by default', () => {
