@@ -62,8 +62,6 @@ export interface JobSpecRow {
  */
 export async function saveJobSpecs(db: Queryable, fence: Fence, specs: Iterable<JobSpecRow>): Promise<void> {
   let batch: JobSpecRow[] = [];
-  let written = 0;
-  let sent = 0;
   const send = async () => {
     const rows = await db.query(
       `WITH ${fenceCte(2)}
@@ -75,17 +73,15 @@ export async function saveJobSpecs(db: Queryable, fence: Fence, specs: Iterable<
          RETURNING 1`,
       [JSON.stringify(batch), fence.epoch],
     );
-    written += rows.length;
-    sent += batch.length;
     batch = [];
+    // Nothing written: unchanged specs, or a stale epoch (which the check tells apart).
+    if (rows.length === 0) await assertFence(db, fence);
   };
   for (const row of specs) {
     batch.push(row);
     if (batch.length === SPEC_ROWS_PER_STATEMENT) await send();
   }
   if (batch.length > 0) await send();
-  // Nothing written: unchanged specs, or a stale epoch (which the check tells apart).
-  if (sent > 0 && written === 0) await assertFence(db, fence);
 }
 
 /** Old names already carried over. */
