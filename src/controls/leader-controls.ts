@@ -21,6 +21,7 @@ import { createSlotCalculator } from '../schedule/slot-calculator.js';
 import type { JobState } from '../state/job-state.js';
 import { recordSkipped } from '../store/attempts.js';
 import { slotGate } from '../dispatch/slot-gate.js';
+import { isContentError } from './content-error.js';
 import {
   CONTROL_CHANNEL,
   type ControlRecord,
@@ -387,18 +388,6 @@ export class LeaderControls {
       ).catch((err: unknown) => this.o.fail(err, 'control catch-up failed: giving up leadership'));
     });
   }
-}
-
-/**
- * An error that comes from a request's content, not from the connection: a
- * JavaScript error (a value the code cannot handle), or Postgres refusing the
- * data (SQLSTATE classes 22, data exception, and 23, integrity). Waiting does
- * not cure these; retrying the request would block every one after it.
- */
-function isContentError(err: unknown): boolean {
-  if (err instanceof TypeError || err instanceof RangeError) return true;
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
 }
 
 function iso(ms: number): string {
