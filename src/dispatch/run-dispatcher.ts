@@ -15,13 +15,13 @@ import type { Fence } from '../store/fence.js';
 import { type RunTrace, recordSkipped } from '../store/attempts.js';
 import type { ClaimedSlot } from '../schedule/slot.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
-import { type AdoptedAttempt, SHUTDOWN, runRequest, runSlot } from './run-slot.js';
+import { type AdoptedAttempt, type AttemptInProgress, SHUTDOWN, runRequest, runSlot } from './run-slot.js';
 
 interface ActiveRun {
   slot: ClaimedSlot;
   abort: AbortController;
-  /** Stops the attempt in progress; undefined while waiting (jitter, backoff, a place). */
-  stopAttempt: ((reason: string) => void) | undefined;
+  /** The attempt in progress; undefined while waiting (jitter, backoff, a place). */
+  attempt: AttemptInProgress | undefined;
 }
 
 interface JobRuns {
@@ -158,6 +158,38 @@ export class RunDispatcher {
   ): Promise<RunResult | undefined> {
     const runs = this.runsOf(job.name);
     if (runs.active.size === 0) return this.start(job, slot, o);
+    if (!slot.manual && (job.overlap === 'skip' || job.overlap === 'replace'))
+      return this.unlessEndedBy(job, slot, o);
+    return this.byPolicy(job, slot, o);
+  }
+
+  /**
+   * The previous run may have ended by this slot's instant though its end is
+   * not processed yet (the event loop was busy at the instant, and judges
+   * late): then it does not overlap the slot, which waits for that end
+   * instead of being skipped or replacing it.
+   */
+  private async unlessEndedBy(
+    job: JobConfig,
+    slot: ClaimedSlot,
+    o: DispatchOptions,
+  ): Promise<RunResult | undefined> {
+    const runs = this.runsOf(job.name);
+    const ended = await Promise.all(
+      [...runs.active].map((a) => a.attempt?.endedBy(slot.scheduledAtMs) ?? false),
+    );
+    if (runs.active.size === 0) return this.start(job, slot, o);
+    if (!ended.every(Boolean)) return this.byPolicy(job, slot, o);
+    this.options.logger.info(
+      { job: job.name, scheduledAt: iso(slot.scheduledAtMs), runId: slot.runId },
+      'the previous run ended by the instant, and is being recorded: the slot starts after it',
+    );
+    return new Promise((done) => runs.queued.push({ slot, done }));
+  }
+
+  private byPolicy(job: JobConfig, slot: ClaimedSlot, o: DispatchOptions): Promise<RunResult | undefined> {
+    const runs = this.runsOf(job.name);
+    if (runs.active.size === 0) return this.start(job, slot, o);
     const log = this.options.logger;
     const fields = {
       job: job.name,
@@ -211,7 +243,7 @@ export class RunDispatcher {
         );
       }
       for (const q of left) q.done(undefined);
-      for (const a of runs.active) if (!a.stopAttempt) a.abort.abort(SHUTDOWN);
+      for (const a of runs.active) if (!a.attempt) a.abort.abort(SHUTDOWN);
     }
   }
 
@@ -221,7 +253,7 @@ export class RunDispatcher {
     for (const runs of this.jobs.values())
       for (const a of runs.active) {
         // One started after its wait was released (see runSlot) has an aborted signal already.
-        if (a.abort.signal.aborted) a.stopAttempt?.(SHUTDOWN);
+        if (a.abort.signal.aborted) a.attempt?.stop(SHUTDOWN);
         else a.abort.abort(SHUTDOWN);
       }
   }
@@ -272,9 +304,9 @@ export class RunDispatcher {
 
   private async start(job: JobConfig, slot: ClaimedSlot, o: DispatchOptions): Promise<RunResult | undefined> {
     const runs = this.runsOf(job.name);
-    const active: ActiveRun = { slot, abort: new AbortController(), stopAttempt: undefined };
+    const active: ActiveRun = { slot, abort: new AbortController(), attempt: undefined };
     active.abort.signal.addEventListener('abort', () =>
-      active.stopAttempt?.(String(active.abort.signal.reason)),
+      active.attempt?.stop(String(active.abort.signal.reason)),
     );
     runs.active.add(active);
     const jitterMs =
@@ -301,8 +333,8 @@ export class RunDispatcher {
           notBeforeMs,
           signal: active.abort.signal,
           ...(o.adopt ? { adopt: o.adopt } : {}),
-          onAttempt: (stop) => {
-            active.stopAttempt = stop;
+          onAttempt: (attempt) => {
+            active.attempt = attempt;
             this.waitingChanged();
           },
         },

@@ -60,10 +60,20 @@ export interface SlotRunOptions {
    * pending) for the next leader; any other reason stops it for good.
    */
   signal: AbortSignal;
-  /** Called with a function that stops the attempt in progress. */
-  onAttempt: (stop: ((reason: string) => void) | undefined) => void;
+  /** Called with the attempt in progress when it starts, and with undefined when it is over. */
+  onAttempt: (attempt: AttemptInProgress | undefined) => void;
   /** The attempt `attempt` was started by a daemon that is gone: follow it from its spool instead of starting it. */
   adopt?: AdoptedAttempt;
+}
+
+export interface AttemptInProgress {
+  stop: (reason: string) => void;
+  /**
+   * True when the slot's run ended by `ms` (UTC): its job exited by then and
+   * leaves nothing to follow (no retry), though the daemon may not have
+   * noticed yet. Read from the job's exit status; false when unknown.
+   */
+  endedBy: (ms: number) => Promise<boolean>;
 }
 
 /** A run found in its spool by a successor (see recover-runs.ts). */
@@ -182,7 +192,17 @@ export async function runSlot(
       } else {
         const h = handle;
         const stop = (reason: string) => h.stop(reason);
-        o.onAttempt(stop);
+        const n = attempt;
+        o.onAttempt({
+          stop,
+          endedBy: async (ms) => {
+            const exit = await h.exited?.();
+            // A failure with a retry left goes on: the slot's run is not over.
+            return (
+              exit !== undefined && exit.finishedAtMs <= ms && (exit.status === 0 || n > job.retries.max)
+            );
+          },
+        });
         const onAbort = () => stop(String(o.signal.reason));
         o.signal.addEventListener('abort', onAbort, { once: true });
         result = await h.result;

@@ -80,6 +80,7 @@ export function startSupervised(
     result: run.result,
     stop: (reason) => run.stop(reason),
     spawned: run.spawned,
+    exited: () => run.exited(),
     release: () => removeSpool(spoolPaths(spoolRoot, key)),
   };
 }
@@ -101,6 +102,7 @@ export function adoptSupervised(
     result: run.result,
     stop: (reason) => run.stop(reason),
     spawned: run.spawned,
+    exited: () => run.exited(),
     release: () => removeSpool(paths),
   };
 }
@@ -126,6 +128,7 @@ class SupervisedRun {
   private killTimer: NodeJS.Timeout | undefined;
   private untrack: (() => void) | undefined;
   private followed: FollowedVia | undefined;
+  private paths: SpoolPaths | undefined;
   private endTimer: NodeJS.Timeout | undefined;
   private watcher: FSWatcher | undefined;
 
@@ -157,6 +160,11 @@ class SupervisedRun {
       this.logger.warn({ ...this.fields, timeoutMs: req.job.timeoutMs }, 'run timed out; sending SIGTERM');
       this.terminate({ outcome: 'timeout', error: `timed out after ${req.job.timeoutMs} ms` });
     });
+  }
+
+  /** The job's exit status, once its supervisor wrote it (see RunHandle.exited). */
+  async exited(): Promise<{ status: number; finishedAtMs: number } | undefined> {
+    return this.paths ? readExit(this.paths) : undefined;
   }
 
   /** The run could not start: outcome 'error'. */
@@ -196,6 +204,7 @@ class SupervisedRun {
    */
   follow(paths: SpoolPaths, via: FollowedVia): void {
     this.followed = via;
+    this.paths = paths;
     void this.spool.open(paths.output, this.o.logFrom).then(() => this.spool.poll());
     void this.watchPid(paths, via);
     const check = async (): Promise<void> => {

@@ -69,6 +69,7 @@ function withFinishedLine(req: RunRequest, handle: RunHandle, logger: pino.Logge
     result,
     stop: (reason) => handle.stop(reason),
     ...(handle.spawned ? { spawned: handle.spawned } : {}),
+    ...(handle.exited ? { exited: () => handle.exited!() } : {}),
     ...(handle.release ? { release: () => handle.release!() } : {}),
   };
 }
@@ -101,6 +102,7 @@ export function executeAction(
       }
     },
     ...(handle.spawned ? { spawned: handle.spawned } : {}),
+    ...(handle.exited ? { exited: () => handle.exited!() } : {}),
     ...(handle.release ? { release: () => handle.release!() } : {}),
   };
 }

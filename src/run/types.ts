@@ -84,6 +84,13 @@ export interface RunHandle {
    * did; absent for runs that are not supervised.
    */
   readonly spawned?: Promise<number | undefined>;
+  /**
+   * The job's exit as its supervisor recorded it (status, UTC ms), once the
+   * job has ended, whether or not `result` is in: the result also waits for
+   * the end to be noticed and the output read, which a busy event loop
+   * delays. Undefined while the job runs; absent for runs not supervised.
+   */
+  exited?(): Promise<{ status: number; finishedAtMs: number } | undefined>;
   /** Removes what the run left for a successor; call once its outcome is recorded. */
   release?(): Promise<void>;
 }
