@@ -185,7 +185,7 @@ export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
       await dispatcher.dispatch(verdict.job, c, { jitter: !c.catchup });
       return;
     }
-    dispatcher.discardPrepared(c.runId);
+    void dispatcher.discardPrepared(c.runId);
     if (verdict.kind === 'leave') return;
     await recordSkipped(db, c.runId, clock.now(), verdict.reason).catch((err: unknown) =>
       fail(err, 'recording a slot claimed before its job was paused or removed failed: giving up leadership'),

@@ -116,13 +116,18 @@ export class RunDispatcher {
     this.prepared.set(slot.runId, { job, epoch: fence.epoch, ready });
   }
 
-  /** Drops the preparation of a slot that will not be started here (its spool directory, still empty, goes). */
-  discardPrepared(runId: number): void {
+  /**
+   * Drops the preparation of a slot that will not be started from it (its spool
+   * directory, still empty, goes); resolves once it is gone.
+   */
+  discardPrepared(runId: number): Promise<void> {
     const p = this.prepared.get(runId);
-    if (!p) return;
+    if (!p) return Promise.resolve();
     this.prepared.delete(runId);
+    const removed = p.ready.then((r) => (r ? removeSpool(r.paths) : undefined)).catch(() => {});
     // Tracked, so that it is done before the daemon exits.
-    this.track(p.ready.then((r) => (r ? removeSpool(r.paths) : undefined)).catch(() => {}));
+    this.track(removed);
+    return removed;
   }
 
   private takePrepared(
@@ -131,11 +136,10 @@ export class RunDispatcher {
     epoch: number,
   ): Promise<PreparedRun | undefined> | undefined {
     const p = this.prepared.get(runId);
-    // Made for another version of the job (a reload) or another term: not this attempt's.
-    if (!p || p.job !== job || p.epoch !== epoch) {
-      this.discardPrepared(runId);
-      return undefined;
-    }
+    if (!p) return undefined;
+    // Made for another version of the job (a reload) or another term: not this attempt's. The
+    // attempt is made ready again in the same directory (named by the run), once this one is gone.
+    if (p.job !== job || p.epoch !== epoch) return this.discardPrepared(runId).then(() => undefined);
     this.prepared.delete(runId);
     return p.ready;
   }
@@ -147,7 +151,7 @@ export class RunDispatcher {
    */
   dispatch(job: JobConfig, slot: ClaimedSlot, o: DispatchOptions = {}): Promise<RunResult | undefined> {
     const done = this.dispatchByPolicy(job, slot, o);
-    void done.finally(() => this.discardPrepared(slot.runId));
+    void done.finally(() => void this.discardPrepared(slot.runId));
     return done;
   }
 
