@@ -45,17 +45,19 @@ export async function applyJobChanges(
 
   // Renames: the store's history, gaps, pause and schedule move once; the state
   // moves whenever it still holds the old name (idempotent across a crash).
+  // The few jobs with former names, found in one pass.
+  const renamed = jobs.filter((j) => j.formerNames.length > 0);
   const done = await readRenames(db);
-  const former = jobs.flatMap((j) => j.formerNames).filter((n) => !done.has(n));
+  const former = renamed.flatMap((j) => j.formerNames).filter((n) => !done.has(n));
   const inStore = await storeKnows(db, former);
-  for (const r of pendingRenames(jobs, (n) => state.lastExecution.has(n) || inStore.has(n), done)) {
+  for (const r of pendingRenames(renamed, (n) => state.lastExecution.has(n) || inStore.has(n), done)) {
     const runs = await carryOverRename(db, fence, r.from, r.to);
     logger.info(
       { from: r.from, to: r.to, runs },
       `job renamed: '${r.from}' carried over to '${r.to}' (formerNames)`,
     );
   }
-  for (const job of jobs) {
+  for (const job of renamed) {
     for (const old of job.formerNames) {
       const ms = state.lastExecution.get(old);
       if (ms === undefined) continue;
@@ -64,7 +66,7 @@ export async function applyJobChanges(
       changedState = true;
     }
   }
-  const { added, gone } = possibleRenames(jobs, state.lastExecution.keys());
+  const { added, gone } = possibleRenames(jobs, state.lastExecution);
   if (added.length > 0) {
     logger.warn(
       { added, gone },

@@ -105,12 +105,14 @@ export function pendingRenames(
  */
 export function possibleRenames(
   jobs: readonly JobConfig[],
-  stateNames: Iterable<string>,
+  /** The names the state holds: a map or set (not copied: 100,000 names on every reload). */
+  state: { has(name: string): boolean; keys(): Iterable<string> },
 ): { added: string[]; gone: string[] } {
+  const added: string[] = [];
+  for (const j of jobs) if (j.formerNames.length === 0 && !state.has(j.name)) added.push(j.name);
+  if (added.length === 0) return { added, gone: [] };
   const configured = jobsByName(jobs);
   const former = new Set(jobs.flatMap((j) => j.formerNames));
-  const known = new Set(stateNames);
-  const added = jobs.filter((j) => !known.has(j.name) && j.formerNames.length === 0).map((j) => j.name);
-  const gone = [...known].filter((n) => !configured.has(n) && !former.has(n));
-  return added.length > 0 && gone.length > 0 ? { added, gone } : { added: [], gone: [] };
+  const gone = [...state.keys()].filter((n) => !configured.has(n) && !former.has(n));
+  return gone.length > 0 ? { added, gone } : { added: [], gone: [] };
 }

@@ -10,10 +10,15 @@
 // most of a second, and left every copied string (the same zone, file and
 // policy names over and over) alive or for the collector. A slice's repeated
 // strings are shared as it arrives (shared-strings.ts), while its copies are
-// still young.
+// still young. Node takes in every message waiting on a port in one go, and
+// the worker keeps up: once a turn's budget is spent, the next slice is asked
+// for only after the event loop has had its turn, or a whole config would
+// arrive in one.
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { loadConfig, type LoadConfigOptions } from './load-config.js';
+import { rememberJobsByName } from './jobs-by-name.js';
 import { SharedStrings } from './shared-strings.js';
+import { TurnBudget } from '../turn-budget.js';
 import { type Config, ConfigError, type ConfigProblem, type JobConfig } from './types.js';
 
 type Answer =
@@ -49,7 +54,15 @@ export function loadConfigOffThread(
     let config: Config | undefined;
     let expected = 0;
     const shared = new SharedStrings();
+    // Indexed as they come, in the turns they come in, not in one pass after.
+    const byName = new Map<string, JobConfig>();
+    const turns = new TurnBudget();
+    let finished = false;
+    const askMore = () => {
+      if (!finished) worker.postMessage(MORE);
+    };
     const done = (finish: () => void) => {
+      finished = true;
       worker.removeAllListeners();
       worker.on('error', () => {}); // nothing is listening for it any more
       void worker.terminate();
@@ -61,6 +74,7 @@ export function loadConfigOffThread(
         for (const job of message) {
           shared.shareJob(job);
           config.jobs.push(job);
+          byName.set(job.name, job);
         }
       } else if (message.ok) {
         config = message.config;
@@ -71,8 +85,13 @@ export function loadConfigOffThread(
         return;
       }
       const received = config;
-      if (received && received.jobs.length >= expected) done(() => resolve(received));
-      else if (Array.isArray(message)) worker.postMessage(MORE);
+      if (received && received.jobs.length >= expected) {
+        rememberJobsByName(received.jobs, byName);
+        done(() => resolve(received));
+      } else if (Array.isArray(message)) {
+        if (!turns.spent()) askMore();
+        else void turns.yield().then(askMore);
+      }
     });
     worker.once('error', (err) => done(() => reject(err)));
     worker.once('exit', (code) =>

@@ -16,3 +16,8 @@ export function jobsByName(jobs: readonly JobConfig[]): ReadonlyMap<string, JobC
   }
   return index;
 }
+
+/** Records the index of a list built as the list was (by the config reader, a slice at a time). */
+export function rememberJobsByName(jobs: readonly JobConfig[], index: ReadonlyMap<string, JobConfig>): void {
+  indexes.set(jobs, index);
+}

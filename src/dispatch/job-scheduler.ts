@@ -9,15 +9,19 @@ import type { Clock } from '../clock.js';
 import type { JobConfig } from '../config/types.js';
 import type { SlotClaim } from '../schedule/slot.js';
 import { createSlotCalculator, type SlotCalculator } from '../schedule/slot-calculator.js';
-import type { HeapEntry } from '../schedule/slot-heap.js';
+import { type HeapEntry, SlotHeap } from '../schedule/slot-heap.js';
 import { TimerLoop } from './timer-loop.js';
 import { TurnBudget } from '../turn-budget.js';
 
 export interface ScheduledJob {
   readonly config: JobConfig;
   readonly slots: SlotCalculator;
+  /** Its place in the list (its timer entries name it by this). */
+  readonly index: number;
   /** Newest slot handed out (UTC ms): the job's next slot comes after it. */
   plannedUpToMs: number;
+  /** The slot its timer entry is for (UTC ms); an entry for any other is left over from a list's switch. */
+  dueMs: number | undefined;
 }
 
 export interface JobSchedulerOptions {
@@ -39,10 +43,12 @@ export interface JobSchedulerOptions {
 
 export class JobScheduler {
   private jobs: ScheduledJob[] = [];
-  private readonly byName = new Map<string, ScheduledJob>();
+  private byName = new Map<string, ScheduledJob>();
   private readonly timer: TimerLoop;
   /** Counts setJobs calls: a preparation superseded by a later call is dropped. */
   private generation = 0;
+  /** Jobs that fired while a new list was being prepared. */
+  private firedWhilePreparing: Set<string> | undefined;
 
   constructor(private readonly o: JobSchedulerOptions) {
     this.timer = new TimerLoop({
@@ -69,51 +75,47 @@ export class JobScheduler {
    * `resumeAfterMs(config, previous)` (UTC ms), where `previous` is the slot a
    * job of the same name had reached, if any. Takes effect at once when running.
    *
-   * The new list is prepared a turn of the event loop at a time (100,000 jobs'
-   * next slots take a while) while the old one keeps firing, then put in place
-   * at once; a later call supersedes one still preparing.
+   * The new list, its index and its timer entries are prepared a turn of the
+   * event loop at a time (100,000 jobs' next slots take a while) while the old
+   * list keeps firing, then switched to in one step that costs only the jobs
+   * that fired meanwhile; a later call supersedes one still preparing.
    */
   async setJobs(
     list: readonly JobConfig[],
     resumeAfterMs: (config: JobConfig, previous: number | undefined) => number,
   ): Promise<void> {
     const generation = ++this.generation;
+    const fired = (this.firedWhilePreparing = new Set());
     const turns = new TurnBudget();
-    const previous = this.reached();
     const jobs: ScheduledJob[] = [];
-    const next: Array<number | undefined> = [];
+    const byName = new Map<string, ScheduledJob>();
+    const heap = new SlotHeap();
     for (const config of list) {
       if (turns.spent()) {
         await turns.yield();
         if (generation !== this.generation) return;
       }
-      const job = {
-        config,
-        slots: createSlotCalculator(config.schedule),
-        plannedUpToMs: resumeAfterMs(config, previous.get(config.name)),
-      };
+      const slots = createSlotCalculator(config.schedule);
+      const plannedUpToMs = resumeAfterMs(config, this.byName.get(config.name)?.plannedUpToMs);
+      const job: ScheduledJob = { config, slots, index: jobs.length, plannedUpToMs, dueMs: undefined };
       jobs.push(job);
-      next.push(job.slots.next(job.plannedUpToMs));
+      byName.set(config.name, job);
+      this.enter(heap, job);
     }
-    // Jobs of the old list that fired meanwhile resume after what they reached since.
-    const reached = this.reached();
-    jobs.forEach((job, i) => {
-      const before = previous.get(job.config.name);
-      const now = reached.get(job.config.name);
-      if (now === before) return;
-      job.plannedUpToMs = resumeAfterMs(job.config, now);
-      next[i] = job.slots.next(job.plannedUpToMs);
-    });
+    this.firedWhilePreparing = undefined;
+    // Jobs of the old list that fired meanwhile resume after what they reached since; the entries
+    // made for them before are left over, and passed over when they come up.
+    for (const name of fired) {
+      const job = byName.get(name);
+      const reached = this.byName.get(name)?.plannedUpToMs;
+      if (!job || reached === undefined) continue;
+      job.plannedUpToMs = resumeAfterMs(job.config, reached);
+      const before = job.dueMs;
+      if (job.slots.next(job.plannedUpToMs) !== before) this.enter(heap, job);
+    }
     this.jobs = jobs;
-    this.byName.clear();
-    for (const j of jobs) this.byName.set(j.config.name, j);
-    this.timer.clear();
-    jobs.forEach((job, index) => this.scheduleAt(index, job, next[index]));
-  }
-
-  /** The slot each scheduled job has reached, by name. */
-  private reached(): Map<string, number> {
-    return new Map(this.jobs.map((j) => [j.config.name, j.plannedUpToMs]));
+    this.byName = byName;
+    this.timer.replace(heap);
   }
 
   start(): void {
@@ -124,31 +126,31 @@ export class JobScheduler {
     this.timer.stop();
   }
 
-  private scheduleNext(index: number, job: ScheduledJob): void {
-    this.scheduleAt(index, job, job.slots.next(job.plannedUpToMs));
-  }
-
-  private scheduleAt(index: number, job: ScheduledJob, next: number | undefined): void {
+  /** Enters the job's next slot (after the slot it reached) on `timers`. */
+  private enter(timers: { push(entry: HeapEntry): void }, job: ScheduledJob): void {
+    const next = job.slots.next(job.plannedUpToMs);
+    job.dueMs = next;
     this.o.onNextSlot?.(job.config.name, next);
     if (next === undefined) {
       this.o.logger.warn({ job: job.config.name }, 'schedule has no further slot');
       return;
     }
-    this.timer.schedule(index, next);
+    timers.push({ job: job.index, dueMs: next });
   }
 
   private onDue(due: HeapEntry[], now: number): void {
     const batch: SlotClaim[] = [];
     for (const entry of due) {
       const job = this.jobs[entry.job];
-      if (!job) continue;
+      if (!job || job.dueMs !== entry.dueMs) continue;
+      this.firedWhilePreparing?.add(job.config.name);
       // Handed out early (claimLeadMs): as far as planning goes, it is the slot's instant.
       const at = Math.max(now, entry.dueMs);
       const planned = planDueSlots(toPlanInput(job.config, job.slots), job.plannedUpToMs, entry.dueMs, at);
       if (planned.missed) this.o.onMissed(planned.missed);
       for (const slot of planned.slots) batch.push({ job: job.config.name, ...slot });
       job.plannedUpToMs = planned.plannedUpToMs;
-      this.scheduleNext(entry.job, job);
+      this.enter(this.timer, job);
     }
     if (batch.length > 0) this.o.onSlots(batch);
   }

@@ -17,7 +17,7 @@ export interface TimerLoopOptions {
 }
 
 export class TimerLoop {
-  private readonly heap = new SlotHeap();
+  private heap = new SlotHeap();
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private armedFor = Infinity;
@@ -35,14 +35,15 @@ export class TimerLoop {
   }
 
   /** Adds a job's next slot (UTC ms). */
-  schedule(job: number, dueMs: number): void {
-    this.heap.push({ job, dueMs });
-    if (this.running && dueMs - this.lead() < this.armedFor) this.arm();
+  push(entry: HeapEntry): void {
+    this.heap.push(entry);
+    if (this.running && entry.dueMs - this.lead() < this.armedFor) this.arm();
   }
 
-  /** Forgets every scheduled slot (the loop keeps running if it was). */
-  clear(): void {
-    this.heap.clear();
+  /** Puts `heap` in place of every scheduled slot (the loop keeps running if it was). */
+  replace(heap: SlotHeap): void {
+    this.heap = heap;
+    if (this.running) this.arm();
   }
 
   start(): void {

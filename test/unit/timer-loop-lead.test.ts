@@ -21,9 +21,9 @@ describe('timer loop lead', () => {
   it('hands out an entry within its lead, and not before', () => {
     const now = { value: T0 };
     const { timer, handed } = loop(200, now);
-    timer.schedule(1, T0 + 1_000);
-    timer.schedule(2, T0 + 1_150);
-    timer.schedule(3, T0 + 1_300);
+    timer.push({ job: 1, dueMs: T0 + 1_000 });
+    timer.push({ job: 2, dueMs: T0 + 1_150 });
+    timer.push({ job: 3, dueMs: T0 + 1_300 });
     now.value = T0 + 799; // both still more than 200 ms away
     timer.start();
     assert.equal(handed.length, 0);
@@ -41,7 +41,7 @@ describe('timer loop lead', () => {
   it('without a lead, hands out nothing before it is due', () => {
     const now = { value: T0 + 999 };
     const { timer, handed } = loop(undefined, now);
-    timer.schedule(1, T0 + 1_000);
+    timer.push({ job: 1, dueMs: T0 + 1_000 });
     timer.start();
     timer.stop();
     assert.equal(handed.length, 0);
