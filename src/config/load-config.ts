@@ -12,7 +12,8 @@ import path from 'node:path';
 import { ConfigFiles } from './config-files.js';
 import { EventLocator } from './locate-in-events.js';
 import { printableProblem } from './printable-problem.js';
-import { readPlain } from './read-plain.js';
+import { readPlainOrWhy } from './read-plain.js';
+import { windowedProblems } from './syntax-window.js';
 import { type Config, ConfigError, type ConfigProblem } from './types.js';
 import { type Problem, type ReadFile, validateConfig } from './validate-config.js';
 import type { LocatedReading } from './yaml-source.js';
@@ -44,8 +45,17 @@ export async function loadConfig(file: string, options: LoadConfigOptions = {}):
   const read = async (f: string): Promise<ReadFile> => {
     const got = await files.read(f);
     if (got.problem) return { plain: undefined, problems: [got.problem] };
-    const plain = readPlain(got.text, f);
+    const { plain, syntaxErrorAt } = readPlainOrWhy(got.text, f);
     if (plain) return { plain, problems: [] };
+    if (syntaxErrorAt !== undefined) {
+      // A syntax error: read in windows around it where the file allows (syntax-window.ts).
+      const { jobPositions, readLocated } = await import('./yaml-source.js');
+      const problems = windowedProblems(got.text, f, syntaxErrorAt, (text) => {
+        const { problems, source } = readLocated(f, text);
+        return { problems, jobs: jobPositions(source).keys() };
+      });
+      if (problems) return { plain: undefined, problems };
+    }
     const reading = await readLocatedOnce(f, got.text);
     return { plain: reading.plain, problems: reading.problems };
   };

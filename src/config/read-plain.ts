@@ -9,16 +9,19 @@
 // Plain scalars are read as yaml-scalars.ts says (`0644` stays text), as in the
 // located reading: the two must give the same data for every file both read.
 import {
+  COLLECTION_STYLE,
   CORE_SCHEMA,
   constructFromEvents,
   defineScalarTag,
   EVENT_ID,
   type Event,
   getScalarValue,
+  type MappingEvent,
   NOT_RESOLVED,
   parseEvents,
   SCALAR_STYLE,
   type ScalarEvent,
+  YAMLException,
 } from 'js-yaml';
 import type { SourceLocation } from './types.js';
 import { plainValue } from './yaml-scalars.js';
@@ -71,20 +74,35 @@ const SCHEMA = CORE_SCHEMA.withTags(
 
 /** `text` (of `file`) as plain data, or undefined when js-yaml cannot read it. */
 export function readPlain(text: string, file: string): PlainFile | undefined {
+  return readPlainOrWhy(text, file).plain;
+}
+
+/** As readPlain; when js-yaml's parser stops at a syntax error, also where (an offset into `text`). */
+export function readPlainOrWhy(
+  text: string,
+  file: string,
+): { plain: PlainFile | undefined; syntaxErrorAt?: number } {
   let events: Event[];
-  let documents: unknown[];
   try {
     events = parseEvents(text, { maxDepth: PARSER_MAX_DEPTH });
+  } catch (err) {
+    // A YAMLException, or a RangeError from a document nested past the stack.
+    return {
+      plain: undefined,
+      ...(err instanceof YAMLException && err.mark ? { syntaxErrorAt: err.mark.position } : {}),
+    };
+  }
+  let documents: unknown[];
+  try {
     documents = constructFromEvents(events, { source: text, schema: SCHEMA });
   } catch {
-    // A YAMLException, or a RangeError from a document nested past the stack.
-    return undefined;
+    return { plain: undefined };
   }
-  if (documents.length > 1) return undefined;
+  if (documents.length > 1) return { plain: undefined };
   const value = documents.length === 0 ? null : (documents[0] ?? null);
   // An alias is the same object as its anchor here: a few of them can stand for billions of values.
-  if (!withinBounds(value)) return undefined;
-  return { value, jobAt: jobPositions(events, text, file) };
+  if (!withinBounds(value)) return { plain: undefined };
+  return { plain: { value, jobAt: jobPositions(events, text, file) } };
 }
 
 /** At most MAX_EXPANDED_VALUES values (keys count, aliases expanded), nested at most MAX_DEPTH deep. */
@@ -109,8 +127,22 @@ function withinBounds(root: unknown): boolean {
 /** The keys of the root map's `jobs` map, each at the start of its text. */
 function jobPositions(events: Event[], text: string, file: string): Map<string, SourceLocation> {
   const at = new Map<string, SourceLocation>();
-  if (events[0]?.type !== EVENT_ID.DOCUMENT || events[1]?.type !== EVENT_ID.MAPPING) return at;
   const lines = new LineCounter(text);
+  for (const jobKey of jobKeyEvents(events, text).keys) {
+    const start = keyStart(jobKey);
+    if (start !== undefined) at.set(keyOf(jobKey, text), { file, ...lines.at(start) });
+  }
+  return at;
+}
+
+/**
+ * The scalar keys of the root map's `jobs` map, in order (a key that is not a
+ * scalar is left out), and whether that map is written in flow style ({...}).
+ */
+export function jobKeyEvents(events: Event[], text: string): { keys: ScalarEvent[]; flow: boolean } {
+  const keys: ScalarEvent[] = [];
+  let flow = false;
+  if (events[0]?.type !== EVENT_ID.DOCUMENT || events[1]?.type !== EVENT_ID.MAPPING) return { keys, flow };
   let i = 2;
   while (i < events.length && events[i]!.type !== EVENT_ID.POP) {
     const key = events[i]!;
@@ -121,17 +153,17 @@ function jobPositions(events: Event[], text: string, file: string): Map<string, 
       keyOf(key, text) === 'jobs' &&
       events[value]?.type === EVENT_ID.MAPPING
     ) {
+      flow = (events[value] as MappingEvent).style === COLLECTION_STYLE.FLOW;
       let j = value + 1;
       while (j < events.length && events[j]!.type !== EVENT_ID.POP) {
         const jobKey = events[j]!;
-        const start = jobKey.type === EVENT_ID.SCALAR ? keyStart(jobKey) : undefined;
-        if (start !== undefined) at.set(keyOf(jobKey as ScalarEvent, text), { file, ...lines.at(start) });
+        if (jobKey.type === EVENT_ID.SCALAR) keys.push(jobKey);
         j = nodeEnd(events, nodeEnd(events, j));
       }
     }
     i = next;
   }
-  return at;
+  return { keys, flow };
 }
 
 /** The index just past the node that starts at `i`. */
@@ -158,7 +190,7 @@ function keyOf(event: ScalarEvent, text: string): string {
  * Where a key is written, as the yaml package places a node: at its text (its opening quote
  * included), not at an anchor or tag before it. Undefined for an empty key.
  */
-function keyStart(event: ScalarEvent): number | undefined {
+export function keyStart(event: ScalarEvent): number | undefined {
   if (event.valueStart < 0) return undefined;
   const quoted = event.style === SCALAR_STYLE.SINGLE_QUOTED || event.style === SCALAR_STYLE.DOUBLE_QUOTED;
   return quoted ? event.valueStart - 1 : event.valueStart;

@@ -56,7 +56,7 @@ export function readLocated(file: string, text: string): LocatedReading {
 }
 
 /** Where each key of the root map's `jobs` map is written (the first, for a key written twice). */
-function jobPositions(source: SourceFile): Map<string, SourceLocation> {
+export function jobPositions(source: SourceFile): Map<string, SourceLocation> {
   const at = new Map<string, SourceLocation>();
   const root = source.doc.contents;
   if (!isMap(root)) return at;
