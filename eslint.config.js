@@ -44,7 +44,7 @@ export default tseslint.config(
   // The layers (README, Development). Pure: the schedule maths, the catch-up planner and the
   // snapshot codecs take values and return values; no I/O, no clock, no logger, nothing above.
   {
-    files: ['src/schedule/**', 'src/catchup/**', 'src/snapshot/**', 'src/text/**'],
+    files: ['src/schedule/**', 'src/catchup/**', 'src/snapshot/**', 'src/text/**', 'src/import/**'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -17,6 +17,7 @@ import {
   triggerCommand,
 } from './control-commands.js';
 import { HELP } from './help.js';
+import { importCommand } from './import-command.js';
 import { suggest } from '../text/suggest.js';
 import { calendarCommand, nextCommand } from './next-command.js';
 import { followRuns, logsCommand } from './follow-commands.js';
@@ -102,6 +103,7 @@ const OPTIONS = {
   timezone: { type: 'string' },
   follow: { type: 'boolean', short: 'f', default: false },
   commands: { type: 'boolean', default: false },
+  out: { type: 'string' },
 } as const;
 
 /** Every command takes these. */
@@ -125,6 +127,7 @@ const OPTIONS_OF: Record<string, string[]> = {
   next: ['n', 'from'],
   calendar: ['n', 'from', 'timezone'],
   audit: ['job', 'limit'],
+  import: ['out'],
   help: [],
 };
 
@@ -187,6 +190,13 @@ async function dispatch(argv: string[]): Promise<number> {
       timezone: values.timezone,
       json: values.json,
     });
+  }
+  // Reads a crontab, not the config.
+  if (command === 'import') {
+    if (inDaemon()) throw new UsageError('import runs in the CLI, not in the daemon');
+    if (values.config !== undefined || values['insecure-config'])
+      throw new UsageError('import reads no config: it writes one (--out FILE)');
+    return importCommand(rest, { out: values.out, json: values.json });
   }
   const daemon = inDaemon();
   // Only `run` needs a config no one else could have written: the others only read it.

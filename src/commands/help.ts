@@ -18,6 +18,8 @@ Commands:
   jobs         every job by its next run: next, time left, last, time passed, last outcome,
                running; --commands: what each job runs, like crontab -l
   migrate      apply pending schema migrations
+  import crontab [FILE|-]
+               a crontab as a cronkeeper config, and what became of each line [--out FILE]
 
 Operator controls (through the store; the leader carries them out within a second):
   pause JOB    claim none of the job's slots until resumed [--reason TEXT]
@@ -159,6 +161,23 @@ Every control action, newest first (default limit 50): when, what, which job,
 the OS user and host that asked, and for trigger and backfill when a leader
 carried it out and how its runs went.`,
   simulate: SIMULATE_HELP,
+  import: `Usage: cronkeeper import crontab [FILE|-] [--out FILE] [--json]
+
+Reads a crontab (FILE, or stdin for - or no FILE) and prints a cronkeeper
+config for it, with no config needed. User format (m h dom mon dow command) or
+system format (a user column, as in /etc/crontab and /etc/cron.d, which are
+read so; another file when its lines look it). Each line becomes a job running
+[SHELL, -c, LINE] (SHELL from the crontab, else /bin/sh), named after its
+program; text after an unescaped % is fed to its stdin. NAME=value lines go to
+the env of the jobs below; CRON_TZ (or TZ) sets their timezone, else the
+host's zone is written; the comments above a line are kept above its job.
+defaults: catchup none and overlap allow, as cron behaves.
+Reported on stderr as FILE:LINE: @reboot (not imported), MAILTO (no mail
+here), the user column (no per-job user), and lines that are no crontab line
+(errors: exit 78, nothing written).
+  --out FILE  write the config to FILE (mode 0600), which must not exist
+  --json      { config, report: [{ line, source, outcome, job?, message? }] };
+              outcome: job, env, comment, skipped, unsupported or error`,
   migrate: `Usage: cronkeeper migrate [--config FILE] [--json]
 
 Applies pending schema migrations (the daemon also does this at start).`,
