@@ -66,7 +66,9 @@ export async function applyJobChanges(
       changedState = true;
     }
   }
-  const { added, gone } = possibleRenames(jobs, state.lastExecution);
+  // 100,000 names take a while to look up: the heartbeat gets its turns meanwhile.
+  const turns = new TurnBudget();
+  const { added, gone } = await possibleRenames(jobs, state.lastExecution, turns);
   if (added.length > 0) {
     logger.warn(
       { added, gone },
@@ -76,8 +78,6 @@ export async function applyJobChanges(
   }
 
   // Schedule changes.
-  // 100,000 distinct schedules take a while to hash: the heartbeat gets its turns meanwhile.
-  const turns = new TurnBudget();
   const hashes: string[] = [];
   for (const j of jobs) {
     if (turns.spent()) await turns.yield();

@@ -2,7 +2,7 @@
 // reload) give the event loop a turn every few tens of milliseconds: the
 // leader's heartbeat must run within its lease (ha.lease), or the term is lost,
 // and the HTTP side (/healthz, /metrics) must keep answering.
-const TURN_MS = 50;
+const TURN_MS = 25;
 
 export class TurnBudget {
   private startedAt = performance.now();

@@ -103,16 +103,36 @@ export function pendingRenames(
  * exists: maybe renames without formerNames. Returned so the log can say how
  * to carry the state over; nothing is guessed.
  */
-export function possibleRenames(
+export async function possibleRenames(
   jobs: readonly JobConfig[],
   /** The names the state holds: a map or set (not copied: 100,000 names on every reload). */
   state: { has(name: string): boolean; keys(): Iterable<string> },
-): { added: string[]; gone: string[] } {
+  /** Turns of the event loop: two passes over 100,000 names take a while. */
+  turns: Turns = NO_TURNS,
+): Promise<{ added: string[]; gone: string[] }> {
   const added: string[] = [];
-  for (const j of jobs) if (j.formerNames.length === 0 && !state.has(j.name)) added.push(j.name);
+  for (const j of jobs) {
+    if (turns.spent()) await turns.yield();
+    if (j.formerNames.length === 0 && !state.has(j.name)) added.push(j.name);
+  }
   if (added.length === 0) return { added, gone: [] };
+  // One pass over the state's names, no copy of them; the former names only when one is unconfigured.
   const configured = jobsByName(jobs);
-  const former = new Set(jobs.flatMap((j) => j.formerNames));
-  const gone = [...state.keys()].filter((n) => !configured.has(n) && !former.has(n));
+  const gone: string[] = [];
+  let former: Set<string> | undefined;
+  for (const n of state.keys()) {
+    if (turns.spent()) await turns.yield();
+    if (configured.has(n)) continue;
+    former ??= new Set(jobs.flatMap((j) => j.formerNames));
+    if (!former.has(n)) gone.push(n);
+  }
   return gone.length > 0 ? { added, gone } : { added: [], gone: [] };
 }
+
+/** Where a long pass gives the event loop its turns (turn-budget.ts); NO_TURNS: none. */
+export interface Turns {
+  spent(): boolean;
+  yield(): Promise<void>;
+}
+
+const NO_TURNS: Turns = { spent: () => false, yield: () => Promise.resolve() };

@@ -79,21 +79,21 @@ test('pendingRenames: a former name known to the state or the store, once', () =
   );
 });
 
-test('possibleRenames: a new job next to the state of a gone one is named in the log, not guessed', () => {
+test('possibleRenames: a new job next to the state of a gone one is named in the log, not guessed', async () => {
   const jobs = [job('billing-v2', cron('0 2 * * *')), job('report', cron('0 3 * * *'))];
-  assert.deepEqual(possibleRenames(jobs, new Set(['billing', 'report'])), {
+  assert.deepEqual(await possibleRenames(jobs, new Set(['billing', 'report'])), {
     added: ['billing-v2'],
     gone: ['billing'],
   });
   assert.deepEqual(
-    possibleRenames(jobs, new Set(['billing-v2', 'report'])),
+    await possibleRenames(jobs, new Set(['billing-v2', 'report'])),
     { added: [], gone: [] },
     'nothing new',
   );
-  assert.deepEqual(possibleRenames(jobs, new Set(['report'])), { added: [], gone: [] }, 'nothing gone');
+  assert.deepEqual(await possibleRenames(jobs, new Set(['report'])), { added: [], gone: [] }, 'nothing gone');
   const declared = [job('billing-v2', cron('0 2 * * *'), { formerNames: ['billing'] })];
   assert.deepEqual(
-    possibleRenames(declared, new Set(['billing'])),
+    await possibleRenames(declared, new Set(['billing'])),
     { added: [], gone: [] },
     'a declared rename',
   );
