@@ -67,6 +67,8 @@ export class RunDispatcher {
   private readonly prepared = new Map<number, Preparation>();
   private readonly ledgerWrites = new Set<Promise<void>>();
   private readonly limit: ConcurrencyLimit;
+  /** Counts releaseWaiting calls: a slot judged across one is left, as the waiting ones are. */
+  private releases = 0;
 
   constructor(private readonly options: RunDispatcherOptions) {
     this.limit = new ConcurrencyLimit(options.concurrency);
@@ -162,8 +164,8 @@ export class RunDispatcher {
   ): Promise<RunResult | undefined> {
     const runs = this.runsOf(job.name);
     if (runs.active.size === 0) return this.start(job, slot, o);
-    if (!slot.manual && (job.overlap === 'skip' || job.overlap === 'replace'))
-      return this.unlessEndedBy(job, slot, o);
+    // (Replacing a run that has ended stops nothing: only a skip would lose the slot.)
+    if (!slot.manual && job.overlap === 'skip') return this.unlessEndedBy(job, slot, o);
     return this.byPolicy(job, slot, o);
   }
 
@@ -171,7 +173,7 @@ export class RunDispatcher {
    * The previous run may have ended by this slot's instant though its end is
    * not processed yet (the event loop was busy at the instant, and judges
    * late): then it does not overlap the slot, which waits for that end
-   * instead of being skipped or replacing it.
+   * instead of being skipped.
    */
   private async unlessEndedBy(
     job: JobConfig,
@@ -179,9 +181,12 @@ export class RunDispatcher {
     o: DispatchOptions,
   ): Promise<RunResult | undefined> {
     const runs = this.runsOf(job.name);
+    const releases = this.releases;
     const ended = await Promise.all(
       [...runs.active].map((a) => a.attempt?.endedBy(slot.scheduledAtMs) ?? false),
     );
+    // Released meanwhile (a stop, a lost term): it stays claimed for the next leader, as queued slots do.
+    if (this.releases !== releases) return undefined;
     if (runs.active.size === 0) return this.start(job, slot, o);
     if (!ended.every(Boolean)) return this.byPolicy(job, slot, o);
     this.options.logger.info(
@@ -238,6 +243,7 @@ export class RunDispatcher {
    * progress go on.
    */
   releaseWaiting(): void {
+    this.releases++;
     for (const [job, runs] of this.jobs) {
       const left = runs.queued.splice(0);
       if (left.length > 0) {
