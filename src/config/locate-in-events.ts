@@ -14,6 +14,7 @@ import type { Anchor, PathSegment } from './locate-problem.js';
 import { PARSER_MAX_DEPTH } from './read-plain.js';
 import { isEmpty, NodeRanges } from './yaml-node-ranges.js';
 import { plainValue } from './yaml-scalars.js';
+import { lineStarts } from './yaml-text.js';
 
 /** The walk reached nothing (an index that is not a list index): as `undefined` in locate-problem.ts. */
 const NONE = -1;
@@ -254,13 +255,8 @@ export class EventLocator {
   // ---- line and column (locate-problem.ts positionAt) ---------------------------------------
 
   private positionAt(offset: number): EventPosition {
-    // As yaml-source.ts lineStartsOf: '\n' ends a line.
-    if (!this.lineStarts) {
-      const starts = [0];
-      const text = this.text;
-      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-      this.lineStarts = starts;
-    }
+    // As the located reading counts lines (yaml-source.ts).
+    this.lineStarts ??= lineStarts(this.text);
     const starts = this.lineStarts;
     let lo = 0;
     let hi = starts.length - 1;

@@ -18,11 +18,12 @@
 import { type Event, parseEvents, YAMLException } from 'js-yaml';
 import { jobKeyEvents, keyStart, PARSER_MAX_DEPTH, type PlainFile, readPlainOrWhy } from './read-plain.js';
 import type { ConfigProblem } from './types.js';
+import { lineStart, lineStarts } from './yaml-text.js';
 
 /** Jobs kept after the error's line: the yaml package may see an error only where the next job begins. */
 const JOBS_AFTER = 3;
-/** Windows in one file; past them, the whole file is read. */
-const MAX_WINDOWS = 10;
+/** Windows in one file: each costs a js-yaml reading of the whole file; past a few, reading it whole is cheaper. */
+const MAX_WINDOWS = 3;
 
 export interface Window {
   /** The text with everything outside the window blanked. */
@@ -217,17 +218,6 @@ function closers(text: string, cut: number): string {
     else if ((c === '}' || c === ']') && open.length > 0) open.pop();
   }
   return open.length > 0 ? '\n' + open.reverse().join('') : '';
-}
-
-function lineStart(text: string, offset: number): number {
-  return text.lastIndexOf('\n', offset - 1) + 1;
-}
-
-/** Offsets at which each line starts ('\n' ends a line). */
-function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-  return starts;
 }
 
 /** Only spaces before `offset` on its line. */

@@ -27,6 +27,7 @@ import {
   skipSpace,
   SPACE,
   TAB,
+  lineStart,
 } from './yaml-text.js';
 
 /** COLLECTION_STYLE.BLOCK */
@@ -193,8 +194,7 @@ export class NodeRanges {
   private implicitEmptyKeyAt(previous: number, before: number): number {
     const text = this.text;
     const colon = skipSpace(text, before);
-    const lineStart = text.lastIndexOf('\n', colon - 1) + 1;
-    const indent = colon - lineStart;
+    const indent = colon - lineStart(text, colon);
     const tail = this.emptyTailEnd(previous, colon);
     if (tail !== undefined) return tail;
     const event = this.events[previous]!;

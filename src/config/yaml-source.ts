@@ -20,6 +20,7 @@ import { formatPath, keyText, nodeStart, type PathSegment, positionAt } from './
 import { MAX_DEPTH, MAX_EXPANDED_VALUES, type PlainFile } from './read-plain.js';
 import type { ConfigProblem, SourceLocation } from './types.js';
 import { plainValue } from './yaml-scalars.js';
+import { lineStarts } from './yaml-text.js';
 
 export interface SourceFile {
   /** Absolute path. */
@@ -46,7 +47,7 @@ export interface LocatedReading {
 export function readLocated(file: string, text: string): LocatedReading {
   const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false });
   keepWrittenText(doc);
-  const source: SourceFile = { file, doc, aliasTargets: new Map(), lineStarts: lineStartsOf(text) };
+  const source: SourceFile = { file, doc, aliasTargets: new Map(), lineStarts: lineStarts(text) };
   const problems: ConfigProblem[] = doc.errors.map((err) => syntaxProblem(source, err));
   const structural = checkStructure(source);
   problems.push(...structural.problems);
@@ -125,12 +126,6 @@ function unclosedAt(
     }
   });
   return found;
-}
-
-function lineStartsOf(text: string): number[] {
-  const starts = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-  return starts;
 }
 
 function firstLine(message: string): string {

@@ -10,8 +10,20 @@ export const BOM = 0xfeff;
 
 /** The column (from 0) of offset `p`, a BOM not counted. */
 export function indentation(text: string, p: number): number {
-  const lineStart = text.lastIndexOf('\n', p - 1) + 1;
-  return p - lineStart - (lineStart === 0 && text.charCodeAt(0) === BOM ? 1 : 0);
+  const start = lineStart(text, p);
+  return p - start - (start === 0 && text.charCodeAt(0) === BOM ? 1 : 0);
+}
+
+/** The start of the line `p` is on. */
+export function lineStart(text: string, p: number): number {
+  return text.lastIndexOf('\n', p - 1) + 1;
+}
+
+/** The offset at which each line starts ('\n' ends a line, as for the `yaml` package's positions). */
+export function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
 }
 
 /** The end of the line at `p`, before its `\r\n` or `\n`. */
