@@ -6,18 +6,18 @@
 // -> on stop: release leadership, close the store.
 import os from 'node:os';
 import type { Logger } from 'pino';
-import type { Clock } from './clock.js';
-import { ClockWatch } from './clock-watch.js';
+import type { Clock } from './runtime/clock.js';
+import { ClockWatch } from './status/clock-watch.js';
 import type { Config } from './config/types.js';
 import { StoppedWaitingError, acquireLeadership } from './ha/leadership.js';
 import { EpochFloor } from './ha/epoch-floor.js';
 import { startHttpServer } from './http/http-server.js';
 import { adoptHomeRuns } from './dispatch/home-runs.js';
 import { RunDispatcher } from './dispatch/run-dispatcher.js';
-import { leadTerm, maxKillGraceMs } from './leader-term.js';
+import { leadTerm, maxKillGraceMs } from './lead/leader-term.js';
 import type { Fence } from './store/fence.js';
-import type { Metrics } from './metrics.js';
-import { NodeState } from './node-state.js';
+import type { Metrics } from './metrics/metrics.js';
+import { NodeState } from './status/node-state.js';
 import { readStatus } from './status/read-status.js';
 import { recordNodeStopped } from './ha/nodes.js';
 import { type CommandServer, serveCommands } from './commands/command-server.js';
@@ -25,7 +25,7 @@ import type { Db } from './store/db.js';
 import { migrate } from './store/migrate.js';
 import { openStore } from './store/open-store.js';
 import type { Notifier } from './systemd/sd-notify.js';
-import { sleep } from './sleep.js';
+import { sleep } from './runtime/sleep.js';
 import { jobsByName } from './config/jobs-by-name.js';
 
 export interface DaemonOptions {

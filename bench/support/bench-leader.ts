@@ -2,7 +2,7 @@
 // (firing lateness, burst): a migrated database, a leader epoch, the jobs as
 // the daemon loads them, the JobScheduler and the ClaimQueue of the daemon.
 import pino from 'pino';
-import { systemClock } from '../../src/clock.js';
+import { systemClock } from '../../src/runtime/clock.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/types.js';
 import { ClaimQueue } from '../../src/dispatch/claim-queue.js';

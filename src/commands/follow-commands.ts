@@ -19,7 +19,7 @@ import {
   withStore,
 } from './common.js';
 import { kindOf } from './store-commands.js';
-import { sleep } from '../sleep.js';
+import { sleep } from '../runtime/sleep.js';
 
 /** How often a follow looks at the ledger. */
 const FOLLOW_EVERY_MS = 1_000;

@@ -4,13 +4,13 @@
 //   again           exit at once (128 + signal number), job process groups killed
 //   SIGHUP          reload the config; an invalid one is rejected, the old one keeps running
 import os from 'node:os';
-import { systemClock } from '../clock.js';
+import { systemClock } from '../runtime/clock.js';
 import { loadConfigOffThread } from '../config/config-reader-thread.js';
 import { ConfigError, formatProblem } from '../config/types.js';
 import type { Config } from '../config/types.js';
 import { runDaemon } from '../daemon.js';
-import { createLogger, flushLog, flushLogSync } from '../logger.js';
-import { Metrics } from '../metrics.js';
+import { createLogger, flushLog, flushLogSync } from '../runtime/logger.js';
+import { Metrics } from '../metrics/metrics.js';
 import { killAllJobProcessGroups } from '../run/run-command.js';
 import { createNotifier, watchdogIntervalMs } from '../systemd/sd-notify.js';
 import { StoreLockedError } from '../store/store-lock.js';

@@ -18,7 +18,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { loadConfig, type LoadConfigOptions } from './load-config.js';
 import { rememberJobsByName } from './jobs-by-name.js';
 import { SharedStrings } from './shared-strings.js';
-import { TurnBudget } from '../turn-budget.js';
+import { TurnBudget } from '../runtime/turn-budget.js';
 import { type Config, ConfigError, type ConfigProblem, type JobConfig } from './types.js';
 
 type Answer =

@@ -8,7 +8,7 @@
 // reported so, for the leader's onInterrupted. The leader waits for these
 // reports (watch-remote-runs.ts).
 import type { Logger } from 'pino';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../runtime/clock.js';
 import type { JobConfig } from '../config/types.js';
 import { inspectSpool, removeSpool, spoolPaths } from '../run/run-spool.js';
 import { type RunTrace, recordRecovery } from '../store/attempts.js';

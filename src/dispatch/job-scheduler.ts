@@ -5,13 +5,13 @@ import type { Logger } from 'pino';
 import { planDueSlots } from '../catchup/plan-due-slots.js';
 import type { JobPlan } from '../catchup/plan-catch-up.js';
 import { toPlanInput } from '../catchup/plan-input.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../runtime/clock.js';
 import type { JobConfig } from '../config/types.js';
 import type { SlotClaim } from '../schedule/slot.js';
 import { createSlotCalculator, type SlotCalculator } from '../schedule/slot-calculator.js';
 import { type HeapEntry, SlotHeap } from '../schedule/slot-heap.js';
 import { TimerLoop } from './timer-loop.js';
-import { TurnBudget } from '../turn-budget.js';
+import { TurnBudget } from '../runtime/turn-budget.js';
 
 export interface ScheduledJob {
   readonly config: JobConfig;

@@ -2,7 +2,7 @@
 // never silently.
 import type { Logger } from 'pino';
 import type { JobPlan } from '../catchup/plan-catch-up.js';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { SlotClaim } from '../schedule/slot.js';
 
 export function logPlan(logger: Logger, p: JobPlan, msg = 'catch-up plan', metrics?: Metrics): void {

@@ -10,7 +10,7 @@
 //   done its work, so by the job's `onInterrupted` it is recorded as interrupted
 //   (skip, the default) or retried as the next attempt (rerun).
 import type { Logger } from 'pino';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../runtime/clock.js';
 import type { JobConfig } from '../config/types.js';
 import { retryDelayMs } from '../schedule/jitter.js';
 import {

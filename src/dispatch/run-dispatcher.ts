@@ -3,9 +3,9 @@
 // retries, hooks). A claimed slot is never started twice and never silently
 // dropped: a slot skipped by the overlap policy is recorded as 'skipped'.
 import type { Logger } from 'pino';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../runtime/clock.js';
 import type { Config, JobConfig } from '../config/types.js';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { removeSpool } from '../run/run-spool.js';
 import { type PreparedRun, prepareSupervised } from '../run/prepare-run.js';
 import type { RunResult } from '../run/types.js';

@@ -7,9 +7,9 @@
 // before it is due, the next leader carries it out — not forgotten, not doubled
 // (startAttempt lets only one leader start attempt n, and only once).
 import type { Logger } from 'pino';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../runtime/clock.js';
 import type { JobConfig } from '../config/types.js';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { runHook } from '../run/run-hook.js';
 import type { ProcessRef, SpoolPaths } from '../run/run-spool.js';
 import { type PreparedRun, prepareSupervised } from '../run/prepare-run.js';

@@ -4,7 +4,7 @@
 // With `leadMs` (a number, or a function read at each hand-out), a slot is
 // handed out that much before it is due, so that its
 // claim can be committed by its instant (the run still starts at the instant).
-import type { Clock } from '../clock.js';
+import type { Clock } from '../runtime/clock.js';
 import { type HeapEntry, SlotHeap } from '../schedule/slot-heap.js';
 
 export interface TimerLoopOptions {

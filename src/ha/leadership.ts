@@ -17,7 +17,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../store/db.js';
 import { type Fence, FencedError, bumpEpoch } from '../store/fence.js';
 import { LEADER_LOCK_KEY, NODE_RECORD_MS, recordNode } from './nodes.js';
-import { sleep } from '../sleep.js';
+import { sleep } from '../runtime/sleep.js';
 import { isReadOnlyError, primaryResolverFor } from '../store/pg-hosts.js';
 import { pgUrl } from '../text/pg-url.js';
 import type { EpochFloor } from './epoch-floor.js';

@@ -26,8 +26,8 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
-import type { Metrics } from '../metrics.js';
-import type { NodeState } from '../node-state.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { NodeState } from '../status/node-state.js';
 import { HttpMetrics } from './http-metrics.js';
 import {
   allowedHostNames,

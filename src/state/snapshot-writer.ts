@@ -1,8 +1,8 @@
 // Writes snapshots of the live state: one at a time, fenced by the leader
 // epoch, then trims old rows to the newest `keep`.
 import type { Logger } from 'pino';
-import type { Clock } from '../clock.js';
-import type { Metrics } from '../metrics.js';
+import type { Clock } from '../runtime/clock.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { SnapshotCodec } from '../snapshot/snapshot-codec.js';
 import { isFlushDue } from '../snapshot/flush-policy.js';
 import type { Queryable } from '../store/db.js';

@@ -3,9 +3,9 @@
 // ledger, not waiting for the next success), updated as runs succeed, and
 // re-evaluated every few seconds, since a job turns stale with time alone.
 import type { Logger } from 'pino';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../runtime/clock.js';
 import type { JobConfig } from '../config/types.js';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { Queryable } from '../store/db.js';
 import { readSuccessFacts } from '../store/last-success.js';
 import { type FreshnessFacts, evaluateFreshness, mergeFacts } from './freshness.js';

@@ -4,7 +4,7 @@
 // start or stall what comes after it: readers skip it (or clamp the one value,
 // where that is clearly right) and say so here; the caller reports it.
 import type { Logger } from 'pino';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 /** One row no run can use, and why. */
 export interface BadRow {

@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import pino from 'pino';
 import type { ParsedJob } from '../../src/config/schema.js';
 import type { JobConfig } from '../../src/config/types.js';
-import { Metrics } from '../../src/metrics.js';
+import { Metrics } from '../../src/metrics/metrics.js';
 import { FreshnessTracker } from '../../src/status/freshness-tracker.js';
 import { migrate } from '../../src/store/migrate.js';
 import { openPostgres } from '../../src/store/open-postgres.js';

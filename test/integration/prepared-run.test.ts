@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import pino from 'pino';
-import { systemClock } from '../../src/clock.js';
+import { systemClock } from '../../src/runtime/clock.js';
 import { RunDispatcher } from '../../src/dispatch/run-dispatcher.js';
 import { bumpEpoch } from '../../src/store/fence.js';
 import { claimSlots } from '../../src/store/ledger.js';

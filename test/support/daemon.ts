@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = path.join(ROOT, 'dist/cli.js');
+const OFFSET_CLOCK = path.join(ROOT, 'test/support/offset-clock.mjs');
 
 export interface LogLine {
   msg?: string;
@@ -33,7 +34,9 @@ export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 export function startDaemon(configFile: string, env: NodeJS.ProcessEnv = {}): DaemonProcess {
   // A config without store.url must use its embedded store, not the test's
   // DATABASE_URL; each daemon gets a free port for its HTTP side, unless the test chooses one.
-  const proc = spawn(process.execPath, [CLI, 'run', '--config', configFile], {
+  // A test that steps the daemon's clock has it preloaded (see offset-clock.mjs).
+  const preload = env.CRONKEEPER_TEST_CLOCK_OFFSET_FILE ? ['--import', OFFSET_CLOCK] : [];
+  const proc = spawn(process.execPath, [...preload, CLI, 'run', '--config', configFile], {
     env: childEnv({ CRONKEEPER_HTTP_LISTEN: '127.0.0.1:0', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

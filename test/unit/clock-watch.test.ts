@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pino from 'pino';
-import { ClockWatch, detectJump, estimateSkew } from '../../src/clock-watch.js';
-import { Metrics } from '../../src/metrics.js';
+import { ClockWatch, detectJump, estimateSkew } from '../../src/status/clock-watch.js';
+import { Metrics } from '../../src/metrics/metrics.js';
 import type { Queryable } from '../../src/store/db.js';
 
 type LogLine = Record<string, unknown>;

@@ -28,13 +28,13 @@ describe('layer boundaries', () => {
     }
   });
 
-  it('a pure module may not import the store, the pipeline or a loose impure file', async () => {
+  it('a pure module may not import the store, the pipeline or the runtime', async () => {
     const found = await restrictedImports(
       'src/catchup/boundary-probe.ts',
       [
         "import { claimSlots } from '../store/ledger.js';",
         "import { ClaimQueue } from '../dispatch/claim-queue.js';",
-        "import { systemClock } from '../clock.js';",
+        "import { systemClock } from '../runtime/clock.js';",
         "import type { JobConfig } from '../config/types.js';",
         "import { createSlotCalculator } from '../schedule/slot-calculator.js';",
         'export const x = [claimSlots, ClaimQueue, systemClock, createSlotCalculator] as unknown as JobConfig[];',

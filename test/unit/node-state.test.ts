@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { NodeState } from '../../src/node-state.js';
+import { NodeState } from '../../src/status/node-state.js';
 
 describe('node readiness', () => {
   it('a node that has not found another leader is not ready, even with its database up', () => {

@@ -1,8 +1,8 @@
 // What this daemon is doing right now, in one place: its role, whether it is
 // ready, catch-up progress. Read by /readyz, /status and the metrics; every
 // change is announced (systemd STATUS=, READY=1).
-import type { NodeView } from './status/read-status.js';
-import { type CatchUpProgress, catchUpFigures, describeCatchUp } from './status/catch-up-progress.js';
+import type { NodeView } from './read-status.js';
+import { type CatchUpProgress, catchUpFigures, describeCatchUp } from './catch-up-progress.js';
 
 export type Role = NodeView['role'];
 

@@ -4,24 +4,24 @@
 // decision is logged; nothing is guessed (a rename without formerNames is a
 // new job, and the log says how to carry the old one over).
 import type { Logger } from 'pino';
-import { pendingRenames, possibleRenames, scheduleChanges, specHash } from './catchup/job-changes.js';
-import { COUNT_BUDGET, slotRange } from './catchup/plan-catch-up.js';
-import type { JobConfig } from './config/types.js';
-import { createSlotCalculator } from './schedule/slot-calculator.js';
-import type { JobState } from './state/job-state.js';
-import { describeSchedule } from './status/read-status.js';
-import { TurnBudget } from './turn-budget.js';
-import type { Db } from './store/db.js';
-import type { Fence } from './store/fence.js';
+import { pendingRenames, possibleRenames, scheduleChanges, specHash } from '../catchup/job-changes.js';
+import { COUNT_BUDGET, slotRange } from '../catchup/plan-catch-up.js';
+import type { JobConfig } from '../config/types.js';
+import { createSlotCalculator } from '../schedule/slot-calculator.js';
+import type { JobState } from '../state/job-state.js';
+import { describeSchedule } from '../status/read-status.js';
+import { TurnBudget } from '../runtime/turn-budget.js';
+import type { Db } from '../store/db.js';
+import type { Fence } from '../store/fence.js';
 import {
   carryOverRename,
   readRenames,
   readSpecDifferences,
   saveJobSpecs,
   storeKnows,
-} from './store/job-records.js';
-import { type JobSlotGap, recordSlotGaps } from './store/slot-gaps.js';
-import { jobsByName } from './config/jobs-by-name.js';
+} from '../store/job-records.js';
+import { type JobSlotGap, recordSlotGaps } from '../store/slot-gaps.js';
+import { jobsByName } from '../config/jobs-by-name.js';
 
 export interface JobChangesContext {
   db: Db;

@@ -10,9 +10,9 @@
 // Times are milliseconds: wall = UTC epoch ms, monotonic = performance.now().
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import type { Clock } from './clock.js';
-import type { Metrics } from './metrics.js';
-import type { Queryable } from './store/db.js';
+import type { Clock } from '../runtime/clock.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { Queryable } from '../store/db.js';
 
 /** A wall step smaller than this (ms) is timer and scheduling noise, not a jump. */
 export const JUMP_TOLERANCE_MS = 1_000;

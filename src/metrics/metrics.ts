@@ -2,7 +2,7 @@
 // daemon; names follow Prometheus conventions (units in the name, counters
 // ending in _total). Every module that reports takes this object, optionally.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { SNAPSHOT_DECODE_REASONS } from './snapshot/snapshot-codec.js';
+import { SNAPSHOT_DECODE_REASONS } from '../snapshot/snapshot-codec.js';
 import { JobCounter, type Write, writeJobGauge } from './job-series.js';
 
 const RUN_SECONDS = [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600];
