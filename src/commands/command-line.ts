@@ -174,8 +174,8 @@ async function dispatch(argv: string[]): Promise<number> {
   if (command === 'run') {
     if (inDaemon()) throw new UsageError('the daemon is already running');
     // Loaded only for the daemon: the other commands start without its modules.
-    const { runCommand } = await import('./run-command.js');
-    const code = await runCommand(values.config, {
+    const { daemonCommand } = await import('./daemon-command.js');
+    const code = await daemonCommand(values.config, {
       pretty: values.pretty,
       insecure: values['insecure-config'],
     });

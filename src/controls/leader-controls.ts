@@ -13,14 +13,12 @@ import type { Clock } from '../runtime/clock.js';
 import type { Config, JobConfig } from '../config/types.js';
 import type { ClaimQueue } from '../dispatch/claim-queue.js';
 import { logPlan } from '../dispatch/plan-log.js';
-import type { RunDispatcher } from '../dispatch/run-dispatcher.js';
 import { runCatchUp } from '../dispatch/run-catch-up.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { parseInstant } from '../schedule/iso-instant.js';
 import { createSlotCalculator } from '../schedule/slot-calculator.js';
 import type { JobState } from '../state/job-state.js';
-import { recordSkipped } from '../store/attempts.js';
-import { slotGate } from '../dispatch/slot-gate.js';
+import type { SlotPipeline } from '../dispatch/slot-pipeline.js';
 import { isContentError } from './content-error.js';
 import {
   CONTROL_CHANNEL,
@@ -37,6 +35,7 @@ import type { OnBadRow } from '../store/bad-rows.js';
 import { FencedError, type Fence } from '../store/fence.js';
 import type { ClaimedSlot, SlotClaim } from '../schedule/slot.js';
 import { jobsByName } from '../config/jobs-by-name.js';
+import { isoUtc } from '../text/iso-time.js';
 
 /** How often the store is re-read when no notification came. */
 export const CONTROL_POLL_MS = 2_000;
@@ -49,7 +48,8 @@ export interface LeaderControlsOptions {
   metrics: Metrics;
   state: JobState;
   claims: ClaimQueue;
-  dispatcher: RunDispatcher;
+  /** Where the slots a control claims go to run (the gate, then the dispatcher). */
+  pipeline: SlotPipeline;
   /** The running config (a reload replaces it). */
   config: () => Config;
   /**
@@ -99,7 +99,7 @@ export class LeaderControls {
       if (c) this.o.metrics.setPaused(job.name, c.paused);
       if (c?.paused) {
         this.o.logger.warn(
-          { job: job.name, pausedAt: iso(c.pausedAtMs), by: c.pausedBy, reason: c.reason },
+          { job: job.name, pausedAt: isoUtc(c.pausedAtMs), by: c.pausedBy, reason: c.reason },
           'job is paused: claiming none of its slots until it is resumed',
         );
       }
@@ -249,7 +249,7 @@ export class LeaderControls {
       logger.info(
         {
           job: job.name,
-          resumedAt: c?.resumedAtMs === undefined ? null : iso(c.resumedAtMs),
+          resumedAt: c?.resumedAtMs === undefined ? null : isoUtc(c.resumedAtMs),
           onResume: job.onResume,
         },
         job.onResume === 'skip'
@@ -316,7 +316,9 @@ export class LeaderControls {
       const slot = await claimManualRun(db, fence, request.id);
       if (!slot) return;
       logger.info({ ...fields, runId: slot.runId }, 'manual run (cronkeeper trigger): starting');
-      void this.o.dispatcher.dispatch(job, slot);
+      this.o.pipeline
+        .enter(slot)
+        .catch((err: unknown) => this.o.fail(err, 'recording a manual run failed: giving up leadership'));
       return;
     }
     const fromMs = parseInstant(request.args.from ?? '');
@@ -342,7 +344,13 @@ export class LeaderControls {
     const summary = `claimed ${result.claimed.length} of ${slots.length} slot(s); ${result.conflicts.length} already claimed`;
     await finishControl(db, fence, request.id, summary);
     logger.info(
-      { ...fields, from: iso(fromMs), to: iso(untilMs), slots: slots.length, claimed: result.claimed.length },
+      {
+        ...fields,
+        from: isoUtc(fromMs),
+        to: isoUtc(untilMs),
+        slots: slots.length,
+        claimed: result.claimed.length,
+      },
       `backfill: ${summary}`,
     );
     if (result.claimed.length > 0) this.runClaimed(result.claimed);
@@ -360,36 +368,12 @@ export class LeaderControls {
 
   /** Runs claimed slots after the catch-up runs queued before them, under the catch-up concurrency limit. */
   private runClaimed(claimed: readonly ClaimedSlot[]): void {
-    const { db, clock, dispatcher } = this.o;
-    this.work = this.work.then(() => {
-      // Indexed, not scanned per slot (a backfill may hold 100,000 slots among 100,000 jobs);
-      // rebuilt when a reload replaced the job list.
-      let list = this.o.config().jobs;
-      let jobs = new Map(list.map((j) => [j.name, j]));
-      const byName = (name: string) => {
-        if (this.o.config().jobs !== list) {
-          list = this.o.config().jobs;
-          jobs = new Map(list.map((j) => [j.name, j]));
-        }
-        return jobs.get(name);
-      };
-      return runCatchUp(
+    this.work = this.work.then(() =>
+      runCatchUp(
         claimed.map((slot) => ({ job: slot.job, scheduledAtMs: slot.scheduledAtMs, value: slot })),
         this.o.config().catchupConcurrency,
-        async ({ value: slot }) => {
-          const verdict = slotGate(slot, {
-            stopping: this.o.stopping(),
-            job: byName(slot.job),
-            paused: this.isPaused(slot.job),
-          });
-          if (verdict.kind === 'run') await dispatcher.dispatch(verdict.job, slot);
-          else if (verdict.kind === 'skip') await recordSkipped(db, slot.runId, clock.now(), verdict.reason);
-        },
-      ).catch((err: unknown) => this.o.fail(err, 'control catch-up failed: giving up leadership'));
-    });
+        ({ value: slot }) => this.o.pipeline.enter(slot),
+      ).catch((err: unknown) => this.o.fail(err, 'control catch-up failed: giving up leadership')),
+    );
   }
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
 }

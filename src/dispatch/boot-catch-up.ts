@@ -10,7 +10,7 @@ import type { SlotCalculator } from '../schedule/slot-calculator.js';
 import type { JobState } from '../state/job-state.js';
 import type { Queryable } from '../store/db.js';
 import type { Fence } from '../store/fence.js';
-import { type RunTrace, recordSkipped } from '../store/attempts.js';
+import type { RunTrace } from '../store/attempts.js';
 import { type Owed, recoverUnfinished } from './recover-unfinished.js';
 import { sweepSpool } from './sweep-spool.js';
 import { watchRemoteRuns } from './watch-remote-runs.js';
@@ -22,7 +22,7 @@ import type { ClaimQueue } from './claim-queue.js';
 import { logConflicts, logPlans } from './plan-log.js';
 import type { RunDispatcher } from './run-dispatcher.js';
 import { runCatchUp } from './run-catch-up.js';
-import { slotGate } from './slot-gate.js';
+import type { SlotPipeline } from './slot-pipeline.js';
 
 export interface BootCatchUpContext {
   db: Queryable;
@@ -30,6 +30,8 @@ export interface BootCatchUpContext {
   state: JobState;
   claims: ClaimQueue;
   dispatcher: RunDispatcher;
+  /** Where the catch-up's claimed slots go to run (the gate, then the dispatcher). */
+  pipeline: SlotPipeline;
   /** The jobs to plan a catch-up for: the configured ones that are not paused. */
   jobs: ReadonlyArray<{ config: JobConfig; slots: SlotCalculator }>;
   /** Every configured job, paused or not. */
@@ -97,7 +99,8 @@ export async function runBootCatchUp(ctx: BootCatchUpContext, nowMs: number): Pr
       keep: new Set(dispatcher.runIds()),
     }).catch((err: unknown) => logger.warn({ err }, 'could not sweep the run spool'));
   }
-  // Retries due later wait for their time in the background, not in the catch-up.
+  // Retries due later wait for their time in the background, not in the catch-up. Their runs
+  // started under an earlier leader: they passed the gate then (recoverUnfinished judged them).
   for (const r of later) void dispatcher.dispatch(byName.get(r.slot.job)!, r.slot, r.options);
   if (plan.runs.length + owed.length === 0) return gapsRecorded;
   logger.info(
@@ -115,17 +118,7 @@ export async function runBootCatchUp(ctx: BootCatchUpContext, nowMs: number): Pr
   await runCatchUp(
     toRun.map((o) => ({ job: o.slot.job, scheduledAtMs: o.slot.scheduledAtMs, value: o })),
     ctx.concurrency,
-    async (item) => {
-      const { slot, options } = item.value;
-      const verdict = slotGate(slot, {
-        stopping: ctx.stopping(),
-        job: byName.get(item.job),
-        paused: ctx.isPaused(item.job),
-      });
-      if (verdict.kind === 'run') await dispatcher.dispatch(verdict.job, slot, options);
-      else if (verdict.kind === 'skip')
-        await recordSkipped(ctx.db, slot.runId, ctx.clock.now(), verdict.reason);
-    },
+    async (item) => ctx.pipeline.enter(item.value.slot, item.value.options),
     (done, total) => {
       // Once a second and at the end: a line (and a systemd STATUS=) per run of a 60,000-slot
       // catch-up cost more than the claims.

@@ -16,6 +16,7 @@ import { type RunTrace, recordSkipped } from '../store/attempts.js';
 import type { ClaimedSlot } from '../schedule/slot.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import { type AdoptedAttempt, type AttemptInProgress, SHUTDOWN, runRequest, runSlot } from './run-slot.js';
+import { isoUtc } from '../text/iso-time.js';
 
 interface ActiveRun {
   slot: ClaimedSlot;
@@ -190,7 +191,7 @@ export class RunDispatcher {
     if (runs.active.size === 0) return this.start(job, slot, o);
     if (!ended.every(Boolean)) return this.byPolicy(job, slot, o);
     this.options.logger.info(
-      { job: job.name, scheduledAt: iso(slot.scheduledAtMs), runId: slot.runId },
+      { job: job.name, scheduledAt: isoUtc(slot.scheduledAtMs), runId: slot.runId },
       'the previous run ended by the instant, and is being recorded: the slot starts after it',
     );
     return new Promise((done) => runs.queued.push({ slot, done }));
@@ -202,7 +203,7 @@ export class RunDispatcher {
     const log = this.options.logger;
     const fields = {
       job: job.name,
-      scheduledAt: iso(slot.scheduledAtMs),
+      scheduledAt: isoUtc(slot.scheduledAtMs),
       runId: slot.runId,
       overlap: job.overlap,
     };
@@ -216,7 +217,7 @@ export class RunDispatcher {
         return this.start(job, slot, o);
       case 'replace':
         log.warn(fields, 'previous run still running: replacing it');
-        for (const a of runs.active) a.abort.abort(`replaced by the run of ${iso(slot.scheduledAtMs)}`);
+        for (const a of runs.active) a.abort.abort(`replaced by the run of ${isoUtc(slot.scheduledAtMs)}`);
         return this.start(job, slot, o);
       case 'queue':
         log.info(fields, 'previous run still running: queued');
@@ -373,8 +374,4 @@ export class RunDispatcher {
     this.ledgerWrites.add(p);
     void p.finally(() => this.ledgerWrites.delete(p));
   }
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
 }

@@ -1,36 +1,36 @@
-// One term as leader: restore the state, run the catch-up, schedule normally
-// until told to stop (or until leadership is lost), then stop cleanly.
+// One term as leader, in phases: restore the state (restore.ts), reconcile the
+// job changes (reconcile.ts), catch up (catch-up.ts), schedule normally and
+// apply reloads until told to stop or until leadership is lost (steady state,
+// here), then drain (drain.ts). The term owns what its phases share: the
+// config in force, whether it is ending, and how it gives up.
 import type { Logger } from 'pino';
-import type { Clock } from '../runtime/clock.js';
+import { jobsByName } from '../config/jobs-by-name.js';
 import type { Config, JobConfig } from '../config/types.js';
-import { type JobChangesContext, applyJobChanges } from './apply-job-changes.js';
 import { LeaderControls } from '../controls/leader-controls.js';
-import { runBootCatchUp } from '../dispatch/boot-catch-up.js';
 import { ClaimQueue } from '../dispatch/claim-queue.js';
-import { logConflicts, logPlan } from '../dispatch/plan-log.js';
-import { RunDispatcher } from '../dispatch/run-dispatcher.js';
+import { JobScheduler } from '../dispatch/job-scheduler.js';
+import { logPlan } from '../dispatch/plan-log.js';
+import type { RunDispatcher } from '../dispatch/run-dispatcher.js';
+import { SlotPipeline } from '../dispatch/slot-pipeline.js';
 import type { Leadership } from '../ha/leadership.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { NodeState } from '../status/node-state.js';
-import { ClaimLead } from '../schedule/claim-lead.js';
-import { JobScheduler } from '../dispatch/job-scheduler.js';
+import type { Clock } from '../runtime/clock.js';
 import { snapshotCodec } from '../snapshot/snapshot-codec.js';
-import { JobState, keyedByConfig } from '../state/job-state.js';
+import type { JobState } from '../state/job-state.js';
 import { SnapshotWriter } from '../state/snapshot-writer.js';
 import { FreshnessTracker } from '../status/freshness-tracker.js';
+import type { NodeState } from '../status/node-state.js';
 import { BadRowLog } from '../store/bad-rows.js';
 import type { Db } from '../store/db.js';
 import { FencedError } from '../store/fence.js';
-import type { ClaimedSlot } from '../schedule/slot.js';
-import { cleanLedger } from '../store/ledger.js';
-import { recordSkipped } from '../store/attempts.js';
-import { restoreState, type RestoredState } from '../store/restore-state.js';
-import { cleanSlotGaps, recordSlotGaps } from '../store/slot-gaps.js';
-import { lowestHighWater } from '../store/snapshot-rows.js';
-import { jobsByName } from '../config/jobs-by-name.js';
-import { slotGate } from '../dispatch/slot-gate.js';
+import { recordSlotGaps } from '../store/slot-gaps.js';
+import { type JobChangesContext, applyJobChanges } from './apply-job-changes.js';
+import { catchUp } from './catch-up.js';
+import { drain } from './drain.js';
+import { LedgerCleaning } from './ledger-cleaning.js';
+import { reconcileJobs } from './reconcile.js';
+import { restoreJobState } from './restore.js';
 
-const CLEAN_EVERY_MS = 3_600_000;
 const FLUSH_CHECK_MS = 1_000;
 
 export interface LeaderTermOptions {
@@ -64,330 +64,246 @@ export interface TermResult {
  * a write was fenced, the store failed). After a loss nothing more is claimed or
  * started; runs in progress are allowed to finish.
  */
-export async function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
-  const { db, clock, logger, metrics, node } = o;
-  const fence = o.leadership.fence;
-  let config = o.config;
-  // Rows of the store no run can use are skipped or rejected, each reported once a term.
-  const badRows = new BadRowLog(logger, metrics);
+export function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
+  return new LeaderTerm(o).run();
+}
 
-  const state = await restoreJobState(o, config, badRows);
-  // maxAge: the stale and last-success gauges, read from the ledger in the background.
-  const freshness = new FreshnessTracker({
-    db,
-    metrics,
-    clock,
-    logger,
-    jobs: () => config.jobs,
-    stateTime: (job) => state.lastExecution.get(job),
-  }).start();
-  const claims = new ClaimQueue(
-    db,
-    () => fence,
-    (r) => state.recordClaims(r.claimed),
-  );
-  const dispatcher = o.dispatcher;
-  const snapshots = new SnapshotWriter({
-    db,
-    codec: snapshotCodec,
-    state,
-    fence: () => fence,
-    clock,
-    logger,
-    metrics,
-    ...config.snapshot,
-  });
+/** The parts a term builds once its state is restored. */
+interface TermParts {
+  state: JobState;
+  freshness: FreshnessTracker;
+  claims: ClaimQueue;
+  snapshots: SnapshotWriter;
+  pipeline: SlotPipeline;
+  scheduler: JobScheduler;
+  controls: LeaderControls;
+  jobChanges: JobChangesContext;
+}
 
-  let exitCode = 0;
-  let stopping = false;
-  const stepDown = new AbortController();
-  const fail = (err: unknown, why: string): void => {
-    if (stepDown.signal.aborted) return;
-    if (err instanceof FencedError) logger.error({ err }, 'fenced: another node took over');
-    else logger.error({ err }, why);
-    exitCode = 1;
-    stepDown.abort();
-  };
-  void o.leadership.lost.then((err) => fail(err, 'lost the leader lock'));
+class LeaderTerm {
+  /** The config in force: a reload replaces its jobs and shutdownGrace. */
+  private config: Config;
+  /** Set once the term ends: nothing more is claimed or started. */
+  private stopping = false;
+  private exitCode = 0;
+  /** Aborted when the term gives up (leadership lost, a fenced or failed write). */
+  private readonly stepDown = new AbortController();
+  /** Resolves when the daemon is told to stop or the term gives up. */
+  private readonly ended: Promise<void>;
+  /** Rows of the store no run can use are skipped or rejected, each reported once a term. */
+  private readonly badRows: BadRowLog;
+  private reloading = Promise.resolve();
 
-  // Slots are handed out and claimed this long before their instant, so the claim (one batch for
-  // every job due at that second) is committed when the instant comes; each run starts at its instant.
-  // The lead follows how long recent claims took (claim-lead.ts).
-  const lead = new ClaimLead();
-  const scheduler = new JobScheduler({
-    clock,
-    logger,
-    claimLeadMs: () => lead.ms,
-    onMissed: (plan) => {
-      logPlan(logger, plan, 'missed slots while running', metrics);
-      recordSlotGaps(
-        db,
-        fence,
-        plan.gaps.map((g) => ({ job: plan.job, ...g })),
-      ).catch((err: unknown) => logger.warn({ err, job: plan.job }, 'could not record the slots left out'));
-    },
-    onNextSlot: (job, ms) => metrics.setNextSlot(job, ms),
-    onSlots: (slots) => {
-      const handedOutAt = performance.now();
-      return claims.claim(slots).then(
-        (result) => {
-          lead.record(performance.now() - handedOutAt);
-          logConflicts(logger, result.conflicts, metrics);
-          startInTurn(result.claimed);
-          snapshots.maybeFlush();
-        },
-        (err: unknown) => fail(err, 'claiming slots failed: giving up leadership'),
-      );
-    },
-  });
-  const controls = new LeaderControls({
-    db,
-    fence,
-    logger,
-    clock,
-    metrics,
-    state,
-    claims,
-    dispatcher,
-    config: () => config,
-    reschedule: (resumeAfterMs) => schedule(resumeAfterMs),
-    stopping: () => stopping,
-    fail,
-    onBadRow: badRows.report,
-  });
-  /** Schedules every configured job that is not paused; a job that joins resumes after `resumeAfterMs`. */
-  async function schedule(resumeAfterMs: (job: JobConfig) => number): Promise<void> {
-    await scheduler.setJobs(
-      config.jobs.filter((j) => !controls.isPaused(j.name)),
-      (job, previous) => previous ?? resumeAfterMs(job),
-    );
-    jobsChanged();
-  }
-  const start = async (c: ClaimedSlot): Promise<void> => {
-    // Claimed ahead of its instant (the claim lead): it starts at the instant, and the overlap policy
-    // judges the job's previous run then, not while it may still be finishing. What can be made ready
-    // before the instant is made meanwhile.
-    // (Bounded: a clock set back meanwhile does not hold a claimed run for longer than the lead.)
-    const planned = scheduler.get(c.job)?.config;
-    if (planned && !c.catchup) dispatcher.prepare(planned, c);
-    for (let i = 0, early = c.scheduledAtMs - clock.now(); !c.catchup && early > 0 && i < 3; i++) {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(early, lead.ms)));
-      early = c.scheduledAtMs - clock.now();
-    }
-    // Claimed ahead of its instant: its job may have been paused (no run starts once a pause is
-    // taken) or removed by a reload since (the catch-up after a resume starts past a claimed slot).
-    const verdict = slotGate(c, {
-      stopping,
-      job: jobsByName(config.jobs).get(c.job),
-      paused: controls.isPaused(c.job),
+  constructor(private readonly o: LeaderTermOptions) {
+    this.config = o.config;
+    this.badRows = new BadRowLog(o.logger, o.metrics);
+    void o.leadership.lost.then((err) => this.fail(err, 'lost the leader lock'));
+    this.ended = new Promise<void>((resolve) => {
+      if (o.stop.aborted) return resolve();
+      o.stop.addEventListener('abort', () => resolve(), { once: true });
+      this.stepDown.signal.addEventListener('abort', () => resolve(), { once: true });
     });
-    if (verdict.kind === 'run') {
-      await dispatcher.dispatch(verdict.job, c, { jitter: !c.catchup });
-      return;
-    }
-    void dispatcher.discardPrepared(c.runId);
-    if (verdict.kind === 'leave') return;
-    await recordSkipped(db, c.runId, clock.now(), verdict.reason).catch((err: unknown) =>
-      fail(err, 'recording a slot claimed before its job was paused or removed failed: giving up leadership'),
-    );
-  };
-  /**
-   * Starts claimed slots; several slots of one job in a batch (missed during a
-   * stall or a clock jump, caught up by policy) run one after the other, oldest
-   * first, instead of the overlap policy skipping (or replacing) all but one of them.
-   */
-  const startInTurn = (claimed: readonly ClaimedSlot[]): void => {
-    const byJob = new Map<string, ClaimedSlot[]>();
-    for (const c of claimed) {
-      const list = byJob.get(c.job);
-      if (list) list.push(c);
-      else byJob.set(c.job, [c]);
-    }
-    for (const list of byJob.values()) {
-      list.sort((a, b) => a.scheduledAtMs - b.scheduledAtMs);
-      const overlap = scheduler.get(list[0]!.job)?.config.overlap;
-      // queue keeps them in order by itself (and behind them, the slots of later batches); allow runs them together.
-      if (list.length === 1 || overlap === 'queue' || overlap === 'allow')
-        for (const c of list) void start(c);
-      else void list.reduce((prev, c) => prev.then(() => start(c)), Promise.resolve());
-    }
-  };
+  }
 
-  const forgotten = state.prune(jobsByName(config.jobs), clock.now() - config.ledger.retentionMs);
-  if (forgotten.length > 0) logger.info({ jobs: forgotten }, 'forgot the state of long-removed jobs');
-
-  // Paused jobs are left out of the catch-up and the schedule.
-  // Renames (formerNames) and schedule changes (onScheduleChange), before anything is planned.
-  const jobChanges: JobChangesContext = { db, fence, logger, state, flush: () => snapshots.flush() };
-  await applyJobChanges(jobChanges, config.jobs, clock.now());
-  await controls.load();
-  // Every slot up to bootNow is the catch-up's to run or to leave out by
-  // policy; normal scheduling resumes after it (or after the newest claimed
-  // slot, should a backward clock jump have put that later).
-  const bootNow = clock.now();
-  await schedule((job) => Math.max(bootNow, state.lastExecution.get(job.name) ?? 0));
-  const stopped = new Promise<void>((resolve) => {
-    if (o.stop.aborted || stepDown.signal.aborted) return resolve();
-    o.stop.addEventListener('abort', () => resolve(), { once: true });
-    stepDown.signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-  const catchUpStartedAtMs = clock.now();
-  const catchUp = runBootCatchUp(
-    {
-      db,
-      fence,
+  async run(): Promise<TermResult> {
+    const { clock, logger, node } = this.o;
+    const state = await restoreJobState({ ...this.o, config: this.config, onBadRow: this.badRows.report });
+    const parts = this.assemble(state);
+    await reconcileJobs({
+      ...this.o,
+      jobs: this.config.jobs,
+      retentionMs: this.config.ledger.retentionMs,
       state,
-      claims,
-      dispatcher,
-      jobs: scheduler.all(),
-      configured: jobsByName(config.jobs),
-      isPaused: (job) => controls.isPaused(job),
-      concurrency: config.catchupConcurrency,
+      jobChanges: parts.jobChanges,
+      controls: parts.controls,
+    });
+    // Every slot up to bootNow is the catch-up's to run or to leave out by policy; normal scheduling
+    // resumes after it (or after the newest claimed slot, should a backward clock jump have put that later).
+    const bootNow = clock.now();
+    await this.schedule(parts, (job) => Math.max(bootNow, state.lastExecution.get(job.name) ?? 0));
+    const caughtUp = catchUp(
+      {
+        ...this.o,
+        ...parts,
+        fence: this.o.leadership.fence,
+        config: this.config,
+        isPaused: (job) => parts.controls.isPaused(job),
+        stopping: () => this.stopping,
+        stopped: this.ended,
+        onBadRow: this.badRows.report,
+      },
+      bootNow,
+    ).catch((err: unknown) => this.fail(err, 'catch-up failed: giving up leadership'));
+    // Controls are carried out from now on; their catch-up runs wait for the boot catch-up.
+    parts.controls.start(caughtUp);
+    // A stop during a long catch-up goes straight to the drain.
+    await Promise.race([caughtUp, this.ended]);
+
+    // The steady state.
+    if (!this.o.stop.aborted && !this.stepDown.signal.aborted) {
+      await parts.snapshots.flush().catch(() => {});
+      parts.scheduler.start();
+      // The log line first: node.update sends READY=1 through a child process, which can reach
+      // systemd before a line logged after it is timestamped.
+      logger.info({ jobs: parts.scheduler.size, epoch: this.o.leadership.fence.epoch }, 'ready: scheduling');
+      node.update({ caughtUp: true, catchUp: null });
+    }
+    const housekeeping = setInterval(() => parts.snapshots.maybeFlush(), FLUSH_CHECK_MS);
+    const cleaning = new LedgerCleaning({
+      ...this.o,
+      fence: this.o.leadership.fence,
+      retentionMs: () => this.config.ledger.retentionMs,
+    });
+    cleaning.start();
+    const unsubscribe = this.o.onReload((next) => this.reload(parts, next));
+    await this.ended;
+
+    this.stopping = true;
+    unsubscribe();
+    await this.reloading;
+    await parts.jobChanges.saving;
+    clearInterval(housekeeping);
+    cleaning.stop();
+    const flushed = await drain({
+      ...this.o,
+      ...parts,
+      reason: this.o.stop.aborted ? 'stopped' : 'lost',
+      config: this.config,
+      catchUp: caughtUp,
+      mayFlush: () => !this.stepDown.signal.aborted,
+    });
+    if (!flushed) this.exitCode = 1;
+    return { reason: this.o.stop.aborted ? 'stopped' : 'lost', exitCode: this.exitCode };
+  }
+
+  private readonly fail = (err: unknown, why: string): void => {
+    if (this.stepDown.signal.aborted) return;
+    if (err instanceof FencedError) this.o.logger.error({ err }, 'fenced: another node took over');
+    else this.o.logger.error({ err }, why);
+    this.exitCode = 1;
+    this.stepDown.abort();
+  };
+
+  private assemble(state: JobState): TermParts {
+    const { db, clock, logger, metrics, dispatcher } = this.o;
+    const fence = this.o.leadership.fence;
+    // maxAge: the stale and last-success gauges, read from the ledger in the background.
+    const freshness = new FreshnessTracker({
+      db,
+      metrics,
       clock,
       logger,
-      stopping: () => stopping,
+      jobs: () => this.config.jobs,
+      stateTime: (job) => state.lastExecution.get(job),
+    }).start();
+    const claims = new ClaimQueue(
+      db,
+      () => fence,
+      (r) => state.recordClaims(r.claimed),
+    );
+    const snapshots = new SnapshotWriter({
+      db,
+      codec: snapshotCodec,
+      state,
+      fence: () => fence,
+      clock,
+      logger,
       metrics,
-      onProgress: (done, total) => node.update({ catchUp: { done, total, startedAtMs: catchUpStartedAtMs } }),
-      ...(dispatcher.trace ? { trace: dispatcher.trace } : {}),
-      onBadRow: badRows.report,
-      hostWaitMs: config.ha.hostWaitMs,
-      stopped,
-    },
-    bootNow,
-  ).catch((err: unknown) => fail(err, 'catch-up failed: giving up leadership'));
-  // Controls are carried out from now on; their catch-up runs wait for the boot catch-up.
-  controls.start(catchUp);
-  // A stop during a long catch-up goes straight to the graceful shutdown below.
-  await Promise.race([catchUp, stopped]);
-  if (!o.stop.aborted && !stepDown.signal.aborted) {
-    await snapshots.flush().catch(() => {});
-    scheduler.start();
-    // The log line first: node.update sends READY=1 through a child process, which can reach
-    // systemd before a line logged after it is timestamped.
-    logger.info({ jobs: scheduler.size, epoch: fence.epoch }, 'ready: scheduling');
-    node.update({ caughtUp: true, catchUp: null });
+      ...this.config.snapshot,
+    });
+    let controls: LeaderControls | undefined;
+    const isPaused = (job: string): boolean => controls?.isPaused(job) ?? false;
+    const pipeline = new SlotPipeline({
+      db,
+      clock,
+      logger,
+      metrics,
+      claims,
+      dispatcher,
+      configured: () => jobsByName(this.config.jobs),
+      isPaused,
+      stopping: () => this.stopping,
+      fail: this.fail,
+      onClaimed: () => snapshots.maybeFlush(),
+    });
+    // Slots are handed out and claimed ahead of their instant (the pipeline's claim lead), so that the
+    // claim (one batch for every job due at that second) is committed when the instant comes.
+    const scheduler = new JobScheduler({
+      clock,
+      logger,
+      claimLeadMs: () => pipeline.lead.ms,
+      onMissed: (plan) => {
+        logPlan(logger, plan, 'missed slots while running', metrics);
+        recordSlotGaps(
+          db,
+          fence,
+          plan.gaps.map((g) => ({ job: plan.job, ...g })),
+        ).catch((err: unknown) => logger.warn({ err, job: plan.job }, 'could not record the slots left out'));
+      },
+      onNextSlot: (job, ms) => metrics.setNextSlot(job, ms),
+      onSlots: (slots) => pipeline.claimDue(slots),
+    });
+    const parts: TermParts = {
+      state,
+      freshness,
+      claims,
+      snapshots,
+      pipeline,
+      scheduler,
+      controls: (controls = new LeaderControls({
+        db,
+        fence,
+        logger,
+        clock,
+        metrics,
+        state,
+        claims,
+        pipeline,
+        config: () => this.config,
+        reschedule: (resumeAfterMs) => this.schedule(parts, resumeAfterMs),
+        stopping: () => this.stopping,
+        fail: this.fail,
+        onBadRow: this.badRows.report,
+      })),
+      jobChanges: { db, fence, logger, state, flush: () => snapshots.flush() },
+    };
+    return parts;
   }
-  const housekeeping = setInterval(() => snapshots.maybeFlush(), FLUSH_CHECK_MS);
-  const cleaning = setInterval(() => void clean(), CLEAN_EVERY_MS);
-  async function clean(): Promise<void> {
-    try {
-      const covered = await lowestHighWater(db);
-      const before = clock.now() - config.ledger.retentionMs;
-      const removed = await cleanLedger(db, fence, before, covered);
-      const gaps = await cleanSlotGaps(db, fence, before);
-      if (removed + gaps > 0) logger.info({ removed, gaps }, 'old run ledger rows cleaned');
-    } catch (err) {
-      logger.warn({ err }, 'ledger cleanup failed; will retry');
-    }
-  }
-  void clean();
 
-  let reloading = Promise.resolve();
-  const unsubscribe = o.onReload((next) => {
-    if (restartOnlySettings(config) !== restartOnlySettings(next)) {
+  /** Schedules every configured job that is not paused; a job that joins resumes after `resumeAfterMs`. */
+  private async schedule(parts: TermParts, resumeAfterMs: (job: JobConfig) => number): Promise<void> {
+    const jobs = this.config.jobs;
+    await parts.scheduler.setJobs(
+      jobs.filter((j) => !parts.controls.isPaused(j.name)),
+      (job, previous) => previous ?? resumeAfterMs(job),
+    );
+    this.o.metrics.retainJobs(jobsByName(jobs));
+    this.o.node.update({ jobs: jobs.length });
+  }
+
+  /** A config accepted on reload: its jobs (renames, schedule changes, additions) and shutdownGrace apply. */
+  private reload(parts: TermParts, next: Config): void {
+    const { clock, logger } = this.o;
+    if (restartOnlySettings(this.config) !== restartOnlySettings(next)) {
       logger.warn(
         'store, snapshot, ledger, http, ha or catch-up settings changed: they take effect at the next restart',
       );
     }
-    config = { ...config, jobs: next.jobs, shutdownGraceMs: next.shutdownGraceMs };
-    reloading = reloading
+    this.config = { ...this.config, jobs: next.jobs, shutdownGraceMs: next.shutdownGraceMs };
+    const { state, scheduler } = parts;
+    this.reloading = this.reloading
       .then(async () => {
         const now = clock.now();
-        await applyJobChanges(jobChanges, next.jobs, now);
-        await schedule((job) => {
+        await applyJobChanges(parts.jobChanges, next.jobs, now);
+        await this.schedule(parts, (job) => {
           // Added by this reload: seen for the first time now, unless re-added within the retention.
           if (!state.lastExecution.has(job.name)) state.setBaseline(job.name, now);
           return Math.max(now, state.lastExecution.get(job.name) ?? now);
         });
         logger.info({ jobs: scheduler.size }, 'config reloaded');
       })
-      .catch((err: unknown) => fail(err, 'applying the reloaded config failed: giving up leadership'));
-  });
-
-  function jobsChanged(): void {
-    metrics.retainJobs(jobsByName(config.jobs));
-    node.update({ jobs: config.jobs.length });
+      .catch((err: unknown) => this.fail(err, 'applying the reloaded config failed: giving up leadership'));
   }
-
-  await stopped;
-  stopping = true;
-  freshness.stop();
-  unsubscribe();
-  await reloading;
-  await jobChanges.saving;
-  await controls.stop();
-  scheduler.stop();
-  clearInterval(housekeeping);
-  clearInterval(cleaning);
-  await claims.idle().catch(() => {});
-  // Nothing waiting starts any more: jittered starts, queued slots and pending
-  // retries stay in the ledger for the next leader.
-  dispatcher.releaseWaiting();
-  if (!o.stop.aborted) {
-    // Lost leadership: claim and start nothing more, and contend for leadership again at once.
-    // What runs goes on and is recorded when it ends: carried into this node's next term if it
-    // leads again, else (another node took over) by the outcome it really had.
-    logger.warn(
-      { running: dispatcher.activeCount },
-      'no longer leading: claiming nothing more; running jobs go on and are recorded when they end',
-    );
-    return { reason: 'lost', exitCode };
-  }
-  logger.info({ running: dispatcher.activeCount }, 'stopping: no new slots will be claimed');
-  // Still leading while the runs finish, so that no other node takes them for interrupted.
-  await dispatcher.drain(config.shutdownGraceMs, maxKillGraceMs(config));
-  await catchUp;
-  await controls.idle();
-  await dispatcher.flushLedgerWrites();
-  if (!stepDown.signal.aborted) {
-    // Flush before exit: the next start restores from here without replaying.
-    await snapshots.flush().catch(() => {
-      exitCode = 1;
-    });
-  }
-  return { reason: 'stopped', exitCode };
-}
-
-/**
- * The state restored from the store, reported and keyed by the config's names.
- * A function of its own so that nothing of the restore (the decoded map, its
- * names' text) stays referenced from the term's frame while it runs.
- */
-async function restoreJobState(o: LeaderTermOptions, config: Config, badRows: BadRowLog): Promise<JobState> {
-  const restored = await restoreState(o.db, snapshotCodec, badRows.report);
-  logRestore(o.logger, restored);
-  for (const s of restored.skipped) o.metrics.restoreFallbacks.inc({ reason: s.reason });
-  return new JobState(keyedByConfig(restored.lastExecution, config.jobs), restored.highWater, o.clock.now());
-}
-
-function logRestore(logger: Logger, restored: RestoredState): void {
-  for (const s of restored.skipped) {
-    logger.error(
-      { snapshotId: s.id, reason: s.reason, detail: s.message },
-      'snapshot unusable: skipped, falling back',
-    );
-  }
-  logger.info(
-    {
-      snapshotId: restored.snapshotId ?? null,
-      format: restored.snapshotFormat ?? null,
-      highWater: restored.highWater,
-      replayedRows: restored.replayedRows,
-      jobs: restored.lastExecution.size,
-    },
-    restored.snapshotId !== undefined
-      ? 'state restored'
-      : restored.replayedRows > 0 || restored.skipped.length > 0
-        ? 'restored from the run ledger alone (no usable snapshot)'
-        : 'no previous state: a new store',
-  );
-}
-
-/** The longest killGrace of the configured jobs (ms). */
-export function maxKillGraceMs(config: Config): number {
-  let max = 0;
-  for (const j of config.jobs) max = Math.max(max, j.killGraceMs);
-  return max;
 }
 
 /** The settings a reload does not apply (only the jobs and shutdownGrace are reloaded). */

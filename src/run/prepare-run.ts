@@ -5,7 +5,7 @@
 import { access, constants, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CommandAction } from '../config/types.js';
-import { commandEnv } from './run-command.js';
+import { commandEnv } from './command-run.js';
 import { type SpoolKey, type SpoolPaths, createSpool, spoolPaths } from './run-spool.js';
 import { writeLaunch } from './run-supervisor.js';
 import type { RunRequest } from './types.js';

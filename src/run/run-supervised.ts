@@ -12,7 +12,7 @@ import type { CommandAction } from '../config/types.js';
 import { OutputLog } from './output-log.js';
 import { OutputTail } from './output-tail.js';
 import { SpoolOutput } from './spool-output.js';
-import { trackJobGroup } from './run-command.js';
+import { trackJobGroup } from './command-run.js';
 import { errorMessage, runLogFields, startTimer } from './run-fields.js';
 import {
   type ProcessRef,

@@ -1,7 +1,7 @@
 // The one entry point of the executors: starts a run of a slot by its job's
 // action kind and logs one 'run finished' line for it.
 import type pino from 'pino';
-import { runCommand, type RunCommandOptions } from './run-command.js';
+import { startCommand, type CommandRunOptions } from './command-run.js';
 import { errorMessage, runLogFields } from './run-fields.js';
 import { runHttp } from './run-http.js';
 import { cutTail } from './output-tail.js';
@@ -12,7 +12,7 @@ import type { RunHandle, RunRequest, RunResult } from './types.js';
 /** Bytes of the output tail a 'run finished' line carries with logOutput: tail. */
 const TAIL_LOG_BYTES = 4096;
 
-export type StartRunOptions = RunCommandOptions;
+export type StartRunOptions = CommandRunOptions;
 
 /**
  * Starts the run and returns at once. Never throws; `result` never rejects.
@@ -112,7 +112,7 @@ function startAction(req: RunRequest, logger: pino.Logger, options: StartRunOpti
   switch (action.kind) {
     case 'command':
       return req.spoolRoot === undefined
-        ? runCommand(req, action, logger, options)
+        ? startCommand(req, action, logger, options)
         : startSupervised(req, action, logger, req.spoolRoot, req.prepared);
     case 'http':
       return runHttp(req, action, logger);

@@ -11,13 +11,13 @@ import type { Config } from '../config/types.js';
 import { runDaemon } from '../daemon.js';
 import { createLogger, flushLog, flushLogSync } from '../runtime/logger.js';
 import { Metrics } from '../metrics/metrics.js';
-import { killAllJobProcessGroups } from '../run/run-command.js';
+import { killAllJobProcessGroups } from '../run/command-run.js';
 import { createNotifier, watchdogIntervalMs } from '../systemd/sd-notify.js';
 import { StoreLockedError } from '../store/store-lock.js';
 import { readConfig } from './common.js';
 import { runCommandLine } from './command-line.js';
 
-export async function runCommand(
+export async function daemonCommand(
   configFile: string | undefined,
   opts: { pretty: boolean; insecure: boolean },
 ): Promise<number> {
