@@ -13,7 +13,7 @@ import type { SlotCalculator } from '../schedule/slot-calculator.js';
 
 /**
  * Slots enumerated per count; beyond it counts are estimates (exact: false).
- * Enumerating is a croner step per slot (5-90 µs), and the counts only serve
+ * Enumerating is a croner step per slot, and the counts only serve
  * the log: a per-second job down for a week must not stall the boot.
  */
 export const COUNT_BUDGET = 5_000;

@@ -18,6 +18,7 @@
 import { slotJitterMs } from '../schedule/jitter.js';
 import { planJob, type PlanJobInput } from './plan-catch-up.js';
 import { MAX_BACKFILL_SLOTS, slotsInRange } from './slots-in-range.js';
+import { isoUtc } from '../text/iso-time.js';
 
 export type SlotOutcome = 'run' | 'catchup' | 'dropped' | 'skipped' | 'expired';
 
@@ -74,13 +75,12 @@ export function checkDowntimes(
   toMs: number,
   downtimes: readonly Downtime[],
 ): string | undefined {
-  const iso = (ms: number) => new Date(ms).toISOString();
-  const show = (d: Downtime) => `${iso(d.startMs)}..${iso(d.endMs)}`;
-  if (fromMs > toMs) return `--from ${iso(fromMs)} is after --to ${iso(toMs)}`;
+  const show = (d: Downtime) => `${isoUtc(d.startMs)}..${isoUtc(d.endMs)}`;
+  if (fromMs > toMs) return `--from ${isoUtc(fromMs)} is after --to ${isoUtc(toMs)}`;
   for (const d of downtimes) {
     if (d.endMs < d.startMs) return `--down ${show(d)} ends before it starts`;
     if (d.startMs < fromMs || d.endMs > toMs)
-      return `--down ${show(d)} is not inside --from ${iso(fromMs)} .. --to ${iso(toMs)}`;
+      return `--down ${show(d)} is not inside --from ${isoUtc(fromMs)} .. --to ${isoUtc(toMs)}`;
   }
   const sorted = [...downtimes].sort((a, b) => a.startMs - b.startMs);
   for (let i = 1; i < sorted.length; i++) {

@@ -100,12 +100,6 @@ export function printTable(headers: string[], rows: Array<Array<string | number 
 }
 
 /** ISO 8601 UTC; a value that is no instant (a store row of 'infinity') is shown as such, not thrown. */
-export function iso(ms: number | Date | null | undefined): string | null {
-  if (ms === null || ms === undefined) return null;
-  const d = new Date(ms);
-  if (!Number.isNaN(d.getTime())) return d.toISOString();
-  return ms === Infinity ? 'infinity' : ms === -Infinity ? '-infinity' : 'invalid time';
-}
 
 /** Writes one line to stdout, control characters (a line break too) escaped: see escapeTerminal. */
 export function printLine(line: string): void {

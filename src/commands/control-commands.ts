@@ -19,7 +19,6 @@ import { readLeader } from '../ha/nodes.js';
 import {
   EXIT,
   UsageError,
-  iso,
   parseInstantArg,
   parseLimit,
   printJson,
@@ -30,6 +29,7 @@ import {
   withStore,
 } from './common.js';
 import { currentActor, err, inDaemon, out } from './cli-io.js';
+import { isoOrNull } from '../text/iso-time.js';
 
 export interface ControlOptions {
   json: boolean;
@@ -53,7 +53,7 @@ export async function pauseCommand(config: Config, args: string[], o: ControlOpt
               job: job.name,
               paused: true,
               changed: false,
-              since: iso(change.current?.pausedAtMs),
+              since: isoOrNull(change.current?.pausedAtMs),
               by: change.current?.pausedBy,
               reason: change.current?.reason ?? null,
             },
@@ -63,7 +63,7 @@ export async function pauseCommand(config: Config, args: string[], o: ControlOpt
     if (!change.changed) {
       const c = change.current!;
       printLine(
-        `'${job.name}' is already paused (since ${iso(c.pausedAtMs)}, by ${c.pausedBy}${c.reason ? `: ${c.reason}` : ''})`,
+        `'${job.name}' is already paused (since ${isoOrNull(c.pausedAtMs)}, by ${c.pausedBy}${c.reason ? `: ${c.reason}` : ''})`,
       );
       return EXIT.ok;
     }
@@ -147,22 +147,22 @@ export async function backfillCommand(config: Config, args: string[], o: Control
       if (o.json) {
         printJson({
           job: job.name,
-          from: iso(fromMs),
-          to: iso(untilMs),
+          from: isoOrNull(fromMs),
+          to: isoOrNull(untilMs),
           slots: slots.length,
           alreadyClaimed: slots.length - todo.length,
-          wouldRun: todo.map((ms) => iso(ms)),
+          wouldRun: todo.map((ms) => isoOrNull(ms)),
           ...(warning ? { warning } : {}),
         });
         return EXIT.ok;
       }
       out(
-        `backfill of '${job.name}' from ${iso(fromMs)} to ${iso(untilMs)}: ${slots.length} slot(s), ${slots.length - todo.length} already claimed, ${todo.length} would run (dry run: nothing requested)\n`,
+        `backfill of '${job.name}' from ${isoOrNull(fromMs)} to ${isoOrNull(untilMs)}: ${slots.length} slot(s), ${slots.length - todo.length} already claimed, ${todo.length} would run (dry run: nothing requested)\n`,
       );
       if (todo.length > 0)
         printTable(
           ['SCHEDULED AT (UTC)'],
-          todo.map((ms) => [iso(ms)]),
+          todo.map((ms) => [isoOrNull(ms)]),
         );
       if (warning) err(`warning: ${warning}\n`);
       return EXIT.ok;
@@ -171,7 +171,7 @@ export async function backfillCommand(config: Config, args: string[], o: Control
       db,
       'backfill',
       job.name,
-      { from: iso(fromMs)!, to: iso(toMs)! },
+      { from: isoOrNull(fromMs)!, to: isoOrNull(toMs)! },
       currentActor(),
     );
     if (o.json) {
@@ -186,7 +186,7 @@ export async function backfillCommand(config: Config, args: string[], o: Control
       return EXIT.ok;
     }
     out(
-      `requested a backfill of '${job.name}' from ${iso(fromMs)} to ${iso(toMs)} (control #${control.id}): ` +
+      `requested a backfill of '${job.name}' from ${isoOrNull(fromMs)} to ${isoOrNull(toMs)} (control #${control.id}): ` +
         `${todo.length} of ${slots.length} slot(s) never claimed; the leader claims and runs them oldest first,\n` +
         `under the catch-up concurrency limit (${config.catchupConcurrency}). Running it again runs nothing new.\n`,
     );
@@ -209,13 +209,13 @@ export async function auditCommand(config: Config, o: ControlOptions): Promise<n
       ['ID', 'REQUESTED AT (UTC)', 'ACTION', 'JOB', 'BY', 'HOST', 'DETAIL', 'DONE AT (UTC)', 'RESULT'],
       entries.map((e) => [
         e.id,
-        iso(e.requestedAt),
+        isoOrNull(e.requestedAt),
         e.action,
         e.job,
         e.requestedBy,
         e.host,
         detail(e),
-        iso(e.doneAt),
+        isoOrNull(e.doneAt),
         result(e),
       ]),
     );
@@ -249,8 +249,8 @@ function controlJson(c: ControlRecord) {
     args: c.args,
     requestedBy: c.requestedBy,
     host: c.host,
-    requestedAt: iso(c.requestedAt),
-    doneAt: iso(c.doneAt),
+    requestedAt: isoOrNull(c.requestedAt),
+    doneAt: isoOrNull(c.doneAt),
     doneEpoch: c.doneEpoch,
     result: c.result,
   };

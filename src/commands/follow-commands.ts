@@ -10,7 +10,6 @@ import {
   EXIT,
   UsageError,
   checkHistoryName,
-  iso,
   parseLimit,
   parsePositiveInt,
   printJson,
@@ -20,6 +19,7 @@ import {
 } from './common.js';
 import { kindOf } from './store-commands.js';
 import { sleep } from '../runtime/sleep.js';
+import { isoOrNull } from '../text/iso-time.js';
 
 /** How often a follow looks at the ledger. */
 const FOLLOW_EVERY_MS = 1_000;
@@ -46,7 +46,7 @@ export async function logsCommand(
   }
   if (runs.length === 0) printLine(`'${name}' has no run in the ledger`);
   for (const r of runs) {
-    printLine(`-- run #${r.id} of ${r.job}, slot ${iso(r.scheduledAt)} (${kind(r)}): ${state(r)} --`);
+    printLine(`-- run #${r.id} of ${r.job}, slot ${isoOrNull(r.scheduledAt)} (${kind(r)}): ${state(r)} --`);
     if (r.outputTail) printLines(r.outputTail);
   }
   return EXIT.ok;
@@ -71,7 +71,10 @@ export async function followRuns(
       if (r.outcome !== null) shown.delete(r.id);
       lastId = Math.max(lastId, r.id);
       if (o.json) out(JSON.stringify(event(r)) + '\n');
-      else printLine(`${iso(Date.now())}  #${r.id}  ${r.job}  ${iso(r.scheduledAt)}  ${kind(r)}  ${s}`);
+      else
+        printLine(
+          `${isoOrNull(Date.now())}  #${r.id}  ${r.job}  ${isoOrNull(r.scheduledAt)}  ${kind(r)}  ${s}`,
+        );
     };
     const first = job !== undefined ? await readNewestRuns(db, job, limit) : await newestFirst(db, limit);
     for (const r of first) show(r);
@@ -108,7 +111,7 @@ function event(r: FeedRun) {
   return {
     id: r.id,
     job: r.job,
-    scheduledAt: iso(r.scheduledAt),
+    scheduledAt: isoOrNull(r.scheduledAt),
     kind: kind(r),
     state: r.outcome ?? (r.startedAt ? 'running' : 'claimed'),
     exitCode: r.exitCode,

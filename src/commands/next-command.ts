@@ -12,13 +12,13 @@ import {
   EXIT,
   UsageError,
   findJob,
-  iso,
   parseInstantArg,
   parsePositiveInt,
   printJson,
   printTable,
 } from './common.js';
 import { out } from './cli-io.js';
+import { isoOrNull } from '../text/iso-time.js';
 
 export function nextCommand(
   config: Config,
@@ -35,7 +35,7 @@ export function nextCommand(
   const zone = zoneOf(job.schedule);
   return printSlots(nextSlots(createSlotCalculator(job.schedule), fromMs, n), zone, o, fromMs, nowMs, {
     job: job.name,
-    empty: `'${job.name}' has no slot after ${iso(fromMs)}`,
+    empty: `'${job.name}' has no slot after ${isoOrNull(fromMs)}`,
   });
 }
 
@@ -63,7 +63,7 @@ export function calendarCommand(
     nowMs,
     {
       expression,
-      empty: `'${expression}' has no occurrence after ${iso(fromMs)}`,
+      empty: `'${expression}' has no occurrence after ${isoOrNull(fromMs)}`,
     },
   );
 }
@@ -101,19 +101,24 @@ function nextOfAll(config: Config, o: { n?: string; json: boolean }, fromMs: num
   }
   if (o.json) {
     printJson({
-      from: iso(fromMs),
-      slots: rows.map((r) => ({ job: r.job, utc: iso(r.ms), zone: r.zone, local: localTime(r.ms, r.zone) })),
+      from: isoOrNull(fromMs),
+      slots: rows.map((r) => ({
+        job: r.job,
+        utc: isoOrNull(r.ms),
+        zone: r.zone,
+        local: localTime(r.ms, r.zone),
+      })),
     });
     return EXIT.ok;
   }
   if (rows.length === 0) {
-    out(`no job has a slot after ${iso(fromMs)}\n`);
+    out(`no job has a slot after ${isoOrNull(fromMs)}\n`);
     return EXIT.ok;
   }
   printTable(
     ['UTC', 'JOB', 'LOCAL (JOB ZONE)', 'IN'],
     rows.map((r) => [
-      iso(r.ms),
+      isoOrNull(r.ms),
       r.job,
       `${localTime(r.ms, r.zone)}${r.zone === 'UTC' ? '' : ` ${r.zone}`}`,
       left(r.ms, nowMs),
@@ -134,8 +139,8 @@ function printSlots(
     printJson({
       ...(what.job !== undefined ? { job: what.job } : { expression: what.expression }),
       zone,
-      from: iso(fromMs),
-      slots: slots.map((ms) => ({ utc: iso(ms)!, local: localTime(ms, zone), inMs: ms - nowMs })),
+      from: isoOrNull(fromMs),
+      slots: slots.map((ms) => ({ utc: isoOrNull(ms)!, local: localTime(ms, zone), inMs: ms - nowMs })),
     });
     return EXIT.ok;
   }
@@ -145,7 +150,7 @@ function printSlots(
   }
   printTable(
     ['UTC', `LOCAL (${zone})`, 'IN'],
-    slots.map((ms) => [iso(ms), localTime(ms, zone), left(ms, nowMs)]),
+    slots.map((ms) => [isoOrNull(ms), localTime(ms, zone), left(ms, nowMs)]),
   );
   return EXIT.ok;
 }

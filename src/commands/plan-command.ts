@@ -5,8 +5,9 @@ import type { Config } from '../config/types.js';
 import { createSlotCalculator } from '../schedule/slot-calculator.js';
 import { snapshotCodec } from '../snapshot/snapshot-codec.js';
 import { restoreState } from '../store/restore-state.js';
-import { UsageError, findJob, iso, parseInstantArg, printJson, printTable, withStore } from './common.js';
+import { UsageError, findJob, parseInstantArg, printJson, printTable, withStore } from './common.js';
 import { out } from './cli-io.js';
+import { isoOrNull } from '../text/iso-time.js';
 
 export async function planCommand(
   config: Config,
@@ -32,8 +33,8 @@ export async function planCommand(
   const dropped = plan.jobs.filter((p) => p.dropped > 0).map((p) => ({ job: p.job, count: p.dropped }));
   if (opts.json) {
     printJson({
-      now: iso(nowMs),
-      runs: plan.runs.map((r) => ({ job: r.job, scheduledAt: iso(r.scheduledAtMs) })),
+      now: isoOrNull(nowMs),
+      runs: plan.runs.map((r) => ({ job: r.job, scheduledAt: isoOrNull(r.scheduledAtMs) })),
       dropped,
       // Per job with something to say: what it runs, what it leaves out and why (the text's notes).
       jobs: plan.jobs
@@ -52,11 +53,11 @@ export async function planCommand(
     });
     return;
   }
-  out(`catch-up at ${iso(nowMs)}: ${plan.runs.length} run(s)\n`);
+  out(`catch-up at ${isoOrNull(nowMs)}: ${plan.runs.length} run(s)\n`);
   if (plan.runs.length > 0)
     printTable(
       ['SCHEDULED AT (UTC)', 'JOB'],
-      plan.runs.map((r) => [iso(r.scheduledAtMs), r.job]),
+      plan.runs.map((r) => [isoOrNull(r.scheduledAtMs), r.job]),
     );
   for (const p of plan.jobs) {
     const notes: string[] = [];

@@ -14,9 +14,10 @@ import { MAX_BACKFILL_SLOTS, TooManySlotsError } from '../catchup/slots-in-range
 import type { Config, JobConfig } from '../config/types.js';
 import { formatDuration } from '../schedule/duration.js';
 import { createSlotCalculator } from '../schedule/slot-calculator.js';
-import { EXIT, UsageError, findJob, iso, parseInstantArg, printJson, printTable } from './common.js';
+import { EXIT, UsageError, findJob, parseInstantArg, printJson, printTable } from './common.js';
 import { localTime } from './next-command.js';
 import { out } from './cli-io.js';
+import { isoOrNull } from '../text/iso-time.js';
 
 export const SIMULATE_HELP = `Usage: cronkeeper simulate --from ISO --to ISO [--down ISO..ISO]... [--job NAME] [--config FILE] [--json]
 
@@ -101,18 +102,18 @@ export function simulateCommand(
     const job = byName.get(s.job)!;
     return {
       job: s.job,
-      scheduledAt: iso(s.scheduledAtMs)!,
+      scheduledAt: isoOrNull(s.scheduledAtMs)!,
       local: localTime(s.scheduledAtMs, zoneOf(job)),
       outcome: s.outcome,
-      startsAt: iso(s.startsAtMs),
+      startsAt: isoOrNull(s.startsAtMs),
       note: noteFor(s, job),
     };
   });
-  const down = downtimes.map((d) => ({ from: iso(d.startMs), to: iso(d.endMs) }));
+  const down = downtimes.map((d) => ({ from: isoOrNull(d.startMs), to: isoOrNull(d.endMs) }));
   if (o.json) {
     printJson({
-      from: iso(fromMs),
-      to: iso(toMs),
+      from: isoOrNull(fromMs),
+      to: isoOrNull(toMs),
       down,
       slots: rows,
       totals: Object.fromEntries(result.totals),
@@ -121,7 +122,7 @@ export function simulateCommand(
   }
   const downText =
     down.length === 0 ? 'no downtime' : `down ${down.map((d) => `${d.from}..${d.to}`).join(', ')}`;
-  out(`simulated ${iso(fromMs)}..${iso(toMs)}, ${downText}: ${rows.length} slot(s)\n`);
+  out(`simulated ${isoOrNull(fromMs)}..${isoOrNull(toMs)}, ${downText}: ${rows.length} slot(s)\n`);
   if (rows.length > 0) {
     printTable(
       ['TIME (UTC)', 'TIME (JOB ZONE)', 'JOB', 'OUTCOME', 'NOTE'],
@@ -143,11 +144,11 @@ function zoneOf(job: JobConfig): string {
 
 /** Why the slot has its outcome, in the words of the job's policy. */
 function noteFor(s: SimulatedSlot, job: JobConfig): string {
-  const end = s.downtime ? iso(s.downtime.endMs) : '';
+  const end = s.downtime ? isoOrNull(s.downtime.endMs) : '';
   switch (s.outcome) {
     case 'run':
       return s.startsAtMs !== undefined && s.startsAtMs > s.scheduledAtMs
-        ? `starts ${iso(s.startsAtMs)} (jitter +${formatDuration(s.startsAtMs - s.scheduledAtMs)})`
+        ? `starts ${isoOrNull(s.startsAtMs)} (jitter +${formatDuration(s.startsAtMs - s.scheduledAtMs)})`
         : '';
     case 'catchup':
       return `catch-up run at restart ${end}`;

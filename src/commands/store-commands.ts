@@ -11,12 +11,12 @@ import {
 import { readSuccessFacts } from '../store/last-success.js';
 import { migrate } from '../store/migrate.js';
 import { clearSnapshots, compactSnapshots, listSnapshots, readSnapshot } from '../store/snapshot-rows.js';
-import { type SlotGapRow, describeGapReason, listSlotGaps } from '../store/slot-gaps.js';
+import { type SlotGapRow, listSlotGaps } from '../store/slot-gaps.js';
+import { describeGapReason } from '../text/slot-labels.js';
 import {
   EXIT,
   UsageError,
   checkHistoryName,
-  iso,
   parseInstantArg,
   parseLimit,
   parsePositiveInt,
@@ -27,6 +27,7 @@ import {
   withStore,
 } from './common.js';
 import { out, err } from './cli-io.js';
+import { isoOrNull } from '../text/iso-time.js';
 
 export async function snapshotsCommand(
   config: Config,
@@ -39,13 +40,13 @@ export async function snapshotsCommand(
     case 'list':
       return withStore(config, async (db) => {
         const rows = await listSnapshots(db);
-        if (opts.json) printJson(rows.map((r) => ({ ...r, createdAt: iso(r.createdAt) })));
+        if (opts.json) printJson(rows.map((r) => ({ ...r, createdAt: isoOrNull(r.createdAt) })));
         else
           printTable(
             ['ID', 'CREATED AT (UTC)', 'FORMAT', 'HIGH WATER', 'EPOCH', 'NODE', 'JOBS', 'BYTES'],
             rows.map((r) => [
               r.id,
-              iso(r.createdAt),
+              isoOrNull(r.createdAt),
               r.formatVersion,
               r.highWater,
               r.epoch,
@@ -66,7 +67,7 @@ export async function snapshotsCommand(
         }
         try {
           const { version, snapshot } = snapshotCodec.decode(row.payload);
-          const jobs = Object.fromEntries([...snapshot.lastExecution].map(([k, v]) => [k, iso(v)]));
+          const jobs = Object.fromEntries([...snapshot.lastExecution].map(([k, v]) => [k, isoOrNull(v)]));
           // A job with no scheduled run in the ledger never ran: its time is the baseline it counts from.
           const facts = await readSuccessFacts(db, Object.keys(jobs));
           const neverRan = Object.keys(jobs).filter((j) => facts.get(j)?.slotRan !== true);
@@ -74,7 +75,7 @@ export async function snapshotsCommand(
           const shown = {
             id: row.id,
             format: version,
-            createdAt: iso(snapshot.createdAtMs),
+            createdAt: isoOrNull(snapshot.createdAtMs),
             highWater: snapshot.highWater,
             epoch: snapshot.epoch,
             jobs,
@@ -176,7 +177,7 @@ async function listRunsCommand(
           ? [
               r.id,
               r.job,
-              iso(r.scheduled_at),
+              isoOrNull(r.scheduled_at),
               runKind(r),
               (r.outcome ?? (r.started_at ? 'running' : 'claimed')) + (r.recovery ? ` (${r.recovery})` : ''),
               r.exit_code ?? r.signal ?? r.http_status,
@@ -186,7 +187,7 @@ async function listRunsCommand(
           : [
               null,
               g!.job,
-              g!.count === 1 ? iso(g!.firstMs) : `${iso(g!.firstMs)} .. ${iso(g!.lastMs)}`,
+              g!.count === 1 ? isoOrNull(g!.firstMs) : `${isoOrNull(g!.firstMs)} .. ${isoOrNull(g!.lastMs)}`,
               g!.reason,
               `not run: ${g!.count}${g!.exact ? '' : '~'} slot${g!.count === 1 ? '' : 's'} ${describeGapReason(g!.reason)}`,
               null,
@@ -206,13 +207,13 @@ function gapJson(g: SlotGapRow) {
     job: g.job,
     reason: g.reason,
     why: describeGapReason(g.reason),
-    firstSlot: iso(g.firstMs),
-    lastSlot: iso(g.lastMs),
+    firstSlot: isoOrNull(g.firstMs),
+    lastSlot: isoOrNull(g.lastMs),
     slots: g.count,
     exact: g.exact,
     epoch: g.epoch,
     nodeId: g.nodeId,
-    recordedAt: iso(g.recordedAt),
+    recordedAt: isoOrNull(g.recordedAt),
   };
 }
 
@@ -268,16 +269,16 @@ function runJson(r: RunRow) {
   return {
     id: r.id,
     job: r.job,
-    scheduledAt: iso(r.scheduled_at),
+    scheduledAt: isoOrNull(r.scheduled_at),
     catchup: r.catchup,
     kind: runKind(r),
     manual: r.manual,
     controlId: r.control_id,
     epoch: r.epoch,
     nodeId: r.node_id,
-    claimedAt: iso(r.claimed_at),
-    startedAt: iso(r.started_at),
-    finishedAt: iso(r.finished_at),
+    claimedAt: isoOrNull(r.claimed_at),
+    startedAt: isoOrNull(r.started_at),
+    finishedAt: isoOrNull(r.finished_at),
     outcome: r.outcome,
     exitCode: r.exit_code,
     signal: r.signal,
@@ -295,14 +296,14 @@ export function runDetailJson({ run: r, attempts }: RunDetail) {
     ...runJson(r),
     attemptCount: r.attempts,
     interruptedAttempts: r.interrupted_attempts,
-    nextAttemptAt: iso(r.next_attempt_at),
+    nextAttemptAt: isoOrNull(r.next_attempt_at),
     outputTail: r.output_tail,
     attempts: attempts.map((a) => ({
       attempt: a.attempt,
       epoch: a.epoch,
       nodeId: a.node_id,
-      startedAt: iso(a.started_at),
-      finishedAt: iso(a.finished_at),
+      startedAt: isoOrNull(a.started_at),
+      finishedAt: isoOrNull(a.finished_at),
       outcome: a.outcome,
       exitCode: a.exit_code,
       signal: a.signal,
@@ -317,13 +318,15 @@ export function runDetailJson({ run: r, attempts }: RunDetail) {
 function printRunDetail({ run: r, attempts }: RunDetail): void {
   const out = printLine;
   const state = r.outcome ?? (r.next_attempt_at ? 'retry pending' : r.started_at ? 'running' : 'claimed');
-  out(`run ${r.id}: job ${r.job}, slot ${iso(r.scheduled_at)}${r.catchup ? ' (catch-up)' : ''}`);
+  out(`run ${r.id}: job ${r.job}, slot ${isoOrNull(r.scheduled_at)}${r.catchup ? ' (catch-up)' : ''}`);
   out(`  outcome:  ${state}${statusText(r) ? ` (${statusText(r)})` : ''}`);
   out(`  node:     ${r.node_id}, epoch ${r.epoch}`);
-  out(`  claimed:  ${iso(r.claimed_at)}`);
-  out(`  started:  ${iso(r.started_at) ?? '-'}`);
-  out(`  finished: ${iso(r.finished_at) ?? '-'}${r.duration_ms === null ? '' : `, ${ms(r.duration_ms)}`}`);
-  if (r.next_attempt_at) out(`  next attempt at: ${iso(r.next_attempt_at)}`);
+  out(`  claimed:  ${isoOrNull(r.claimed_at)}`);
+  out(`  started:  ${isoOrNull(r.started_at) ?? '-'}`);
+  out(
+    `  finished: ${isoOrNull(r.finished_at) ?? '-'}${r.duration_ms === null ? '' : `, ${ms(r.duration_ms)}`}`,
+  );
+  if (r.next_attempt_at) out(`  next attempt at: ${isoOrNull(r.next_attempt_at)}`);
   if (r.interrupted_attempts > 0) out(`  interrupted attempts: ${r.interrupted_attempts}`);
   if (r.recovery !== null) out(`  recovery: ${r.recovery} — ${describeRecovery(r.recovery)}`);
   if (r.error !== null) out(`  error:    ${r.error}`);
@@ -337,8 +340,8 @@ function printRunDetail({ run: r, attempts }: RunDetail): void {
       ['ATTEMPT', 'STARTED (UTC)', 'FINISHED (UTC)', 'OUTCOME', 'EXIT', 'DURATION', 'NODE', 'ERROR'],
       attempts.map((a) => [
         a.attempt,
-        iso(a.started_at),
-        iso(a.finished_at),
+        isoOrNull(a.started_at),
+        isoOrNull(a.finished_at),
         a.outcome ?? 'running',
         statusText(a) || null,
         a.duration_ms === null ? null : ms(a.duration_ms),

@@ -34,8 +34,8 @@ export class SnapshotDecodeError extends Error {
   }
 }
 
-export type SnapshotReader = (body: Uint8Array) => Snapshot;
-export type SnapshotWriter = (snapshot: Snapshot) => Uint8Array;
+export type SnapshotFormatReader = (body: Uint8Array) => Snapshot;
+export type SnapshotFormatWriter = (snapshot: Snapshot) => Uint8Array;
 
 export interface SnapshotCodec {
   /** The format version `encode` writes. */
@@ -47,8 +47,8 @@ export interface SnapshotCodec {
 
 export function createSnapshotCodec(options: {
   writeVersion: number;
-  writer: SnapshotWriter;
-  readers: ReadonlyMap<number, SnapshotReader>;
+  writer: SnapshotFormatWriter;
+  readers: ReadonlyMap<number, SnapshotFormatReader>;
 }): SnapshotCodec {
   const { writeVersion, writer, readers } = options;
   if (!readers.has(writeVersion))

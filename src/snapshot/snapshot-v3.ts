@@ -2,11 +2,11 @@
 //
 //   u32 length of the format-2 body | that body, raw DEFLATE (level 1)
 //
-// Why: Postgres compressed a 100,000-job format-2 payload (4.9 MB) itself,
-// with pglz, in ~65 ms of the save, and stored ~10.5 bytes per job. Deflate
-// at level 1 takes ~8 ms, inflate ~3 ms, and stores ~7.8 bytes per job;
-// Postgres then finds nothing to compress, and the row it writes and reads
-// is a sixth of the size. The envelope's checksum covers the deflated bytes,
+// Why: Postgres compressed a large format-2 payload itself, with pglz, in a
+// good part of the save's time; deflate at level 1 is several times faster,
+// inflate faster still, and the result is smaller. Postgres then finds nothing
+// to compress, and the row it writes and reads is a fraction of the size
+// (BENCHMARKS.md, "Measurements behind the code"). The envelope's checksum covers the deflated bytes,
 // so a damaged row is caught before it is inflated; the length bounds the
 // inflation and must match what comes out.
 import { deflateRawSync, inflateRawSync } from 'node:zlib';

@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../runtime/clock.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Queryable } from '../store/db.js';
+import { isoUtc } from '../text/iso-time.js';
 
 /** A wall step smaller than this (ms) is timer and scheduling noise, not a jump. */
 export const JUMP_TOLERANCE_MS = 1_000;
@@ -110,7 +111,7 @@ export class ClockWatch {
     const jump = prev && detectJump(prev, next);
     if (!jump) return undefined;
     this.o.metrics.clockJumps.inc({ direction: jump.direction });
-    const fields = { jumpMs: Math.round(jump.sizeMs), from: iso(prev.wallMs), to: iso(next.wallMs) };
+    const fields = { jumpMs: Math.round(jump.sizeMs), from: isoUtc(prev.wallMs), to: isoUtc(next.wallMs) };
     if (jump.direction === 'forward') {
       this.o.logger.warn(
         fields,
@@ -147,8 +148,4 @@ export class ClockWatch {
     this.skewLogged = skew.beyond;
     return skew;
   }
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
 }

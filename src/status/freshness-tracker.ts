@@ -10,6 +10,7 @@ import type { Queryable } from '../store/db.js';
 import { readSuccessFacts } from '../store/last-success.js';
 import { type FreshnessFacts, evaluateFreshness, mergeFacts } from './freshness.js';
 import { jobsByName } from '../config/jobs-by-name.js';
+import { isoOrNull } from '../text/iso-time.js';
 
 export const FRESHNESS_CHECK_MS = 5_000;
 /** Jobs whose ledger facts one statement reads. */
@@ -164,9 +165,9 @@ export class FreshnessTracker {
     if (f.stale === this.stale.has(job.name)) return;
     const fields = {
       job: job.name,
-      lastSuccess: iso(f.lastSuccessMs),
+      lastSuccess: isoOrNull(f.lastSuccessMs),
       maxAgeMs: f.maxAgeMs,
-      staleAt: iso(f.staleAtMs),
+      staleAt: isoOrNull(f.staleAtMs),
     };
     if (f.stale) {
       this.stale.add(job.name);
@@ -176,8 +177,4 @@ export class FreshnessTracker {
       this.o.logger.info(fields, 'job is fresh again');
     }
   }
-}
-
-function iso(ms: number | undefined): string | null {
-  return ms === undefined ? null : new Date(ms).toISOString();
 }

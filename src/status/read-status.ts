@@ -18,6 +18,7 @@ import { listSnapshots } from '../store/snapshot-rows.js';
 import type { CatchUpFigures } from './catch-up-progress.js';
 import { evaluateFreshness } from './freshness.js';
 import { type LeaderLiveness, type LivenessInput, leaderLiveness, nodeRole } from './liveness.js';
+import { isoOrNull } from '../text/iso-time.js';
 
 /** A node not seen for this long is not listed (one gone or stopped stays listed that long). */
 export const RECENT_NODE_MS = 10 * 60_000;
@@ -72,14 +73,14 @@ export async function readStatus(o: StatusOptions) {
   const successes = await readSuccessFacts(db, names);
   const timeline = db.kind === 'postgres' ? await readTimelineHistory(db).catch(() => null) : null;
   return {
-    now: iso(nowMs),
+    now: isoOrNull(nowMs),
     store: db.kind,
     /** The database server last found serving the store, and the failovers seen (database-timeline.ts). */
     database: timeline
       ? {
           timeline: timeline.current.timeline,
           systemIdentifier: timeline.current.systemIdentifier || null,
-          since: iso(timeline.current.since),
+          since: isoOrNull(timeline.current.since),
           seenBy: timeline.current.seenBy,
           failovers: timeline.failovers,
         }
@@ -94,9 +95,9 @@ export async function readStatus(o: StatusOptions) {
             alive: live.alive,
             /** Why it is not alive; null when it is. */
             why: live.why,
-            since: iso(leaderRow.since),
+            since: isoOrNull(leaderRow.since),
             ledForMs: leaderRow.since ? nowMs - leaderRow.since.getTime() : null,
-            heartbeatAt: live.alive && db.kind === 'embedded' ? null : iso(leaderRow.heartbeatAt),
+            heartbeatAt: live.alive && db.kind === 'embedded' ? null : isoOrNull(leaderRow.heartbeatAt),
             heartbeatAgeMs:
               (live.alive && db.kind === 'embedded') || leaderRow.heartbeatAgeMs === null
                 ? null
@@ -107,7 +108,7 @@ export async function readStatus(o: StatusOptions) {
     snapshot: newest
       ? {
           id: newest.id,
-          createdAt: iso(newest.createdAt),
+          createdAt: isoOrNull(newest.createdAt),
           highWater: newest.highWater,
           epoch: newest.epoch,
           bytes: newest.bytes,
@@ -117,7 +118,7 @@ export async function readStatus(o: StatusOptions) {
       const last = restored.lastExecution.get(job.name);
       const control = controls.get(job.name);
       const paused = control?.paused
-        ? { since: iso(control.pausedAtMs), by: control.pausedBy, reason: control.reason }
+        ? { since: isoOrNull(control.pausedAtMs), by: control.pausedBy, reason: control.reason }
         : null;
       // A paused job has no next slot until it is resumed.
       const next = paused
@@ -144,24 +145,24 @@ export async function readStatus(o: StatusOptions) {
         overlap: job.overlap,
         paused,
         /** The newest slot claimed; null when the job never ran (no ledger row: each job's newest is kept). */
-        last: ran ? iso(last) : null,
+        last: ran ? isoOrNull(last) : null,
         /** A job that never ran: the instant its schedule counts from (first seen, or a backfill start). */
-        baseline: ran ? null : iso(last),
-        next: iso(next),
+        baseline: ran ? null : isoOrNull(last),
+        next: isoOrNull(next),
         /** Scheduled time of the newest successful run (manual runs count). */
-        lastSuccess: iso(fresh.lastSuccessMs),
+        lastSuccess: isoOrNull(fresh.lastSuccessMs),
         /** The job's maxAge (e.g. '1d2h'); null: no freshness check. */
         maxAge: fresh.maxAgeMs === undefined ? null : formatDuration(fresh.maxAgeMs),
         /** No successful run within maxAge (see freshness.ts). */
         stale: fresh.stale,
         /** When the job turns (or turned) stale if nothing succeeds meanwhile. */
-        staleAt: iso(fresh.staleAtMs),
+        staleAt: isoOrNull(fresh.staleAtMs),
         /** Its newest finished run failed, timed out or could not start. */
         failing: isFailing(recent.get(job.name) ?? []),
         dropped: o.dropped?.get(job.name) ?? 0,
         recent: (recent.get(job.name) ?? []).map((r) => ({
           runId: r.id,
-          scheduledAt: iso(r.scheduledAt),
+          scheduledAt: isoOrNull(r.scheduledAt),
           catchup: r.catchup,
           manual: r.manual,
           outcome: r.outcome ?? (r.started ? 'running' : 'claimed'),
@@ -172,8 +173,8 @@ export async function readStatus(o: StatusOptions) {
         // Slots not run (expired, dropped, skipped, paused), newest last.
         gaps: (gaps.get(job.name) ?? []).map((g) => ({
           reason: g.reason,
-          firstSlot: iso(g.firstMs),
-          lastSlot: iso(g.lastMs),
+          firstSlot: isoOrNull(g.firstMs),
+          lastSlot: isoOrNull(g.lastMs),
           slots: g.count,
           exact: g.exact,
         })),
@@ -225,8 +226,8 @@ function listedNodes(
     host: n.host,
     pid: n.pid,
     epoch: n.epoch,
-    startedAt: iso(n.startedAt),
-    seenAt: iso(n.seenAt),
+    startedAt: isoOrNull(n.startedAt),
+    seenAt: isoOrNull(n.seenAt),
     seenAgoMs: Math.round(n.seenAgeMs),
   }));
 }
@@ -235,8 +236,4 @@ export function describeSchedule(s: ScheduleSpec): string {
   if (s.kind === 'every')
     return `every ${formatDuration(s.everyMs)}${s.offsetMs ? ` +${formatDuration(s.offsetMs)}` : ''}`;
   return s.timezone === 'UTC' ? s.pattern : `${s.pattern} (${s.timezone})`;
-}
-
-function iso(v: number | Date | null | undefined): string | null {
-  return v === null || v === undefined ? null : new Date(v).toISOString();
 }
