@@ -1,6 +1,6 @@
-// Reads a config on a worker thread, at start and for reloads. Reading 100,000
-// jobs takes 1-2 s, and 5-10 s when a problem must be located by the full YAML
-// reading: on the main thread that would hold up the leader's heartbeat past
+// Reads a config on a worker thread, at start and for reloads. Reading a
+// large config takes seconds, more when a problem must be located by the full
+// YAML reading (BENCHMARKS.md): on the main thread that would hold up the leader's heartbeat past
 // its lease (ha.lease), and a typo in a reloaded config would cost the
 // leadership. The parser's garbage stays in the worker's heap, which goes
 // with the worker.

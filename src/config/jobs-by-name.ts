@@ -1,7 +1,7 @@
 // The configured jobs by name: one index per job list, shared by every part
 // of the daemon that looks jobs up (controls, freshness, catch-up, renames,
-// metrics). Each built its own before: with 100,000 jobs every copy was a
-// 3.7 MB table, and the garbage of building it. A reload brings a new list,
+// metrics). Each built its own before: at scale every copy was a table of
+// megabytes, and the garbage of building it. A reload brings a new list,
 // and with it a new index; the old one goes with the old list.
 import type { JobConfig } from './types.js';
 

@@ -1,11 +1,11 @@
 // Per-job Prometheus series, kept in maps and written out in the text format
-// (0.0.4) by us rather than through prom-client. With 100,000 jobs a scrape
-// through prom-client's labelled metrics took 3.7 s of the event loop once
-// every job had run (a leader's lease is 3 s) and 117 MB of the heap, most of
-// it a run-duration histogram of 15 series per job; the per-job gauges alone
-// took 300-450 ms per scrape. Written from maps: ~0.5 µs per series, in
-// chunks of ~64 KB: one 10 MB string per scrape would land in V8's old
-// generation, and a few scrapes later cost a major collection (~0.5 s of CPU).
+// (0.0.4) by us rather than through prom-client. With many jobs a scrape
+// through prom-client's labelled metrics held the event loop for longer than
+// a leader's lease and took a large part of the heap, most of it a
+// run-duration histogram of 15 series per job (BENCHMARKS.md, "Measurements
+// behind the code"). Written from maps, in chunks (CHUNK): one string
+// of the whole exposition per scrape would land in V8's old generation, and a
+// few scrapes later cost a major collection.
 
 /** Receives the exposition a chunk at a time. */
 export type Write = (chunk: string) => void;

@@ -98,10 +98,10 @@ export class Metrics {
   );
   readonly ready = this.gauge('cronkeeper_ready', '1 when /readyz answers 200.');
   readonly jobsConfigured = this.gauge('cronkeeper_jobs_configured', 'Jobs in the running config.');
-  // Per-job gauges keep their values in maps, written out at scrape time by writeExposition(): at 100,000
-  // jobs, a labelled set() per change (every slot moves the next-slot gauge) cost seconds at a term's
-  // start, and handing prom-client 100,000 labelled values per scrape cost 300-450 ms of the event
-  // loop and ~70 MB of garbage per scrape.
+  // Per-job gauges keep their values in maps, written out at scrape time by writeExposition(): at scale,
+  // a labelled set() per change (every slot moves the next-slot gauge) cost seconds at a term's start,
+  // and handing prom-client a labelled value per job per scrape held the event loop and made garbage
+  // on every scrape (see job-series.ts).
   private readonly lastSuccessMs = new Map<string, number>();
   private readonly staleByJob = new Map<string, number>();
   private readonly nextSlotMs = new Map<string, number>();

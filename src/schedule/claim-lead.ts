@@ -1,8 +1,7 @@
 // How long before their instant slots are handed out to be claimed. The claim
 // of a second's slots (one batched INSERT for every job due then) must be
 // committed by the instant; how long it takes depends on the machine, its load
-// and the batch: 10,000 slots took ~150 ms on one 2-core machine and ~230 ms on
-// another. The lead follows the slowest of the recent claims, with a margin,
+// and the batch (BENCHMARKS.md: a second's claim of 10,000 slots). The lead follows the slowest of the recent claims, with a margin,
 // between MIN_LEAD_MS and MAX_LEAD_MS. Pure: durations are handed in.
 
 /** The lead when claims are quick. */

@@ -1,8 +1,8 @@
 // The common cron patterns (numbers, `*`, lists, ranges, steps; 5 or 6 fields)
-// matched on a UTC wall clock without croner: a croner instance costs ~60 µs
-// and ~80 KB to build, which 100,000 distinct patterns cannot afford, and its
-// zoned step ~60 µs. A compact pattern is ten small integers (~50 bytes) and a
-// step a few µs. Anything else (names, L, W, #, aliases, year fields) returns
+// matched on a UTC wall clock without croner: a croner instance is costly to
+// build and to hold (its year table), which 100,000 distinct patterns cannot
+// afford, and its zoned step is slow. A compact pattern is ten small integers
+// and its step is cheap (BENCHMARKS.md, "Measurements behind the code"). Anything else (names, L, W, #, aliases, year fields) returns
 // undefined from parseCompactPattern and stays with croner; so do DST-adjacent
 // spans (see slot-calculator.ts). Same meaning as croner's: a day matches when
 // the day-of-month OR the day-of-week matches, unless one of them is `*` or `?`.

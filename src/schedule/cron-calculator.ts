@@ -2,9 +2,9 @@
 // with the same (pattern, zone) and kept in a bounded LRU: a job only needs its
 // calculator while computing its next slot, never while it waits for it.
 //
-// A croner 11 instance holds a table of 10,000 years (~80 KB); for a pattern
-// whose year field is `*` that table is all ones, so every such instance is
-// given one shared, frozen copy (~1.5 KB each instead). croner only reads it.
+// A croner 11 instance holds a table of 10,000 years; for a pattern whose
+// year field is `*` that table is all ones, so every such instance is given
+// one shared, frozen copy. croner only reads it.
 import { Cron } from 'croner';
 
 /** croner options shared by validation and scheduling, so both agree on every pattern. */
@@ -62,7 +62,7 @@ export function cachedCronCount(): number {
   return cache.size;
 }
 
-// Constructing an Intl.DateTimeFormat costs ~100 µs; a config names a handful of zones.
+// Constructing an Intl.DateTimeFormat is slow; a config names a handful of zones.
 const zoneValidity = new Map<string, boolean>();
 
 export function isValidTimeZone(timezone: string): boolean {

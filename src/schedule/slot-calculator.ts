@@ -1,12 +1,12 @@
 // The slots of one schedule as plain numbers: UTC epoch milliseconds.
 //
 // Cost matters at scale (100,000 jobs, 10,000 firing every second): a croner
-// step costs ~5 µs in UTC but ~60 µs in another zone. So
+// step in a zone other than UTC costs an order of magnitude more. So
 // - jobs with the same (pattern, zone) share one calculator (built once, by
 //   the config check), which remembers its last next() and newest() answers: 10,000 jobs firing on the same
 //   pattern cost one croner step per second, not 10,000;
 // - the common patterns are matched by compact-cron.ts (no croner instance:
-//   100,000 distinct patterns cannot afford ~60 µs and ~80 KB to build each);
+//   100,000 distinct patterns cannot afford a croner instance each);
 // - a zoned pattern is computed on the zone's wall clock in UTC arithmetic
 //   and shifted by the zone's offset, whenever the offset is the same from 3
 //   hours before to 3 hours after a span under a week (so no DST transition
@@ -95,8 +95,8 @@ class EveryCalculator implements SlotCalculator {
 
 // Answers are remembered for one turn of the event loop: long enough for the
 // jobs sharing a calculator to ask in turn (a planning pass, the slots due at
-// one instant), short enough that they do not stay. Kept for good, they held
-// ~350 bytes per calculator: 35 MB of the heap with 100,000 distinct patterns.
+// one instant), short enough that they do not stay: kept for good, they were
+// a large share of the heap with 100,000 distinct patterns.
 const remembering: CronCalculator[] = [];
 
 function forgetAll(): void {
@@ -142,9 +142,8 @@ function steadyOffset(zone: string, offsetMs: number, fromMs: number, toMs: numb
 }
 
 /**
- * A cron pattern in a zone. A class, fields only (~100 bytes with its compact
- * pattern): 100,000 distinct patterns each hold one, where a bundle of
- * closures cost ~800 bytes each.
+ * A cron pattern in a zone. A class, fields only: 100,000 distinct patterns
+ * each hold one, and a bundle of closures cost several times the memory.
  */
 export class CronCalculator implements SlotCalculator {
   /** The compact form of the pattern, or undefined when croner must compute it. */

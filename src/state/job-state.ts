@@ -7,7 +7,7 @@ import type { ClaimedSlot } from '../schedule/slot.js';
  * `lastExecution` keyed by the configured jobs' own name strings where they
  * match (configured jobs first, then the others). A decoded snapshot's names
  * are slices of one text, which each would keep alive along with a second
- * copy of every name: with 100,000 jobs, 7 MB for nothing.
+ * copy of every name: megabytes for nothing at 100,000 jobs.
  */
 export function keyedByConfig(
   lastExecution: ReadonlyMap<string, number>,

@@ -21,7 +21,7 @@ export interface ClaimResult {
  * Claims rarely conflict (a slot is planned once per leader; a backfill over
  * claimed slots and a leader change mid-batch are the exceptions), so the
  * statement is first a plain INSERT: ON CONFLICT's speculative insertion costs
- * Postgres ~1.5x per row, which a 60,000-slot catch-up feels. A conflict makes
+ * Postgres more per row, which a 60,000-slot catch-up feels. A conflict makes
  * the plain INSERT fail whole (nothing claimed) and the batch is claimed again
  * with ON CONFLICT DO NOTHING (so `db` must not be inside a transaction, which
  * the failed statement would abort). Times travel as epoch ms both ways:

@@ -6,7 +6,7 @@ import type { Db } from './db.js';
 import { openPostgres } from './open-postgres.js';
 
 export async function openStore(store: StoreConfig, logger?: Logger): Promise<Db> {
-  // PGlite is loaded only for the embedded store: ~45 ms of every start on a Postgres server.
+  // PGlite is loaded only for the embedded store: loading it would slow every start on a Postgres server.
   const db = store.url
     ? await openPostgres({ url: store.url })
     : await (await import('./open-embedded.js')).openEmbedded(store.path);

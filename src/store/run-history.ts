@@ -69,7 +69,7 @@ const RECENT_OUTPUT_CHARS = 400;
  * Bounded by jobs × perJob whatever the ledger size (/status asks every few
  * seconds): per job, the newest slots walking the slot index backwards and
  * the newest manual runs walking cronkeeper_runs_manual (sql/007), merged and
- * cut to `perJob`. A window over every row of every job took 0.7-1.6 s on a
+ * cut to `perJob`. A window over every row of every job took seconds on a
  * ledger of 1,000,000 rows (BENCHMARKS.md).
  *
  * Why `(job, scheduled_at) <= (j.job, 'infinity')` and not `job = j.job`: with
