@@ -82,6 +82,32 @@ export default tseslint.config(
       ],
     },
   },
+  // The status page's script runs in a browser (src/http/status-page/, joined into the page by
+  // src/http/status-page-script.ts): the browser's globals and none of Node's; it imports only its
+  // own modules, each by name.
+  {
+    files: ['src/http/status-page/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: {
+        ...Object.fromEntries(Object.keys(globals.node).map((name) => [name, 'off'])),
+        ...globals.browser,
+      },
+    },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!\\./[\\w-]+\\.js$)',
+              message: 'the status page imports only its own modules, as ./name.js (status-page-script.ts)',
+            },
+          ],
+        },
+      ],
+    },
+  },
   // The store: SQL over a connection; it knows nothing of who calls it.
   {
     files: ['src/store/**'],

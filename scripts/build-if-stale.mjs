@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { copyPageAssets } from './copy-page-assets.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const built = path.join(root, 'dist', 'cli.js');
@@ -21,6 +22,7 @@ const builtAt = fs.existsSync(built) ? fs.statSync(built).mtimeMs : -Infinity;
 const sources = ['src', 'tsconfig.json', 'package.json', 'package-lock.json'].map((f) => path.join(root, f));
 if (Math.max(...sources.filter((f) => fs.existsSync(f)).map(newest)) > builtAt) {
   process.stderr.write('building dist/ (sources changed since the last build)\n');
+  copyPageAssets();
   const r = spawnSync(
     process.execPath,
     [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'],

@@ -94,7 +94,7 @@ export function startHttpServer(o: HttpServerOptions): RunningHttpServer {
   const allowedHosts = allowedHostNames(host, o.allowedHosts);
   const httpMetrics = new HttpMetrics(o.metrics.registry);
   httpMetrics.listening.set(0);
-  const page = statusPageParts();
+  const page = readStatusPage(o.logger);
   // Buffers, not strings: each response writes the same bytes without a copy per socket.
   const metricsBody = new SharedResult<Buffer[]>({
     maxAgeMs: METRICS_MAX_AGE_MS,
@@ -179,6 +179,14 @@ export function startHttpServer(o: HttpServerOptions): RunningHttpServer {
     }
     switch (new URL(target, 'http://localhost').pathname) {
       case '/': {
+        if (!page) {
+          return send(
+            res,
+            500,
+            'text/plain; charset=utf-8',
+            'the status page is missing from this install\n',
+          );
+        }
         // With the newest status document in it, when it comes soon: the page paints at once.
         let wait: NodeJS.Timeout | undefined;
         const first = await Promise.race([
@@ -284,6 +292,19 @@ export function startHttpServer(o: HttpServerOptions): RunningHttpServer {
         server.closeAllConnections();
       }),
   };
+}
+
+/** The status page's parts, read once; undefined (logged) when its files are missing from the install. */
+function readStatusPage(logger: Logger): { head: string; tail: string } | undefined {
+  try {
+    return statusPageParts();
+  } catch (err) {
+    logger.error(
+      { error: (err as Error).message },
+      'http: cannot put the status page together; / answers 500',
+    );
+    return undefined;
+  }
 }
 
 function listenOnce(server: http.Server, port: number, host: string): Promise<void> {

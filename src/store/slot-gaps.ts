@@ -156,19 +156,3 @@ export async function cleanSlotGaps(db: Queryable, fence: Fence, beforeMs: numbe
   );
   return rows[0]?.n ?? 0;
 }
-
-/** What a gap's reason means, for logs, the CLI and the status page. */
-export function describeGapReason(reason: SlotGap['reason']): string {
-  switch (reason) {
-    case 'expired':
-      return 'older than the catch-up window';
-    case 'dropped':
-      return 'dropped by maxCatchup';
-    case 'skipped':
-      return 'left out by the catch-up policy';
-    case 'paused':
-      return 'missed while paused (onResume: skip)';
-    case 'reanchored':
-      return 'left behind by a schedule change (onScheduleChange: reanchor)';
-  }
-}
