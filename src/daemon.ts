@@ -28,6 +28,7 @@ import { openStore } from './store/open-store.js';
 import type { Notifier } from './systemd/sd-notify.js';
 import { sleep } from './runtime/sleep.js';
 import { jobsByName } from './config/jobs-by-name.js';
+import { SlotCalculators } from './schedule/slot-calculator.js';
 
 export interface DaemonOptions {
   config: Config;
@@ -65,6 +66,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const nodeId = resolveNodeId(config);
   const logger = options.logger.child({ node: nodeId });
   const node = new NodeState(nodeId, config.jobs.length);
+  // Jobs with the same pattern and zone share a calculator: the scheduler's, the controls' and the status reads'.
+  const calculators = new SlotCalculators();
   metrics.retainJobs(jobsByName(config.jobs));
   // Wall-clock jumps (against the monotonic clock) and skew against the database: logged and exported.
   const clockWatch = new ClockWatch({ clock, logger, metrics }).start();
@@ -118,6 +121,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
         db: readers,
         config,
         nowMs: clock.now(),
+        calculators,
         node: node.view(),
         dropped: metrics.droppedByJob,
       });
@@ -285,6 +289,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
           onReload,
           node,
           metrics,
+          calculators,
           dispatcher,
         });
         if (term.reason === 'stopped') return term.exitCode;

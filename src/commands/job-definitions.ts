@@ -3,7 +3,7 @@
 // directory and the names of its environment variables. Values are not shown:
 // an environment or a header is where secrets live. Reads the config only.
 import type { Config, JobConfig } from '../config/types.js';
-import { describeSchedule } from '../status/read-status.js';
+import { describeSchedule } from '../schedule/describe-schedule.js';
 import { shellWord } from '../text/shell-words.js';
 import { EXIT, findJob, printJson, printLine } from './common.js';
 

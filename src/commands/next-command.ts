@@ -7,7 +7,7 @@ import type { Config, ScheduleSpec } from '../config/types.js';
 import { checkCronPattern } from '../schedule/pattern-check.js';
 import { SlotHeap } from '../schedule/slot-heap.js';
 import { formatDuration, parseDuration } from '../schedule/duration.js';
-import { createSlotCalculator } from '../schedule/slot-calculator.js';
+import { createSlotCalculator, SlotCalculators } from '../schedule/slot-calculator.js';
 import {
   EXIT,
   UsageError,
@@ -86,7 +86,9 @@ function parseExpression(expression: string, timezone: string, nowMs: number): S
 /** The next slots of every job, merged in time order: a heap of each job's next slot. */
 function nextOfAll(config: Config, o: { n?: string; json: boolean }, fromMs: number, nowMs: number): number {
   const n = slotCount(o.n, 10);
-  const calcs = config.jobs.map((j) => createSlotCalculator(j.schedule));
+  // Jobs with the same pattern and zone share a calculator.
+  const calculators = new SlotCalculators();
+  const calcs = config.jobs.map((j) => calculators.forSchedule(j.schedule));
   const heap = new SlotHeap();
   calcs.forEach((c, i) => {
     const next = c.next(fromMs);

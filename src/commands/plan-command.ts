@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { planCatchUp } from '../catchup/plan-catch-up.js';
 import type { Config } from '../config/types.js';
-import { createSlotCalculator } from '../schedule/slot-calculator.js';
+import { SlotCalculators } from '../schedule/slot-calculator.js';
 import { snapshotCodec } from '../snapshot/snapshot-codec.js';
 import { restoreState } from '../store/restore-state.js';
 import { UsageError, findJob, parseInstantArg, printJson, printTable, withStore } from './common.js';
@@ -18,10 +18,11 @@ export async function planCommand(
     opts.state !== undefined
       ? readStateFile(opts.state, config)
       : await withStore(config, async (db) => (await restoreState(db, snapshotCodec)).lastExecution);
+  const calculators = new SlotCalculators();
   const plan = planCatchUp(
     config.jobs.map((j) => ({
       name: j.name,
-      slots: createSlotCalculator(j.schedule),
+      slots: calculators.forSchedule(j.schedule),
       catchup: j.catchup,
       catchupWindowMs: j.catchupWindowMs,
       maxCatchup: j.maxCatchup,

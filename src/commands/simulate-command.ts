@@ -13,7 +13,7 @@ import {
 import { MAX_BACKFILL_SLOTS, TooManySlotsError } from '../catchup/slots-in-range.js';
 import type { Config, JobConfig } from '../config/types.js';
 import { formatDuration } from '../schedule/duration.js';
-import { createSlotCalculator } from '../schedule/slot-calculator.js';
+import { SlotCalculators } from '../schedule/slot-calculator.js';
 import { EXIT, UsageError, findJob, parseInstantArg, printJson, printTable } from './common.js';
 import { localTime } from './next-command.js';
 import { out } from './cli-io.js';
@@ -83,10 +83,14 @@ export function simulateCommand(
   const { fromMs, toMs, downtimes } = readSimulateArgs(o);
   const jobs = o.job === undefined ? config.jobs : [findJob(config, o.job)];
   const byName = new Map(jobs.map((j) => [j.name, j]));
+  const calculators = new SlotCalculators();
   let result: Simulation;
   try {
     result = simulate({
-      jobs: jobs.map((j) => ({ ...toPlanInput(j, createSlotCalculator(j.schedule)), jitterMs: j.jitterMs })),
+      jobs: jobs.map((j) => ({
+        ...toPlanInput(j, calculators.forSchedule(j.schedule)),
+        jitterMs: j.jitterMs,
+      })),
       fromMs,
       toMs,
       downtimes,

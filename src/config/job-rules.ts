@@ -3,7 +3,7 @@
 // key still gets all its other problems reported. The same rules hold for the
 // hooks and retries under `defaults:` (checkDefaultsRules).
 import { isValidTimeZone } from '../schedule/cron-calculator.js';
-import { checkCronPattern } from '../schedule/pattern-check.js';
+import type { PatternCheck } from '../schedule/pattern-check.js';
 import { formatDuration } from '../schedule/duration.js';
 import type { PathIssue, PathSegment } from './locate-problem.js';
 import { durationMsOf } from './schema.js';
@@ -18,7 +18,7 @@ const HOOKS = ['onFailure', 'onSuccess'] as const;
 
 export function checkJobRules(
   job: Record<string, unknown>,
-  nowMs: number,
+  patterns: PatternCheck,
   inherited: InheritedBackoff,
 ): PathIssue[] {
   const issues: PathIssue[] = [];
@@ -35,7 +35,7 @@ export function checkJobRules(
   if (typeof schedule === 'string' && schedule.trim() !== '') {
     // A bad zone is reported by the schema; check the pattern itself on UTC then.
     const zone = typeof timezone === 'string' && isValidTimeZone(timezone) ? timezone : 'UTC';
-    const problem = checkCronPattern(schedule.trim(), zone, nowMs);
+    const problem = patterns.check(schedule.trim(), zone);
     if (problem !== undefined) issues.push({ path: ['schedule'], message: problem, at: 'value' });
   }
 

@@ -19,6 +19,7 @@ import {
 } from './schema.js';
 import type { Config, ConfigProblem, JobConfig, SourceLocation } from './types.js';
 import { issuesToProblems, PARSE_OPTIONS } from './zod-issues.js';
+import { PatternCheck } from '../schedule/pattern-check.js';
 
 /** A problem at a path of a file's data, not placed in the file yet. */
 export interface PathProblem extends PathIssue {
@@ -128,12 +129,15 @@ function checkIncludedFile(file: string, value: unknown, problems: Problem[]): b
 class Jobs {
   readonly list: JobConfig[] = [];
   private readonly seen = new Map<string, SourceLocation>();
+  private readonly patterns: PatternCheck;
 
   constructor(
     private readonly defaults: JobDefaults,
-    private readonly nowMs: number,
+    nowMs: number,
     private readonly problems: Problem[],
-  ) {}
+  ) {
+    this.patterns = new PatternCheck(nowMs);
+  }
 
   collect(file: string, plain: PlainFile): void {
     const jobs = (plain.value as Record<string, unknown>).jobs;
@@ -169,7 +173,7 @@ class Jobs {
       if (!parsed.success)
         this.problems.push(...inFile(file, base, issuesToProblems(parsed.error.issues, jobSchema)));
       if (isPlainMap(raw)) {
-        this.problems.push(...inFile(file, base, checkJobRules(raw, this.nowMs, this.defaults.retries)));
+        this.problems.push(...inFile(file, base, checkJobRules(raw, this.patterns, this.defaults.retries)));
       }
       if (this.problems.length === before && parsed.success) {
         const job = buildJob(name, location, parsed.data, dir, this.defaults);

@@ -16,7 +16,7 @@ import { logPlan } from '../dispatch/plan-log.js';
 import { runCatchUp } from '../dispatch/run-catch-up.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { parseInstant } from '../schedule/iso-instant.js';
-import { createSlotCalculator } from '../schedule/slot-calculator.js';
+import type { SlotCalculators } from '../schedule/slot-calculator.js';
 import type { JobState } from '../state/job-state.js';
 import type { SlotPipeline } from '../dispatch/slot-pipeline.js';
 import { isContentError } from './content-error.js';
@@ -48,6 +48,8 @@ export interface LeaderControlsOptions {
   metrics: Metrics;
   state: JobState;
   claims: ClaimQueue;
+  /** The daemon's calculators (shared with its scheduler). */
+  calculators: SlotCalculators;
   /** Where the slots a control claims go to run (the gate, then the dispatcher). */
   pipeline: SlotPipeline;
   /** The running config (a reload replaces it). */
@@ -259,7 +261,7 @@ export class LeaderControls {
       gaps.push(...this.applyResumeBaseline(job));
     }
     const plan = planCatchUp(
-      resumed.map((j) => toPlanInput(j, createSlotCalculator(j.schedule))),
+      resumed.map((j) => toPlanInput(j, this.o.calculators.forSchedule(j.schedule))),
       state.lastExecution,
       nowMs,
     );
@@ -292,7 +294,7 @@ export class LeaderControls {
     if (last !== undefined && c.resumedAtMs <= last) return [];
     this.o.state.setBaseline(job.name, c.resumedAtMs);
     if (last === undefined) return [];
-    const slots = createSlotCalculator(job.schedule);
+    const slots = this.o.calculators.forSchedule(job.schedule);
     const { count, exact } = slots.count(last, c.resumedAtMs, COUNT_BUDGET);
     const gap = slotRange({ slots }, 'paused', last, c.resumedAtMs, count, exact);
     return gap ? [{ job: job.name, ...gap }] : [];
@@ -331,7 +333,7 @@ export class LeaderControls {
     const untilMs = Math.min(toMs, this.o.clock.now());
     let slots: number[];
     try {
-      slots = slotsInRange(createSlotCalculator(job.schedule), fromMs, untilMs);
+      slots = slotsInRange(this.o.calculators.forSchedule(job.schedule), fromMs, untilMs);
     } catch (err) {
       if (!(err instanceof TooManySlotsError)) throw err;
       await finishControl(db, fence, request.id, `not carried out: ${err.message}`);

@@ -8,7 +8,7 @@ import { toPlanInput } from '../catchup/plan-input.js';
 import type { Clock } from '../runtime/clock.js';
 import type { JobConfig } from '../config/types.js';
 import type { SlotClaim } from '../schedule/slot.js';
-import { createSlotCalculator, type SlotCalculator } from '../schedule/slot-calculator.js';
+import { type SlotCalculator, SlotCalculators } from '../schedule/slot-calculator.js';
 import { type HeapEntry, SlotHeap } from '../schedule/slot-heap.js';
 import { TimerLoop } from './timer-loop.js';
 import { TurnBudget } from '../runtime/turn-budget.js';
@@ -27,6 +27,8 @@ export interface ScheduledJob {
 export interface JobSchedulerOptions {
   clock: Clock;
   logger: Logger;
+  /** The daemon's calculators, where jobs with the same pattern and zone share one; default: the scheduler's own. */
+  calculators?: SlotCalculators;
   /** Slots due now, across jobs, oldest first per job. */
   onSlots: (slots: SlotClaim[]) => void;
   /** A job had several slots due at once (clock jump, stall): the plan for the older ones. */
@@ -50,7 +52,10 @@ export class JobScheduler {
   /** Jobs that fired while a new list was being prepared. */
   private firedWhilePreparing: Set<string> | undefined;
 
+  private readonly calculators: SlotCalculators;
+
   constructor(private readonly o: JobSchedulerOptions) {
+    this.calculators = o.calculators ?? new SlotCalculators();
     this.timer = new TimerLoop({
       clock: o.clock,
       leadMs: o.claimLeadMs ?? 0,
@@ -95,7 +100,7 @@ export class JobScheduler {
         await turns.yield();
         if (generation !== this.generation) return;
       }
-      const slots = createSlotCalculator(config.schedule);
+      const slots = this.calculators.forSchedule(config.schedule);
       const plannedUpToMs = resumeAfterMs(config, this.byName.get(config.name)?.plannedUpToMs);
       const job: ScheduledJob = { config, slots, index: jobs.length, plannedUpToMs, dueMs: undefined };
       jobs.push(job);

@@ -17,6 +17,7 @@ import type { ClaimedSlot } from '../schedule/slot.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import { type AdoptedAttempt, type AttemptInProgress, SHUTDOWN, runRequest, runSlot } from './run-slot.js';
 import { isoUtc } from '../text/iso-time.js';
+import { SupervisorLauncher } from '../run/run-supervisor.js';
 
 interface ActiveRun {
   slot: ClaimedSlot;
@@ -68,6 +69,8 @@ export class RunDispatcher {
   private readonly prepared = new Map<number, Preparation>();
   private readonly ledgerWrites = new Set<Promise<void>>();
   private readonly limit: ConcurrencyLimit;
+  /** Starts this node's supervisors (a shell made on first use). */
+  private readonly launcher = new SupervisorLauncher();
   /** Counts releaseWaiting calls: a slot judged across one is left, as the waiting ones are. */
   private releases = 0;
 
@@ -335,6 +338,7 @@ export class RunDispatcher {
           metrics,
           track: (w) => this.track(w),
           ...(this.options.trace ? { trace: this.options.trace } : {}),
+          launcher: this.launcher,
           takePrepared: (runId, j, epoch) => this.takePrepared(runId, j, epoch),
         },
         job,

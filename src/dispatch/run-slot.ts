@@ -30,6 +30,7 @@ import type { Queryable } from '../store/db.js';
 import type { Fence } from '../store/fence.js';
 import type { ClaimedSlot } from '../schedule/slot.js';
 import type { ConcurrencyLimit } from './concurrency-limit.js';
+import type { SupervisorLauncher } from '../run/run-supervisor.js';
 
 export interface SlotRunContext {
   db: Queryable;
@@ -42,6 +43,8 @@ export interface SlotRunContext {
   track: (write: Promise<void>) => void;
   /** This node's host and spool: commands run supervised, their traces recorded. Unset: plain children. */
   trace?: RunTrace;
+  /** Starts the supervisors of the runs under `trace.spool`. */
+  launcher: SupervisorLauncher;
   /** The first attempt's start made ready ahead of its instant, if it was (RunDispatcher.prepare); taken once. */
   takePrepared?: (
     runId: number,
@@ -137,7 +140,7 @@ export async function runSlot(
           const prepared =
             (attempt === 1 ? await ctx.takePrepared?.(slot.runId, job, fence.epoch) : undefined) ??
             (await prepareSupervised(request, action, trace.spool));
-          request = { ...request, spoolRoot: trace.spool, prepared };
+          request = { ...request, spool: { root: trace.spool, launcher: ctx.launcher }, prepared };
         } catch (err) {
           logger.warn(
             { ...fields, attempt, spool: trace.spool, err: errorMessage(err) },

@@ -7,9 +7,9 @@ import type { Logger } from 'pino';
 import { pendingRenames, possibleRenames, scheduleChanges, specHash } from '../catchup/job-changes.js';
 import { COUNT_BUDGET, slotRange } from '../catchup/plan-catch-up.js';
 import type { JobConfig } from '../config/types.js';
-import { createSlotCalculator } from '../schedule/slot-calculator.js';
+import type { SlotCalculators } from '../schedule/slot-calculator.js';
 import type { JobState } from '../state/job-state.js';
-import { describeSchedule } from '../status/read-status.js';
+import { describeSchedule } from '../schedule/describe-schedule.js';
 import { TurnBudget } from '../runtime/turn-budget.js';
 import type { Db } from '../store/db.js';
 import type { Fence } from '../store/fence.js';
@@ -28,6 +28,7 @@ export interface JobChangesContext {
   fence: Fence;
   logger: Logger;
   state: JobState;
+  calculators: SlotCalculators;
   /** Makes the state durable (a snapshot) before the store records that a change was applied. */
   flush: () => Promise<void>;
   /** The recording of specs still in flight from the previous call, if any. */
@@ -100,7 +101,7 @@ export async function applyJobChanges(
       );
       continue;
     }
-    const slots = createSlotCalculator(job.schedule);
+    const slots = ctx.calculators.forSchedule(job.schedule);
     const { count, exact } = slots.count(last, nowMs, COUNT_BUDGET);
     const gap = slotRange({ slots }, 'reanchored', last, nowMs, count, exact);
     if (gap) gaps.push({ job: c.job, ...gap });

@@ -15,6 +15,7 @@ import { SlotPipeline } from '../dispatch/slot-pipeline.js';
 import type { Leadership } from '../ha/leadership.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Clock } from '../runtime/clock.js';
+import type { SlotCalculators } from '../schedule/slot-calculator.js';
 import { snapshotCodec } from '../snapshot/snapshot-codec.js';
 import type { JobState } from '../state/job-state.js';
 import { SnapshotWriter } from '../state/snapshot-writer.js';
@@ -44,6 +45,8 @@ export interface LeaderTermOptions {
   /** This node's state (role, readiness, catch-up progress), updated as the term goes. */
   node: NodeState;
   metrics: Metrics;
+  /** The daemon's slot calculators, shared by its scheduler, its controls and its status reads. */
+  calculators: SlotCalculators;
   /**
    * The node's runs, shared by its terms: a run outlives the term that started it (leadership lost
    * and retaken goes on with it); its writes are fenced by the current term's epoch.
@@ -231,6 +234,7 @@ class LeaderTerm {
     const scheduler = new JobScheduler({
       clock,
       logger,
+      calculators: this.o.calculators,
       claimLeadMs: () => pipeline.lead.ms,
       onMissed: (plan) => {
         logPlan(logger, plan, 'missed slots while running', metrics);
@@ -258,6 +262,7 @@ class LeaderTerm {
         metrics,
         state,
         claims,
+        calculators: this.o.calculators,
         pipeline,
         config: () => this.config,
         reschedule: (resumeAfterMs) => this.schedule(parts, resumeAfterMs),
@@ -265,7 +270,14 @@ class LeaderTerm {
         fail: this.fail,
         onBadRow: this.badRows.report,
       })),
-      jobChanges: { db, fence, logger, state, flush: () => snapshots.flush() },
+      jobChanges: {
+        db,
+        fence,
+        logger,
+        state,
+        calculators: this.o.calculators,
+        flush: () => snapshots.flush(),
+      },
     };
     return parts;
   }

@@ -24,7 +24,7 @@ import {
   spoolPaths,
 } from './run-spool.js';
 import { PREPARED_FRESH_MS, type PreparedRun, prepareSupervised, spoolKey } from './prepare-run.js';
-import { launcher } from './run-supervisor.js';
+import type { SupervisorLauncher } from './run-supervisor.js';
 import { LAUNCH_GIVE_UP_MS, awaitSupervisor } from './await-supervisor.js';
 import type { RunHandle, RunRequest, RunResult } from './types.js';
 
@@ -43,7 +43,7 @@ type FollowedVia = { supervisor?: ProcessRef; launched?: boolean };
 export type SupervisedHandle = Required<RunHandle>;
 
 /**
- * Starts a command run under a supervisor, its spool under `spoolRoot`. With a
+ * Starts a command run under a supervisor, its spool under `spool.root`. With a
  * fresh preparation for this very attempt, the supervisor is spawned before
  * this returns; otherwise once prepared. Never throws.
  */
@@ -51,14 +51,15 @@ export function startSupervised(
   req: RunRequest,
   action: CommandAction,
   logger: pino.Logger,
-  spoolRoot: string,
+  spool: { root: string; launcher: SupervisorLauncher },
   prepared?: PreparedRun,
 ): SupervisedHandle {
+  const spoolRoot = spool.root;
   const run = new SupervisedRun(req, logger, { startedAtMs: Date.now(), logFrom: 'start' });
   const key = spoolKey(req);
   const spawnPrepared = (p: PreparedRun): void => {
     if (p.problem) return run.fail(p.problem);
-    const launch = () => launcher.launch(p.paths.dir);
+    const launch = () => spool.launcher.launch(p.paths.dir);
     try {
       launch();
     } catch (err) {

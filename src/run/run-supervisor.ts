@@ -131,6 +131,3 @@ export class SupervisorLauncher {
     return child;
   }
 }
-
-/** The daemon's launcher. */
-export const launcher = new SupervisorLauncher();

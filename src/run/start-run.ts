@@ -111,9 +111,9 @@ function startAction(req: RunRequest, logger: pino.Logger, options: StartRunOpti
   const action = req.job.action;
   switch (action.kind) {
     case 'command':
-      return req.spoolRoot === undefined
+      return req.spool === undefined
         ? startCommand(req, action, logger, options)
-        : startSupervised(req, action, logger, req.spoolRoot, req.prepared);
+        : startSupervised(req, action, logger, req.spool, req.prepared);
     case 'http':
       return runHttp(req, action, logger);
     default: {

@@ -2,6 +2,7 @@
 // a run) and the executors in this folder (which run the job's action once).
 import type { JobConfig } from '../config/types.js';
 import type { PreparedRun } from './prepare-run.js';
+import type { SupervisorLauncher } from './run-supervisor.js';
 
 /** One run of one slot. Times are UTC epoch milliseconds. */
 export interface RunRequest {
@@ -27,11 +28,12 @@ export interface RunRequest {
   /** More fields merged into an HTTP job's JSON body (last, so they win). Ignored by commands. */
   extraBody?: Record<string, unknown>;
   /**
-   * The spool root: a command runs under a supervisor that outlives the daemon
-   * (run-supervisor.ts), its traces in a directory of its own under this one.
-   * Unset: a plain child process with pipes (hooks, or no usable spool).
+   * The spool: a command runs under a supervisor that outlives the daemon
+   * (run-supervisor.ts), started by the daemon's launcher, its traces in a
+   * directory of its own under the root. Unset: a plain child process with
+   * pipes (hooks, or no usable spool).
    */
-  spoolRoot?: string;
+  spool?: { root: string; launcher: SupervisorLauncher };
   /** The supervised start made ready ahead of the instant (prepareSupervised); without it, made at the start. */
   prepared?: PreparedRun;
 }

@@ -1,11 +1,8 @@
 // Whether a cron pattern can be scheduled in a zone: the config's check of
-// every job's `schedule`. It builds the calculator the scheduler will use
-// (slot-calculator.ts), so a pattern is parsed once, and a pattern shared by
-// many jobs is checked once.
+// every job's `schedule`, and the CLI's of a pattern it is given.
 import type { Cron } from 'croner';
-import { compactNext } from './compact-cron.js';
+import { compactNext, parseCompactPattern } from './compact-cron.js';
 import { getCron, isValidTimeZone } from './cron-calculator.js';
-import { cronSlots } from './slot-calculator.js';
 
 /**
  * Why a cron pattern cannot be used, or undefined when it can. `nowMs` (UTC ms)
@@ -15,32 +12,28 @@ import { cronSlots } from './slot-calculator.js';
  */
 export function checkCronPattern(pattern: string, timezone: string, nowMs: number): string | undefined {
   if (!isValidTimeZone(timezone)) return `unknown time zone '${timezone}'`;
-  // A pattern with an occurrence after some instant has one after every earlier
-  // instant, and a config load checks every job at the same `nowMs`.
-  const calc = cronSlots(pattern, timezone);
-  if (nowMs <= calc.checkedAtMs) return undefined;
   // The common patterns are checked without building a croner instance.
-  if (calc.compact && compactNext(calc.compact, nowMs) !== undefined) {
-    calc.checkedAtMs = nowMs;
-    return undefined;
-  }
-  // The rest (croner's patterns, and problems) are rare enough to remember apart.
-  const key = `${timezone}\u0000${pattern}`;
-  const known = problems.get(key);
-  if (known && nowMs >= known.nowMs) return known.problem;
-  const problem = croneProblem(pattern, timezone, nowMs);
-  if (problem === undefined) {
-    calc.checkedAtMs = nowMs;
-    return undefined;
-  }
-  if (problems.size >= MAX_PROBLEMS) problems.clear();
-  problems.set(key, { nowMs, problem });
-  return problem;
+  const compact = parseCompactPattern(pattern);
+  if (compact && compactNext(compact, nowMs) !== undefined) return undefined;
+  return croneProblem(pattern, timezone, nowMs);
 }
 
-const MAX_PROBLEMS = 10_000;
-/** A pattern without an occurrence after some instant has none after every later one. */
-const problems = new Map<string, { nowMs: number; problem: string }>();
+/** The pattern check of one config reading, at one instant: a pattern shared by many jobs is checked once. */
+export class PatternCheck {
+  /** By zone, then pattern (the config's own strings as keys: no key built per job). */
+  private readonly known = new Map<string, Map<string, string | undefined>>();
+
+  constructor(private readonly nowMs: number) {}
+
+  check(pattern: string, timezone: string): string | undefined {
+    let byPattern = this.known.get(timezone);
+    if (!byPattern) this.known.set(timezone, (byPattern = new Map()));
+    if (byPattern.has(pattern)) return byPattern.get(pattern);
+    const problem = checkCronPattern(pattern, timezone, this.nowMs);
+    byPattern.set(pattern, problem);
+    return problem;
+  }
+}
 
 function croneProblem(pattern: string, timezone: string, nowMs: number): string | undefined {
   const fields = pattern.trim().split(/\s+/);

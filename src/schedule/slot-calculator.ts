@@ -2,9 +2,10 @@
 //
 // Cost matters at scale (100,000 jobs, 10,000 firing every second): a croner
 // step in a zone other than UTC costs an order of magnitude more. So
-// - jobs with the same (pattern, zone) share one calculator (built once, by
-//   the config check), which remembers its last next() and newest() answers: 10,000 jobs firing on the same
-//   pattern cost one croner step per second, not 10,000;
+// - jobs with the same (pattern, zone) share one calculator (SlotCalculators,
+//   owned by the daemon), which remembers its last next() and newest()
+//   answers: 10,000 jobs firing on the same pattern cost one croner step per
+//   second, not 10,000;
 // - the common patterns are matched by compact-cron.ts (no croner instance:
 //   100,000 distinct patterns cannot afford a croner instance each);
 // - a zoned pattern is computed on the zone's wall clock in UTC arithmetic
@@ -32,33 +33,49 @@ export interface SlotCalculator {
 }
 
 const MAX_SHARED = 200_000;
-/** The shared calculators by zone, then pattern (the config's own strings as keys: no key built per job). */
-const shared = new Map<string, Map<string, CronCalculator>>();
-let sharedCount = 0;
-
-export function createSlotCalculator(spec: ScheduleSpec): SlotCalculator {
-  if (spec.kind === 'every') return new EveryCalculator(spec.everyMs, spec.offsetMs);
-  return cronSlots(spec.pattern, spec.timezone);
-}
 
 /**
- * The calculator shared by every job with this (pattern, timezone), which the
- * config check (pattern-check.ts) already built: one parse per distinct pattern.
+ * The calculators of one daemon (or one command): jobs with the same
+ * (pattern, zone) share one, built once. Owned by whoever asks for slots and
+ * passed to its parts; nothing is shared through module state.
  */
-export function cronSlots(pattern: string, timezone: string): CronCalculator {
-  let byPattern = shared.get(timezone);
-  if (!byPattern) shared.set(timezone, (byPattern = new Map()));
-  let calc = byPattern.get(pattern);
-  if (!calc) {
-    if (sharedCount >= MAX_SHARED) {
-      for (const m of shared.values()) m.clear();
-      sharedCount = 0;
-    }
-    calc = new CronCalculator(pattern, timezone);
-    byPattern.set(pattern, calc);
-    sharedCount++;
+export class SlotCalculators {
+  /** By zone, then pattern (the config's own strings as keys: no key built per job). */
+  private readonly shared = new Map<string, Map<string, CronCalculator>>();
+  private count = 0;
+  private readonly memo = new TurnMemo();
+
+  forSchedule(spec: ScheduleSpec): SlotCalculator {
+    if (spec.kind === 'every') return new EveryCalculator(spec.everyMs, spec.offsetMs);
+    return this.cron(spec.pattern, spec.timezone);
   }
-  return calc;
+
+  /** The calculator shared by every job with this (pattern, timezone). */
+  cron(pattern: string, timezone: string): CronCalculator {
+    let byPattern = this.shared.get(timezone);
+    if (!byPattern) this.shared.set(timezone, (byPattern = new Map()));
+    let calc = byPattern.get(pattern);
+    if (!calc) {
+      if (this.count >= MAX_SHARED) {
+        for (const m of this.shared.values()) m.clear();
+        this.count = 0;
+      }
+      calc = new CronCalculator(pattern, timezone, this.memo);
+      byPattern.set(pattern, calc);
+      this.count++;
+    }
+    return calc;
+  }
+}
+
+/** A calculator of its own, for a one-off question (a CLI command, a check): nothing shared. */
+export function createSlotCalculator(spec: ScheduleSpec): SlotCalculator {
+  return new SlotCalculators().forSchedule(spec);
+}
+
+/** A cron calculator of its own (see createSlotCalculator). */
+export function cronSlots(pattern: string, timezone: string): CronCalculator {
+  return new CronCalculator(pattern, timezone, new TurnMemo());
 }
 
 /** Fixed-rate slots: k * everyMs + offsetMs for every integer k. Pure arithmetic, any range in O(1). */
@@ -97,17 +114,19 @@ class EveryCalculator implements SlotCalculator {
 // jobs sharing a calculator to ask in turn (a planning pass, the slots due at
 // one instant), short enough that they do not stay: kept for good, they were
 // a large share of the heap with 100,000 distinct patterns.
-const remembering: CronCalculator[] = [];
+class TurnMemo {
+  private readonly remembering: CronCalculator[] = [];
 
-function forgetAll(): void {
-  for (const calc of remembering) calc.forgetAnswers();
-  remembering.length = 0;
-}
+  /** Lists `calc`, which is about to remember an answer, to forget it after this turn. */
+  add(calc: CronCalculator): void {
+    if (this.remembering.length === 0) setImmediate(() => this.forgetAll());
+    this.remembering.push(calc);
+  }
 
-/** Lists `calc`, which is about to remember an answer, to forget it after this turn. */
-function remember(calc: CronCalculator): void {
-  if (remembering.length === 0) setImmediate(forgetAll);
-  remembering.push(calc);
+  private forgetAll(): void {
+    for (const calc of this.remembering) calc.forgetAnswers();
+    this.remembering.length = 0;
+  }
 }
 
 interface CountAnswer {
@@ -149,11 +168,9 @@ export class CronCalculator implements SlotCalculator {
   /** The compact form of the pattern, or undefined when croner must compute it. */
   readonly compact: CompactPattern | undefined;
   private readonly shifted: boolean;
-  /** The pattern had a slot after this instant (UTC ms) when checked: see pattern-check.ts. */
-  checkedAtMs = -Infinity;
   // The last answers: jobs sharing the calculator ask the same questions in turn. The planner
   // asks newest() twice per job (its runs, then the end of what it leaves out): two are kept.
-  // The newest()/count() answers last one turn of the event loop (see `remember`).
+  // The newest()/count() answers last one turn of the event loop (see TurnMemo).
   private nextAfterMs = NaN;
   private nextValue: number | undefined;
   // Two newest() answers, each in a field: a list per calculator of answers (and the
@@ -165,6 +182,7 @@ export class CronCalculator implements SlotCalculator {
   constructor(
     readonly pattern: string,
     readonly timezone: string,
+    private readonly memo: TurnMemo,
   ) {
     this.compact = parseCompactPattern(pattern);
     this.shifted = timezone !== 'UTC';
@@ -185,7 +203,7 @@ export class CronCalculator implements SlotCalculator {
         ? this.newestB
         : undefined;
     if (!hit) {
-      if (!this.newestA && !this.countMemo) remember(this);
+      if (!this.newestA && !this.countMemo) this.memo.add(this);
       hit = { n, afterMs, atOrBeforeMs, value: this.computeNewest(n, afterMs, atOrBeforeMs) };
       this.newestB = this.newestA;
       this.newestA = hit;
@@ -197,7 +215,7 @@ export class CronCalculator implements SlotCalculator {
   count(afterMs: number, atOrBeforeMs: number, budget: number): { count: number; exact: boolean } {
     const m = this.countMemo;
     if (m?.afterMs !== afterMs || m.atOrBeforeMs !== atOrBeforeMs || m.budget !== budget) {
-      if (!this.newestA && !m) remember(this);
+      if (!this.newestA && !m) this.memo.add(this);
       this.countMemo = { afterMs, atOrBeforeMs, budget, ...this.computeCount(afterMs, atOrBeforeMs, budget) };
     }
     const { count, exact } = this.countMemo!;

@@ -1,11 +1,12 @@
 // The status document: what `cronkeeper status --json` prints and the daemon
 // serves at /status (and the status page renders). Read-only. Times are ISO
 // 8601 UTC strings.
-import type { Config, ScheduleSpec } from '../config/types.js';
+import type { Config } from '../config/types.js';
 import os from 'node:os';
 import { readLeader, readNodes } from '../ha/nodes.js';
+import { describeSchedule } from '../schedule/describe-schedule.js';
 import { formatDuration } from '../schedule/duration.js';
-import { createSlotCalculator } from '../schedule/slot-calculator.js';
+import { SlotCalculators } from '../schedule/slot-calculator.js';
 import { snapshotCodec } from '../snapshot/snapshot-codec.js';
 import { readJobControls } from '../store/controls.js';
 import { readRecentGaps } from '../store/slot-gaps.js';
@@ -40,6 +41,8 @@ export interface StatusOptions {
   db: Queryable & { kind: 'postgres' | 'embedded' };
   config: Config;
   nowMs: number;
+  /** The daemon's, shared with its scheduler; default: the read's own. */
+  calculators?: SlotCalculators;
   /** The serving daemon's own view; absent for the CLI. */
   node?: NodeView;
   /** Missed slots dropped per job since the daemon started; absent for the CLI. */
@@ -48,6 +51,7 @@ export interface StatusOptions {
 
 export async function readStatus(o: StatusOptions) {
   const { db, config, nowMs } = o;
+  const calculators = o.calculators ?? new SlotCalculators();
   const leaderRow = await readLeader(db);
   const nodeRows = await readNodes(db, RECENT_NODE_MS);
   const facts: LivenessInput = {
@@ -123,7 +127,7 @@ export async function readStatus(o: StatusOptions) {
       // A paused job has no next slot until it is resumed.
       const next = paused
         ? undefined
-        : createSlotCalculator(job.schedule).next(Math.max(last ?? nowMs, nowMs));
+        : calculators.forSchedule(job.schedule).next(Math.max(last ?? nowMs, nowMs));
       // First known: the oldest ledger row, else the state's baseline (a job that never ran).
       const facts = successes.get(job.name);
       const ran = facts?.slotRan === true;
@@ -230,10 +234,4 @@ function listedNodes(
     seenAt: isoOrNull(n.seenAt),
     seenAgoMs: Math.round(n.seenAgeMs),
   }));
-}
-
-export function describeSchedule(s: ScheduleSpec): string {
-  if (s.kind === 'every')
-    return `every ${formatDuration(s.everyMs)}${s.offsetMs ? ` +${formatDuration(s.offsetMs)}` : ''}`;
-  return s.timezone === 'UTC' ? s.pattern : `${s.pattern} (${s.timezone})`;
 }
