@@ -2,7 +2,7 @@
 // all others:
 //
 // http + metrics up -> open store -> migrate -> [ wait for leadership -> lead
-// (restore, catch-up, schedule; see leader-term.ts) -> lost? stand by again ]
+// (restore, catch-up, schedule; see lead/term.ts) -> lost? stand by again ]
 // -> on stop: release leadership, close the store.
 import os from 'node:os';
 import type { Logger } from 'pino';
@@ -15,7 +15,7 @@ import { startHttpServer } from './http/http-server.js';
 import { adoptHomeRuns } from './dispatch/home-runs.js';
 import { RunDispatcher } from './dispatch/run-dispatcher.js';
 import { maxKillGraceMs } from './lead/drain.js';
-import { leadTerm } from './lead/leader-term.js';
+import { leadTerm } from './lead/term.js';
 import type { Fence } from './store/fence.js';
 import type { Metrics } from './metrics/metrics.js';
 import { NodeState } from './status/node-state.js';

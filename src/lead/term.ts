@@ -6,30 +6,21 @@
 import type { Logger } from 'pino';
 import { jobsByName } from '../config/jobs-by-name.js';
 import type { Config, JobConfig } from '../config/types.js';
-import { LeaderControls } from '../controls/leader-controls.js';
-import { ClaimQueue } from '../dispatch/claim-queue.js';
-import { JobScheduler } from '../dispatch/job-scheduler.js';
-import { logPlan } from '../dispatch/plan-log.js';
 import type { RunDispatcher } from '../dispatch/run-dispatcher.js';
-import { SlotPipeline } from '../dispatch/slot-pipeline.js';
 import type { Leadership } from '../ha/leadership.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Clock } from '../runtime/clock.js';
 import type { SlotCalculators } from '../schedule/slot-calculator.js';
-import { snapshotCodec } from '../snapshot/snapshot-codec.js';
-import type { JobState } from '../state/job-state.js';
-import { SnapshotWriter } from '../state/snapshot-writer.js';
-import { FreshnessTracker } from '../status/freshness-tracker.js';
 import type { NodeState } from '../status/node-state.js';
 import { BadRowLog } from '../store/bad-rows.js';
 import type { Db } from '../store/db.js';
 import { FencedError } from '../store/fence.js';
-import { recordSlotGaps } from '../store/slot-gaps.js';
-import { type JobChangesContext, applyJobChanges } from './apply-job-changes.js';
+import { applyJobChanges } from './apply-job-changes.js';
 import { catchUp } from './catch-up.js';
 import { drain } from './drain.js';
 import { LedgerCleaning } from './ledger-cleaning.js';
 import { reconcileJobs } from './reconcile.js';
+import { assembleTerm, type TermParts } from './term-parts.js';
 import { restoreJobState } from './restore.js';
 
 const FLUSH_CHECK_MS = 1_000;
@@ -71,18 +62,6 @@ export function leadTerm(o: LeaderTermOptions): Promise<TermResult> {
   return new LeaderTerm(o).run();
 }
 
-/** The parts a term builds once its state is restored. */
-interface TermParts {
-  state: JobState;
-  freshness: FreshnessTracker;
-  claims: ClaimQueue;
-  snapshots: SnapshotWriter;
-  pipeline: SlotPipeline;
-  scheduler: JobScheduler;
-  controls: LeaderControls;
-  jobChanges: JobChangesContext;
-}
-
 class LeaderTerm {
   /** The config in force: a reload replaces its jobs and shutdownGrace. */
   private config: Config;
@@ -111,7 +90,16 @@ class LeaderTerm {
   async run(): Promise<TermResult> {
     const { clock, logger, node } = this.o;
     const state = await restoreJobState({ ...this.o, config: this.config, onBadRow: this.badRows.report });
-    const parts = this.assemble(state);
+    const parts = assembleTerm({
+      ...this.o,
+      fence: this.o.leadership.fence,
+      state,
+      config: () => this.config,
+      stopping: () => this.stopping,
+      fail: this.fail,
+      onBadRow: this.badRows.report,
+      reschedule: (resumeAfterMs) => this.schedule(parts, resumeAfterMs),
+    });
     await reconcileJobs({
       ...this.o,
       jobs: this.config.jobs,
@@ -186,101 +174,6 @@ class LeaderTerm {
     this.exitCode = 1;
     this.stepDown.abort();
   };
-
-  private assemble(state: JobState): TermParts {
-    const { db, clock, logger, metrics, dispatcher } = this.o;
-    const fence = this.o.leadership.fence;
-    // maxAge: the stale and last-success gauges, read from the ledger in the background.
-    const freshness = new FreshnessTracker({
-      db,
-      metrics,
-      clock,
-      logger,
-      jobs: () => this.config.jobs,
-      stateTime: (job) => state.lastExecution.get(job),
-    }).start();
-    const claims = new ClaimQueue(
-      db,
-      () => fence,
-      (r) => state.recordClaims(r.claimed),
-    );
-    const snapshots = new SnapshotWriter({
-      db,
-      codec: snapshotCodec,
-      state,
-      fence: () => fence,
-      clock,
-      logger,
-      metrics,
-      ...this.config.snapshot,
-    });
-    let controls: LeaderControls | undefined;
-    const isPaused = (job: string): boolean => controls?.isPaused(job) ?? false;
-    const pipeline = new SlotPipeline({
-      db,
-      clock,
-      logger,
-      metrics,
-      claims,
-      dispatcher,
-      configured: () => jobsByName(this.config.jobs),
-      isPaused,
-      stopping: () => this.stopping,
-      fail: this.fail,
-      onClaimed: () => snapshots.maybeFlush(),
-    });
-    // Slots are handed out and claimed ahead of their instant (the pipeline's claim lead), so that the
-    // claim (one batch for every job due at that second) is committed when the instant comes.
-    const scheduler = new JobScheduler({
-      clock,
-      logger,
-      calculators: this.o.calculators,
-      claimLeadMs: () => pipeline.lead.ms,
-      onMissed: (plan) => {
-        logPlan(logger, plan, 'missed slots while running', metrics);
-        recordSlotGaps(
-          db,
-          fence,
-          plan.gaps.map((g) => ({ job: plan.job, ...g })),
-        ).catch((err: unknown) => logger.warn({ err, job: plan.job }, 'could not record the slots left out'));
-      },
-      onNextSlot: (job, ms) => metrics.setNextSlot(job, ms),
-      onSlots: (slots) => pipeline.claimDue(slots),
-    });
-    const parts: TermParts = {
-      state,
-      freshness,
-      claims,
-      snapshots,
-      pipeline,
-      scheduler,
-      controls: (controls = new LeaderControls({
-        db,
-        fence,
-        logger,
-        clock,
-        metrics,
-        state,
-        claims,
-        calculators: this.o.calculators,
-        pipeline,
-        config: () => this.config,
-        reschedule: (resumeAfterMs) => this.schedule(parts, resumeAfterMs),
-        stopping: () => this.stopping,
-        fail: this.fail,
-        onBadRow: this.badRows.report,
-      })),
-      jobChanges: {
-        db,
-        fence,
-        logger,
-        state,
-        calculators: this.o.calculators,
-        flush: () => snapshots.flush(),
-      },
-    };
-    return parts;
-  }
 
   /** Schedules every configured job that is not paused; a job that joins resumes after `resumeAfterMs`. */
   private async schedule(parts: TermParts, resumeAfterMs: (job: JobConfig) => number): Promise<void> {
