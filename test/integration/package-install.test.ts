@@ -1,0 +1,113 @@
+// What a user gets from the package: `npm pack` of this tree, installed into
+// an empty project the way `npm install cronkeeper` would, then its
+// `cronkeeper` command validates the example config it ships and runs the
+// daemon on it, with the embedded store, serving the status page. Catches a
+// file the build makes but the package leaves out (the page's assets, the
+// migrations, the example config).
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, it } from 'node:test';
+import { ROOT, childEnv, tempDir } from '../support/daemon.js';
+
+/** npm as `npm test` runs it (npm_execpath), else the one on PATH. */
+function npm(args: string[], cwd: string): string {
+  const execPath = process.env.npm_execpath;
+  return execPath?.endsWith('.js')
+    ? execFileSync(process.execPath, [execPath, ...args], { cwd, encoding: 'utf8' })
+    : execFileSync('npm', args, { cwd, encoding: 'utf8' });
+}
+
+const dirs: string[] = [];
+after(() => {
+  if (!process.env.KEEP_TEST_DIRS) for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+it('the packed tarball installs, and its cronkeeper command validates and runs the example config', async () => {
+  const work = tempDir('package');
+  dirs.push(work);
+  const packed = npm(['pack', '--silent', '--pack-destination', work], ROOT).trim().split('\n').pop()!;
+  const app = path.join(work, 'app');
+  fs.mkdirSync(app);
+  fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true }));
+  // The dependencies come from npm's cache, filled by the install of this tree.
+  npm(['install', '--no-audit', '--no-fund', '--prefer-offline', '--omit=dev', path.join(work, packed)], app);
+
+  const bin = path.join(app, 'node_modules/.bin/cronkeeper');
+  const installed = path.join(app, 'node_modules/cronkeeper');
+  const version = (
+    JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }
+  ).version;
+  assert.equal(execFileSync(bin, ['--version'], { encoding: 'utf8', env: childEnv() }).trim(), version);
+
+  // The example config, copied beside the project as a user would (its store and spool are relative to it).
+  fs.cpSync(path.join(installed, 'config'), path.join(app, 'config'), { recursive: true });
+  const config = path.join(app, 'config/cronkeeper.yaml');
+  const validated = execFileSync(bin, ['validate', '--config', config], {
+    encoding: 'utf8',
+    env: childEnv(),
+  });
+  assert.match(validated, /valid, \d+ job\(s\)/);
+
+  const daemon = spawn(bin, ['run', '--config', config, '--insecure-config'], {
+    env: childEnv({ CRONKEEPER_HTTP_LISTEN: '127.0.0.1:0' }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | string>((resolve) =>
+    daemon.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
+  try {
+    const lines: Array<Record<string, unknown>> = [];
+    let stderr = '';
+    daemon.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    let buffered = '';
+    const seen = (msg: string) => lines.find((l) => l.msg === msg);
+    const waitFor = (msg: string) =>
+      new Promise<Record<string, unknown>>((resolve, reject) => {
+        const deadline = setTimeout(
+          () => reject(new Error(`no '${msg}' within 60 s; stderr: ${stderr}`)),
+          60_000,
+        );
+        const check = () => {
+          const hit = seen(msg);
+          if (hit) {
+            clearTimeout(deadline);
+            resolve(hit);
+          } else setTimeout(check, 50);
+        };
+        check();
+      });
+    daemon.stdout.setEncoding('utf8').on('data', (c: string) => {
+      buffered += c;
+      let i: number;
+      while ((i = buffered.indexOf('\n')) >= 0) {
+        try {
+          lines.push(JSON.parse(buffered.slice(0, i)) as Record<string, unknown>);
+        } catch {
+          // not a log line
+        }
+        buffered = buffered.slice(i + 1);
+      }
+    });
+    const listening = await waitFor('http listening');
+    await waitFor('ready: scheduling');
+    const base = `http://127.0.0.1:${listening.port as number}`;
+    const page = await fetch(`${base}/`);
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    assert.match(html, /<title>[^<]*cronkeeper/i);
+    assert.match(html, /<style>/, 'the page carries its stylesheet');
+    const status = await fetch(`${base}/status`);
+    assert.equal(status.status, 200);
+    const doc = (await status.json()) as { jobs: Array<{ name: string }> };
+    assert.ok(
+      doc.jobs.some((j) => j.name === 'heartbeat'),
+      'the example config is what runs',
+    );
+    daemon.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  } finally {
+    daemon.kill('SIGKILL');
+  }
+});
