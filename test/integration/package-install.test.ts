@@ -1,5 +1,5 @@
-// What a user gets from the package: `npm pack` of this tree, installed into
-// an empty project the way `npm install cronkeeper` would, then its
+// What a user gets from the package: `npm pack` of this tree, installed
+// globally (into a prefix of its own) as systemd/README.md says, then its
 // `cronkeeper` command validates the example config it ships and runs the
 // daemon on it, with the embedded store, serving the status page. Catches a
 // file the build makes but the package leaves out (the page's assets, the
@@ -24,24 +24,37 @@ after(() => {
   if (!process.env.KEEP_TEST_DIRS) for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-it('the packed tarball installs, and its cronkeeper command validates and runs the example config', async () => {
+it('the packed tarball installs globally, and its cronkeeper command validates and runs the example config', async () => {
   const work = tempDir('package');
   dirs.push(work);
   const packed = npm(['pack', '--silent', '--pack-destination', work], ROOT).trim().split('\n').pop()!;
+  // Installed globally (npm install -g), into a prefix of its own; the dependencies come from npm's
+  // cache, filled by the install of this tree.
+  const prefix = path.join(work, 'prefix');
   const app = path.join(work, 'app');
   fs.mkdirSync(app);
-  fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true }));
-  // The dependencies come from npm's cache, filled by the install of this tree.
-  npm(['install', '--no-audit', '--no-fund', '--prefer-offline', '--omit=dev', path.join(work, packed)], app);
+  npm(
+    [
+      'install',
+      '-g',
+      '--prefix',
+      prefix,
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      path.join(work, packed),
+    ],
+    work,
+  );
 
-  const bin = path.join(app, 'node_modules/.bin/cronkeeper');
-  const installed = path.join(app, 'node_modules/cronkeeper');
+  const bin = path.join(prefix, 'bin/cronkeeper');
+  const installed = path.join(prefix, 'lib/node_modules/cronkeeper');
   const version = (
     JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }
   ).version;
   assert.equal(execFileSync(bin, ['--version'], { encoding: 'utf8', env: childEnv() }).trim(), version);
 
-  // The example config, copied beside the project as a user would (its store and spool are relative to it).
+  // The example config, copied out as a user would (its store and spool are relative to it).
   fs.cpSync(path.join(installed, 'config'), path.join(app, 'config'), { recursive: true });
   const config = path.join(app, 'config/cronkeeper.yaml');
   const validated = execFileSync(bin, ['validate', '--config', config], {
