@@ -20,6 +20,10 @@ Commands:
   migrate      apply pending schema migrations
   import crontab [FILE|-]
                a crontab as a cronkeeper config, and what became of each line [--out FILE]
+  import systemd UNIT.timer|DIR...
+               systemd timers (and their services) as a config, and what became of each directive
+  import cronjob [FILE|-]
+               Kubernetes CronJobs as a config, and what became of each field
 
 Operator controls (through the store; the leader carries them out within a second):
   pause JOB    claim none of the job's slots until resumed [--reason TEXT]
@@ -162,22 +166,47 @@ the OS user and host that asked, and for trigger and backfill when a leader
 carried it out and how its runs went.`,
   simulate: SIMULATE_HELP,
   import: `Usage: cronkeeper import crontab [FILE|-] [--out FILE] [--json]
+       cronkeeper import systemd UNIT.timer|DIR... [--out FILE] [--json]
+       cronkeeper import cronjob [FILE|-] [--out FILE] [--json]
 
-Reads a crontab (FILE, or stdin for - or no FILE) and prints a cronkeeper
-config for it, with no config needed. User format (m h dom mon dow command) or
-system format (a user column, as in /etc/crontab and /etc/cron.d, which are
-read so; another file when its lines look it). Each line becomes a job running
-[SHELL, -c, LINE] (SHELL from the crontab, else /bin/sh), named after its
-program; text after an unescaped % is fed to its stdin. NAME=value lines go to
-the env of the jobs below; CRON_TZ (or TZ) sets their timezone, else the
-host's zone is written; the comments above a line are kept above its job.
-defaults: catchup none and overlap allow, as cron behaves.
-Reported on stderr as FILE:LINE: @reboot (not imported), MAILTO (no mail
-here), the user column (no per-job user), and lines that are no crontab line
-(errors: exit 78, nothing written).
+Prints a cronkeeper config for what another scheduler runs, with no config
+needed, and reports on stderr as FILE:LINE: what did not map one to one.
+Errors (input the source system itself refuses): exit 78, nothing written.
+defaults: the source system's catch-up and overlap behaviour.
+
+crontab: a crontab (FILE, or stdin for - or no FILE). User format (m h dom mon
+dow command) or system format (a user column, as in /etc/crontab and
+/etc/cron.d, which are read so; another file when its lines look it). Each
+line becomes a job running [SHELL, -c, LINE] (SHELL from the crontab, else
+/bin/sh), named after its program; text after an unescaped % is fed to its
+stdin. NAME=value lines go to the env of the jobs below; CRON_TZ (or TZ) sets
+their timezone, else the host's zone is written; the comments above a line
+are kept above its job. Reported: @reboot (not imported), MAILTO (no mail
+here), the user column (no per-job user).
+
+systemd: .timer files (a directory: every .timer in it), each with the service
+it starts (given too, or found beside it; foo@bar.timer is read from the
+template foo@.timer). OnCalendar= becomes the schedule where a cron pattern
+means the same instants (a zone suffix the job's timezone; seconds a 6-field
+pattern), Persistent=true catchup: latest, RandomizedDelaySec= jitter, the
+service's ExecStart= (with ExecStartPre=/ExecStartPost= through /bin/sh),
+WorkingDirectory=, Environment= and time limits the command and policies.
+Reported: monotonic timers (OnBootSec=, OnUnitActiveSec=, ...: no job),
+calendar events no pattern means, User=, sandboxing, conditions, and where
+DST days differ. For drop-ins, import the output of 'systemctl cat UNIT'.
+
+cronjob: Kubernetes CronJob manifests (several documents, or a List).
+schedule (CRON_TZ= too) and timeZone, concurrencyPolicy (overlap),
+startingDeadlineSeconds (catchupWindow), backoffLimit (retries),
+activeDeadlineSeconds (timeout), the container's command + args, workingDir
+and literal env. Reported: the image and the rest of the pod template,
+valueFrom and envFrom, suspend (pause the job before the first run).
   --out FILE  write the config to FILE (mode 0600), which must not exist
-  --json      { config, report: [{ line, source, outcome, job?, message? }] };
-              outcome: job, env, comment, skipped, unsupported or error`,
+  --json      { config, report: [...] }: crontab notes { line, source, outcome,
+              job?, message? } (outcome: job, env, comment, skipped,
+              unsupported, error); systemd and cronjob notes { file, line,
+              source, outcome, job?, message? } (outcome: job, converted,
+              approximated, unsupported, skipped, error)`,
   migrate: `Usage: cronkeeper migrate [--config FILE] [--json]
 
 Applies pending schema migrations (the daemon also does this at start).`,

@@ -11,9 +11,17 @@ export interface YamlJob {
   schedule: string;
   timezone: string;
   jitter?: string;
+  /** Policy keys after the schedule (`catchup`, `overlap`, `timeout`, ...), each with its value or its map. */
+  policies?: YamlPolicy[];
   command: string[];
   cwd?: string;
   env: Array<[string, string]>;
+}
+
+/** A job policy: `key: value`, or `key:` and a block map of its entries. */
+export interface YamlPolicy {
+  key: string;
+  value: string | Array<[string, string]>;
 }
 
 /** What the jobs section holds, in the crontab's order. */
@@ -23,7 +31,7 @@ export interface YamlConfig {
   /** Comment lines at the top of the file. */
   header: string[];
   /** The `defaults:` entries, each with the comment lines above it (a comment alone without a key). */
-  defaults: Array<{ comments: string[]; key?: string; value?: string }>;
+  defaults: Array<{ comments: string[]; key?: string; value?: YamlPolicy['value'] }>;
   items: YamlItem[];
 }
 
@@ -66,12 +74,25 @@ export function yamlComment(text: string, indent: number): string {
   return `${' '.repeat(indent)}${body}`.trimEnd();
 }
 
+/** A policy's value: a whole number plain (the fields that take one read a YAML integer), else a string. */
+function policyValue(value: string): string {
+  return /^(?:0|[1-9]\d*)$/.test(value) ? value : yamlString(value);
+}
+
+/** `key: value`, or `key:` and its map below, at `indent` spaces. */
+function policyLines({ key, value }: YamlPolicy, indent: number): string[] {
+  const pad = ' '.repeat(indent);
+  if (typeof value === 'string') return [`${pad}${key}: ${policyValue(value)}`];
+  return [`${pad}${key}:`, ...value.map(([k, v]) => `${pad}  ${k}: ${policyValue(v)}`)];
+}
+
 function writeJob(job: YamlJob): string[] {
   const lines = job.comments.map((c) => yamlComment(c, 2));
   lines.push(`  ${yamlString(job.name)}:`);
   lines.push(`    schedule: ${yamlQuoted(job.schedule)}`);
   lines.push(`    timezone: ${yamlString(job.timezone)}`);
   if (job.jitter !== undefined) lines.push(`    jitter: ${yamlString(job.jitter)}`);
+  for (const policy of job.policies ?? []) lines.push(...policyLines(policy, 4));
   lines.push(`    command: [${job.command.map(yamlQuoted).join(', ')}]`);
   if (job.cwd !== undefined) lines.push(`    cwd: ${yamlString(job.cwd)}`);
   if (job.env.length > 0) {
@@ -96,7 +117,7 @@ export function writeConfigYaml(config: YamlConfig): string {
   );
   for (const d of config.defaults) {
     lines.push(...d.comments.map((c) => yamlComment(c, 2)));
-    if (d.key !== undefined) lines.push(`  ${d.key}: ${yamlString(d.value ?? '')}`);
+    if (d.key !== undefined) lines.push(...policyLines({ key: d.key, value: d.value ?? '' }, 2));
   }
   const jobs = config.items.some((i) => i.kind === 'job');
   lines.push('', jobs ? 'jobs:' : 'jobs: {}');

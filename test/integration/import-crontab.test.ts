@@ -345,8 +345,8 @@ describe('import crontab: input, output and errors', () => {
 
     for (const [args, message] of [
       [['import'], /import needs a source kind: cronkeeper import crontab/],
-      [['import', 'systemd'], /import systemd is not built yet; only 'cronkeeper import crontab' is/],
-      [['import', 'cronjob', 'x'], /import cronjob is not built yet/],
+      [['import', 'systemd'], /import systemd needs UNIT\.timer files or a directory of them/],
+      [['import', 'cronjob', 'x', 'y'], /import cronjob takes one FILE, got 'x' and 'y'/],
       [['import', 'fstab'], /unknown source kind 'fstab'/],
       [['import', 'crontab', 'a', 'b'], /takes one FILE, got 'a' and 'b'/],
       [['import', 'crontab', fixture, '--config', 'x.yaml'], /import reads no config/],

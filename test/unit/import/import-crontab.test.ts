@@ -13,18 +13,18 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ESLint } from 'eslint';
-import { loadConfig } from '../../src/config/load-config.js';
-import type { Config } from '../../src/config/types.js';
-import { yamlComment, yamlString } from '../../src/import/config-yaml.js';
-import { type ImportNote, importCrontab } from '../../src/import/crontab.js';
+import { loadConfig } from '../../../src/config/load-config.js';
+import type { Config } from '../../../src/config/types.js';
+import { yamlComment, yamlString } from '../../../src/import/config-yaml.js';
+import { type ImportNote, importCrontab } from '../../../src/import/crontab.js';
 import {
   checkCronFields,
   isSystemFormat,
   parseEnvLine,
   schedulePattern,
   splitPercent,
-} from '../../src/import/crontab-lines.js';
-import { jobNames } from '../../src/import/job-names.js';
+} from '../../../src/import/crontab-lines.js';
+import { jobNames } from '../../../src/import/job-names.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cronkeeper-import-crontab-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -637,7 +637,7 @@ describe('import crontab: YAML text', () => {
 
 describe('import crontab: a pure module', () => {
   it('the linter refuses I/O and the modules above the store in src/import', async () => {
-    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const root = fileURLToPath(new URL('../../..', import.meta.url));
     const [result] = await new ESLint({ cwd: root }).lintText(
       [
         "import fs from 'node:fs';",
