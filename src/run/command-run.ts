@@ -17,7 +17,14 @@ import type { CommandAction, JobConfig } from '../config/types.js';
 import { jobBaseEnv } from './job-env.js';
 import { OutputLog } from './output-log.js';
 import { OutputTail } from './output-tail.js';
-import { errorMessage, type RunLogFields, runLogFields, runSlotKey, startTimer } from './run-fields.js';
+import {
+  errorMessage,
+  type RunLogFields,
+  runLogFields,
+  runSlotKey,
+  startTimer,
+  type Timer,
+} from './run-fields.js';
 import type { RunHandle, RunRequest, RunResult } from './types.js';
 
 /**
@@ -78,7 +85,7 @@ class CommandRun {
   private exit: Exit | undefined;
   private child: ChildProcess | undefined;
   private openStreams = 0;
-  private timeoutTimer: NodeJS.Timeout | undefined;
+  private timeoutTimer: Timer | undefined;
   private killTimer: NodeJS.Timeout | undefined;
   private drainTimer: NodeJS.Timeout | undefined;
   private readonly job: JobConfig;
@@ -152,14 +159,14 @@ class CommandRun {
     if (this.phase === 'done' || this.ending !== undefined) return;
     if (this.phase === 'running') this.phase = 'ending';
     this.ending = why;
-    clearTimeout(this.timeoutTimer);
+    this.timeoutTimer?.clear();
     this.endGroup();
   }
 
   /** running | ending → draining, or done at once when the pipes are closed already. */
   private exited(exit: Exit): void {
     this.exit = exit;
-    clearTimeout(this.timeoutTimer);
+    this.timeoutTimer?.clear();
     if (this.phase === 'done') return;
     // What the job started in the background ends with it (unless it asks otherwise): a run must not
     // leave daemons behind, nor hold its output pipes open past its end.
@@ -199,7 +206,7 @@ class CommandRun {
   private finish(r: Ended): void {
     if (this.phase === 'done') return;
     this.phase = 'done';
-    clearTimeout(this.timeoutTimer);
+    this.timeoutTimer?.clear();
     clearTimeout(this.drainTimer);
     this.output.end();
     // A kill still pending is kept only while members of the group are left to kill.

@@ -46,8 +46,24 @@ export function errorMessage(err: unknown): string {
 /** setTimeout fires at once for delays above 2^31 - 1 ms (~24.8 days); such a delay means "never" here. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** Starts a timer, or none when `ms` is not a positive finite delay setTimeout can represent. */
-export function startTimer(ms: number, fn: () => void): NodeJS.Timeout | undefined {
-  if (!Number.isFinite(ms) || ms <= 0 || ms > MAX_TIMER_MS) return undefined;
-  return setTimeout(fn, ms);
+export interface Timer {
+  clear(): void;
+}
+
+/**
+ * Starts a timer, or none when `ms` is not a positive finite delay. setTimeout
+ * fires at once past 2^31 - 1 ms (~24.8 days), so a longer delay (a
+ * `timeout: 30d`) is waited for in steps.
+ */
+export function startTimer(ms: number, fn: () => void): Timer | undefined {
+  if (!Number.isFinite(ms) || ms <= 0) return undefined;
+  let handle: NodeJS.Timeout;
+  const wait = (left: number): void => {
+    handle = setTimeout(
+      () => (left > MAX_TIMER_MS ? wait(left - MAX_TIMER_MS) : fn()),
+      Math.min(left, MAX_TIMER_MS),
+    );
+  };
+  wait(ms);
+  return { clear: () => clearTimeout(handle) };
 }

@@ -131,7 +131,7 @@ export function runHttp(req: RunRequest, action: HttpAction, logger: pino.Logger
 
   const result = request().then((r) => {
     finished = true;
-    clearTimeout(timer);
+    timer?.clear();
     return { ...r, durationMs: performance.now() - startedAt, outputTail: tail.text() };
   });
 

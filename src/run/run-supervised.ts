@@ -13,7 +13,7 @@ import { OutputLog } from './output-log.js';
 import { OutputTail } from './output-tail.js';
 import { SpoolOutput } from './spool-output.js';
 import { trackJobGroup } from './command-run.js';
-import { errorMessage, runLogFields, startTimer } from './run-fields.js';
+import { errorMessage, runLogFields, startTimer, type Timer } from './run-fields.js';
 import {
   type ProcessRef,
   type SpoolPaths,
@@ -125,7 +125,7 @@ class SupervisedRun {
   private stopFoundNothing = false;
   private jobPid: number | undefined;
   private pendingSignal = false;
-  private timeoutTimer: NodeJS.Timeout | undefined;
+  private timeoutTimer: Timer | undefined;
   private killTimer: NodeJS.Timeout | undefined;
   private untrack: (() => void) | undefined;
   private followed: FollowedVia | undefined;
@@ -296,7 +296,7 @@ class SupervisedRun {
     if (this.finished || this.ending !== undefined) return;
     this.ending = next;
     this.endingAtMs = Date.now();
-    clearTimeout(this.timeoutTimer);
+    this.timeoutTimer?.clear();
     this.endGroup();
   }
 
@@ -352,7 +352,7 @@ class SupervisedRun {
     if (this.finished) return;
     this.finished = true;
     this.untrack?.();
-    clearTimeout(this.timeoutTimer);
+    this.timeoutTimer?.clear();
     clearTimeout(this.endTimer);
     this.watcher?.close();
     // A kill still pending is kept only while members of the group are left to kill.
