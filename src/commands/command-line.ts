@@ -27,6 +27,7 @@ import { planCommand } from './plan-command.js';
 import { simulateCommand } from './simulate-command.js';
 import { statusCommand } from './status-command.js';
 import { migrateCommand, runsCommand, snapshotsCommand } from './store-commands.js';
+import { initCommand } from './init-command.js';
 
 /** Runs one command line; resolves with its exit status (errors are reported on stderr). */
 export async function runCommandLine(argv: string[]): Promise<number> {
@@ -128,6 +129,7 @@ const OPTIONS_OF: Record<string, string[]> = {
   calendar: ['n', 'from', 'timezone'],
   audit: ['job', 'limit'],
   import: ['out'],
+  init: [],
   help: [],
 };
 
@@ -190,6 +192,13 @@ async function dispatch(argv: string[]): Promise<number> {
       timezone: values.timezone,
       json: values.json,
     });
+  }
+  // Writes a config; reads none.
+  if (command === 'init') {
+    if (inDaemon()) throw new UsageError('init runs in the CLI, not in the daemon');
+    if (values.config !== undefined || values['insecure-config'])
+      throw new UsageError('init reads no config: it writes one (DIR/config/cronkeeper.yaml)');
+    return initCommand(rest, { json: values.json });
   }
   // Reads a crontab, not the config.
   if (command === 'import') {

@@ -7,6 +7,7 @@ export const HELP: Record<string, string> = {
 Usage: cronkeeper <command> [options]
 
 Commands:
+  init [DIR]   write a starter config, DIR/config/cronkeeper.yaml (embedded store, two example jobs)
   run          run the daemon
   validate     check a config file; exit 78 listing every problem
   plan         show what catch-up would run now, executing nothing
@@ -207,6 +208,14 @@ valueFrom and envFrom, suspend (pause the job before the first run).
               unsupported, error); systemd and cronjob notes { file, line,
               source, outcome, job?, message? } (outcome: job, converted,
               approximated, unsupported, skipped, error)`,
+  init: `Usage: cronkeeper init [DIR] [--json]
+
+Writes a starter config to DIR/config/cronkeeper.yaml (DIR: the current
+directory by default), where 'cronkeeper run' started in DIR finds it: the
+embedded store in DIR/var, the status page on 127.0.0.1:9464, two example
+jobs, and comments on what to change. An existing file is never overwritten
+(exit 1).
+  --json  { file }`,
   migrate: `Usage: cronkeeper migrate [--config FILE] [--json]
 
 Applies pending schema migrations (the daemon also does this at start).`,
