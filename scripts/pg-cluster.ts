@@ -28,6 +28,8 @@ export interface PgCluster {
   kill(): void;
   /** Runs a PostgreSQL program as the cluster's owner. */
   run(bin: string, args: string[]): void;
+  /** The shell command that starts the cluster again after a stop (on its port), for a person to run. */
+  startCommand: string;
 }
 
 export function findPgBin(name: string): string {
@@ -56,24 +58,35 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function clusterDir(): { dir: string; run: (bin: string, args: string[]) => void } {
+type Runner = (bin: string, args: string[]) => void;
+
+function clusterDir(): { dir: string; run: Runner; commandLine: (bin: string, args: string[]) => string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cronkeeper-pg-'));
   const asRoot = process.getuid?.() === 0;
   if (asRoot) spawnSync('chown', ['-R', 'postgres:postgres', dir]);
+  const argv = (bin: string, args: string[]): [string, string[]] =>
+    asRoot ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
   const run = (bin: string, args: string[]) => {
-    const [cmd, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
-    const r = spawnSync(cmd, argv, { encoding: 'utf8' });
+    const r = spawnSync(...argv(bin, args), { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
   };
-  return { dir, run };
+  const commandLine = (bin: string, args: string[]) => {
+    const [cmd, rest] = argv(bin, args);
+    return [cmd, ...rest].map(shellQuote).join(' ');
+  };
+  return { dir, run, commandLine };
+}
+
+function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** A new cluster; `settings` are passed to the server as -c name=value. */
 export async function startCluster(settings: Record<string, string> = {}): Promise<PgCluster> {
-  const { dir, run } = clusterDir();
+  const { dir, run, commandLine } = clusterDir();
   const data = path.join(dir, 'data');
   run(findPgBin('initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
-  return serve(dir, data, run, settings);
+  return serve(dir, data, run, commandLine, settings);
 }
 
 /**
@@ -85,10 +98,10 @@ export async function startStandby(
   primary: PgCluster,
   o: { synchronous?: boolean } = {},
 ): Promise<PgCluster> {
-  const { dir, run } = clusterDir();
+  const { dir, run, commandLine } = clusterDir();
   const data = path.join(dir, 'data');
   baseBackup(run, data, primary);
-  const standby = await serve(dir, data, run, {});
+  const standby = await serve(dir, data, run, commandLine, {});
   if (o.synchronous) setSynchronous(primary, true);
   return standby;
 }
@@ -123,7 +136,8 @@ export function setSynchronous(primary: PgCluster, on: boolean): void {
 async function serve(
   dir: string,
   data: string,
-  run: (bin: string, args: string[]) => void,
+  run: Runner,
+  commandLine: (bin: string, args: string[]) => string,
   settings: Record<string, string>,
 ): Promise<PgCluster> {
   const pgCtl = findPgBin('pg_ctl');
@@ -139,6 +153,7 @@ async function serve(
     data,
     port,
     run,
+    startCommand: commandLine(pgCtl, ['-D', data, '-o', opts, '-l', log, '-w', 'start']),
     promote: () => run(pgCtl, ['-D', data, '-w', 'promote']),
     kill: () => killPostmaster(data),
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,

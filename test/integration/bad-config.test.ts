@@ -6,17 +6,13 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { startDaemon, tempDir } from '../support/daemon.js';
+import { startDaemon } from '../support/daemon.js';
+import { createHarness } from '../support/harness.js';
 
-const dir = tempDir('bad-config');
-const databases: TestDatabase[] = [];
-after(async () => {
-  for (const db of databases) await db.drop();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const h = createHarness();
+const dir = h.tempDir('bad-config');
 
 const JOB = '  tick:\n    schedule: "* * * * * *"\n    command: ["/bin/true"]\n';
 
@@ -85,8 +81,7 @@ async function userObjects(url: string): Promise<string[]> {
 
 describe('a malformed config at boot', () => {
   test('on a brand-new Postgres database: exit 78, the problem at file:line:column, not one table created', async () => {
-    const db = await createTestDatabase();
-    databases.push(db);
+    const db = await h.database({ empty: true });
     assert.deepEqual(await userObjects(db.url), [], 'the database starts empty');
     for (const c of CASES) {
       // The URL from the file, and (for the empty file, which has none) from the environment.

@@ -7,13 +7,15 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { openEmbedded } from '../../src/store/open-embedded.js';
 import { openPostgres } from '../../src/store/open-postgres.js';
 import { migrate } from '../../src/store/migrate.js';
 import type { Db } from '../../src/store/db.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { startDaemon, tempDir, waitFor } from '../support/daemon.js';
+import { waitFor } from '../support/daemon.js';
+import { createHarness } from '../support/harness.js';
+
+const h = createHarness();
 
 interface Store {
   yaml: string;
@@ -66,7 +68,7 @@ async function checkBadRows(dir: string, store: Store): Promise<void> {
     await setup.close();
   }
   const { config, tick, held } = writeConfig(dir, store);
-  const d = startDaemon(config);
+  const d = h.startDaemon(config);
   await d.waitForLog((l) => l.msg === 'ready: scheduling', 60_000);
   await waitFor(
     () =>
@@ -126,12 +128,8 @@ async function checkBadRows(dir: string, store: Store): Promise<void> {
 
 describe('bad rows cannot crash or stall the daemon', () => {
   test('postgres store', async () => {
-    const dir = tempDir('bad-rows-pg');
-    const db: TestDatabase = await createTestDatabase();
-    after(async () => {
-      await db.drop();
-      fs.rmSync(dir, { recursive: true, force: true });
-    });
+    const dir = h.tempDir('bad-rows-pg');
+    const db = await h.database();
     await checkBadRows(dir, {
       yaml: `store: { url: "${db.url}" }`,
       open: () => openPostgres({ url: db.url }),
@@ -139,8 +137,7 @@ describe('bad rows cannot crash or stall the daemon', () => {
   });
 
   test('embedded store', async () => {
-    const dir = tempDir('bad-rows-embedded');
-    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const dir = h.tempDir('bad-rows-embedded');
     const storeDir = path.join(dir, 'store');
     await checkBadRows(dir, { yaml: `store: { path: "${storeDir}" }`, open: () => openEmbedded(storeDir) });
   });

@@ -7,33 +7,17 @@
 //                   "in the past" are missed slots, caught up by policy;
 //   forward 1 h  -> the slots jumped over are missed slots, by each job's
 //                   policy (all / latest / none), the newest one runs as scheduled.
-// The unit-level version (JobScheduler on an injected clock) is test/unit/clock-jump.test.ts.
+// The unit-level version (JobScheduler on an injected clock) is test/unit/dispatch/clock-jump.test.ts.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, test } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import {
-  type DaemonProcess,
-  type LogLine,
-  readOutput,
-  recordingCommand,
-  sleep,
-  startDaemon,
-  tempDir,
-  waitFor,
-} from '../support/daemon.js';
+import { test } from 'node:test';
+import { type LogLine, readOutput, recordingCommand, sleep, waitFor } from '../support/daemon.js';
+import { createHarness } from '../support/harness.js';
+import { HOUR } from '../support/time.js';
 
-const HOUR = 3_600_000;
-const dir = tempDir('chaos-clock');
-let db: TestDatabase | undefined;
-const daemons: DaemonProcess[] = [];
-after(async () => {
-  for (const d of daemons) d.proc.kill('SIGKILL');
-  await Promise.all(daemons.map((d) => d.exited));
-  await db?.drop();
-  if (!process.env.KEEP_TEST_DIRS) fs.rmSync(dir, { recursive: true, force: true });
-});
+const h = createHarness();
+const dir = h.tempDir('chaos-clock');
 
 const offsetFile = path.join(dir, 'clock-offset');
 /** Steps the daemon's wall clock to real time + `ms` (written whole: the daemon never reads half a file). */
@@ -58,7 +42,7 @@ function assertConsecutive(times: number[], stepMs: number, what: string): void 
 }
 
 test('clock jumps under the real daemon: backward re-runs nothing, forward is caught up by policy', async () => {
-  db = await createTestDatabase();
+  const db = await h.database();
   setOffset(0);
   const config = path.join(dir, 'cronkeeper.yaml');
   const job = (name: string, schedule: string, policy: string, maxCatchup: number) => `  ${name}:
@@ -76,11 +60,7 @@ jobs:
 ${job('sec', '* * * * * *', 'all', 100)}${job('min-all', '* * * * *', 'all', 100)}${job('min-latest', '* * * * *', 'latest', 100)}${job('min-none', '* * * * *', 'none', 100)}`,
   );
   const env = { CRONKEEPER_TEST_CLOCK_OFFSET_FILE: offsetFile };
-  const start = () => {
-    const d = startDaemon(config, env);
-    daemons.push(d);
-    return d;
-  };
+  const start = () => h.startDaemon(config, env);
 
   let d = start();
   await d.waitForLog((l) => l.msg === 'ready: scheduling', 60_000);

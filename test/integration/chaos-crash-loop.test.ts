@@ -4,25 +4,17 @@
 // jobs' own output and the ledger (chaos/check-slots.ts says what duplicated and
 // missed mean); every snapshot row must decode.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { runCrashLoop } from '../../chaos/crash-loop.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { tempDir } from '../support/daemon.js';
+import { createHarness } from '../support/harness.js';
 
-const databases: TestDatabase[] = [];
-const dirs: string[] = [];
-after(async () => {
-  for (const db of databases) await db.drop();
-  if (!process.env.KEEP_TEST_DIRS) for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const h = createHarness();
 
 for (const pair of [false, true]) {
   test(`crash loop, ${pair ? 'HA pair, the leader killed' : 'one daemon'}: 5 SIGKILLs, no slot twice, none missed`, async () => {
-    const db = await createTestDatabase();
-    databases.push(db);
-    const dir = tempDir('chaos-crash');
-    dirs.push(dir);
+    // Empty, not from the template: the loop's first boot migrates it, and a kill may land there.
+    const db = await h.database({ empty: true });
+    const dir = h.tempDir('chaos-crash');
     const r = await runCrashLoop({
       url: db.url,
       dir,

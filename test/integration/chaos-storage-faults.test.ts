@@ -8,18 +8,14 @@
 // (Read-only while running needs root and a loop device; skipped, saying so, without.)
 // (Single corrupt rows next to good ones: test/integration/snapshot-fallback.test.ts.)
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { runStorageFaults } from '../../chaos/storage-faults.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { tempDir } from '../support/daemon.js';
+import type { TestDatabase } from '../support/database.js';
+import { createHarness } from '../support/harness.js';
 
+const h = createHarness();
 let db: TestDatabase | undefined;
-const dir = tempDir('chaos-storage');
-after(async () => {
-  await db?.drop();
-  if (!process.env.KEEP_TEST_DIRS) fs.rmSync(dir, { recursive: true, force: true });
-});
+const dir = h.tempDir('chaos-storage');
 
 for (const fault of [
   'read-only',
@@ -30,7 +26,7 @@ for (const fault of [
   'full-running',
 ] as const) {
   test(`storage fault: ${fault}; then every slot once`, async (t) => {
-    db ??= await createTestDatabase();
+    db ??= await h.database();
     const [r] = await runStorageFaults({ url: db.url, dir, faults: [fault] });
     assert.ok(r);
     if (r.notRun) return t.skip(r.notRun);

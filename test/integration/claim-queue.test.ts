@@ -10,9 +10,9 @@ import type { ClaimResult } from '../../src/store/ledger.js';
 import { migrate } from '../../src/store/migrate.js';
 import { openPostgres } from '../../src/store/open-postgres.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { MIN } from '../support/time.js';
 
 const T = Date.parse('2026-11-27T00:00:00Z');
-const MIN = 60_000;
 
 /** `jobs` jobs with `perJob` per-minute slots each, the hour after `fromMs`. */
 function slots(jobs: number, perJob: number, fromMs: number, prefix = 'job'): SlotClaim[] {

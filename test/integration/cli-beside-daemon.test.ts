@@ -10,14 +10,13 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
-import { cleanUpAfterAll } from '../support/cleanup.js';
-import { CLI, childEnv, startDaemon, tempDir, waitFor } from '../support/daemon.js';
+import { CLI, childEnv, waitFor } from '../support/daemon.js';
+import { createHarness } from '../support/harness.js';
 
-const { dirs, daemons } = cleanUpAfterAll();
+const h = createHarness();
 
 test('every command works beside a running embedded-store daemon', async () => {
-  const dir = tempDir('cli-beside');
-  dirs.push(dir);
+  const dir = h.tempDir('cli-beside');
   const config = path.join(dir, 'cronkeeper.yaml');
   fs.writeFileSync(
     config,
@@ -51,8 +50,7 @@ jobs:
     return r;
   };
 
-  const d = startDaemon(config, { CRONKEEPER_NODE_ID: 'solo' });
-  daemons.push(d);
+  const d = h.startDaemon(config, { CRONKEEPER_NODE_ID: 'solo' });
   await d.waitForLog((l) => l.msg === 'ready: scheduling', 30_000);
   const socket = path.join(dir, 'store', 'cronkeeper.sock');
   assert.equal(fs.statSync(socket).mode & 0o777, 0o600, 'the socket is the daemon user’s alone');

@@ -6,11 +6,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { createTestDatabase } from '../support/database.js';
-import { startDaemon, tempDir, waitFor } from '../support/daemon.js';
-import { cleanUpAfterAll } from '../support/cleanup.js';
+import { waitFor } from '../support/daemon.js';
+import { createHarness } from '../support/harness.js';
 
-const { dirs, databases, daemons } = cleanUpAfterAll();
+const h = createHarness();
 
 async function sample(base: string, name: string): Promise<number | undefined> {
   const text = await (await fetch(`${base}/metrics`)).text();
@@ -19,10 +18,8 @@ async function sample(base: string, name: string): Promise<number | undefined> {
 }
 
 test('skew against the database is exported and logged; wall-clock steps are logged with their size', async () => {
-  const dir = tempDir('clock-integrity');
-  dirs.push(dir);
-  const db = await createTestDatabase();
-  databases.push(db);
+  const dir = h.tempDir('clock-integrity');
+  const db = await h.database();
   const offsetFile = path.join(dir, 'offset');
   fs.writeFileSync(offsetFile, '0');
   const config = path.join(dir, 'cronkeeper.yaml');
@@ -36,8 +33,7 @@ jobs:
     command: ["/bin/true"]
 `,
   );
-  const d = startDaemon(config, { CRONKEEPER_TEST_CLOCK_OFFSET_FILE: offsetFile });
-  daemons.push(d);
+  const d = h.startDaemon(config, { CRONKEEPER_TEST_CLOCK_OFFSET_FILE: offsetFile });
   const listening = await d.waitForLog((l) => l.msg === 'http listening', 30_000);
   const base = `http://127.0.0.1:${listening.port as number}`;
   await d.waitForLog((l) => l.msg === 'ready: scheduling', 30_000);

@@ -8,9 +8,8 @@ import path from 'node:path';
 import { test } from 'node:test';
 import pg from 'pg';
 import { slotKey } from '../../src/store/ledger.js';
-import { createTestDatabase } from '../support/database.js';
-import { startDaemon, tempDir, waitFor } from '../support/daemon.js';
-import { cleanUpAfterAll } from '../support/cleanup.js';
+import { waitFor } from '../support/daemon.js';
+import { createHarness } from '../support/harness.js';
 
 interface TokenLine {
   slot: string;
@@ -40,13 +39,11 @@ function readTokens(file: string): TokenLine[] {
     });
 }
 
-const { dirs, databases, daemons } = cleanUpAfterAll();
+const h = createHarness();
 
 test('CRONKEEPER_EPOCH increases across a takeover; CRONKEEPER_SLOT is the ledger slot key', async () => {
-  const dir = tempDir('fencing-token');
-  dirs.push(dir);
-  const db = await createTestDatabase();
-  databases.push(db);
+  const dir = h.tempDir('fencing-token');
+  const db = await h.database();
   const out = path.join(dir, 'out.txt');
   const config = path.join(dir, 'cronkeeper.yaml');
   const record = `echo "$CRONKEEPER_SLOT $CRONKEEPER_EPOCH $CRONKEEPER_RUN_ID $CRONKEEPER_MANUAL $CRONKEEPER_NODE_ID $CRONKEEPER_CATCHUP" >> '${out}'`;
@@ -62,11 +59,9 @@ jobs:
     command: ["/bin/sh", "-c", ${JSON.stringify(record)}]
 `,
   );
-  const a = startDaemon(config, { CRONKEEPER_NODE_ID: 'node-a' });
-  daemons.push(a);
+  const a = h.startDaemon(config, { CRONKEEPER_NODE_ID: 'node-a' });
   await a.waitForLog((l) => l.msg === 'ready: scheduling', 30_000);
-  const b = startDaemon(config, { CRONKEEPER_NODE_ID: 'node-b' });
-  daemons.push(b);
+  const b = h.startDaemon(config, { CRONKEEPER_NODE_ID: 'node-b' });
   await b.waitForLog(
     (l) => l.msg === 'another node leads: standing by until the leader lock is free',
     30_000,

@@ -12,9 +12,9 @@ import { migrate } from '../../src/store/migrate.js';
 import { openPostgres } from '../../src/store/open-postgres.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { testJob } from '../support/jobs.js';
+import { MIN } from '../support/time.js';
 
 const NOW = Date.parse('2026-06-01T12:00:00Z');
-const MIN = 60_000;
 let database: TestDatabase | undefined;
 after(async () => database?.drop());
 

@@ -10,13 +10,12 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { readSuccessFacts } from '../../src/store/last-success.js';
 import { openPostgres } from '../../src/store/open-postgres.js';
-import { createTestDatabase } from '../support/database.js';
-import { CLI, childEnv, startDaemon, tempDir, waitFor } from '../support/daemon.js';
-import { cleanUpAfterAll } from '../support/cleanup.js';
+import { CLI, childEnv, waitFor } from '../support/daemon.js';
+import { createHarness } from '../support/harness.js';
 
 const run = promisify(execFile);
 
-const { dirs, databases, daemons } = cleanUpAfterAll();
+const h = createHarness();
 
 /** Prometheus text → samples, e.g. `cronkeeper_job_stale{job="x"}` → 1. */
 async function metrics(base: string): Promise<Map<string, number>> {
@@ -38,10 +37,8 @@ interface JobStatus {
 }
 
 test('maxAge: stale and fresh jobs in the metrics and status; manual runs count; right after a restart', async () => {
-  const dir = tempDir('freshness');
-  dirs.push(dir);
-  const db = await createTestDatabase();
-  databases.push(db);
+  const dir = h.tempDir('freshness');
+  const db = await h.database();
   const config = path.join(dir, 'cronkeeper.yaml');
   fs.writeFileSync(
     config,
@@ -63,8 +60,7 @@ jobs:
 `,
   );
   const start = async () => {
-    const d = startDaemon(config);
-    daemons.push(d);
+    const d = h.startDaemon(config);
     const listening = await d.waitForLog((l) => l.msg === 'http listening', 30_000);
     return { d, base: `http://127.0.0.1:${listening.port as number}` };
   };

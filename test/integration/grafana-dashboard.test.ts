@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { cleanUpAfterAll } from '../support/cleanup.js';
-import { ROOT, startDaemon, tempDir } from '../support/daemon.js';
+import { ROOT } from '../support/daemon.js';
+import { createHarness } from '../support/harness.js';
 
-const { dirs, daemons } = cleanUpAfterAll();
+const h = createHarness();
 
 interface Panel {
   title: string;
@@ -29,15 +29,13 @@ test('every series the dashboard queries is one the daemon exports', async () =>
   }
   assert.ok(named.size >= 15, [...named.keys()].join(' '));
 
-  const dir = tempDir('grafana');
-  dirs.push(dir);
+  const dir = h.tempDir('grafana');
   const config = path.join(dir, 'cronkeeper.yaml');
   fs.writeFileSync(
     config,
     `store: { path: ./store }\nhttp: { listen: "127.0.0.1:0" }\njobs:\n  tick:\n    every: 1s\n    maxAge: 1h\n    command: ["true"]\n`,
   );
-  const d = startDaemon(config);
-  daemons.push(d);
+  const d = h.startDaemon(config);
   const listening = await d.waitForLog((l) => l.msg === 'http listening', 30_000);
   await d.waitForLog((l) => l.msg === 'run finished', 30_000);
   const text = await (await fetch(`http://127.0.0.1:${listening.port as number}/metrics`)).text();

@@ -4,18 +4,10 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { startCluster, type PgCluster } from '../../scripts/pg-cluster.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import {
-  type DaemonProcess,
-  readOutput,
-  recordingCommand,
-  sleep,
-  startDaemon,
-  tempDir,
-  waitFor,
-} from '../support/daemon.js';
+import { type DaemonProcess, readOutput, recordingCommand, sleep, waitFor } from '../support/daemon.js';
+import { createHarness } from '../support/harness.js';
 
 function writeConfig(dir: string, url: string, out: string): string {
   const file = path.join(dir, 'cronkeeper.yaml');
@@ -51,10 +43,12 @@ function assertExactlyOnce(out: string): string[] {
   return times;
 }
 
+const h = createHarness();
+
 async function startPair(config: string): Promise<{ leader: DaemonProcess; standby: DaemonProcess }> {
-  const a = startDaemon(config, { CRONKEEPER_NODE_ID: 'node-a' });
+  const a = h.startDaemon(config, { CRONKEEPER_NODE_ID: 'node-a' });
   await a.waitForLog((l) => l.msg === 'ready: scheduling', 30_000);
-  const b = startDaemon(config, { CRONKEEPER_NODE_ID: 'node-b' });
+  const b = h.startDaemon(config, { CRONKEEPER_NODE_ID: 'node-b' });
   await b.waitForLog(
     (l) => l.msg === 'another node leads: standing by until the leader lock is free',
     30_000,
@@ -65,23 +59,12 @@ async function startPair(config: string): Promise<{ leader: DaemonProcess; stand
 const isLeading = (l: { msg?: string }) => l.msg === 'ready: scheduling';
 
 describe('HA pair', () => {
-  const dirs: string[] = [];
-  const databases: TestDatabase[] = [];
-  const daemons: DaemonProcess[] = [];
   let cluster: PgCluster | undefined;
-  after(async () => {
-    for (const d of daemons) d.proc.kill('SIGKILL');
-    await Promise.all(daemons.map((d) => d.exited));
-    for (const db of databases) await db.drop().catch(() => {});
-    cluster?.destroy();
-    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  h.defer(() => cluster?.destroy());
   const setUp = async (name: string, url?: string) => {
-    const dir = tempDir(name);
-    dirs.push(dir);
+    const dir = h.tempDir(name);
     if (!url) {
-      const db = await createTestDatabase();
-      databases.push(db);
+      const db = await h.database();
       url = db.url;
     }
     const out = path.join(dir, 'out.txt');
@@ -91,7 +74,6 @@ describe('HA pair', () => {
   test('SIGKILL of the leader: the standby takes over; every slot once', async () => {
     const { out, config } = await setUp('ha-kill');
     const { leader, standby } = await startPair(config);
-    daemons.push(leader, standby);
     await waitFor(() => readOutput(out).length >= 3, 10_000, 'runs by the leader');
     leader.proc.kill('SIGKILL');
     await leader.exited;
@@ -110,7 +92,6 @@ describe('HA pair', () => {
   test('SIGSTOP of the leader: it loses leadership; after SIGCONT it claims nothing and stands by', async () => {
     const { out, config } = await setUp('ha-freeze');
     const { leader, standby } = await startPair(config);
-    daemons.push(leader, standby);
     await waitFor(() => readOutput(out).length >= 3, 10_000, 'runs by the leader');
     leader.proc.kill('SIGSTOP');
     const frozenAt = Date.now();
@@ -143,7 +124,6 @@ describe('HA pair', () => {
     cluster = await startCluster();
     const { out, config } = await setUp('ha-pg-restart', cluster.url);
     const { leader, standby } = await startPair(config);
-    daemons.push(leader, standby);
     await waitFor(() => readOutput(out).length >= 3, 10_000, 'runs before the restart');
     const before = readOutput(out).length;
     cluster.restart();

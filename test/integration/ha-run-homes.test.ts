@@ -9,11 +9,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { openPostgres } from '../../src/store/open-postgres.js';
-import { createTestDatabase } from '../support/database.js';
-import { type DaemonProcess, sleep, startDaemon, tempDir, waitFor } from '../support/daemon.js';
-import { cleanUpAfterAll } from '../support/cleanup.js';
+import { type DaemonProcess, sleep, waitFor } from '../support/daemon.js';
+import { createHarness } from '../support/harness.js';
 
-const { dirs, databases, daemons } = cleanUpAfterAll();
+const h = createHarness();
 
 const STANDING_BY = 'another node leads: standing by until the leader lock is free';
 
@@ -43,9 +42,7 @@ const billingScript = (marks: string) =>
   `    command: ["/bin/sh", "-c", "echo start >> '${marks}'; for i in 1 2 3 4 5 6 7 8; do echo step $i; sleep 0.5; done; echo done >> '${marks}'; echo invoices sent"]`;
 
 function start(config: string, node: string): DaemonProcess {
-  const d = startDaemon(config, { CRONKEEPER_NODE_ID: node });
-  daemons.push(d);
-  return d;
+  return h.startDaemon(config, { CRONKEEPER_NODE_ID: node });
 }
 
 async function billingRow(url: string) {
@@ -66,8 +63,7 @@ async function billingRow(url: string) {
 
 /** A starts the job, B stands by, A is SIGKILLed mid-job, B leads. */
 async function killLeaderMidJob(dir: string, hostWait: string, script = billingScript) {
-  const db = await createTestDatabase();
-  databases.push(db);
+  const db = await h.database();
   const marks = path.join(dir, 'marks.txt');
   const [configA, configB] = writeConfigs(dir, db.url, hostWait, script(marks));
   const a = start(configA, 'node-a');
@@ -85,8 +81,7 @@ async function killLeaderMidJob(dir: string, hostWait: string, script = billingS
 }
 
 test('a run left on the dead leader’s host is adopted there when its daemon comes back', async () => {
-  const dir = tempDir('ha-home-back');
-  dirs.push(dir);
+  const dir = h.tempDir('ha-home-back');
   const { url, marks, configA, b } = await killLeaderMidJob(dir, '5m');
   await sleep(1_000);
   // The new leader cannot read node a's spool: it decides nothing, runs nothing.
@@ -108,8 +103,7 @@ test('a run left on the dead leader’s host is adopted there when its daemon co
 });
 
 test('a run whose host never comes back is given up after ha.hostWait: onInterrupted decides', async () => {
-  const dir = tempDir('ha-home-lost');
-  dirs.push(dir);
+  const dir = h.tempDir('ha-home-lost');
   const { url, b } = await killLeaderMidJob(dir, '4s');
   const waitingSince = Date.now();
   await sleep(1_500);
@@ -122,8 +116,7 @@ test('a run whose host never comes back is given up after ha.hostWait: onInterru
 });
 
 test('an attempt that fails on its host while no leader owns it is retried by the leader', async () => {
-  const dir = tempDir('ha-home-retry');
-  dirs.push(dir);
+  const dir = h.tempDir('ha-home-retry');
   // The first attempt works 3 s and fails; the second (a marker says it is one) succeeds.
   const failOnce = (marks: string) => `    retries: { max: 1, backoff: 1s }
     command: ["/bin/sh", "-c", "echo start >> '${marks}'; if [ -e '${marks}.failed' ]; then echo again; exit 0; fi; sleep 3; touch '${marks}.failed'; echo failed; exit 1"]`;

@@ -9,30 +9,24 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import pg from 'pg';
 import { MAX_REQUESTS } from '../../src/http/http-server.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import {
-  type DaemonProcess,
-  readOutput,
-  recordingCommand,
-  sleep,
-  startDaemon,
-  tempDir,
-  waitFor,
-} from '../support/daemon.js';
+import { type DaemonProcess, readOutput, recordingCommand, sleep, waitFor } from '../support/daemon.js';
+import type { TestDatabase } from '../support/database.js';
+import { createHarness } from '../support/harness.js';
 
 const TOKEN = 'hardening-test-token-0123456789';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
-const dir = tempDir('http-hardening');
+const h = createHarness();
+const dir = h.tempDir('http-hardening');
 const out = path.join(dir, 'tick.txt');
 let database: TestDatabase;
 let d: DaemonProcess;
 let port: number;
 
 before(async () => {
-  database = await createTestDatabase();
+  database = await h.database();
   const config = path.join(dir, 'cronkeeper.yaml');
   fs.writeFileSync(
     config,
@@ -44,15 +38,9 @@ jobs:
     command: ${JSON.stringify(recordingCommand(out))}
 `,
   );
-  d = startDaemon(config, { CRONKEEPER_LOG_LEVEL: 'debug' });
+  d = h.startDaemon(config, { CRONKEEPER_LOG_LEVEL: 'debug' });
   port = (await d.waitForLog((l) => l.msg === 'http listening', 60_000)).port as number;
   await d.waitForLog((l) => l.msg === 'ready: scheduling', 60_000);
-});
-after(async () => {
-  d?.proc.kill('SIGKILL');
-  await d?.exited;
-  await database?.drop();
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 /** One request through node:http, which (unlike fetch) sends the Host header it is given. */

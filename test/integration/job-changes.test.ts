@@ -8,8 +8,8 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { after, describe, test } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { describe, test } from 'node:test';
+import type { TestDatabase } from '../support/database.js';
 import {
   CLI,
   type DaemonProcess,
@@ -17,24 +17,18 @@ import {
   readOutput,
   recordingCommand,
   sleep,
-  startDaemon,
-  tempDir,
   waitFor,
 } from '../support/daemon.js';
+import { createHarness } from '../support/harness.js';
 
 const run = promisify(execFile);
 
 describe('renames and schedule changes', () => {
-  const dir = tempDir('job-changes');
+  const h = createHarness();
+  const dir = h.tempDir('job-changes');
   let db: TestDatabase;
-  const daemons: DaemonProcess[] = [];
   const config = path.join(dir, 'cronkeeper.yaml');
   const out = (name: string) => path.join(dir, `${name}.out`);
-  after(async () => {
-    for (const d of daemons) d.proc.kill('SIGKILL');
-    await db?.drop();
-    if (!process.env.KEEP_TEST_DIRS) fs.rmSync(dir, { recursive: true, force: true });
-  });
 
   function writeConfig(jobs: string): void {
     fs.writeFileSync(
@@ -47,15 +41,14 @@ ${jobs}`,
   }
 
   async function cycle(jobs: string, downMs: number): Promise<DaemonProcess> {
-    const last = daemons.at(-1);
+    const last = h.daemons.at(-1);
     if (last) {
       last.proc.kill('SIGTERM');
       assert.equal(await last.exited, 0);
     }
     writeConfig(jobs);
     await sleep(downMs);
-    const d = startDaemon(config);
-    daemons.push(d);
+    const d = h.startDaemon(config);
     await d.waitForLog((l) => l.msg === 'ready: scheduling', 60_000);
     return d;
   }
@@ -94,10 +87,9 @@ ${jobs}`,
     `  ${name}:\n    schedule: ${schedule}\n${extra}    command: ${JSON.stringify(recordingCommand(out('billing')))}\n`;
 
   test('formerNames carries the state and history over once: no duplicate, no storm', async () => {
-    db = await createTestDatabase();
+    db = await h.database();
     writeConfig(job('billing'));
-    const first = startDaemon(config);
-    daemons.push(first);
+    const first = h.startDaemon(config);
     await first.waitForLog((l) => l.msg === 'ready: scheduling', 60_000);
     await waitFor(() => readOutput(out('billing')).length >= 3, 10_000, 'billing runs');
 

@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, test } from 'node:test';
-import { createTestDatabase } from '../support/database.js';
-import { startDaemon, tempDir, waitFor } from '../support/daemon.js';
+import { test } from 'node:test';
+import { waitFor } from '../support/daemon.js';
+import { createHarness } from '../support/harness.js';
 
-const dir = tempDir('large-reload');
-after(() => fs.rmSync(dir, { recursive: true, force: true }));
+const h = createHarness();
+const dir = h.tempDir('large-reload');
 
 const ticks = path.join(dir, 'ticks.txt');
 
@@ -30,10 +30,10 @@ function configText(url: string, jobs: number, bad: boolean): string {
 }
 
 test('the leader keeps its term through the reload of 30,000 jobs, rejected and accepted', async () => {
-  const db = await createTestDatabase();
+  const db = await h.database();
   const config = path.join(dir, 'cronkeeper.yaml');
   fs.writeFileSync(config, configText(db.url, 30_000, false));
-  const daemon = startDaemon(config);
+  const daemon = h.startDaemon(config);
   try {
     const ready = await daemon.waitForLog((l) => l.msg === 'ready: scheduling', 120_000);
 
@@ -109,6 +109,5 @@ test('the leader keeps its term through the reload of 30,000 jobs, rejected and 
   } finally {
     daemon.proc.kill('SIGTERM');
     await daemon.exited;
-    await db.drop();
   }
 });

@@ -4,31 +4,22 @@
 // keep its leadership, the chatty run must be recorded as a success, and the
 // log must stay a small multiple of the job's output.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { type LoadStore, runChattyJob } from '../../chaos/load-scenarios.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { tempDir } from '../support/daemon.js';
+import { createHarness } from '../support/harness.js';
 import { assertEveryTickOnce, assertLeaderKept, describeFigures } from '../support/load.js';
 
 /** Today's main logs one ~180-byte JSON line per 2-byte output line: 90. */
 const MAX_LOG_PER_OUTPUT_BYTE = 5;
 
-const databases: TestDatabase[] = [];
-const dirs: string[] = [];
-after(async () => {
-  for (const db of databases) await db.drop();
-  if (!process.env.KEEP_TEST_DIRS) for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const h = createHarness();
 
 for (const kind of ['postgres', 'embedded'] as const) {
   test(`${kind} store: a job printing 4 MiB of short lines; every tick slot once, the leader kept`, async () => {
-    const dir = tempDir('load-chatty');
-    dirs.push(dir);
+    const dir = h.tempDir('load-chatty');
     let store: LoadStore = { kind: 'embedded' };
     if (kind === 'postgres') {
-      const db = await createTestDatabase();
-      databases.push(db);
+      const db = await h.database();
       store = { kind: 'postgres', url: db.url };
     }
     const f = await runChattyJob({ store, dir, bytes: 4 << 20, maxWaitMs: 20_000 });

@@ -5,25 +5,16 @@
 // nothing twice, and the long run must be recorded with its real outcome
 // (success), not left unfinished or recorded interrupted.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { runLostLock } from '../../chaos/load-scenarios.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { tempDir } from '../support/daemon.js';
+import { createHarness } from '../support/harness.js';
 import { assertEveryTickOnce, describeFigures } from '../support/load.js';
 
-const databases: TestDatabase[] = [];
-const dirs: string[] = [];
-after(async () => {
-  for (const db of databases) await db.drop();
-  if (!process.env.KEEP_TEST_DIRS) for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const h = createHarness();
 
 test('lock connection dropped during a 20 s job: leads again at once, every tick slot once, the run recorded', async () => {
-  const db = await createTestDatabase();
-  databases.push(db);
-  const dir = tempDir('load-lock');
-  dirs.push(dir);
+  const db = await h.database();
+  const dir = h.tempDir('load-lock');
   const f = await runLostLock({ store: { kind: 'postgres', url: db.url }, dir, jobSeconds: 20 });
   const why = describeFigures(f);
   assert.deepEqual(f.notes, [], why);

@@ -2,25 +2,16 @@
 // on a Postgres store. The per-second tick job must miss nothing and run
 // nothing twice, and the daemon must keep its leadership throughout.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { runHttpReaders } from '../../chaos/load-scenarios.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { tempDir } from '../support/daemon.js';
+import { createHarness } from '../support/harness.js';
 import { assertEveryTickOnce, assertLeaderKept, describeFigures } from '../support/load.js';
 
-const databases: TestDatabase[] = [];
-const dirs: string[] = [];
-after(async () => {
-  for (const db of databases) await db.drop();
-  if (!process.env.KEEP_TEST_DIRS) for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const h = createHarness();
 
 test('500 concurrent /metrics clients for 15 s: every tick slot once, the leader kept', async () => {
-  const db = await createTestDatabase();
-  databases.push(db);
-  const dir = tempDir('load-metrics');
-  dirs.push(dir);
+  const db = await h.database();
+  const dir = h.tempDir('load-metrics');
   const f = await runHttpReaders({
     name: 'c: 500 /metrics clients',
     store: { kind: 'postgres', url: db.url },

@@ -6,32 +6,21 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import {
-  type DaemonProcess,
-  readOutput,
-  recordingCommand,
-  startDaemon,
-  tempDir,
-  waitFor,
-} from '../support/daemon.js';
+import { type DaemonProcess, readOutput, recordingCommand, waitFor } from '../support/daemon.js';
+import type { TestDatabase } from '../support/database.js';
+import { createHarness } from '../support/harness.js';
 
 describe('lost lock connection', () => {
+  const h = createHarness();
   let db: TestDatabase | undefined;
   let daemon: DaemonProcess | undefined;
   let dir: string | undefined;
-  after(async () => {
-    daemon?.proc.kill('SIGKILL');
-    await daemon?.exited;
-    await db?.drop().catch(() => {});
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
 
   test('the node leads again while its long run goes on; the run is recorded as it ended; no tick slot lost', async () => {
-    db = await createTestDatabase();
-    dir = tempDir('lost-lock');
+    db = await h.database();
+    dir = h.tempDir('lost-lock');
     const ticks = path.join(dir, 'ticks.txt');
     const longDone = path.join(dir, 'long-done.txt');
     const config = path.join(dir, 'cronkeeper.yaml');
@@ -49,7 +38,7 @@ jobs:
     command: ["/bin/sh", "-c", "sleep 12; echo \\"$CRONKEEPER_RUN_ID\\" >> '${longDone}'"]
 `,
     );
-    daemon = startDaemon(config, { CRONKEEPER_NODE_ID: 'node-a' });
+    daemon = h.startDaemon(config, { CRONKEEPER_NODE_ID: 'node-a' });
     const d = daemon;
     await d.waitForLog((l) => l.msg === 'ready: scheduling', 30_000);
     const started = await d.waitForLog((l) => l.msg === 'run started' && l.job === 'long', 15_000);

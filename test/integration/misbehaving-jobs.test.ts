@@ -11,12 +11,14 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { type DaemonProcess, startDaemon, tempDir, waitFor } from '../support/daemon.js';
+import { type DaemonProcess, waitFor } from '../support/daemon.js';
+import type { TestDatabase } from '../support/database.js';
+import { createHarness } from '../support/harness.js';
 
-const dir = tempDir('misbehaving');
+const h = createHarness();
+const dir = h.tempDir('misbehaving');
 let db: TestDatabase;
 let daemon: DaemonProcess;
 let client: pg.Client;
@@ -140,21 +142,15 @@ function maxConcurrent(name: string): number {
 const iso = (d: Date) => d.toISOString();
 
 before(async () => {
-  db = await createTestDatabase();
+  db = await h.database();
   fs.writeFileSync(file('cronkeeper.yaml'), config());
-  daemon = startDaemon(file('cronkeeper.yaml'));
+  daemon = h.startDaemon(file('cronkeeper.yaml'));
   await daemon.waitForLog((l) => l.msg === 'ready: scheduling', 60_000);
   client = new pg.Client({ connectionString: db.url });
   await client.connect();
 });
 
-after(async () => {
-  daemon.proc.kill('SIGKILL');
-  await daemon.exited;
-  await client?.end();
-  await db?.drop();
-  if (!process.env.KEEP_TEST_DIRS) fs.rmSync(dir, { recursive: true, force: true });
-});
+h.defer(() => client?.end());
 
 describe('jobs that misbehave', () => {
   test('ignores SIGTERM and forks a grandchild that does too: the whole group is SIGKILLed after the grace', async () => {

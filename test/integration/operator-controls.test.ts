@@ -8,9 +8,9 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import type { TestDatabase } from '../support/database.js';
 import {
   CLI,
   type DaemonProcess,
@@ -18,10 +18,9 @@ import {
   readOutput,
   recordingCommand,
   sleep,
-  startDaemon,
-  tempDir,
   waitFor,
 } from '../support/daemon.js';
+import { createHarness } from '../support/harness.js';
 
 const run = promisify(execFile);
 
@@ -54,19 +53,13 @@ interface Ledger {
 }
 
 describe('operator controls (postgres store)', () => {
-  const dir = tempDir('controls');
+  const h = createHarness();
+  const dir = h.tempDir('controls');
   let db: TestDatabase;
   let client: pg.Client;
-  const daemons: DaemonProcess[] = [];
   const out = (job: string) => path.join(dir, `${job}.out`);
   let config = '';
-
-  after(async () => {
-    for (const d of daemons) d.proc.kill('SIGKILL');
-    await client?.end();
-    await db?.drop();
-    if (!process.env.KEEP_TEST_DIRS) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  h.defer(() => client?.end());
 
   const cli = (...args: string[]) => cliOn(config, ...args);
 
@@ -86,8 +79,7 @@ describe('operator controls (postgres store)', () => {
   }
 
   async function start(): Promise<DaemonProcess> {
-    const d = startDaemon(config);
-    daemons.push(d);
+    const d = h.startDaemon(config);
     await d.waitForLog((l) => l.msg === 'ready: scheduling', 60_000);
     return d;
   }
@@ -105,7 +97,7 @@ describe('operator controls (postgres store)', () => {
   }
 
   test('setup: a daemon with per-second jobs runs', async () => {
-    db = await createTestDatabase();
+    db = await h.database();
     client = new pg.Client({ connectionString: db.url });
     await client.connect();
     config = path.join(dir, 'cronkeeper.yaml');
@@ -145,7 +137,7 @@ jobs:
     pausedAtMs = Date.now();
     assert.equal(r.changed, true);
     assert.ok(r.control.requestedBy.length > 0 && r.control.host.length > 0);
-    const d = daemons.at(-1)!;
+    const d = h.daemons.at(-1)!;
     await d.waitForLog((l) => l.msg?.startsWith('job paused') === true && l.job === 'tick', 5_000);
     const tockBefore = slotsOf(await ledger('tock')).length;
     await sleep(2_500);
@@ -170,7 +162,7 @@ jobs:
   });
 
   test('a pause survives a restart (SIGKILL)', async () => {
-    const old = daemons.at(-1)!;
+    const old = h.daemons.at(-1)!;
     old.proc.kill('SIGKILL');
     await old.exited;
     const d = await start();
@@ -202,7 +194,7 @@ jobs:
 
   test('resume with onResume: catchup — every slot missed while paused runs once, as catch-up', async () => {
     await cliJson('pause', 'tock');
-    const d = daemons.at(-1)!;
+    const d = h.daemons.at(-1)!;
     await d.waitForLog((l) => l.msg?.startsWith('job paused') === true && l.job === 'tock', 5_000);
     await sleep(3_000);
     const r = await cliJson<{ control: { requestedAt: string } }>('resume', 'tock');
@@ -227,7 +219,7 @@ jobs:
         `SELECT id::int, started_at, recovery, attempts, node_id, epoch FROM cronkeeper_runs WHERE id = ANY($1)`,
         [open.map((o) => o.id)],
       );
-      const logs = daemons.flatMap((dd, i) =>
+      const logs = h.daemons.flatMap((dd, i) =>
         dd.logs.filter((l) => open.some((o) => o.id === l.runId)).map((l) => ({ i, ...l })),
       );
       const spool = path.join(dir, 'var/runs');
@@ -335,7 +327,7 @@ jobs:
   });
 
   test('requests made while no daemon runs are carried out when one starts', async () => {
-    await stop(daemons.at(-1)!);
+    await stop(h.daemons.at(-1)!);
     const paused = await cli('pause', 'tick');
     assert.equal(paused.code, 0);
     assert.match(paused.stdout, /no daemon is leading right now/);
@@ -411,20 +403,15 @@ jobs:
 });
 
 describe('operator controls in an HA pair', () => {
-  const dir = tempDir('controls-ha');
+  const h = createHarness();
+  const dir = h.tempDir('controls-ha');
   let db: TestDatabase;
   let client: pg.Client;
-  const daemons: DaemonProcess[] = [];
   let config = '';
-  after(async () => {
-    for (const d of daemons) d.proc.kill('SIGKILL');
-    await client?.end();
-    await db?.drop();
-    if (!process.env.KEEP_TEST_DIRS) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  h.defer(() => client?.end());
 
   test('a pause made just before the leader is killed is honoured by the new leader', async () => {
-    db = await createTestDatabase();
+    db = await h.database();
     client = new pg.Client({ connectionString: db.url });
     await client.connect();
     config = path.join(dir, 'cronkeeper.yaml');
@@ -438,11 +425,9 @@ jobs:
     command: ${JSON.stringify(recordingCommand(path.join(dir, 'tick.out')))}
 `,
     );
-    const a = startDaemon(config, { CRONKEEPER_NODE_ID: 'node-a' });
-    daemons.push(a);
+    const a = h.startDaemon(config, { CRONKEEPER_NODE_ID: 'node-a' });
     await a.waitForLog((l) => l.msg === 'ready: scheduling', 60_000);
-    const b = startDaemon(config, { CRONKEEPER_NODE_ID: 'node-b' });
-    daemons.push(b);
+    const b = h.startDaemon(config, { CRONKEEPER_NODE_ID: 'node-b' });
     await b.waitForLog((l) => l.msg === 'http listening', 60_000);
     await waitFor(() => readOutput(path.join(dir, 'tick.out')).length >= 2, 10_000, 'tick runs');
 
@@ -470,14 +455,10 @@ jobs:
 });
 
 describe('operator controls on the embedded store', () => {
-  const dir = tempDir('controls-embedded');
-  const daemons: DaemonProcess[] = [];
+  const h = createHarness();
+  const dir = h.tempDir('controls-embedded');
   const config = path.join(dir, 'cronkeeper.yaml');
   const out = (job: string) => path.join(dir, `${job}.out`);
-  after(() => {
-    for (const d of daemons) d.proc.kill('SIGKILL');
-    if (!process.env.KEEP_TEST_DIRS) fs.rmSync(dir, { recursive: true, force: true });
-  });
 
   const cli = (...args: string[]) => cliOn(config, ...args);
 
@@ -494,8 +475,7 @@ jobs:
     command: ${JSON.stringify(recordingCommand(out('daily')))}
 `,
     );
-    const d = startDaemon(config);
-    daemons.push(d);
+    const d = h.startDaemon(config);
     await d.waitForLog((l) => l.msg === 'ready: scheduling', 60_000);
     // The store is the daemon's: it carries the pause out itself (command-server.ts), at once.
     const paused = await cli('pause', 'tick');
@@ -516,8 +496,7 @@ jobs:
     assert.equal((await cli('pause', 'tick', '--reason', 'disk swap')).code, 0);
     assert.equal((await cli('trigger', 'daily')).code, 0);
     const stoppedAtMs = Date.now();
-    const again = startDaemon(config);
-    daemons.push(again);
+    const again = h.startDaemon(config);
     await again.waitForLog((l) => l.msg === 'ready: scheduling', 60_000);
     await waitFor(() => readOutput(out('daily')).length === 1, 10_000, 'the trigger made while stopped');
     await sleep(1_500);

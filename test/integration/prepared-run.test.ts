@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import pino from 'pino';
 import { systemClock } from '../../src/runtime/clock.js';
 import { RunDispatcher } from '../../src/dispatch/run-dispatcher.js';
@@ -14,15 +14,14 @@ import { bumpEpoch } from '../../src/store/fence.js';
 import { claimSlots } from '../../src/store/ledger.js';
 import { migrate } from '../../src/store/migrate.js';
 import { openPostgres } from '../../src/store/open-postgres.js';
-import { createTestDatabase } from '../support/database.js';
-import { tempDir } from '../support/daemon.js';
+import { createHarness } from '../support/harness.js';
 import { testJob } from '../support/jobs.js';
 
-const dir = tempDir('prepared-run');
-after(() => fs.rmSync(dir, { recursive: true, force: true }));
+const h = createHarness();
+const dir = h.tempDir('prepared-run');
 
 test('a run prepared for the config before a reload starts from the config after it, every time', async () => {
-  const tdb = await createTestDatabase();
+  const tdb = await h.database();
   const db = await openPostgres({ url: tdb.url });
   try {
     await migrate(db);
@@ -64,6 +63,5 @@ test('a run prepared for the config before a reload starts from the config after
     );
   } finally {
     await db.close();
-    await tdb.drop();
   }
 });

@@ -15,9 +15,8 @@ import { describe, test } from 'node:test';
 import { openEmbedded } from '../../src/store/open-embedded.js';
 import { openPostgres } from '../../src/store/open-postgres.js';
 import type { Db } from '../../src/store/db.js';
-import { createTestDatabase } from '../support/database.js';
-import { type DaemonProcess, sleep, startDaemon, tempDir, waitFor } from '../support/daemon.js';
-import { cleanUpAfterAll } from '../support/cleanup.js';
+import { type DaemonProcess, sleep, waitFor } from '../support/daemon.js';
+import { createHarness } from '../support/harness.js';
 
 interface Store {
   name: string;
@@ -26,15 +25,14 @@ interface Store {
   open: (dir: string) => Promise<Db>;
 }
 
-const { dirs, databases, daemons } = cleanUpAfterAll();
+const h = createHarness();
 
 const urls = new Map<string, string>();
 const STORES: Store[] = [
   {
     name: 'Postgres',
     setting: async (dir) => {
-      const db = await createTestDatabase();
-      databases.push(db);
+      const db = await h.database();
       urls.set(dir, db.url);
       return `store: { url: "${db.url}" }`;
     },
@@ -48,9 +46,7 @@ const STORES: Store[] = [
 ];
 
 function start(config: string): DaemonProcess {
-  const d = startDaemon(config);
-  daemons.push(d);
-  return d;
+  return h.startDaemon(config);
 }
 
 async function kill(d: DaemonProcess): Promise<void> {
@@ -59,8 +55,7 @@ async function kill(d: DaemonProcess): Promise<void> {
 }
 
 test('an HTTP request in flight dies with its daemon: not taken for never started, left to onInterrupted', async () => {
-  const dir = tempDir('http-in-flight');
-  dirs.push(dir);
+  const dir = h.tempDir('http-in-flight');
   let requests = 0;
   const server = http.createServer((req) => {
     requests++;
@@ -108,8 +103,7 @@ jobs:
 });
 
 test('a slot made ready ahead of its instant but skipped by policy leaves nothing in the spool', async () => {
-  const dir = tempDir('prepared-skipped');
-  dirs.push(dir);
+  const dir = h.tempDir('prepared-skipped');
   const out = path.join(dir, 'out.txt');
   const config = path.join(dir, 'cronkeeper.yaml');
   // Every second, running 2.5 s: most slots find the previous run still running and are skipped.
@@ -141,8 +135,7 @@ jobs:
 });
 
 test('a job that floods its output: the spool file stays bounded, the run succeeds, its end is kept', async () => {
-  const dir = tempDir('flood-spool');
-  dirs.push(dir);
+  const dir = h.tempDir('flood-spool');
   const config = path.join(dir, 'cronkeeper.yaml');
   // 400 MB in 1 MB lines, as fast as the shell can; then a last line.
   fs.writeFileSync(
@@ -195,8 +188,7 @@ jobs:
 for (const store of STORES) {
   describe(`runs in flight when the daemon dies (${store.name})`, () => {
     test('a job outlives its daemon: it writes output after the kill, ends normally, and its end is recorded', async () => {
-      const dir = tempDir('survive');
-      dirs.push(dir);
+      const dir = h.tempDir('survive');
       const marks = path.join(dir, 'marks.txt');
       const config = path.join(dir, 'cronkeeper.yaml');
       // Catch-up of a yearly slot, so it starts at once; then it works for 3 s, printing as it goes.
@@ -282,8 +274,7 @@ jobs:
     });
 
     test('kills while 20 per-second jobs start: every slot of every job once, none interrupted', async () => {
-      const dir = tempDir('kill-storm');
-      dirs.push(dir);
+      const dir = h.tempDir('kill-storm');
       const out = path.join(dir, 'out');
       fs.mkdirSync(out);
       const config = path.join(dir, 'cronkeeper.yaml');
@@ -341,7 +332,7 @@ jobs:
           );
           assert.fail(
             `slots not run: ${JSON.stringify(missing)}; their ledger rows: ${JSON.stringify(rows)}; the log of ${missing[0]!.job}: ${JSON.stringify(
-              daemons.flatMap((d) => d.logs.filter((l) => l.job === missing[0]!.job).slice(-40)),
+              h.daemons.flatMap((d) => d.logs.filter((l) => l.job === missing[0]!.job).slice(-40)),
             )}`,
           );
         } finally {

@@ -7,7 +7,7 @@
 // The downtime, as simulate defines it, is [kill, boot now]:
 // - kill: the test's clock at SIGKILL, taken half-way between two slots, so
 //   the slot before it was claimed and the one after it was not;
-// - boot now: the instant the restarted daemon plans its catch-up (leader-term:
+// - boot now: the instant the restarted daemon plans its catch-up (lead/term.ts:
 //   `bootNow`, after the restore). It is not logged, but it lies between the
 //   "state restored" line and the "catch-up starting" line. Both ends are
 //   simulated; when a slot falls between them (a few ms), the daemon must
@@ -16,11 +16,12 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Db } from '../../src/store/db.js';
 import { openPostgres } from '../../src/store/open-postgres.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { CLI, childEnv, type LogLine, sleep, startDaemon, tempDir, waitFor } from '../support/daemon.js';
+import { CLI, childEnv, type LogLine, sleep, waitFor } from '../support/daemon.js';
+import { createHarness } from '../support/harness.js';
+import { iso } from '../support/time.js';
 
 const JOBS = ['all', 'capped', 'latest', 'windowed'] as const;
 
@@ -46,7 +47,6 @@ jobs:
 }
 
 const logTime = (l: LogLine): number => Date.parse(String(l.time));
-const iso = (ms: number) => new Date(ms).toISOString();
 
 interface SimulationJson {
   slots: Array<{ job: string; scheduledAt: string; outcome: string }>;
@@ -77,14 +77,10 @@ function fatesOfSimulation(sim: SimulationJson): Fates {
 }
 
 describe('simulate matches what the daemon did after an outage', () => {
-  const dir = tempDir('simulate');
-  let db: TestDatabase | undefined;
+  const h = createHarness();
+  const dir = h.tempDir('simulate');
   let store: Db | undefined;
-  after(async () => {
-    await store?.close();
-    await db?.drop();
-    if (!process.env.KEEP_TEST_DIRS) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  h.defer(() => store?.close());
 
   test('bad arguments exit 64 with a clear message', () => {
     const config = writeConfig(dir, 'postgres://nobody@127.0.0.1:1/none');
@@ -150,11 +146,11 @@ describe('simulate matches what the daemon did after an outage', () => {
   });
 
   test('the same outage, simulated and real', async () => {
-    db = await createTestDatabase();
+    const db = await h.database();
     store = await openPostgres({ url: db.url });
     const config = writeConfig(dir, db.url);
 
-    const first = startDaemon(config);
+    const first = h.startDaemon(config);
     const ready1 = logTime(await first.waitForLog((l) => l.msg === 'ready: scheduling', 60_000));
     await sleep(2_500);
     // Half-way between two slots: the previous one is claimed, the next one not yet due.
@@ -164,7 +160,7 @@ describe('simulate matches what the daemon did after an outage', () => {
     assert.equal(await first.exited, 'SIGKILL');
 
     await sleep(4_000 - (Date.now() - killAt));
-    const second = startDaemon(config);
+    const second = h.startDaemon(config);
     const ready2 = logTime(await second.waitForLog((l) => l.msg === 'ready: scheduling', 60_000));
     await waitFor(
       async () => {

@@ -7,17 +7,10 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { after, describe, test } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import {
-  CLI,
-  type DaemonProcess,
-  childEnv,
-  recordingCommand,
-  sleep,
-  startDaemon,
-  tempDir,
-} from '../support/daemon.js';
+import { describe, test } from 'node:test';
+import { CLI, childEnv, recordingCommand, sleep } from '../support/daemon.js';
+import type { TestDatabase } from '../support/database.js';
+import { createHarness } from '../support/harness.js';
 
 const run = promisify(execFile);
 
@@ -34,15 +27,10 @@ interface Entry {
 }
 
 describe('slot records', () => {
-  const dir = tempDir('slot-records');
+  const h = createHarness();
+  const dir = h.tempDir('slot-records');
   let db: TestDatabase;
-  const daemons: DaemonProcess[] = [];
   const config = path.join(dir, 'cronkeeper.yaml');
-  after(async () => {
-    for (const d of daemons) d.proc.kill('SIGKILL');
-    await db?.drop();
-    if (!process.env.KEEP_TEST_DIRS) fs.rmSync(dir, { recursive: true, force: true });
-  });
 
   async function runs(job: string): Promise<Entry[]> {
     const r = await run(
@@ -89,7 +77,7 @@ describe('slot records', () => {
   }
 
   test('after an outage every slot is a run or inside one gap that says why', async () => {
-    db = await createTestDatabase();
+    db = await h.database();
     const out = path.join(dir, 'out');
     fs.writeFileSync(
       config,
@@ -117,8 +105,7 @@ jobs:
     command: ${JSON.stringify(recordingCommand(out))}
 `,
     );
-    const first = startDaemon(config);
-    daemons.push(first);
+    const first = h.startDaemon(config);
     await first.waitForLog((l) => l.msg === 'ready: scheduling', 60_000);
     await sleep(2_000);
     await run(process.execPath, [CLI, 'pause', 'paused', '--config', config], { env: childEnv() });
@@ -127,8 +114,7 @@ jobs:
     await first.exited;
     await sleep(6_000);
     await run(process.execPath, [CLI, 'resume', 'paused', '--config', config], { env: childEnv() });
-    const second = startDaemon(config);
-    daemons.push(second);
+    const second = h.startDaemon(config);
     await second.waitForLog((l) => l.msg === 'ready: scheduling', 60_000);
     await sleep(2_000);
     second.proc.kill('SIGTERM');

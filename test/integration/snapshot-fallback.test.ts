@@ -5,28 +5,16 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import {
-  CLI,
-  readOutput,
-  recordingCommand,
-  sleep,
-  startDaemon,
-  tempDir,
-  waitFor,
-} from '../support/daemon.js';
+import { CLI, readOutput, recordingCommand, sleep, waitFor } from '../support/daemon.js';
+import { createHarness } from '../support/harness.js';
 
-const dir = tempDir('snapshot-fallback');
-let database: TestDatabase | undefined;
-after(async () => {
-  await database?.drop();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const h = createHarness();
+const dir = h.tempDir('snapshot-fallback');
 
 test('corrupt, truncated and unknown-version snapshots are skipped; nothing lost, nothing twice', async () => {
-  database = await createTestDatabase();
+  const database = await h.database();
   const out = path.join(dir, 'out.txt');
   const config = path.join(dir, 'cronkeeper.yaml');
   fs.writeFileSync(
@@ -42,7 +30,7 @@ jobs:
 `,
   );
   const client = new pg.Client({ connectionString: database.url });
-  const first = startDaemon(config);
+  const first = h.startDaemon(config);
   await first.waitForLog((l) => l.msg === 'ready: scheduling', 30_000);
   await client.connect();
   try {
@@ -84,7 +72,7 @@ jobs:
     assert.equal(JSON.parse(show.stdout).error, 'checksum');
 
     await sleep(2_000);
-    const second = startDaemon(config);
+    const second = h.startDaemon(config);
     const restored = await second.waitForLog((l) => l.msg === 'state restored', 30_000);
     const skipped = second.logs.filter((l) => l.msg === 'snapshot unusable: skipped, falling back');
     assert.deepEqual(

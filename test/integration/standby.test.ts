@@ -6,19 +6,17 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, test } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { CLI, readOutput, recordingCommand, startDaemon, tempDir, waitFor } from '../support/daemon.js';
+import { test } from 'node:test';
+import { CLI, readOutput, recordingCommand, waitFor } from '../support/daemon.js';
+import { createHarness } from '../support/harness.js';
 
-const dir = tempDir('standby');
-let database: TestDatabase | undefined;
-after(async () => {
-  await database?.drop();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const h = createHarness();
+const dir = h.tempDir('standby');
 
 test('started together, one leads; the standby takes over when it stops', async () => {
-  database = await createTestDatabase();
+  // Empty, not from the template: the two daemons starting together on a brand-new database
+  // migrate it (under the migrator's advisory lock, src/store/migrate.ts) before either leads.
+  const database = await h.database({ empty: true });
   const out = path.join(dir, 'out.txt');
   const config = path.join(dir, 'cronkeeper.yaml');
   fs.writeFileSync(
@@ -31,8 +29,8 @@ jobs:
     command: ${JSON.stringify(recordingCommand(out))}
 `,
   );
-  const a = startDaemon(config, { CRONKEEPER_NODE_ID: 'node-a' });
-  const b = startDaemon(config, { CRONKEEPER_NODE_ID: 'node-b' });
+  const a = h.startDaemon(config, { CRONKEEPER_NODE_ID: 'node-a' });
+  const b = h.startDaemon(config, { CRONKEEPER_NODE_ID: 'node-b' });
   const nodes = [a, b];
   try {
     await Promise.any(nodes.map((d) => d.waitForLog((l) => l.msg === 'ready: scheduling', 30_000)));

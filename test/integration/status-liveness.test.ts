@@ -8,11 +8,10 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { createTestDatabase } from '../support/database.js';
-import { CLI, childEnv, startDaemon, tempDir, waitFor } from '../support/daemon.js';
-import { cleanUpAfterAll } from '../support/cleanup.js';
+import { CLI, childEnv, waitFor } from '../support/daemon.js';
+import { createHarness } from '../support/harness.js';
 
-const { dirs, databases, daemons } = cleanUpAfterAll();
+const h = createHarness();
 const LEASE_MS = 3_000;
 
 interface StatusDoc {
@@ -42,10 +41,8 @@ function status(config: string, json = true): { code: number | null; doc: Status
 }
 
 async function setUp(jobs: string): Promise<string> {
-  const dir = tempDir('status-liveness');
-  dirs.push(dir);
-  const db = await createTestDatabase();
-  databases.push(db);
+  const dir = h.tempDir('status-liveness');
+  const db = await h.database();
   const config = path.join(dir, 'cronkeeper.yaml');
   fs.writeFileSync(config, `store: { url: "${db.url}" }\nha: { lease: ${LEASE_MS / 1000}s }\njobs:\n${jobs}`);
   return config;
@@ -56,8 +53,7 @@ const roles = (doc: StatusDoc | null) => Object.fromEntries(doc!.nodes.map((n) =
 
 test('SIGKILL of the only leader: no live leader within the lease, exit 2; its node is gone', async () => {
   const config = await setUp(FINE);
-  const d = startDaemon(config, { CRONKEEPER_NODE_ID: 'node-a' });
-  daemons.push(d);
+  const d = h.startDaemon(config, { CRONKEEPER_NODE_ID: 'node-a' });
   await d.waitForLog((l) => l.msg === 'ready: scheduling', 30_000);
   await waitFor(() => status(config).code === 0, 10_000, 'status exit 0 while it leads');
   const live = status(config);
@@ -85,8 +81,7 @@ test('SIGKILL of the only leader: no live leader within the lease, exit 2; its n
 
 test('graceful stop: no live leader at once and the node is stopped; a failing job is exit 1', async () => {
   const config = await setUp(`${FINE}  broken:\n    every: 1s\n    command: ["/bin/sh", "-c", "exit 3"]\n`);
-  const d = startDaemon(config, { CRONKEEPER_NODE_ID: 'node-a' });
-  daemons.push(d);
+  const d = h.startDaemon(config, { CRONKEEPER_NODE_ID: 'node-a' });
   await d.waitForLog((l) => l.msg === 'ready: scheduling', 30_000);
   await waitFor(() => status(config).doc!.jobs.some((j) => j.failing), 10_000, 'the failing job seen');
   const failing = status(config);
@@ -107,11 +102,9 @@ test('graceful stop: no live leader at once and the node is stopped; a failing j
 
 test('a pair after takeover: the new leader leads, the killed one is gone, roles follow', async () => {
   const config = await setUp(FINE);
-  const a = startDaemon(config, { CRONKEEPER_NODE_ID: 'node-a' });
-  daemons.push(a);
+  const a = h.startDaemon(config, { CRONKEEPER_NODE_ID: 'node-a' });
   await a.waitForLog((l) => l.msg === 'ready: scheduling', 30_000);
-  const b = startDaemon(config, { CRONKEEPER_NODE_ID: 'node-b' });
-  daemons.push(b);
+  const b = h.startDaemon(config, { CRONKEEPER_NODE_ID: 'node-b' });
   await b.waitForLog(
     (l) => l.msg === 'another node leads: standing by until the leader lock is free',
     30_000,

@@ -21,7 +21,8 @@ const stores: Array<[string, () => Promise<{ db: Db; cleanup: () => Promise<void
   [
     'postgres',
     async () => {
-      const tdb = await createTestDatabase();
+      // Empty: the first test applies the migrations itself.
+      const tdb = await createTestDatabase({ empty: true });
       const db = await openPostgres({ url: tdb.url });
       return { db, cleanup: async () => (await db.close(), await tdb.drop()) };
     },

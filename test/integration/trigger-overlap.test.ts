@@ -7,17 +7,14 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { openPostgres } from '../../src/store/open-postgres.js';
-import { cleanUpAfterAll } from '../support/cleanup.js';
-import { createTestDatabase } from '../support/database.js';
-import { CLI, childEnv, startDaemon, tempDir, waitFor } from '../support/daemon.js';
+import { CLI, childEnv, waitFor } from '../support/daemon.js';
+import { createHarness } from '../support/harness.js';
 
-const { dirs, databases, daemons } = cleanUpAfterAll();
+const h = createHarness();
 
 test('a trigger while the job runs (overlap: skip) waits for the run, then runs once', async () => {
-  const dir = tempDir('trigger-overlap');
-  dirs.push(dir);
-  const db = await createTestDatabase();
-  databases.push(db);
+  const dir = h.tempDir('trigger-overlap');
+  const db = await h.database();
   const marks = path.join(dir, 'marks.txt');
   const config = path.join(dir, 'cronkeeper.yaml');
   // Its one slot of the year is caught up at once, and works 3 s.
@@ -33,8 +30,7 @@ jobs:
     command: ["/bin/sh", "-c", "echo \\"start $CRONKEEPER_MANUAL\\" >> '${marks}'; sleep 3; echo \\"end $CRONKEEPER_MANUAL\\" >> '${marks}'"]
 `,
   );
-  const d = startDaemon(config);
-  daemons.push(d);
+  const d = h.startDaemon(config);
   await waitFor(() => fs.existsSync(marks), 60_000, 'the catch-up run to start');
   await promisify(execFile)(process.execPath, [CLI, 'trigger', 'billing', '--config', config], {
     env: childEnv(),

@@ -25,9 +25,9 @@ export interface DaemonProcess {
   exited: Promise<number | string>;
 }
 
-/** The environment for a CLI or daemon process: the test's own DATABASE_URL must not leak into it. */
+/** The environment for a CLI or daemon process: the test's own DATABASE_URL (and run id) must not leak into it. */
 export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const { DATABASE_URL: _a, CRONKEEPER_DATABASE_URL: _b, ...inherited } = process.env;
+  const { DATABASE_URL: _a, CRONKEEPER_DATABASE_URL: _b, TEST_RUN_ID: _c, ...inherited } = process.env;
   return { ...inherited, ...extra };
 }
 
