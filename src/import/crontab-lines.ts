@@ -232,22 +232,16 @@ export function isSystemFormat(lines: readonly string[], source: string): boolea
 }
 
 /**
- * The five fields as a cronkeeper schedule with cron's meaning, or why there is none.
- * cron restricts the days by both day fields when either starts with `*` (a step
- * over all days), by either otherwise; cronkeeper by either unless one of them is
- * exactly `*`. A field that is `*` with a step of 1 is written `*`; a stepped `*`
- * in one day field beside a restricted other day field has no cronkeeper pattern.
+ * The five fields as a cronkeeper schedule with cron's meaning. cron restricts
+ * the days by both day fields when either starts with `*` (a step over all
+ * days), by either otherwise; cronkeeper by either unless one of them is
+ * exactly `*`, and by both when the day of week starts with croner's `+`,
+ * which is how cron's AND is written. A field that is `*` with a step of 1 is
+ * written `*`.
  */
-export function schedulePattern(pattern: string): { pattern: string } | { unsupported: string } {
+export function schedulePattern(pattern: string): { pattern: string } {
   const fields = pattern.split(' ').map((f) => (f === '*/1' ? '*' : f));
   const [dom, dow] = [fields[2]!, fields[4]!];
-  if (dom !== '*' && dow !== '*' && (dom.startsWith('*') || dow.startsWith('*'))) {
-    return {
-      unsupported:
-        `cron runs it on days that match both day of month '${dom}' and day of week '${dow}' ` +
-        `(a day field starting with * makes cron require both); a cronkeeper pattern runs on days that ` +
-        `match either: not imported. Write one day field as * and test the other day in the command`,
-    };
-  }
+  if (dom !== '*' && dow !== '*' && (dom.startsWith('*') || dow.startsWith('*'))) fields[4] = `+${dow}`;
   return { pattern: fields.join(' ') };
 }

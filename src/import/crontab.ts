@@ -1,8 +1,8 @@
 // `cronkeeper import crontab`: a crontab (user or system format) as a
 // cronkeeper config, and what became of each of its lines. cron's meaning is
 // kept where cronkeeper can say it (the shell, `%` as standard input, the
-// environment, CRON_TZ, no catch-up, overlapping runs) and reported where it
-// cannot (@reboot, mail, a user per line, cron's AND of the day fields). Pure:
+// environment, CRON_TZ, no catch-up, overlapping runs, cron's AND of the day
+// fields) and reported where it cannot (@reboot, mail, a user per line). Pure:
 // no I/O, no clock; the host's time zone is given.
 import { isValidTimeZone } from '../schedule/cron-calculator.js';
 import { checkCronPattern } from '../schedule/pattern-check.js';
@@ -151,11 +151,6 @@ function importJob(
     return undefined;
   }
   const schedule = schedulePattern(job.pattern);
-  if ('unsupported' in schedule) {
-    note.outcome = 'unsupported';
-    note.message = schedule.unsupported;
-    return undefined;
-  }
   const problem = checkCronPattern(schedule.pattern, settings.zone, CHECK_FROM_MS);
   const { command, stdin } = splitPercent(job.command);
   if (problem !== undefined || command.trim() === '') {

@@ -25,6 +25,7 @@ import {
   splitPercent,
 } from '../../../src/import/crontab-lines.js';
 import { jobNames } from '../../../src/import/job-names.js';
+import { createSlotCalculator } from '../../../src/schedule/slot-calculator.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cronkeeper-import-crontab-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -474,25 +475,32 @@ describe('import crontab: bad lines', () => {
     );
   });
 
-  it('a day field starting with * beside a restricted one is reported, not turned into a job that runs on other days', () => {
+  it('a day field starting with * beside a restricted one restricts by both, as cron does', async () => {
     assert.deepEqual(schedulePattern('0 0 */1 * 1'), { pattern: '0 0 * * 1' });
     assert.deepEqual(schedulePattern('0 0 1,15 * 1'), { pattern: '0 0 1,15 * 1' });
     assert.deepEqual(schedulePattern('0 0 */2 * *'), { pattern: '0 0 */2 * *' });
+    assert.deepEqual(schedulePattern('0 0 */2 * 1'), { pattern: '0 0 */2 * +1' });
+    assert.deepEqual(schedulePattern('0 0 1 * */2'), { pattern: '0 0 1 * +*/2' });
     const result = importText(['0 0 */2 * 1 backup']);
     assert.equal(result.errors, 0);
     assert.deepEqual(result.report, [
-      {
-        line: 1,
-        source: '0 0 */2 * 1 backup',
-        outcome: 'unsupported',
-        message:
-          "cron runs it on days that match both day of month '*/2' and day of week '1' (a day field starting with * makes cron require both); a cronkeeper pattern runs on days that match either: not imported. Write one day field as * and test the other day in the command",
-      },
+      { line: 1, source: '0 0 */2 * 1 backup', outcome: 'job', job: 'backup' },
     ]);
-    assert.equal(
-      jobsSection(result.yaml).startsWith('jobs: {}\n  # crontab line 1 not imported: 0 0 */2 * 1 backup\n'),
-      true,
-    );
+    const config = await load(result.yaml);
+    const backup = config.jobs[0]!;
+    // Mondays that are odd days of the month (cron: both fields), not every Monday and every odd day.
+    const calc = createSlotCalculator(backup.schedule);
+    const days: string[] = [];
+    for (let t = Date.parse('2026-12-01T00:00:00+01:00'), i = 0; i < 4; i++) {
+      t = calc.next(t)!;
+      days.push(new Date(t).toISOString());
+    }
+    assert.deepEqual(days, [
+      '2026-12-06T23:00:00.000Z',
+      '2026-12-20T23:00:00.000Z',
+      '2027-01-10T23:00:00.000Z',
+      '2027-01-24T23:00:00.000Z',
+    ]);
   });
 
   it('mail settings, names env cannot take and RANDOM_DELAY are reported', async () => {
