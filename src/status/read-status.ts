@@ -200,7 +200,8 @@ export function lastDecidedRun<R extends { outcome: string | null }>(runs: reado
 
 const FINISHED = (outcome: string) => outcome !== 'running' && outcome !== 'claimed';
 
-function isFailing(runs: ReadonlyArray<{ outcome: string | null }>): boolean {
+/** The job is failing: its last decided run (lastDecidedRun) failed. */
+export function isFailing(runs: ReadonlyArray<{ outcome: string | null }>): boolean {
   return FAILED.has(lastDecidedRun(runs)?.outcome ?? '');
 }
 

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { firstStatusElement, renderStatusPage, statusPageParts } from '../../src/http/status-page.js';
-import type { Status } from '../../src/status/read-status.js';
+import { type Status, isFailing } from '../../src/status/read-status.js';
 import {
   assertHeaderShows,
   assertJobsShown,
@@ -107,8 +107,9 @@ function fixture(): StatusDocument {
     3_400,
   );
   const xFirst = NOW - 6 * 5 * MIN;
-  const x = runs(xFirst, 5 * MIN, ['error', 'stopped', 'interrupted', 'skipped', 'success', 'claimed'], 42);
-  return {
+  // Failing, though its newest finished runs are not failures: they say nothing about the job itself.
+  const x = runs(xFirst, 5 * MIN, ['success', 'error', 'stopped', 'interrupted', 'skipped', 'claimed'], 42);
+  return withFailing({
     now: iso(NOW),
     store: 'postgres',
     node: { nodeId: 'node-a', role: 'leader', ready: false, catchUp: { done: 3, total: 10 } },
@@ -233,7 +234,13 @@ function fixture(): StatusDocument {
         recent: [],
       },
     ],
-  };
+  });
+}
+
+/** Each job's `failing`, as the server judges it from the same runs. */
+function withFailing(doc: StatusDocument): StatusDocument {
+  for (const job of doc.jobs) job.failing = isFailing(job.recent);
+  return doc;
 }
 
 // The server: GET / → the page (carrying `doc` while `carry`, as the daemon sends it), GET /status →
@@ -323,12 +330,12 @@ test('shows every job with its schedule, policies, last and next slot, and its r
     assert.match(view.catchUp ?? '', /^Catch-up 3 \/ 10 runs 30%/);
     assert.equal(view.updated, 'updated 23:50:00 UTC');
     assert.equal(view.banner, null);
-    assert.match(view.summary, /5 jobs · 1 failing · 2 stale · 2 running · 12 slots dropped/);
+    assert.match(view.summary, /5 jobs · 2 failing · 2 stale · 2 running · 12 slots dropped/);
     assert.deepEqual(view.nodes, [
       { nodeId: 'node-a', role: 'leader' },
       { nodeId: 'node-b', role: 'standby' },
     ]);
-    assert.match(view.title, /^✖ 1 failing · node-a \(leader\) · cronkeeper$/);
+    assert.match(view.title, /^✖ 2 failing · node-a \(leader\) · cronkeeper$/);
 
     // Room for slots to come is a dot, no square; a skipped slot is a solid square.
     const look = (selector: string) =>
@@ -350,7 +357,7 @@ test('shows every job with its schedule, policies, last and next slot, and its r
     const row = (name: string) => view.jobs.find((j) => j.job === name)!;
     assert.deepEqual(
       row('<b>x</b>').slots.map((s) => s.outcome),
-      ['error', 'stopped', 'interrupted', 'skipped', 'success', 'claimed'],
+      ['success', 'error', 'stopped', 'interrupted', 'skipped', 'claimed'],
     );
     assert.deepEqual(
       row('billing-sync').slots.map((s) => s.outcome),

@@ -65,6 +65,8 @@ export interface StatusDocument {
     maxAge?: string | null;
     /** No successful run within maxAge. */
     stale?: boolean;
+    /** The server's judgement: the job's last decided run failed (read-status.ts, isFailing). */
+    failing?: boolean;
     /** When the job turns (or turned) stale if nothing succeeds meanwhile. */
     staleAt?: string | null;
     dropped: number;

@@ -6,8 +6,6 @@ import { $, duration, h, isoShort, parse, replace, str } from './dom.js';
 import { whenCell } from './live-times.js';
 import { GAP_REASONS, GRID_SLOTS, OUTCOMES } from './settings.js';
 
-/** Outcomes of a run that failed: the job is failing when its last finished run has one. */
-const FAILING = new Set(['failure', 'timeout', 'error']);
 /** Outcomes of a run not finished yet. */
 const ACTIVE = new Set(['running', 'claimed']);
 
@@ -277,8 +275,9 @@ export function renderJobs(data) {
   let stale = 0;
   jobs.forEach((j) => {
     const o = latestOutcome(j);
-    const hl = health(j);
-    if (hl && FAILING.has(hl)) failing++;
+    // The server's judgement (read-status.ts): a skipped, stopped or interrupted run after a failure
+    // says nothing about the job, which is still failing.
+    if (j.failing === true) failing++;
     if (j.stale) stale++;
     if (o && ACTIVE.has(o)) running++;
     dropped += Number(j.dropped) || 0;
