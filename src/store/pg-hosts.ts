@@ -90,6 +90,9 @@ export class PrimaryResolver {
             await this.end().catch(() => {});
             throw new Error(`${host.host}:${host.port} is no longer the primary (in recovery)`);
           }
+          // A connection that breaks (the server gone, a failover terminating its sessions) says the
+          // primary may have moved before the next connection is tried at the old one and fails.
+          this.on('error', () => resolver.invalidate());
           return this;
         })();
         if (!callback) return connected;
