@@ -294,7 +294,7 @@ describe('Postgres failover with asynchronous replication', () => {
       }
     }
     // Reported, not asserted: what asynchronous replication may lose is the last claims before the
-    // crash, run again by the next leader (README, "When Postgres fails over").
+    // crash, run again by the next leader (docs/ha.md, "When Postgres fails over").
     const said = `asynchronous failover, standby 1 s behind, under ${JOBS} per-second jobs: ${twice} slot run(s) twice`;
     t.diagnostic(said);
     console.log(`# pg-failover: ${said}`);
