@@ -2,9 +2,10 @@
 // meaning the CronJob controller gives it: robfig/cron's standard parser
 // (five fields, names, `?`, `N/step` as `N-max/step`, day of week 0-6, the
 // `@hourly`-style descriptors) and its day rule: the day fields are ANDed
-// when either starts with `*` or `?` (also `*/2`), ORed otherwise. cronkeeper
-// ORs two restricted day fields, so where robfig ANDs them the day of week is
-// written with croner's `+` (AND). Pure.
+// when either holds an unstepped `*` or `?` (robfig's star bit, which a step
+// over 1 clears: `*/2` is a restricted field), ORed otherwise. Where robfig
+// ANDs them the day of week is written with croner's `+` (AND): the same days
+// whatever croner makes of a `*/1`. Pure.
 import { isValidTimeZone } from '../schedule/cron-calculator.js';
 import { checkCronFields } from './crontab-lines.js';
 
@@ -66,8 +67,9 @@ export function readSchedule(schedule: string): ScheduleReading {
     return { error: `day of week '${fields[4]}': 7 is out of range 0-6 for Kubernetes` };
   }
   const [dom, dow] = [normal[2]!, normal[4]!];
-  // robfig ANDs the day fields when either has a `*` item; cronkeeper ORs them unless one is just `*`.
-  const star = (f: string) => f.split(',').some((item) => item.startsWith('*'));
+  // robfig ANDs the day fields when either has a star item (`*` or `?`, unstepped: parser.go's
+  // starBit, cleared by a step over 1); cronkeeper ORs them unless one is just `*`.
+  const star = (f: string) => f.split(',').some((item) => item === '*' || item === '*/1');
   if (dom !== '*' && dow !== '*' && (star(dom) || star(dow))) normal[4] = `+${dow}`;
   return { pattern: normal.join(' '), zone, prefix: prefix !== null };
 }

@@ -72,9 +72,12 @@ describe('import cronjob: the schedule', () => {
       ['0 9 * * MON-FRI', '0 9 * * 1-5'],
       ['0 0 1 jan,jul ?', '0 0 1 1,7 *'],
       ['5/15 * * * *', '5-59/15 * * * *'],
-      // robfig ANDs the day fields when one starts with * or ?: cronkeeper needs + to do so.
-      ['30 2 */2 * 1-5', '30 2 */2 * +1-5'],
-      ['0 0 1 * */2', '0 0 1 * +*/2'],
+      // robfig ANDs the day fields when one holds an unstepped * or ? (its star bit): + says so.
+      ['0 0 */1 * 1', '0 0 */1 * +1'],
+      ['0 0 1,15 * */1', '0 0 1,15 * +*/1'],
+      // A step over 1 clears the star bit: both fields are restricted, and ORed, as in cronkeeper.
+      ['30 2 */2 * 1-5', '30 2 */2 * 1-5'],
+      ['0 0 1 * */2', '0 0 1 * */2'],
       ['0 0 ? * 1', '0 0 * * 1'],
       // Both restricted without a star: OR in both.
       ['0 0 1,15 * 1', '0 0 1,15 * 1'],
@@ -167,6 +170,8 @@ describe('import cronjob: real manifests', () => {
     const result = importFixture('backups.yaml');
     assert.deepEqual(noteLines(result.report, true), [
       '2 skipped: a ConfigMap, not a CronJob',
+      // Odd days: Sunday 2026-03-29 and 2026-10-25 are run days, so the DST days differ.
+      '18 job db-backup: on the days the clock skips ahead in Europe/Berlin (e.g. 2026-03-29, 02:00 to 03:00), Kubernetes does not run 02:30, which does not exist; cronkeeper runs it once, at 03:00; on the days the clock goes back in Europe/Berlin (e.g. 2026-10-25, 02:00 to 03:00 twice), Kubernetes runs 02:30 at both times; cronkeeper once, the first time',
       '20 approximated db-backup: under Forbid, Kubernetes may start a skipped run once the previous one ends, within startingDeadlineSeconds; cronkeeper skips it',
       '21 converted db-backup: catchupWindow: 10m: a run missed by more than that is not made up',
       "22 skipped db-backup: cronkeeper keeps every run in its ledger for ledger.retention (see 'cronkeeper runs')",
@@ -193,7 +198,7 @@ describe('import cronjob: real manifests', () => {
     const backup = config.jobs.find((j) => j.name === 'db-backup')!;
     assert.deepEqual(backup.schedule, {
       kind: 'cron',
-      pattern: '30 2 */2 * +1-5',
+      pattern: '30 2 */2 * 1-5',
       timezone: 'Europe/Berlin',
     });
     assert.deepEqual(
