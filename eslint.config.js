@@ -41,7 +41,7 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
-  // The layers (README, Development). Pure: the schedule maths, the catch-up planner and the
+  // The layers (docs/development.md). Pure: the schedule maths, the catch-up planner and the
   // snapshot codecs take values and return values; no I/O, no clock, no logger, nothing above.
   {
     files: ['src/schedule/**', 'src/catchup/**', 'src/snapshot/**', 'src/text/**', 'src/import/**'],
@@ -51,13 +51,12 @@ export default tseslint.config(
         {
           paths: IO_MODULES.map((name) => ({
             name,
-            message: 'a pure module does no I/O (see the README, Development)',
+            message: 'a pure module does no I/O (see docs/development.md)',
           })),
           patterns: [
             {
               group: [...ABOVE_PURE, '../*.js'],
-              message:
-                'a pure module imports only pure modules and config types (see the README, Development)',
+              message: 'a pure module imports only pure modules and config types (see docs/development.md)',
             },
           ],
         },
@@ -75,7 +74,7 @@ export default tseslint.config(
             {
               // The turn budget: reading a config on a reload gives the event loop its turns.
               group: [...ABOVE_PURE, '../*.js', '!../runtime/turn-budget.js'],
-              message: 'the config imports only pure modules (see the README, Development)',
+              message: 'the config imports only pure modules (see docs/development.md)',
             },
           ],
         },
@@ -119,7 +118,7 @@ export default tseslint.config(
             {
               group: ABOVE_STORE,
               message:
-                'the store is below the pipeline, HTTP, the CLI and the daemon (see the README, Development)',
+                'the store is below the pipeline, HTTP, the CLI and the daemon (see docs/development.md)',
             },
           ],
         },

@@ -36,7 +36,8 @@ Operator controls (through the store; the leader carries them out within a secon
   audit        every control action: who, what, when [--job NAME] [--limit N]
 
 Common options:
-  -c, --config FILE   config file (default: $CRONKEEPER_CONFIG or config/cronkeeper.yaml)
+  -c, --config FILE   config file (default: $CRONKEEPER_CONFIG, else config/cronkeeper.yaml,
+                      else /etc/cronkeeper/cronkeeper.yaml)
   --insecure-config   accept a config file writable by group/others or owned by
                       another user (development only: it defines the commands run)
   --json              machine-readable output

@@ -9,7 +9,7 @@ import { EXIT, UsageError, printJson } from './common.js';
 
 export const STARTER_CONFIG = `# cronkeeper's config: the jobs, and where their state is kept.
 # Check it with \`cronkeeper validate\`; run it with \`cronkeeper run\` (from the
-# directory above this one, or with --config). Every key is in the README.
+# directory above this one, or with --config). Every key is in docs/configuration.md.
 
 # The embedded store: a Postgres in this process, its files beside this one.
 # For a Postgres server (and an HA pair), write instead:

@@ -1,5 +1,5 @@
 // Where an imported pattern runs at other instants than the source system on
-// the days a zone's clock skips ahead or goes back. cronkeeper's rule (README,
+// the days a zone's clock skips ahead or goes back. cronkeeper's rule (docs/catch-up.md,
 // "Time zones and DST"): a fixed-time pattern (no `*` or step in its second,
 // minute and hour fields) runs once when the gap ends, and once in a repeated
 // hour; an interval pattern skips the missing times and runs both copies of a

@@ -27,7 +27,12 @@ after(() => {
 it('the packed tarball installs globally, and its cronkeeper command validates and runs the example config', async () => {
   const work = tempDir('package');
   dirs.push(work);
-  const packed = npm(['pack', '--silent', '--pack-destination', work], ROOT).trim().split('\n').pop()!;
+  // --ignore-scripts: `npm test` built dist already; prepack's rebuild would rewrite it under the
+  // daemons of the test files running beside this one.
+  const packed = npm(['pack', '--silent', '--ignore-scripts', '--pack-destination', work], ROOT)
+    .trim()
+    .split('\n')
+    .pop()!;
   // Installed globally (npm install -g), into a prefix of its own; the dependencies come from npm's
   // cache, filled by the install of this tree.
   const prefix = path.join(work, 'prefix');
