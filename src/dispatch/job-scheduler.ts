@@ -153,7 +153,7 @@ export class JobScheduler {
       const at = Math.max(now, entry.dueMs);
       const planned = planDueSlots(toPlanInput(job.config, job.slots), job.plannedUpToMs, entry.dueMs, at);
       if (planned.missed) this.o.onMissed(planned.missed);
-      for (const slot of planned.slots) batch.push({ job: job.config.name, ...slot });
+      for (const slot of planned.slots) batch.push({ job: job.config.name, config: job.config, ...slot });
       job.plannedUpToMs = planned.plannedUpToMs;
       this.enter(this.timer, job);
     }

@@ -91,10 +91,9 @@ export class SlotPipeline {
       if (list) list.push(c);
       else byJob.set(c.job, [c]);
     }
-    const configured = this.o.configured();
     for (const list of byJob.values()) {
       list.sort((a, b) => a.scheduledAtMs - b.scheduledAtMs);
-      const overlap = configured.get(list[0]!.job)?.overlap;
+      const overlap = list[0]!.config?.overlap;
       // queue keeps them in order by itself (and behind them, the slots of later batches); allow runs them together.
       if (list.length === 1 || overlap === 'queue' || overlap === 'allow')
         for (const c of list) void this.atInstant(c);
@@ -111,8 +110,7 @@ export class SlotPipeline {
    */
   private async atInstant(c: ClaimedSlot): Promise<void> {
     const { clock, dispatcher } = this.o;
-    const planned = this.o.configured().get(c.job);
-    if (planned && !c.catchup && !this.o.isPaused(c.job)) dispatcher.prepare(planned, c);
+    if (c.config && !c.catchup && !this.o.isPaused(c.job)) dispatcher.prepare(c.config, c);
     // Bounded: a clock set back meanwhile does not hold a claimed run for longer than the lead.
     for (let i = 0, early = c.scheduledAtMs - clock.now(); !c.catchup && early > 0 && i < 3; i++) {
       await new Promise((resolve) => setTimeout(resolve, Math.min(early, this.lead.ms)));

@@ -3,9 +3,16 @@
 // that the schedule, the pipeline and the store all name it from here
 // rather than from the store's SQL module.
 
+import type { JobConfig } from '../config/types.js';
+
 /** A slot to claim. */
 export interface SlotClaim {
   job: string;
+  /**
+   * The job's config when the slot was planned (the scheduler's slots carry it to their run; the
+   * gate still asks what the config in force says at the instant: a reload may have changed it).
+   */
+  config?: JobConfig;
   /** UTC ms */
   scheduledAtMs: number;
   catchup: boolean;
