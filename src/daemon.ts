@@ -206,6 +206,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
         logger.info({ running: dispatcher.activeCount }, 'stopping: letting running jobs finish');
         await dispatcher.drain(config.shutdownGraceMs, maxKillGraceMs(config));
       }
+      await dispatcher.closeLauncher();
     }
   }
 
@@ -220,7 +221,14 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     for (;;) {
       // Not ready until another node is found leading: a node that takes the lock at once (the only
       // one, or the first) must not tell systemd READY=1 before its catch-up.
-      node.update({ role: 'standby', epoch: null, caughtUp: false, catchUp: null, standingBy: false });
+      node.update({
+        role: 'standby',
+        epoch: null,
+        leaderId: null,
+        caughtUp: false,
+        catchUp: null,
+        standingBy: false,
+      });
       let leadership;
       // Another node leads, and cannot read this host's spool: the runs a dead daemon here left are
       // this node's to adopt (home-runs.ts). Done before this node may lead, so a term never judges
@@ -240,8 +248,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
           epochFloor,
           onDatabaseFailover: () => metrics.databaseFailovers.inc(),
           requireSynchronousReplication: config.store.requireSynchronousReplication,
-          onStandingBy: () => {
-            node.update({ standingBy: true });
+          onStandingBy: (leaderId) => {
+            node.update({ standingBy: true, leaderId });
             // Again every few seconds: the leader hands runs back once its term has judged them.
             if (performance.now() - homeRunsAt >= HOME_RUNS_EVERY_MS) {
               homeRunsAt = performance.now();

@@ -272,6 +272,11 @@ export class RunDispatcher {
       }
   }
 
+  /** Ends the supervisor launcher at the daemon's exit; runs it started go on under their supervisors. */
+  closeLauncher(): Promise<void> {
+    return this.launcher.close();
+  }
+
   /** Resolves when no run is active or queued, or after `timeoutMs`; returns whether it went idle. */
   async waitIdle(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;

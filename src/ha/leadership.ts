@@ -43,8 +43,11 @@ export interface LeadershipOptions {
   leaseMs: number;
   /** How often a standby tries the lock (ms). */
   pollMs: number;
-  /** Called when another node is found holding the leader lock (this one then waits for it). */
-  onStandingBy?: () => void;
+  /**
+   * Called when another node is found holding the leader lock (this one then waits for it), with
+   * the leader's node id as the store records it (null before a leader has recorded itself).
+   */
+  onStandingBy?: (leaderId: string | null) => void;
   /** This node's run spool, recorded with it (see NodeRecord). */
   spool?: string;
   /** The highest epoch this node has seen: the next taken is above it (see epoch-floor.ts). */
@@ -80,10 +83,10 @@ export async function acquireLeadership(o: LeadershipOptions): Promise<Leadershi
       if (unreachable) logger.info('database reachable again');
       unreachable = false;
       backoffMs = o.pollMs;
-      const fence = await waitForLock(client, o, () => {
+      const fence = await waitForLock(client, o, (leaderId) => {
         if (!announced) logger.info('another node leads: standing by until the leader lock is free');
         announced = true;
-        o.onStandingBy?.();
+        o.onStandingBy?.(leaderId);
       });
       return holdLeadership(client, fence, o);
     } catch (err) {
@@ -137,7 +140,11 @@ async function noticeFailover(client: pg.Client, o: LeadershipOptions): Promise<
 }
 
 /** Polls the advisory lock until it is ours; then takes the next epoch. */
-async function waitForLock(client: pg.Client, o: LeadershipOptions, onWaiting: () => void): Promise<Fence> {
+async function waitForLock(
+  client: pg.Client,
+  o: LeadershipOptions,
+  onWaiting: (leaderId: string | null) => void,
+): Promise<Fence> {
   let lastNodeRecord = -Infinity; // the first look records the node
   let refusal: string | undefined;
   for (;;) {
@@ -158,13 +165,14 @@ async function waitForLock(client: pg.Client, o: LeadershipOptions, onWaiting: (
         continue;
       }
     }
-    const res = await client.query<{ ok: boolean; epoch: string | null }>(
-      'SELECT pg_try_advisory_lock($1) AS ok, (SELECT epoch::text FROM cronkeeper_leader WHERE id = 1) AS epoch',
+    const res = await client.query<{ ok: boolean; epoch: string | null; leader: string | null }>(
+      `SELECT pg_try_advisory_lock($1) AS ok, l.epoch::text AS epoch, l.node_id AS leader
+       FROM (SELECT 1) AS one LEFT JOIN cronkeeper_leader l ON l.id = 1`,
       [LEADER_LOCK_KEY],
     );
     o.epochFloor?.see(Number(res.rows[0]?.epoch ?? 0));
     if (res.rows[0]?.ok) break;
-    onWaiting();
+    onWaiting(res.rows[0]?.leader ?? null);
     if (performance.now() - lastNodeRecord >= NODE_RECORD_MS) {
       lastNodeRecord = performance.now();
       await recordNode(client, { nodeId: o.nodeId, role: 'standby', epoch: null, spool: o.spool });

@@ -110,6 +110,23 @@ export class SupervisorLauncher {
     this.launcher().stdin!.write(`${dir}\n`);
   }
 
+  /**
+   * Ends the launcher (its stdin closed, it exits) and waits for it, at most
+   * `timeoutMs`, so that it does not outlive the daemon's exit (systemd would
+   * find it left in the unit). The supervisors it started go on.
+   */
+  async close(timeoutMs = 2_000): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    this.child = undefined;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.stdin?.end();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
+  }
+
   private launcher(): ChildProcess {
     if (this.child) return this.child;
     const child = spawn('/bin/sh', ['-c', LAUNCHER_SCRIPT, 'cronkeeper-launcher', SUPERVISOR_SCRIPT], {
