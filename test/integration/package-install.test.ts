@@ -5,11 +5,11 @@
 // file the build makes but the package leaves out (the page's assets, the
 // migrations, the example config).
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, it } from 'node:test';
-import { ROOT, childEnv, tempDir } from '../support/daemon.js';
+import { ROOT, childEnv, startDaemon, tempDir } from '../support/daemon.js';
 
 /** npm as `npm test` runs it (npm_execpath), else the one on PATH. */
 function npm(args: string[], cwd: string): string {
@@ -68,48 +68,17 @@ it('the packed tarball installs globally, and its cronkeeper command validates a
   });
   assert.match(validated, /valid, \d+ job\(s\)/);
 
-  const daemon = spawn(bin, ['run', '--config', config, '--insecure-config'], {
-    env: childEnv({ CRONKEEPER_HTTP_LISTEN: '127.0.0.1:0' }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<number | string>((resolve) =>
-    daemon.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  const daemon = startDaemon(
+    config,
+    {},
+    {
+      cli: path.join(installed, 'dist/cli.js'),
+      args: ['--insecure-config'],
+    },
   );
   try {
-    const lines: Array<Record<string, unknown>> = [];
-    let stderr = '';
-    daemon.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    let buffered = '';
-    const seen = (msg: string) => lines.find((l) => l.msg === msg);
-    const waitFor = (msg: string) =>
-      new Promise<Record<string, unknown>>((resolve, reject) => {
-        const deadline = setTimeout(
-          () => reject(new Error(`no '${msg}' within 60 s; stderr: ${stderr}`)),
-          60_000,
-        );
-        const check = () => {
-          const hit = seen(msg);
-          if (hit) {
-            clearTimeout(deadline);
-            resolve(hit);
-          } else setTimeout(check, 50);
-        };
-        check();
-      });
-    daemon.stdout.setEncoding('utf8').on('data', (c: string) => {
-      buffered += c;
-      let i: number;
-      while ((i = buffered.indexOf('\n')) >= 0) {
-        try {
-          lines.push(JSON.parse(buffered.slice(0, i)) as Record<string, unknown>);
-        } catch {
-          // not a log line
-        }
-        buffered = buffered.slice(i + 1);
-      }
-    });
-    const listening = await waitFor('http listening');
-    await waitFor('ready: scheduling');
+    const listening = await daemon.waitForLog((l) => l.msg === 'http listening', 60_000);
+    await daemon.waitForLog((l) => l.msg === 'ready: scheduling', 60_000);
     const base = `http://127.0.0.1:${listening.port as number}`;
     const page = await fetch(`${base}/`);
     assert.equal(page.status, 200);
@@ -123,9 +92,9 @@ it('the packed tarball installs globally, and its cronkeeper command validates a
       doc.jobs.some((j) => j.name === 'heartbeat'),
       'the example config is what runs',
     );
-    daemon.kill('SIGTERM');
-    assert.equal(await exited, 0);
+    daemon.proc.kill('SIGTERM');
+    assert.equal(await daemon.exited, 0);
   } finally {
-    daemon.kill('SIGKILL');
+    daemon.proc.kill('SIGKILL');
   }
 });
