@@ -4,7 +4,7 @@
 // file:line:column, reading only the files that have one again.
 import path from 'node:path';
 import { buildConfig, checkFormerNames, checkListenOverride, resolveDefaults } from './build-config.js';
-import { buildJob } from './build-job.js';
+import { buildJob, SharedActions } from './build-job.js';
 import { expandIncludes } from './includes.js';
 import { checkDefaultsRules, checkJobRules } from './job-rules.js';
 import type { Anchor, PathIssue, PathSegment } from './locate-problem.js';
@@ -55,7 +55,7 @@ export async function validateConfig(
   const done = (config?: Config): Validation => ({ config, problems, files });
 
   const main = await read(mainFile);
-  problems.push(...main.problems);
+  for (const p of main.problems) problems.push(p);
   if (!main.plain) return done();
   const raw = main.plain.value;
   // Nothing at all is more likely a truncated or mis-generated file than a
@@ -91,12 +91,12 @@ export async function validateConfig(
   for (const file of includes.files) {
     files.push(file);
     const included = await read(file);
-    problems.push(...included.problems);
+    for (const p of included.problems) problems.push(p);
     if (included.plain && checkIncludedFile(file, included.plain.value, problems)) {
       jobs.collect(file, included.plain);
     }
   }
-  problems.push(...checkFormerNames(jobs.list));
+  for (const p of checkFormerNames(jobs.list)) problems.push(p);
   problems.push(
     ...checkListenOverride(mainFile, env, settings.success ? settings.data.http?.token : undefined),
   );
@@ -130,6 +130,7 @@ class Jobs {
   readonly list: JobConfig[] = [];
   private readonly seen = new Map<string, SourceLocation>();
   private readonly patterns: PatternCheck;
+  private readonly actions = new SharedActions();
 
   constructor(
     private readonly defaults: JobDefaults,
@@ -176,7 +177,7 @@ class Jobs {
         this.problems.push(...inFile(file, base, checkJobRules(raw, this.patterns, this.defaults.retries)));
       }
       if (this.problems.length === before && parsed.success) {
-        const job = buildJob(name, location, parsed.data, dir, this.defaults);
+        const job = buildJob(name, location, parsed.data, dir, this.defaults, this.actions);
         if (job) this.list.push(job);
       }
     }
