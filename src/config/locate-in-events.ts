@@ -14,7 +14,7 @@ import type { Anchor, PathSegment } from './locate-problem.js';
 import { PARSER_MAX_DEPTH } from './read-plain.js';
 import { isEmpty, NodeRanges } from './yaml-node-ranges.js';
 import { plainValue } from './yaml-scalars.js';
-import { lineStarts } from './yaml-text.js';
+import { lineAndColumn, lineStarts } from './yaml-text.js';
 
 /** The walk reached nothing (an index that is not a list index): as `undefined` in locate-problem.ts. */
 const NONE = -1;
@@ -257,14 +257,6 @@ export class EventLocator {
   private positionAt(offset: number): EventPosition {
     // As the located reading counts lines (yaml-source.ts).
     this.lineStarts ??= lineStarts(this.text);
-    const starts = this.lineStarts;
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { file: this.file, line: lo + 1, column: offset - starts[lo]! + 1 };
+    return { file: this.file, ...lineAndColumn(this.lineStarts, offset) };
   }
 }

@@ -3,6 +3,7 @@
 import { isAlias, isMap, isNode, isScalar, isSeq } from 'yaml';
 import type { ConfigProblem } from './types.js';
 import type { SourceFile } from './yaml-source.js';
+import { lineAndColumn } from './yaml-text.js';
 
 export type PathSegment = string | number;
 
@@ -95,16 +96,7 @@ export function positionAt(
   source: SourceFile,
   offset: number,
 ): { file: string; line: number; column: number } {
-  // The last line starting at or before the offset (binary search).
-  const starts = source.lineStarts;
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if ((starts[mid] ?? 0) <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return { file: source.file, line: lo + 1, column: offset - (starts[lo] ?? 0) + 1 };
+  return { file: source.file, ...lineAndColumn(source.lineStarts, offset) };
 }
 
 /** The text of a map key, as the key of the plain-data object it becomes. */

@@ -26,6 +26,19 @@ export function lineStarts(text: string): number[] {
   return starts;
 }
 
+/** Line and column (from 1) of `offset`, given the starts of the lines (lineStarts). */
+export function lineAndColumn(starts: readonly number[], offset: number): { line: number; column: number } {
+  // The last line starting at or before the offset (binary search).
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((starts[mid] ?? 0) <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo + 1, column: offset - (starts[lo] ?? 0) + 1 };
+}
+
 /** The end of the line at `p`, before its `\r\n` or `\n`. */
 export function lineEnd(text: string, p: number): number {
   let end = text.indexOf('\n', p);
