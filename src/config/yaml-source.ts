@@ -50,7 +50,7 @@ export function readLocated(file: string, text: string): LocatedReading {
   const source: SourceFile = { file, doc, aliasTargets: new Map(), lineStarts: lineStarts(text) };
   const problems: ConfigProblem[] = doc.errors.map((err) => syntaxProblem(source, err));
   const structural = checkStructure(source);
-  problems.push(...structural.problems);
+  for (const p of structural.problems) problems.push(p);
   if (doc.errors.length > 0 || !structural.aliasesOk) return { source, plain: undefined, problems };
   const value = doc.contents === null ? null : nodeValue(source, doc.contents);
   return { source, plain: { value, jobAt: jobPositions(source) }, problems };
