@@ -3,8 +3,8 @@
 // the `yaml` package, whose messages and places are the ones reported, takes
 // seconds over a 100,000-job file. It is given the same text with the jobs
 // of the top-level `jobs` map before the erring one and those well after it
-// left out (whole lines as empty lines, parts of a line as spaces: every line
-// and column stays), and what it finds in that window is reported. Then
+// left out (compact-text.ts, which places what it finds back at the file's
+// lines and columns), and what it finds in that window is reported. Then
 // js-yaml reads the file with the window left out: an error there gets its
 // own window; a file it reads holds nothing more to report (no duplicate key,
 // no job named twice, no alias to an anchor left out).
@@ -13,9 +13,10 @@
 // pretty JSON), or, in a file of one line, by its brackets and commas. When
 // it cannot be had (no such map, few jobs, brackets that do not balance), or
 // the window shows nothing, something outside itself, or an error that runs
-// to its end (the rest of the map read as broken), the caller reads the
-// whole file: the result is the same, only slower.
+// to its end (the rest of the map read as broken), the caller reads the file
+// up to a bound past the error (syntax-prefix.ts), or the whole file.
 import { type Event, parseEvents, YAMLException } from 'js-yaml';
+import { CompactText } from './compact-text.js';
 import { jobKeyEvents, keyStart, PARSER_MAX_DEPTH, type PlainFile, readPlainOrWhy } from './read-plain.js';
 import type { ConfigProblem } from './types.js';
 import { lineStart, lineStarts } from './yaml-text.js';
@@ -26,8 +27,8 @@ const JOBS_AFTER = 3;
 const MAX_WINDOWS = 3;
 
 export interface Window {
-  /** The text with everything outside the window blanked. */
-  text: string;
+  /** The text with everything outside the window left out. */
+  compact: CompactText;
   /** The window, as offsets: the findings the yaml package places there are the file's. */
   from: number;
   to: number;
@@ -45,8 +46,6 @@ export interface Window {
    * the file's too.
    */
   tail: number;
-  /** Where the blanking before the window begins (the map's second job). */
-  blankFrom: number;
   /** Where the map's jobs end, as far as can be told (else the text's end). */
   mapEnd: number;
 }
@@ -60,34 +59,24 @@ export function syntaxWindow(text: string, errorAt: number): Window | undefined 
   // A file of one line (one-line JSON) is cut by its brackets: if they do not balance (the error
   // is one of them), nothing bounds a window, and the whole file is read at once.
   if (lineStart(text, errorAt) === 0 && !balanced(text)) return undefined;
-  const events = eventsBefore(text, errorAt);
-  if (!events) return undefined;
-  const { keys, flow } = jobKeyEvents(events, text);
-  const starts = keys.map(keyStart);
-  // The first job stays as written (it opens the map), the last one before the error's line too.
-  if (starts.length < 4) return undefined;
-  const second = starts[1];
-  let from = starts[starts.length - 2];
-  if (second === undefined || from === undefined) return undefined;
-  let blankFrom = second;
+  const start = windowStart(text, errorAt);
+  if (!start) return undefined;
+  const { from, lines } = start;
   let rest: number | undefined;
   let lastJob = Infinity;
   let close = text.length;
   let mapEnd: number;
-  const lines = startsLine(text, second) && startsLine(text, from);
   if (lines) {
     // Each key starts its line (block YAML, pretty JSON): whole lines are blanked; the map ends
     // at the first line indented less than its keys.
-    blankFrom = lineStart(text, second);
-    const column = from - lineStart(text, from);
-    from = lineStart(text, from);
+    const column = start.column;
     rest = entryLine(text, lineStart(text, errorAt), column, JOBS_AFTER);
     if (rest !== undefined) {
       lastJob = entryLine(text, lineStart(text, errorAt), column, JOBS_AFTER - 1)!;
       close = blockEnd(text, rest, column);
     }
     mapEnd = blockEnd(text, from, column);
-  } else if (flow) {
+  } else {
     // Keys sharing lines (one-line JSON): entries and their commas are blanked exactly, the
     // map's end found by its brackets.
     // Brackets the error left unbalanced leave the window unbounded: then the whole file is read.
@@ -95,28 +84,55 @@ export function syntaxWindow(text: string, errorAt: number): Window | undefined 
     if (!after) return undefined;
     ({ rest, lastJob, close } = after);
     mapEnd = close;
-  } else {
-    return undefined;
   }
   const to = rest ?? close;
-  // Whole lines are blanked to their line breaks alone (lines and columns stay; the yaml package
-  // need not read megabytes of spaces); in a line, to spaces.
-  const cut = lines ? lineBreaks : blank;
   return {
-    text:
-      text.slice(0, blankFrom) +
-      cut(text, blankFrom, from) +
-      text.slice(from, to) +
-      cut(text, to, close) +
-      text.slice(close),
+    compact: compactHead(text, start).keep(from, to).skip(to, close).keep(close, text.length),
     from,
     to,
     rest,
     lastJob,
     tail: close,
-    blankFrom,
     mapEnd,
   };
+}
+
+/** Where a window around a syntax error starts, and what is blanked before it. */
+export interface WindowStart {
+  /** Where the blanking begins (the map's second job): the first job stays as written, it opens the map. */
+  blankFrom: number;
+  /** Where the window begins: the job before the one with the error. */
+  from: number;
+  /** Whether each job key starts its line (block YAML, pretty JSON): whole lines are blanked then. */
+  lines: boolean;
+  /** The column of the job keys, when they start lines. */
+  column: number;
+}
+
+/**
+ * The start of a window around js-yaml's error at `errorAt`: the jobs of the
+ * top-level `jobs` map before it, as js-yaml reads the text up to there.
+ * Undefined when there is no such map, or too few jobs before the error.
+ */
+export function windowStart(text: string, errorAt: number): WindowStart | undefined {
+  const events = eventsBefore(text, errorAt);
+  if (!events) return undefined;
+  const { keys, flow } = jobKeyEvents(events, text);
+  const starts = keys.map(keyStart);
+  if (starts.length < 4) return undefined;
+  const second = starts[1];
+  const from = starts[starts.length - 2];
+  if (second === undefined || from === undefined) return undefined;
+  if (startsLine(text, second) && startsLine(text, from)) {
+    const column = from - lineStart(text, from);
+    return { blankFrom: lineStart(text, second), from: lineStart(text, from), lines: true, column };
+  }
+  return flow ? { blankFrom: second, from, lines: false, column: 0 } : undefined;
+}
+
+/** `text` up to the window's start, the jobs after the first left out. */
+export function compactHead(text: string, start: WindowStart): CompactText {
+  return new CompactText(text).keep(0, start.blankFrom).skip(start.blankFrom, start.from);
 }
 
 /** The yaml package's reading of a window: its problems, and the names of the jobs it holds. */
@@ -145,16 +161,16 @@ export function windowedProblems(
     if (at < after) return undefined;
     const window = syntaxWindow(outside, at);
     if (!window) return undefined;
-    const found = readWindow(window.text);
+    const found = readWindow(window.compact.text);
+    const placed = window.compact.placeAll(found.problems, lines);
     const inside = (p: ConfigProblem) => {
       const offset = (lines[p.line - 1] ?? Infinity) + p.column - 1;
       return (offset >= window.from && offset < window.lastJob) || offset >= window.tail;
     };
     // An alias in the window may stand for an anchor blanked out of it.
-    if (found.problems.length === 0 || !found.problems.every(inside) || found.problems.some(aboutAlias))
-      return undefined;
-    problems.push(...found.problems);
-    inWindows.push(...found.jobs);
+    if (placed.length === 0 || !placed.every(inside) || placed.some(aboutAlias)) return undefined;
+    for (const p of placed) problems.push(p);
+    for (const job of found.jobs) inWindows.push(job);
     const to = Math.min(window.to, window.mapEnd);
     outside = outside.slice(0, window.from) + blank(outside, window.from, to) + outside.slice(to);
     after = to;
@@ -210,9 +226,9 @@ function eventsBefore(text: string, errorAt: number): Event[] | undefined {
  * first), read past quoted strings and comments. A guess where a plain
  * scalar holds a quote: then js-yaml refuses the text, and the file is read whole.
  */
-function closers(text: string, cut: number): string {
+export function closers(text: string, cut: number): string {
   const open: string[] = [];
-  for (let i = 0; i < cut; i = skipText(text, i) + 1) {
+  for (let i = nextMark(text, 0); i < cut; i = nextMark(text, skipText(text, i) + 1)) {
     const c = text[i];
     if (c === '{' || c === '[') open.push(c === '{' ? '}' : ']');
     else if ((c === '}' || c === ']') && open.length > 0) open.pop();
@@ -263,7 +279,7 @@ function entriesAfter(
   let depth = 0;
   let rest: number | undefined;
   let lastJob = Infinity;
-  for (let i = from; i < text.length; i = skipText(text, i) + 1) {
+  for (let i = nextMark(text, from); i < text.length; i = nextMark(text, skipText(text, i) + 1)) {
     const c = text[i];
     if (c === '{' || c === '[') depth++;
     else if (c === '}' || c === ']') {
@@ -280,7 +296,7 @@ function entriesAfter(
 /** Every '{' and '[' of `text` closed in turn, read past quoted strings and comments. */
 function balanced(text: string): boolean {
   const open: string[] = [];
-  for (let i = 0; i < text.length; i = skipText(text, i) + 1) {
+  for (let i = nextMark(text, 0); i < text.length; i = nextMark(text, skipText(text, i) + 1)) {
     const c = text[i];
     if (c === '{') open.push('}');
     else if (c === '[') open.push(']');
@@ -289,11 +305,19 @@ function balanced(text: string): boolean {
   return open.length === 0;
 }
 
+const MARKS = /[{}[\],"'#]/g;
+
+/** The next bracket, comma, quote or '#' at or after `at` (what the scans here look at); the text's end when none. */
+export function nextMark(text: string, at: number): number {
+  MARKS.lastIndex = at;
+  return MARKS.exec(text)?.index ?? text.length;
+}
+
 /**
  * Where the quoted string or comment that starts at `at` ends (its last
  * character), escapes read as YAML reads them; `at` itself for anything else.
  */
-function skipText(text: string, at: number): number {
+export function skipText(text: string, at: number): number {
   const q = text[at];
   if (q === '#' && (at === 0 || text[at - 1] === ' ' || text[at - 1] === '\n')) {
     const end = text.indexOf('\n', at);
@@ -314,13 +338,6 @@ function indentOf(text: string, lineAt: number): number {
   let i = lineAt;
   while (text[i] === ' ') i++;
   return i - lineAt;
-}
-
-/** The line breaks of `text` from `from` to `to`. */
-function lineBreaks(text: string, from: number, to: number): string {
-  let breaks = 0;
-  for (let i = text.indexOf('\n', from); i >= 0 && i < to; i = text.indexOf('\n', i + 1)) breaks++;
-  return '\n'.repeat(breaks);
 }
 
 /** `text` from `from` to `to` as spaces, its line breaks kept. */
