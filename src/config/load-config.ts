@@ -13,7 +13,8 @@ import { ConfigFiles } from './config-files.js';
 import { EventLocator } from './locate-in-events.js';
 import { printableProblem } from './printable-problem.js';
 import { readPlainOrWhy } from './read-plain.js';
-import { windowedProblems } from './syntax-window.js';
+import { prefixProblems } from './syntax-prefix.js';
+import { type ReadWindow, windowedProblems } from './syntax-window.js';
 import { type Config, ConfigError, type ConfigProblem } from './types.js';
 import { type Problem, type ReadFile, validateConfig } from './validate-config.js';
 import type { LocatedReading } from './yaml-source.js';
@@ -49,11 +50,15 @@ export async function loadConfig(file: string, options: LoadConfigOptions = {}):
     if (plain) return { plain, problems: [] };
     if (syntaxErrorAt !== undefined) {
       // A syntax error: read in windows around it where the file allows (syntax-window.ts).
+      // One no window holds (it runs on through the jobs after it): up to a bound past it (syntax-prefix.ts).
       const { jobPositions, readLocated } = await import('./yaml-source.js');
-      const problems = windowedProblems(got.text, f, syntaxErrorAt, (text) => {
+      const readWindow: ReadWindow = (text) => {
         const { problems, source } = readLocated(f, text);
         return { problems, jobs: jobPositions(source).keys() };
-      });
+      };
+      const problems =
+        windowedProblems(got.text, f, syntaxErrorAt, readWindow) ??
+        prefixProblems(got.text, f, syntaxErrorAt, readWindow);
       if (problems) return { plain: undefined, problems };
     }
     const reading = await readLocatedOnce(f, got.text);
