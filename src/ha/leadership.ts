@@ -18,7 +18,7 @@ import type { Db } from '../store/db.js';
 import { type Fence, FencedError, bumpEpoch } from '../store/fence.js';
 import { LEADER_LOCK_KEY, NODE_RECORD_MS, recordNode } from './nodes.js';
 import { sleep } from '../runtime/sleep.js';
-import { isReadOnlyError, primaryResolverFor } from '../store/pg-hosts.js';
+import { isReadOnlyError } from '../store/pg-hosts.js';
 import { pgUrl } from '../text/pg-url.js';
 import type { EpochFloor } from './epoch-floor.js';
 import { readTimeline, recordTimeline } from '../store/database-timeline.js';
@@ -103,7 +103,7 @@ export async function acquireLeadership(o: LeadershipOptions): Promise<Leadershi
 async function connectLockClient(o: LeadershipOptions): Promise<pg.Client> {
   // Several hosts (or target_session_attrs): the lock is taken on the primary (pg-hosts.ts).
   const url = o.url!;
-  const client = new (primaryResolverFor(url)?.clientClass() ?? pg.Client)({
+  const client = new (o.db.primary?.clientClass() ?? pg.Client)({
     connectionString: pgUrl(url),
     application_name: `cronkeeper-leader-lock ${o.nodeId}`,
     keepAlive: true,
@@ -304,7 +304,7 @@ function holdLeadership(client: pg.Client, fence: Fence, o: LeadershipOptions): 
         })
         .catch((err: Error) => {
           // Refused as read-only: the server was demoted; the next lock is sought on the new primary.
-          if (isReadOnlyError(err)) primaryResolverFor(o.url!)?.invalidate();
+          if (isReadOnlyError(err)) o.db.primary?.invalidate();
           lose(err);
         })
         .finally(() => (beating = false));

@@ -4,6 +4,8 @@
 // Normalized types on both: int8 -> number (ids and epochs stay below 2^53),
 // bytea -> Buffer, timestamptz -> Date.
 
+import type { PrimaryResolver } from './pg-hosts.js';
+
 export interface Queryable {
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
   /** Runs a script of several statements, without parameters (migrations). */
@@ -30,6 +32,11 @@ export interface Db extends Queryable {
    * store has no other process to hear from). Rejects when it cannot connect.
    */
   listen?(channel: string, onNotify: () => void): Promise<Subscription>;
+  /**
+   * Which of store.url's hosts is the primary, for a URL of several hosts
+   * (pg-hosts.ts): the store's connections and the leader lock's share it.
+   */
+  readonly primary?: PrimaryResolver;
   close(): Promise<void>;
 }
 

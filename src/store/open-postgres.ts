@@ -2,7 +2,7 @@
 import pg from 'pg';
 import { type Db, type Queryable, parseInt8 } from './db.js';
 import { redactUrl } from '../text/redact-url.js';
-import { isReadOnlyError, primaryResolverFor } from './pg-hosts.js';
+import { isReadOnlyError, newPrimaryResolver } from './pg-hosts.js';
 import { pgUrl } from '../text/pg-url.js';
 
 const INT8_OID = 20;
@@ -29,7 +29,7 @@ const READER_STATEMENT_TIMEOUT_MS = 10_000;
 
 export async function openPostgres(options: PostgresOptions): Promise<Db> {
   // Several hosts (or target_session_attrs): each connection goes to the primary (pg-hosts.ts).
-  const resolver = primaryResolverFor(options.url);
+  const resolver = newPrimaryResolver(options.url);
   const connection = {
     connectionString: pgUrl(options.url),
     ...(resolver ? { Client: resolver.clientClass() } : {}),
@@ -78,6 +78,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
   readerPool.on('error', () => {});
   return {
     kind: 'postgres',
+    ...(resolver ? { primary: resolver } : {}),
     location: redactUrl(options.url),
     query: root.query,
     exec: root.exec,

@@ -128,14 +128,13 @@ export function isReadOnlyError(err: unknown): boolean {
 /** A statement refused because the server is read-only (in recovery, or a read-only transaction). */
 export const READ_ONLY_SQLSTATE = '25006';
 
-const resolvers = new Map<string, PrimaryResolver>();
-
-/** The resolver shared by every connection to `url`, or undefined for a plain single-host URL. */
-export function primaryResolverFor(url: string): PrimaryResolver | undefined {
+/**
+ * A resolver of `url`'s primary, or undefined for a plain single-host URL.
+ * The store makes one (Db.primary) and every connection to `url` it or the
+ * leader lock makes goes through it: what one learns, the others use.
+ */
+export function newPrimaryResolver(url: string): PrimaryResolver | undefined {
   if (pgUrl(url) === url) return undefined;
   const target = parsePgTarget(url);
-  if (!needsPrimaryResolver(target)) return undefined;
-  let r = resolvers.get(url);
-  if (!r) resolvers.set(url, (r = new PrimaryResolver(target)));
-  return r;
+  return needsPrimaryResolver(target) ? new PrimaryResolver(target) : undefined;
 }
