@@ -7,24 +7,27 @@ import { jobsByName } from '../config/jobs-by-name.js';
 
 /** A stable hash of what decides a job's slots: pattern and zone, or rate and offset. */
 export function specHash(spec: ScheduleSpec): string {
-  // Jobs share their patterns: remembered by the raw fields (zone, then pattern: no key string
-  // built per job), so 100,000 jobs of 1,000 patterns are canonicalized and hashed 1,000 times.
-  const [outer, inner] =
-    spec.kind === 'cron' ? [spec.timezone, spec.pattern] : [`every ${spec.offsetMs}`, spec.everyMs];
-  let byInner = hashes.get(outer);
-  if (byInner === undefined) hashes.set(outer, (byInner = new Map()));
-  let hash = byInner.get(inner);
-  if (hash === undefined) {
-    // The first 8 bytes as hex, not a slice of the whole hex digest (which would keep the digest alive).
-    hash = createHash('sha256').update(canonicalSpec(spec)).digest().toString('hex', 0, 8);
-    if (++remembered > MAX_REMEMBERED) {
-      hashes.clear();
-      remembered = 1;
-      hashes.set(outer, (byInner = new Map()));
-    }
-    byInner.set(inner, hash);
+  // The first 8 bytes as hex, not a slice of the whole hex digest (which would keep the digest alive).
+  return createHash('sha256').update(canonicalSpec(spec)).digest().toString('hex', 0, 8);
+}
+
+/**
+ * specHash over one set of jobs, each distinct spec hashed once: jobs share
+ * their patterns, and 100,000 jobs of 1,000 patterns are hashed 1,000 times.
+ * Remembered by the raw fields (zone, then pattern): no key string built per job.
+ */
+export class SpecHashes {
+  private readonly byOuter = new Map<string, Map<string | number, string>>();
+
+  hash(spec: ScheduleSpec): string {
+    const [outer, inner] =
+      spec.kind === 'cron' ? [spec.timezone, spec.pattern] : [`every ${spec.offsetMs}`, spec.everyMs];
+    let byInner = this.byOuter.get(outer);
+    if (byInner === undefined) this.byOuter.set(outer, (byInner = new Map()));
+    let hash = byInner.get(inner);
+    if (hash === undefined) byInner.set(inner, (hash = specHash(spec)));
+    return hash;
   }
-  return hash;
 }
 
 function canonicalSpec(spec: ScheduleSpec): string {
@@ -34,10 +37,6 @@ function canonicalSpec(spec: ScheduleSpec): string {
       : ['every', spec.everyMs, spec.offsetMs],
   );
 }
-
-const MAX_REMEMBERED = 10_000;
-const hashes = new Map<string, Map<string | number, string>>();
-let remembered = 0;
 
 export interface StoredSpec {
   hash: string;

@@ -4,7 +4,7 @@
 // decision is logged; nothing is guessed (a rename without formerNames is a
 // new job, and the log says how to carry the old one over).
 import type { Logger } from 'pino';
-import { pendingRenames, possibleRenames, scheduleChanges, specHash } from '../catchup/job-changes.js';
+import { pendingRenames, possibleRenames, scheduleChanges, SpecHashes } from '../catchup/job-changes.js';
 import { COUNT_BUDGET, slotRange } from '../catchup/plan-catch-up.js';
 import type { JobConfig } from '../config/types.js';
 import type { SlotCalculators } from '../schedule/slot-calculator.js';
@@ -80,9 +80,10 @@ export async function applyJobChanges(
 
   // Schedule changes.
   const hashes: string[] = [];
+  const specHashes = new SpecHashes();
   for (const j of jobs) {
     if (turns.spent()) await turns.yield();
-    hashes.push(specHash(j.schedule));
+    hashes.push(specHashes.hash(j.schedule));
   }
   const { differs, stored } = await readSpecDifferences(db, jobs.length, (i) => ({
     job: jobs[i]!.name,

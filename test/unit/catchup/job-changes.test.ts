@@ -6,6 +6,7 @@ import {
   pendingRenames,
   possibleRenames,
   scheduleChanges,
+  SpecHashes,
   specHash,
 } from '../../../src/catchup/job-changes.js';
 import type { JobConfig, ScheduleSpec } from '../../../src/config/types.js';
@@ -35,6 +36,20 @@ test('specHash: what decides the slots, and nothing else', () => {
   assert.notEqual(specHash(every(60_000)), specHash(every(90_000)));
   assert.notEqual(specHash(every(60_000)), specHash(every(60_000, 15_000)), 'the offset');
   assert.match(specHash(every(60_000)), /^[0-9a-f]{16}$/);
+});
+
+test('SpecHashes: the specHash of each spec, one set of jobs sharing their patterns', () => {
+  const hashes = new SpecHashes();
+  const every = (everyMs: number, offsetMs = 0): ScheduleSpec => ({ kind: 'every', everyMs, offsetMs });
+  const specs = [
+    cron('30 2 * * *'),
+    cron('30 2 * * *', 'Europe/Berlin'),
+    cron('30 2 * * *'),
+    every(60_000),
+    every(60_000, 15_000),
+    every(60_000),
+  ];
+  for (const spec of specs) assert.equal(hashes.hash(spec), specHash(spec));
 });
 
 test('scheduleChanges: a changed spec, with the job rule; unknown and unchanged jobs are not changes', () => {
