@@ -6,7 +6,8 @@ import type { HookConfig, HttpAction, JobAction, JobConfig, ScheduleSpec, Source
 /**
  * A validated job (its rules checked) → JobConfig, its policies filled in from
  * `d`; `dir` is that of the file defining it. Undefined without a schedule or
- * an action, which the rules report.
+ * an action, which the rules report. Jobs built with the same `shared`
+ * share their HTTP actions.
  */
 export function buildJob(
   name: string,
@@ -14,6 +15,7 @@ export function buildJob(
   job: ParsedJob,
   dir: string,
   d: JobDefaults,
+  shared: SharedActions = new SharedActions(),
 ): JobConfig | undefined {
   let schedule: ScheduleSpec;
   if (job.schedule !== undefined) {
@@ -23,7 +25,7 @@ export function buildJob(
   } else {
     return undefined;
   }
-  const action = toAction(job, dir);
+  const action = toAction(job, dir, shared);
   if (!action) return undefined;
   const config: JobConfig = {
     name,
@@ -50,8 +52,8 @@ export function buildJob(
             maxBackoffMs: job.retries.maxBackoff ?? d.retries.maxBackoffMs,
           },
     jitterMs: job.jitter ?? d.jitterMs,
-    onFailure: job.onFailure ? toHook(job.onFailure, dir) : d.onFailure,
-    onSuccess: job.onSuccess ? toHook(job.onSuccess, dir) : d.onSuccess,
+    onFailure: job.onFailure ? toHook(job.onFailure, dir, shared) : d.onFailure,
+    onSuccess: job.onSuccess ? toHook(job.onSuccess, dir, shared) : d.onSuccess,
     outputKeepBytes: job.outputKeep ?? d.outputKeepBytes,
     logOutput: job.logOutput ?? d.logOutput,
     logLineRate: job.logLineRate ?? d.logLineRate,
@@ -70,6 +72,7 @@ export function buildJob(
 function toAction(
   spec: Pick<ParsedJob, 'command' | 'cwd' | 'env' | 'http'>,
   dir: string,
+  shared: SharedActions,
 ): JobAction | undefined {
   if (spec.command !== undefined) {
     const cwd = spec.cwd === undefined ? undefined : path.resolve(dir, spec.cwd);
@@ -77,27 +80,38 @@ function toAction(
   }
   if (spec.http !== undefined) {
     const { url, method = 'POST', headers } = spec.http;
-    if (headers !== undefined) return { kind: 'http', url, method, headers };
-    // Jobs calling the same endpoint share one (frozen) action: 100,000 jobs, a few endpoints.
-    const key = `${method} ${url}`;
-    let action = httpActions.get(key);
-    if (!action) {
-      action = Object.freeze({ kind: 'http', url, method, headers: NO_STRINGS });
-      if (httpActions.size >= 10_000) httpActions.clear();
-      httpActions.set(key, action);
-    }
-    return action;
+    return headers !== undefined ? { kind: 'http', url, method, headers } : shared.http(method, url);
   }
   return undefined;
+}
+
+/**
+ * The HTTP actions of one config's jobs, one (frozen) per endpoint: 100,000
+ * jobs call a few endpoints. Made per reading, so a config no longer in use
+ * keeps none of them alive.
+ */
+export class SharedActions {
+  private readonly byEndpoint = new Map<string, HttpAction>();
+
+  http(method: string, url: string): HttpAction {
+    const key = `${method} ${url}`;
+    let action = this.byEndpoint.get(key);
+    if (!action)
+      this.byEndpoint.set(key, (action = Object.freeze({ kind: 'http', url, method, headers: NO_STRINGS })));
+    return action;
+  }
 }
 
 // Shared by the jobs that set nothing (frozen: a JobConfig is never changed in place).
 const NO_NAMES = Object.freeze([]) as unknown as string[];
 const NO_STRINGS = Object.freeze({}) as Record<string, string>;
-const httpActions = new Map<string, HttpAction>();
 
 /** A validated hook (its rules checked) → HookConfig; `dir` is that of the file defining it. */
-export function toHook(hook: ParsedHook, dir: string): HookConfig | undefined {
-  const action = toAction(hook, dir);
+export function toHook(
+  hook: ParsedHook,
+  dir: string,
+  shared: SharedActions = new SharedActions(),
+): HookConfig | undefined {
+  const action = toAction(hook, dir, shared);
   return action && { action, timeoutMs: hook.timeout ?? HOOK_TIMEOUT_MS };
 }

@@ -502,6 +502,23 @@ ${JOB}    catchup: none
   });
 });
 
+describe('loadConfig: shared parts', () => {
+  it('jobs calling the same endpoint share one frozen action; each reading has its own', async () => {
+    const hook = '    http: { url: "http://127.0.0.1:8080/run" }\n    every: 10s\n';
+    const dir = tempDir({
+      'cronkeeper.yaml': `jobs:\n  a:\n${hook}  b:\n${hook}  c:\n    every: 10s\n    http: { url: "http://127.0.0.1:8080/other" }\n`,
+    });
+    const first = await load(path.join(dir, 'cronkeeper.yaml'));
+    const [a, b, c] = first.jobs;
+    assert.equal(a!.action, b!.action);
+    assert.notEqual(a!.action, c!.action);
+    assert.ok(Object.isFrozen(a!.action));
+    const again = await load(path.join(dir, 'cronkeeper.yaml'));
+    assert.notEqual(again.jobs[0]!.action, a!.action, 'a reading keeps no action of an earlier one alive');
+    assert.deepEqual(again.jobs[0]!.action, a!.action);
+  });
+});
+
 describe('loadConfig: text stays the text written', () => {
   // The same config in block YAML, flow YAML, and with an anchor.
   const block = [
