@@ -1,6 +1,5 @@
-// croner used purely as a date calculator. Instances are shared by every job
-// with the same (pattern, zone) and kept in a bounded LRU: a job only needs its
-// calculator while computing its next slot, never while it waits for it.
+// croner used purely as a date calculator: instances of their own, or shared
+// by the calculators of one daemon (CronInstances).
 //
 // A croner 11 instance holds a table of 10,000 years; for a pattern whose
 // year field is `*` that table is all ones, so every such instance is given
@@ -16,28 +15,47 @@ const CRON_OPTIONS = {
   fixedTimeRule: 'no-wildcard',
 } as const;
 
-const MAX_CACHED = 2048;
-const cache = new Map<string, Cron>();
-
-/** The shared calculator for (pattern, timezone). Throws croner's error for a bad pattern or zone. */
-export function getCron(pattern: string, timezone: string): Cron {
-  const key = `${timezone}\u0000${pattern}`;
-  const hit = cache.get(key);
-  if (hit) {
-    // Re-insert to mark as most recently used.
-    cache.delete(key);
-    cache.set(key, hit);
-    return hit;
-  }
+/** A croner instance for (pattern, timezone), of its own. Throws croner's error for a bad pattern or zone. */
+export function newCron(pattern: string, timezone: string): Cron {
   const cron = new Cron(pattern, { ...CRON_OPTIONS, timezone });
   shareYearTable(cron);
-  cache.set(key, cron);
-  if (cache.size > MAX_CACHED) {
-    const oldest = cache.keys().next().value;
-    if (oldest !== undefined) cache.delete(oldest);
-  }
   return cron;
 }
+
+/**
+ * The croner instances of one set of calculators (SlotCalculators), shared by
+ * every job with the same (pattern, zone), the last MAX_CACHED used kept: a
+ * job needs its instance only while computing its next slot, never while it
+ * waits for it.
+ */
+export class CronInstances {
+  private readonly cache = new Map<string, Cron>();
+
+  get(pattern: string, timezone: string): Cron {
+    const key = `${timezone}\u0000${pattern}`;
+    const hit = this.cache.get(key);
+    if (hit) {
+      // Re-insert to mark as most recently used.
+      this.cache.delete(key);
+      this.cache.set(key, hit);
+      return hit;
+    }
+    const cron = newCron(pattern, timezone);
+    this.cache.set(key, cron);
+    if (this.cache.size > MAX_CACHED) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+    return cron;
+  }
+
+  /** How many are kept (for tests). */
+  get size(): number {
+    return this.cache.size;
+  }
+}
+
+const MAX_CACHED = 2048;
 
 const ANY_YEAR: readonly number[] = Object.freeze(new Array<number>(10_000).fill(1));
 
@@ -55,11 +73,6 @@ export function sharesYearTable(cron: Cron): boolean {
   return (
     (cron as unknown as { _states?: { pattern?: { year?: unknown } } })._states?.pattern?.year === ANY_YEAR
   );
-}
-
-/** Number of calculators currently cached (for tests and metrics). */
-export function cachedCronCount(): number {
-  return cache.size;
 }
 
 // Constructing an Intl.DateTimeFormat is slow; a config names a handful of zones.

@@ -2,7 +2,7 @@
 // every job's `schedule`, and the CLI's of a pattern it is given.
 import type { Cron } from 'croner';
 import { compactNext, parseCompactPattern } from './compact-cron.js';
-import { getCron, isValidTimeZone } from './cron-calculator.js';
+import { isValidTimeZone, newCron } from './cron-calculator.js';
 
 /**
  * Why a cron pattern cannot be used, or undefined when it can. `nowMs` (UTC ms)
@@ -44,7 +44,7 @@ function croneProblem(pattern: string, timezone: string, nowMs: number): string 
   if (outOfRange) return `invalid cron pattern '${pattern}': ${outOfRange}`;
   let cron: Cron;
   try {
-    cron = getCron(pattern, timezone);
+    cron = newCron(pattern, timezone);
   } catch (err) {
     return `invalid cron pattern '${pattern}': ${(err as Error).message.replace(/^CronPattern:\s*/, '')}`;
   }

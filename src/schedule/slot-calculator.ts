@@ -16,7 +16,7 @@
 //   other span asks croner's zoned arithmetic, which owns the DST rules.
 import type { ScheduleSpec } from '../config/types.js';
 import { type CompactPattern, compactNext, compactPrevious, parseCompactPattern } from './compact-cron.js';
-import { getCron } from './cron-calculator.js';
+import { CronInstances } from './cron-calculator.js';
 import { zoneOffsetMs } from './zone-offset.js';
 
 export interface SlotCalculator {
@@ -44,6 +44,7 @@ export class SlotCalculators {
   private readonly shared = new Map<string, Map<string, CronCalculator>>();
   private count = 0;
   private readonly memo = new TurnMemo();
+  private readonly crons = new CronInstances();
 
   forSchedule(spec: ScheduleSpec): SlotCalculator {
     if (spec.kind === 'every') return new EveryCalculator(spec.everyMs, spec.offsetMs);
@@ -60,7 +61,7 @@ export class SlotCalculators {
         for (const m of this.shared.values()) m.clear();
         this.count = 0;
       }
-      calc = new CronCalculator(pattern, timezone, this.memo);
+      calc = new CronCalculator(pattern, timezone, this.memo, this.crons);
       byPattern.set(pattern, calc);
       this.count++;
     }
@@ -75,7 +76,7 @@ export function createSlotCalculator(spec: ScheduleSpec): SlotCalculator {
 
 /** A cron calculator of its own (see createSlotCalculator). */
 export function cronSlots(pattern: string, timezone: string): CronCalculator {
-  return new CronCalculator(pattern, timezone, new TurnMemo());
+  return new CronCalculator(pattern, timezone, new TurnMemo(), new CronInstances());
 }
 
 /** Fixed-rate slots: k * everyMs + offsetMs for every integer k. Pure arithmetic, any range in O(1). */
@@ -183,6 +184,7 @@ export class CronCalculator implements SlotCalculator {
     readonly pattern: string,
     readonly timezone: string,
     private readonly memo: TurnMemo,
+    private readonly crons: CronInstances,
   ) {
     this.compact = parseCompactPattern(pattern);
     this.shifted = timezone !== 'UTC';
@@ -250,7 +252,7 @@ export class CronCalculator implements SlotCalculator {
   /** The first match strictly after `afterMs` on a UTC wall clock, or undefined. */
   private wallNext(afterMs: number): number | undefined {
     const t = this.compact ? compactNext(this.compact, afterMs) : undefined;
-    return t ?? getCron(this.pattern, 'UTC').nextRun(new Date(afterMs))?.getTime();
+    return t ?? this.crons.get(this.pattern, 'UTC').nextRun(new Date(afterMs))?.getTime();
   }
 
   /** Up to `n` matches strictly before `beforeMs` on a UTC wall clock, newest first; may stop after one at or before `floorMs`. */
@@ -266,7 +268,8 @@ export class CronCalculator implements SlotCalculator {
         if (out.length === n || t <= floorMs) return out;
       }
     }
-    return getCron(this.pattern, 'UTC')
+    return this.crons
+      .get(this.pattern, 'UTC')
       .previousRuns(n, new Date(beforeMs))
       .map((d) => d.getTime());
   }
@@ -280,7 +283,7 @@ export class CronCalculator implements SlotCalculator {
       const offset = zoneOffsetMs(zone, afterMs);
       const wall = this.wallNext(afterMs + offset);
       if (wall !== undefined && steadyOffset(zone, offset, afterMs, wall - offset)) t = wall - offset;
-      else t = getCron(this.pattern, zone).nextRun(new Date(afterMs))?.getTime();
+      else t = this.crons.get(this.pattern, zone).nextRun(new Date(afterMs))?.getTime();
     }
     if (t === undefined) return undefined;
     // Guard against a calculator that does not move forward: a loop over
@@ -296,7 +299,8 @@ export class CronCalculator implements SlotCalculator {
     const runs = this.wallPrevious(n, beforeMs + offset, floorMs + offset).map((t) => t - offset);
     const oldest = runs[runs.length - 1];
     if (oldest === undefined || steadyOffset(zone, offset, oldest, beforeMs)) return runs;
-    return getCron(this.pattern, zone)
+    return this.crons
+      .get(this.pattern, zone)
       .previousRuns(n, new Date(beforeMs))
       .map((d) => d.getTime());
   }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Cron } from 'croner';
 import fc from 'fast-check';
-import { getCron, sharesYearTable } from '../../../src/schedule/cron-calculator.js';
+import { newCron, sharesYearTable } from '../../../src/schedule/cron-calculator.js';
 import { checkCronPattern } from '../../../src/schedule/pattern-check.js';
 import { createSlotCalculator, SlotCalculators } from '../../../src/schedule/slot-calculator.js';
 import { zoneOffsetMs } from '../../../src/schedule/zone-offset.js';
@@ -116,11 +116,11 @@ describe('zone offsets', () => {
 
 describe('cron calculators', () => {
   it('share one all-years table (patterns of 5 or 6 fields have no year field)', () => {
-    const cron = getCron('1 2 3 * * *', 'Europe/Berlin');
+    const cron = newCron('1 2 3 * * *', 'Europe/Berlin');
     assert.equal(sharesYearTable(cron), true);
     assert.equal(cron.nextRun(new Date('2026-06-01T00:00:00Z'))?.toISOString(), '2026-06-01T01:02:01.000Z');
     assert.equal(
-      getCron('0 0 29 2 *', 'UTC').nextRun(new Date('2026-06-01T00:00:00Z'))?.toISOString(),
+      newCron('0 0 29 2 *', 'UTC').nextRun(new Date('2026-06-01T00:00:00Z'))?.toISOString(),
       '2028-02-29T00:00:00.000Z',
     );
   });
