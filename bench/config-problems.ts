@@ -5,7 +5,9 @@
 // bad schedule (a value: the data is read and validated, the problem placed
 // from js-yaml's events), an unclosed '[' and a missing ',' (syntax errors:
 // the `yaml` package says what is wrong, in a window around the error, see
-// src/config/syntax-window.ts). The alternative, measured in the same run: the
+// src/config/syntax-window.ts), and a job key indented a column less and a
+// stray ']' (errors that run on through the jobs after them: read up to a
+// bound past the error, see src/config/syntax-prefix.ts). The alternative, measured in the same run: the
 // `yaml` package reading the whole erring file (what a syntax error cost
 // before the windows), in this process.
 //
@@ -42,6 +44,21 @@ const PROBLEMS: Record<string, (text: string) => string | undefined> = {
   "an unclosed '['": (t) => {
     const at = t.indexOf('"http://', t.length >> 1);
     return t.slice(0, at) + '[' + t.slice(at);
+  },
+  // Errors that run on through the jobs after them (read up to a bound past the error, see
+  // src/config/syntax-prefix.ts).
+  'a job key a column less': (t) => {
+    // The line of a job's key: the schedule's own line in flow YAML, the one above it otherwise.
+    const at = t.indexOf('schedule', t.length >> 1);
+    let line = t.lastIndexOf('\n', at) + 1;
+    if (t.startsWith('{')) return undefined; // JSON does not read indentation
+    if (/^\s*"?$/.test(t.slice(line, at))) line = t.lastIndexOf('\n', line - 2) + 1;
+    return t[line] === ' ' ? t.slice(0, line) + t.slice(line + 1) : undefined;
+  },
+  "a stray ']'": (t) => {
+    const at = t.indexOf('schedule', t.length >> 1);
+    const close = t.indexOf('"', t.indexOf('"', t.indexOf(':', at) + 1) + 1);
+    return t.slice(0, close + 1) + ']' + t.slice(close + 1);
   },
   "a missing ','": (t) => {
     // The comma before a job's timezone (flow YAML, JSON); block YAML has none.
