@@ -50,6 +50,7 @@ export function resolveDefaults(rawDefaults: unknown, mainFile: string): JobDefa
     keepChildren: d.keepChildren ?? b.keepChildren,
     maxAgeMs: d.maxAge ?? b.maxAgeMs,
     inheritEnv: d.inheritEnv ?? b.inheritEnv,
+    runOn: d.runOn === 'local' ? undefined : (d.runOn ?? b.runOn),
   };
 }
 

@@ -65,6 +65,8 @@ export function buildJob(
   if (maxAgeMs !== undefined) config.maxAgeMs = maxAgeMs;
   const inheritEnv = job.inheritEnv ?? d.inheritEnv;
   if (inheritEnv.length > 0) config.inheritEnv = inheritEnv;
+  const runOn = job.runOn === 'local' ? undefined : (job.runOn ?? d.runOn);
+  if (runOn !== undefined) config.runOn = runOn;
   return config;
 }
 

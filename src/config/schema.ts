@@ -54,6 +54,7 @@ export const BUILTIN_JOB_DEFAULTS = {
   keepChildren: false,
   maxAgeMs: undefined as number | undefined,
   inheritEnv: NO_NAMES,
+  runOn: undefined as string | undefined,
 };
 export type JobDefaults = typeof BUILTIN_JOB_DEFAULTS;
 
@@ -274,6 +275,14 @@ const policyShape = {
   logLineRate: int(1).optional(),
   keepChildren: bool().optional(),
   maxAge: duration().optional(),
+  // Where the job's runs execute: `local` (the leader), or the workers of a pool (cronkeeper worker --pool).
+  runOn: z
+    .string()
+    .regex(JOB_NAME, {
+      error: (iss) =>
+        `invalid pool name '${String(iss.input)}': use 'local', or 1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit`,
+    })
+    .optional(),
   // The daemon's secrets a command job (and its hooks) may inherit after all (run/job-env.ts).
   inheritEnv: z
     .array(

@@ -126,6 +126,11 @@ export interface JobConfig {
    * after all; unset (the default): none of them.
    */
   inheritEnv?: readonly string[];
+  /**
+   * The pool of workers that runs the job (`cronkeeper worker --pool`); unset:
+   * the leader runs it (`runOn: local`).
+   */
+  runOn?: string;
 }
 
 export interface StoreConfig {

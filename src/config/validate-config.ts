@@ -102,7 +102,21 @@ export async function validateConfig(
   );
 
   if (problems.length > 0 || !settings.success) return done();
-  return done(buildConfig(mainFile, settings.data, jobs.list, env));
+  const config = buildConfig(mainFile, settings.data, jobs.list, env);
+  // Workers share the leader's database: the embedded store is one process's.
+  const pooled = config.store.url === undefined ? config.jobs.find((j) => j.runOn !== undefined) : undefined;
+  if (pooled) {
+    problems.push(
+      at(
+        pooled.source.file,
+        ['jobs', pooled.name],
+        `job '${pooled.name}' runs on the workers of pool '${pooled.runOn}', which need a Postgres store (store.url); the embedded store serves one process`,
+        'key',
+      ),
+    );
+    return done();
+  }
+  return done(config);
 }
 
 /** An included file may hold only `jobs:`. Returns whether its jobs can be collected. */
