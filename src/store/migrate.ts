@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Db } from './db.js';
 
 /** Advisory lock key for migrations ("ckmg"). */
-const MIGRATION_LOCK_KEY = 0x636b6d67;
+export const MIGRATION_LOCK_KEY = 0x636b6d67;
 
 export const SQL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sql');
 

@@ -1,0 +1,52 @@
+// LISTEN on a channel for as long as it is wanted: a connection that ends is
+// listened on again after a pause, and `onNotify` is called once then for
+// whatever came while nobody listened. The embedded store has no listen (no
+// other process writes to it): then nothing is heard, and the caller's own
+// polling is all there is.
+import type { Db, Subscription } from './db.js';
+
+export interface KeepListeningOptions {
+  /** The pause before listening again (ms). */
+  retryMs: number;
+  /** Told when the connection ends or cannot be had (it is tried again). */
+  onDropped: (err: unknown) => void;
+}
+
+export class KeepListening {
+  private subscription: Subscription | undefined;
+  private closed = false;
+  private readonly done: Promise<void>;
+
+  constructor(
+    private readonly db: Db,
+    private readonly channel: string,
+    private readonly onNotify: () => void,
+    private readonly o: KeepListeningOptions,
+  ) {
+    this.done = this.loop();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.subscription?.close();
+    await this.done;
+  }
+
+  private async loop(): Promise<void> {
+    const { db } = this;
+    if (!db.listen) return;
+    while (!this.closed) {
+      try {
+        this.subscription = await db.listen(this.channel, this.onNotify);
+        if (this.closed) break;
+        this.onNotify();
+        await this.subscription.ended;
+        if (!this.closed) this.o.onDropped(undefined);
+      } catch (err) {
+        this.o.onDropped(err);
+      }
+      if (!this.closed) await new Promise((r) => setTimeout(r, this.o.retryMs).unref());
+    }
+    await this.subscription?.close();
+  }
+}

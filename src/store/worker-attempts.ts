@@ -1,0 +1,418 @@
+// The ledger's side of workers (sql/011_workers.sql). The leader hands an
+// attempt of a `runOn: <pool>` job to the pool's queue (graphile-worker, in
+// the same statement that records the attempt: both or neither); a worker of
+// the pool takes it (once: the first to set itself on the attempt), runs it
+// and writes its end; the leader follows the attempt's row and records the
+// run as it records its own. A worker that falls silent is found dead by the
+// leader, which ends its attempts as interrupted.
+import type { ClaimedSlot } from '../schedule/slot.js';
+import type { AttemptResult } from './attempts.js';
+import type { Queryable } from './db.js';
+import { type Fence, fenceCte } from './fence.js';
+
+/** The channel a worker notifies on when it writes an attempt's end (payload: runId:attempt). */
+export const ATTEMPT_END_CHANNEL = 'cronkeeper_attempt_end';
+/** The channel the leader notifies on when it asks a worker to stop an attempt (payload: runId:attempt). */
+export const ATTEMPT_STOP_CHANNEL = 'cronkeeper_attempt_stop';
+
+/** An attempt of a run, by its ledger keys. */
+export interface AttemptKey {
+  runId: number;
+  attempt: number;
+}
+
+/** graphile-worker's task name for a pool: a worker of the pool asks for its own only. */
+export function poolTask(pool: string): string {
+  return `cronkeeper/${pool}`;
+}
+
+/** The queue's key of a handed attempt: one job per attempt, whatever is retried. */
+export function queueJobKey(key: AttemptKey): string {
+  return `cronkeeper:${key.runId}:${key.attempt}`;
+}
+
+/**
+ * Hands attempt `attempt` of a run to `pool`, fenced as startAttempt is (only
+ * the leader that owns the run, only once, in order): the attempt's row (its
+ * pool, no worker yet) and the queue's job are written by one statement, so
+ * both are there or neither. False: not handed (no longer ours).
+ */
+export async function handOffAttempt(
+  db: Queryable,
+  fence: Fence,
+  key: AttemptKey,
+  pool: string,
+  atMs: number,
+  catchup: boolean,
+): Promise<boolean> {
+  const rows = await db.query<{ n: number }>(
+    `WITH ${fenceCte(3)},
+     run AS (
+       UPDATE cronkeeper_runs r
+       SET attempts = $4, next_attempt_at = NULL, started_at = coalesce(r.started_at, $2), catchup = $7
+       FROM fence
+       WHERE r.id = $1 AND r.epoch = fence.epoch AND r.outcome IS NULL AND r.attempts = $4 - 1
+         AND (CASE WHEN $4 = 1 THEN r.started_at IS NULL ELSE r.next_attempt_at IS NOT NULL END)
+       RETURNING r.id),
+     attempt AS (
+       INSERT INTO cronkeeper_attempts (run_id, attempt, epoch, node_id, started_at, pool)
+       SELECT id, $4, $3, $5, $2, $6 FROM run
+       RETURNING run_id),
+     queued AS (
+       SELECT graphile_worker.add_job($8, json_build_object('runId', run_id, 'attempt', $4::int),
+                                      job_key => $9, max_attempts => 25)
+       FROM attempt)
+     SELECT (SELECT count(*) FROM queued)::int AS n`,
+    [
+      key.runId,
+      new Date(atMs).toISOString(),
+      fence.epoch,
+      key.attempt,
+      fence.nodeId,
+      pool,
+      catchup,
+      poolTask(pool),
+      queueJobKey(key),
+    ],
+  );
+  return (rows[0]?.n ?? 0) > 0;
+}
+
+/** What a worker needs to run an attempt it took. */
+export interface TakenAttempt {
+  slot: ClaimedSlot;
+  attempt: number;
+  /** The leader's epoch and node that handed it (the job is told them). */
+  epoch: number;
+  nodeId: string;
+}
+
+/** The worker taking an attempt, and where its traces go. */
+export interface WorkerTrace {
+  workerId: string;
+  pool: string;
+  host: string;
+  spool: string;
+}
+
+/**
+ * A worker takes a handed attempt: only the first worker, only while the
+ * attempt and its run are open. Undefined: not to run (taken by another,
+ * ended, or gone with the run's row).
+ */
+export async function takeAttempt(
+  db: Queryable,
+  key: AttemptKey,
+  worker: WorkerTrace,
+  atMs: number,
+): Promise<TakenAttempt | undefined> {
+  const rows = await db.query<{
+    id: number;
+    job: string;
+    at_ms: number;
+    catchup: boolean;
+    manual: boolean;
+    control_id: number | null;
+    epoch: number;
+    node_id: string;
+  }>(
+    `WITH taken AS (
+       UPDATE cronkeeper_attempts a
+       SET worker = $3, host = $5, spool = $6, started_at = $7
+       WHERE a.run_id = $1 AND a.attempt = $2 AND a.pool = $4 AND a.worker IS NULL AND a.finished_at IS NULL
+         AND EXISTS (SELECT 1 FROM cronkeeper_runs r WHERE r.id = a.run_id AND r.outcome IS NULL)
+       RETURNING a.run_id, a.epoch, a.node_id)
+     SELECT r.id, r.job, (extract(epoch FROM r.scheduled_at) * 1000)::float8 AS at_ms, r.catchup, r.manual,
+            r.control_id, t.epoch, t.node_id
+     FROM taken t JOIN cronkeeper_runs r ON r.id = t.run_id`,
+    [
+      key.runId,
+      key.attempt,
+      worker.workerId,
+      worker.pool,
+      worker.host,
+      worker.spool,
+      new Date(atMs).toISOString(),
+    ],
+  );
+  const r = rows[0];
+  if (!r || !Number.isFinite(Number(r.at_ms))) return undefined;
+  return {
+    slot: {
+      job: r.job,
+      scheduledAtMs: Number(r.at_ms),
+      catchup: r.catchup,
+      runId: Number(r.id),
+      ...(r.manual ? { manual: true } : {}),
+      ...(r.control_id !== null ? { controlId: Number(r.control_id) } : {}),
+    },
+    attempt: key.attempt,
+    epoch: Number(r.epoch),
+    nodeId: r.node_id,
+  };
+}
+
+/**
+ * A worker records how an attempt it took ended, and notifies the leader.
+ * Only its own and only once: an attempt the leader ended meanwhile (the
+ * worker was found dead) keeps the leader's end. False then.
+ */
+export async function finishWorkerAttempt(
+  db: Queryable,
+  key: AttemptKey,
+  workerId: string,
+  atMs: number,
+  r: AttemptResult,
+): Promise<boolean> {
+  const rows = await db.query<{ n: number }>(
+    `WITH ended AS (
+       UPDATE cronkeeper_attempts
+       SET finished_at = $4, outcome = $5, exit_code = $6, signal = $7, http_status = $8, duration_ms = $9,
+           error = $10, output_tail = $11
+       WHERE run_id = $1 AND attempt = $2 AND worker = $3 AND finished_at IS NULL
+       RETURNING run_id, attempt),
+     told AS (SELECT pg_notify($12, run_id || ':' || attempt) FROM ended)
+     SELECT (SELECT count(*) FROM ended)::int AS n, (SELECT count(*) FROM told)::int AS told`,
+    [
+      key.runId,
+      key.attempt,
+      workerId,
+      new Date(atMs).toISOString(),
+      r.outcome,
+      r.exitCode,
+      r.signal,
+      r.httpStatus,
+      r.durationMs,
+      r.error,
+      r.outputTail,
+      ATTEMPT_END_CHANNEL,
+    ],
+  );
+  return (rows[0]?.n ?? 0) > 0;
+}
+
+/** What the leader follows of an attempt it handed to a pool. */
+export interface HandedAttemptState extends AttemptKey {
+  /** The pool it was handed to; null for an attempt the leader ran itself. */
+  pool: string | null;
+  /** The worker that took it; null while it waits in the queue. */
+  worker: string | null;
+  /** Set once its end is written (by its worker, or by the leader for a dead worker). */
+  end: (AttemptResult & { finishedAtMs: number }) | undefined;
+  /** The worker's last heartbeat (UTC ms), and whether it said it stopped. */
+  workerSeenAtMs: number | null;
+  workerStopped: boolean;
+}
+
+/** The rows of handed attempts, by their keys (those gone with their runs are left out). */
+export async function readHandedAttempts(
+  db: Queryable,
+  keys: readonly AttemptKey[],
+): Promise<HandedAttemptState[]> {
+  if (keys.length === 0) return [];
+  const rows = await db.query<{
+    run_id: number;
+    attempt: number;
+    pool: string | null;
+    worker: string | null;
+    finished_ms: number | null;
+    outcome: string | null;
+    exit_code: number | null;
+    signal: string | null;
+    http_status: number | null;
+    duration_ms: number | null;
+    error: string | null;
+    output_tail: string | null;
+    seen_ms: number | null;
+    stopped: boolean | null;
+  }>(
+    `SELECT a.run_id, a.attempt, a.pool, a.worker, (extract(epoch FROM a.finished_at) * 1000)::float8 AS finished_ms,
+            a.outcome, a.exit_code, a.signal, a.http_status, a.duration_ms, a.error, a.output_tail,
+            (extract(epoch FROM w.heartbeat_at) * 1000)::float8 AS seen_ms, w.stopped_at IS NOT NULL AS stopped
+     FROM unnest($1::int8[], $2::int4[]) AS k(run_id, attempt)
+     JOIN cronkeeper_attempts a ON a.run_id = k.run_id AND a.attempt = k.attempt
+     LEFT JOIN cronkeeper_workers w ON w.worker_id = a.worker`,
+    [keys.map((k) => k.runId), keys.map((k) => k.attempt)],
+  );
+  return rows.map((r) => {
+    const finishedAtMs = r.finished_ms === null ? NaN : Number(r.finished_ms);
+    return {
+      runId: Number(r.run_id),
+      attempt: r.attempt,
+      pool: r.pool,
+      worker: r.worker,
+      end:
+        Number.isFinite(finishedAtMs) && r.outcome !== null
+          ? {
+              finishedAtMs,
+              outcome: r.outcome,
+              exitCode: r.exit_code,
+              signal: r.signal,
+              httpStatus: r.http_status,
+              durationMs: r.duration_ms === null ? null : Number(r.duration_ms),
+              error: r.error,
+              outputTail: r.output_tail,
+            }
+          : undefined,
+      workerSeenAtMs: r.seen_ms === null ? null : Number(r.seen_ms),
+      workerStopped: r.stopped === true,
+    };
+  });
+}
+
+/**
+ * The leader ends an attempt whose worker is dead (silent past the bound, or
+ * stopped without ending it): interrupted, as a lost supervisor is. Its job
+ * leaves the queue. False when it ended meanwhile.
+ */
+export async function endLostAttempt(
+  db: Queryable,
+  key: AttemptKey,
+  worker: string,
+  atMs: number,
+  why: string,
+): Promise<boolean> {
+  const rows = await db.query<{ run_id: number }>(
+    `UPDATE cronkeeper_attempts
+     SET finished_at = $4, outcome = 'interrupted', error = $5
+     WHERE run_id = $1 AND attempt = $2 AND worker = $3 AND finished_at IS NULL
+     RETURNING run_id`,
+    [key.runId, key.attempt, worker, new Date(atMs).toISOString(), why],
+  );
+  if (rows.length === 0) return false;
+  await removeQueueJob(db, key);
+  return true;
+}
+
+/** Removes a handed attempt's job from the queue, wherever it is (a dead worker's lock is no matter). */
+export async function removeQueueJob(db: Queryable, key: AttemptKey): Promise<void> {
+  await db.query(
+    `SELECT graphile_worker.complete_jobs(ARRAY(SELECT id FROM graphile_worker.jobs WHERE key = $1))`,
+    [queueJobKey(key)],
+  );
+}
+
+/** Asks the worker of an attempt to stop it (overlap: replace, a stop of the daemon's runs), and tells the workers. */
+export async function requestStop(db: Queryable, key: AttemptKey, atMs: number): Promise<void> {
+  await db.query(
+    `WITH asked AS (
+       UPDATE cronkeeper_attempts SET stop_requested_at = $3
+       WHERE run_id = $1 AND attempt = $2 AND finished_at IS NULL AND stop_requested_at IS NULL
+       RETURNING run_id)
+     SELECT pg_notify($4, '') FROM asked`,
+    [key.runId, key.attempt, new Date(atMs).toISOString(), ATTEMPT_STOP_CHANNEL],
+  );
+}
+
+/** The attempts `workerId` runs whose stop the leader asked for. */
+export async function readStopRequests(db: Queryable, workerId: string): Promise<AttemptKey[]> {
+  const rows = await db.query<{ run_id: number; attempt: number }>(
+    `SELECT run_id, attempt FROM cronkeeper_attempts
+     WHERE worker = $1 AND pool IS NOT NULL AND finished_at IS NULL AND stop_requested_at IS NOT NULL`,
+    [workerId],
+  );
+  return rows.map((r) => ({ runId: Number(r.run_id), attempt: r.attempt }));
+}
+
+/**
+ * The run of an attempt interrupted by its worker's death, fenced: with
+ * `rerun` a retry is made pending now (the next attempt), else the run is
+ * recorded as interrupted. False when the run is no longer this leader's.
+ */
+export async function interruptRun(
+  db: Queryable,
+  fence: Fence,
+  runId: number,
+  atMs: number,
+  rerun: boolean,
+  why: string,
+): Promise<boolean> {
+  const rows = await db.query<{ id: number }>(
+    `WITH ${fenceCte(3)}
+     UPDATE cronkeeper_runs r
+     SET interrupted_attempts = r.interrupted_attempts + 1,
+         next_attempt_at = CASE WHEN $4::boolean THEN $2::timestamptz ELSE NULL END,
+         outcome = CASE WHEN $4::boolean THEN NULL ELSE 'interrupted' END,
+         finished_at = CASE WHEN $4::boolean THEN NULL ELSE $2::timestamptz END,
+         error = CASE WHEN $4::boolean THEN r.error ELSE $5 END
+     FROM fence WHERE r.id = $1 AND r.epoch = fence.epoch AND r.outcome IS NULL
+     RETURNING r.id`,
+    [runId, new Date(atMs).toISOString(), fence.epoch, rerun, why],
+  );
+  return rows.length > 0;
+}
+
+/** A worker process, as it records itself. */
+export interface WorkerRecord {
+  workerId: string;
+  pool: string;
+  host: string;
+  pid: number;
+  concurrency: number;
+}
+
+/** Records a worker as alive now (at its start, and at each heartbeat). */
+export async function recordWorker(db: Queryable, w: WorkerRecord, atMs: number): Promise<void> {
+  await db.query(
+    `INSERT INTO cronkeeper_workers (worker_id, pool, host, pid, concurrency, started_at, heartbeat_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $6)
+     ON CONFLICT (worker_id) DO UPDATE SET heartbeat_at = $6, stopped_at = NULL`,
+    [w.workerId, w.pool, w.host, w.pid, w.concurrency, new Date(atMs).toISOString()],
+  );
+}
+
+/** A worker says it stopped: the leader need not wait out its silence. */
+export async function recordWorkerStopped(db: Queryable, workerId: string, atMs: number): Promise<void> {
+  await db.query('UPDATE cronkeeper_workers SET stopped_at = $2 WHERE worker_id = $1', [
+    workerId,
+    new Date(atMs).toISOString(),
+  ]);
+}
+
+/** A worker as status shows it. */
+export interface WorkerStatus extends WorkerRecord {
+  startedAtMs: number;
+  heartbeatAtMs: number;
+  stoppedAtMs: number | null;
+  /** Attempts it took and has not ended. */
+  running: number;
+}
+
+/** The workers seen within `sinceMs` (UTC ms) or still running something, newest first. */
+export async function readWorkers(db: Queryable, sinceMs: number): Promise<WorkerStatus[]> {
+  const rows = await db.query<{
+    worker_id: string;
+    pool: string;
+    host: string;
+    pid: number;
+    concurrency: number;
+    started_ms: number;
+    seen_ms: number;
+    stopped_ms: number | null;
+    running: number;
+  }>(
+    `SELECT w.worker_id, w.pool, w.host, w.pid, w.concurrency,
+            (extract(epoch FROM w.started_at) * 1000)::float8 AS started_ms,
+            (extract(epoch FROM w.heartbeat_at) * 1000)::float8 AS seen_ms,
+            (extract(epoch FROM w.stopped_at) * 1000)::float8 AS stopped_ms,
+            (SELECT count(*) FROM cronkeeper_attempts a
+             WHERE a.worker = w.worker_id AND a.pool IS NOT NULL AND a.finished_at IS NULL)::int AS running
+     FROM cronkeeper_workers w
+     WHERE w.heartbeat_at >= $1 OR EXISTS (SELECT 1 FROM cronkeeper_attempts a
+             WHERE a.worker = w.worker_id AND a.pool IS NOT NULL AND a.finished_at IS NULL)
+     ORDER BY w.heartbeat_at DESC
+     LIMIT 1000`,
+    [new Date(sinceMs).toISOString()],
+  );
+  return rows.map((r) => ({
+    workerId: r.worker_id,
+    pool: r.pool,
+    host: r.host,
+    pid: r.pid,
+    concurrency: r.concurrency,
+    startedAtMs: Number(r.started_ms),
+    heartbeatAtMs: Number(r.seen_ms),
+    stoppedAtMs: r.stopped_ms === null ? null : Number(r.stopped_ms),
+    running: r.running,
+  }));
+}
