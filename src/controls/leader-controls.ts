@@ -29,7 +29,8 @@ import {
   readJobControls,
   readPendingControls,
 } from '../store/controls.js';
-import type { Db, Subscription } from '../store/db.js';
+import type { Db } from '../store/db.js';
+import { KeepListening } from '../store/keep-listening.js';
 import { type JobSlotGap, recordSlotGaps } from '../store/slot-gaps.js';
 import type { OnBadRow } from '../store/bad-rows.js';
 import { FencedError, type Fence } from '../store/fence.js';
@@ -75,7 +76,7 @@ export class LeaderControls {
   private syncing: Promise<void> | undefined;
   private again = false;
   private closed = false;
-  private subscription: Subscription | undefined;
+  private listening: KeepListening | undefined;
   private poll: NodeJS.Timeout | undefined;
   /** Requests that failed and could not even be recorded as failed: not tried again this term. */
   private readonly givenUp = new Set<number>();
@@ -113,7 +114,14 @@ export class LeaderControls {
   start(after: Promise<void>): void {
     this.work = after.catch(() => {});
     this.poll = setInterval(() => this.kick(), this.o.pollMs ?? CONTROL_POLL_MS);
-    void this.listen();
+    const { logger } = this.o;
+    this.listening = new KeepListening(this.o.db, CONTROL_CHANNEL, () => this.kick(), {
+      retryMs: this.o.pollMs ?? CONTROL_POLL_MS,
+      onDropped: (err) =>
+        err === undefined
+          ? logger.warn('control notifications connection ended; listening again')
+          : logger.warn({ err }, 'cannot listen for control requests; re-reading the store meanwhile'),
+    });
     this.kick();
   }
 
@@ -121,31 +129,13 @@ export class LeaderControls {
   async stop(): Promise<void> {
     this.closed = true;
     if (this.poll) clearInterval(this.poll);
-    await this.subscription?.close();
+    await this.listening?.close();
     await this.syncing;
   }
 
   /** Resolves when the resume and backfill runs queued so far are over. */
   idle(): Promise<void> {
     return this.work;
-  }
-
-  private async listen(): Promise<void> {
-    const { db, logger } = this.o;
-    if (!db.listen) return; // the embedded store: nobody else can write to it while we run
-    while (!this.closed) {
-      try {
-        this.subscription = await db.listen(CONTROL_CHANNEL, () => this.kick());
-        if (this.closed) break;
-        this.kick(); // whatever came while we were not listening
-        await this.subscription.ended;
-        if (!this.closed) logger.warn('control notifications connection ended; listening again');
-      } catch (err) {
-        logger.warn({ err }, 'cannot listen for control requests; re-reading the store meanwhile');
-      }
-      await new Promise((r) => setTimeout(r, this.o.pollMs ?? CONTROL_POLL_MS));
-    }
-    await this.subscription?.close();
   }
 
   /** Runs a sync now, or once more after the one in progress. */

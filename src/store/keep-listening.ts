@@ -15,6 +15,7 @@ export interface KeepListeningOptions {
 export class KeepListening {
   private subscription: Subscription | undefined;
   private closed = false;
+  private wake: (() => void) | undefined;
   private readonly done: Promise<void>;
 
   constructor(
@@ -28,6 +29,7 @@ export class KeepListening {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.wake?.();
     await this.subscription?.close();
     await this.done;
   }
@@ -43,9 +45,14 @@ export class KeepListening {
         await this.subscription.ended;
         if (!this.closed) this.o.onDropped(undefined);
       } catch (err) {
-        this.o.onDropped(err);
+        if (!this.closed) this.o.onDropped(err);
       }
-      if (!this.closed) await new Promise((r) => setTimeout(r, this.o.retryMs).unref());
+      if (!this.closed)
+        await new Promise<void>((resolve) => {
+          const t = setTimeout((this.wake = resolve), this.o.retryMs);
+          t.unref();
+        });
+      this.wake = undefined;
     }
     await this.subscription?.close();
   }
