@@ -14,6 +14,7 @@ import { EpochFloor } from './ha/epoch-floor.js';
 import { startHttpServer } from './http/http-server.js';
 import { adoptHomeRuns } from './dispatch/home-runs.js';
 import { RunDispatcher } from './dispatch/run-dispatcher.js';
+import { HandedAttempts } from './dispatch/handed-attempts.js';
 import { maxKillGraceMs } from './lead/drain.js';
 import { leadTerm } from './lead/term.js';
 import type { Fence } from './store/fence.js';
@@ -24,6 +25,7 @@ import { recordNodeStopped } from './ha/nodes.js';
 import { type CommandServer, serveCommands } from './commands/command-server.js';
 import type { Db } from './store/db.js';
 import { migrate } from './store/migrate.js';
+import { installQueue } from './store/queue-schema.js';
 import { openStore } from './store/open-store.js';
 import type { Notifier } from './systemd/sd-notify.js';
 import { sleep } from './runtime/sleep.js';
@@ -137,6 +139,14 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       const applied = await withRetry(logger, stop, 'migrating the schema', () => migrate(store));
       if (applied === undefined) return 0;
       if (applied.length > 0) logger.info({ versions: applied }, 'schema migrated');
+      // Jobs run by workers: the queue's schema, before a worker or a hand-off needs it.
+      const url = config.store.url;
+      if (store.kind === 'postgres' && url !== undefined && config.jobs.some((j) => j.runOn !== undefined)) {
+        const done = await withRetry(logger, stop, "installing the workers' queue", () =>
+          installQueue(store, url).then(() => true),
+        );
+        if (done === undefined) return 0;
+      }
       setDatabaseUp(true);
       // The embedded store is this process's alone: the CLI's commands that need it are carried out here.
       if (store.kind === 'embedded' && options.commandLine) {
@@ -188,6 +198,11 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     // The runs outlive the terms: a node that loses leadership contends again at once while they go
     // on, and its next term carries them over. Writes are fenced by the term in force.
     let fence: Fence = { epoch: 0, nodeId };
+    const url = config.store.url;
+    const handed =
+      store.kind === 'postgres' && url !== undefined
+        ? new HandedAttempts({ db: store, url, clock, logger, leaseMs: config.ha.leaseMs })
+        : undefined;
     const dispatcher = new RunDispatcher({
       db: store,
       logger,
@@ -197,6 +212,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       metrics,
       onWaiting: (waiting) => node.update({ waiting }),
       trace: { host: os.hostname(), spool: config.spool.path },
+      ...(handed ? { handed } : {}),
     });
     try {
       return await lead(store, dispatcher, (f) => (fence = f));
@@ -206,6 +222,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
         logger.info({ running: dispatcher.activeCount }, 'stopping: letting running jobs finish');
         await dispatcher.drain(config.shutdownGraceMs, maxKillGraceMs(config));
       }
+      // Runs on workers go on: the next leader follows them.
+      await handed?.close();
       await dispatcher.closeLauncher();
     }
   }

@@ -16,6 +16,7 @@ import {
   resetNeverStarted,
 } from '../store/attempts.js';
 import type { Queryable } from '../store/db.js';
+import { readHandedAttempts } from '../store/worker-attempts.js';
 import type { Fence } from '../store/fence.js';
 import type { AdoptedAttempt } from './run-slot.js';
 
@@ -30,6 +31,8 @@ export type InFlightVerdict =
   | { kind: 'elsewhere'; home: RunTrace }
   /** Its attempt ended and was recorded by its home, not its run: the leader records or retries it. */
   | { kind: 'reported'; finishedAtMs: number; outcome: string }
+  /** Handed to a pool and not ended: its worker runs it, or the queue holds it; followed (carried into this term). */
+  | { kind: 'handed' }
   /** Its row changed meanwhile (another leader): leave it. */
   | { kind: 'gone' };
 
@@ -43,6 +46,11 @@ export async function judgeInFlight(
   o: { homeLost: boolean } = { homeLost: false },
 ): Promise<InFlightVerdict> {
   const attempt = Math.max(run.attempts, 1);
+  // A worker's run goes on whoever leads: the new leader follows it in the ledger.
+  const [handed] = await readHandedAttempts(db, [{ runId: run.runId, attempt }]);
+  if (handed?.pool != null && !handed.end) {
+    return (await carryOverRuns(db, fence, [run.runId])).length > 0 ? { kind: 'handed' } : { kind: 'gone' };
+  }
   const trace = await readRunTrace(db, run.runId, attempt);
   if (!trace) return { kind: 'interrupted', recovery: 'host-unknown' };
   if (trace.ended) {

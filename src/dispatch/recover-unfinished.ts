@@ -152,6 +152,10 @@ export async function recoverRun(
     // Evidence first: what the run left in this host's spool, or what its home reported.
     const verdict = await judgeInFlight(db, fence, ctx.trace, u, clock.now(), logger, o);
     if (verdict.kind === 'gone') return done;
+    if (verdict.kind === 'handed') {
+      logger.info(fields, 'run in the hands of a worker pool: following it');
+      return { kind: 'later', entry: { slot, options: { attempt: made, handed: made } } };
+    }
     if (verdict.kind === 'never-started') {
       logger.info(fields, 'run never started (its daemon died first): running it now');
       return { kind: 'owed', entry: { slot, options: { attempt: made } } };

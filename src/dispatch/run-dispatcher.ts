@@ -15,6 +15,7 @@ import type { Fence } from '../store/fence.js';
 import { type RunTrace, recordSkipped } from '../store/attempts.js';
 import type { ClaimedSlot } from '../schedule/slot.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
+import type { HandedAttempts } from './handed-attempts.js';
 import { type AdoptedAttempt, type AttemptInProgress, SHUTDOWN, runRequest, runSlot } from './run-slot.js';
 import { isoUtc } from '../text/iso-time.js';
 import { SupervisorLauncher } from '../run/run-supervisor.js';
@@ -44,6 +45,8 @@ export interface RunDispatcherOptions {
   onWaiting?: (waiting: number) => void;
   /** This node's host and spool: commands run under supervisors that outlive the daemon. */
   trace?: RunTrace;
+  /** The leader's side of workers (a Postgres store): runs of `runOn: <pool>` jobs are handed through it. */
+  handed?: HandedAttempts;
 }
 
 export interface DispatchOptions {
@@ -55,6 +58,8 @@ export interface DispatchOptions {
   jitter?: boolean;
   /** Follow attempt `attempt`, started by a daemon that is gone, instead of starting it. */
   adopt?: AdoptedAttempt;
+  /** Follow attempt `handed`, handed to its pool by a leader that is gone, instead of handing it. */
+  handed?: number;
 }
 
 /** A claimed slot's first attempt, made ready ahead of its instant. */
@@ -113,7 +118,9 @@ export class RunDispatcher {
   prepare(job: JobConfig, slot: ClaimedSlot): void {
     const trace = this.options.trace;
     const action = job.action;
-    if (!trace || action.kind !== 'command' || this.prepared.has(slot.runId)) return;
+    // A worker's run is prepared by its worker.
+    if (!trace || action.kind !== 'command' || job.runOn !== undefined || this.prepared.has(slot.runId))
+      return;
     const fence = this.options.fence();
     // A failure here is met again, and reported, at the start.
     const ready = prepareSupervised(runRequest(job, slot, fence, 1), action, trace.spool).catch(
@@ -344,6 +351,7 @@ export class RunDispatcher {
           track: (w) => this.track(w),
           ...(this.options.trace ? { trace: this.options.trace } : {}),
           launcher: this.launcher,
+          ...(this.options.handed ? { handed: this.options.handed } : {}),
           takePrepared: (runId, j, epoch) => this.takePrepared(runId, j, epoch),
         },
         job,
@@ -353,6 +361,7 @@ export class RunDispatcher {
           notBeforeMs,
           signal: active.abort.signal,
           ...(o.adopt ? { adopt: o.adopt } : {}),
+          ...(o.handed !== undefined ? { handed: o.handed } : {}),
           onAttempt: (attempt) => {
             active.attempt = attempt;
             this.waitingChanged();

@@ -31,6 +31,9 @@ import type { Fence } from '../store/fence.js';
 import type { ClaimedSlot } from '../schedule/slot.js';
 import type { ConcurrencyLimit } from './concurrency-limit.js';
 import type { SupervisorLauncher } from '../run/run-supervisor.js';
+import { interruptRun } from '../store/worker-attempts.js';
+import type { HandedAttempts } from './handed-attempts.js';
+import { runHanded } from './run-handed.js';
 
 export interface SlotRunContext {
   db: Queryable;
@@ -45,6 +48,8 @@ export interface SlotRunContext {
   trace?: RunTrace;
   /** Starts the supervisors of the runs under `trace.spool`. */
   launcher: SupervisorLauncher;
+  /** The leader's side of workers (a Postgres store): runs of `runOn: <pool>` jobs go through it. */
+  handed?: HandedAttempts;
   /** The first attempt's start made ready ahead of its instant, if it was (RunDispatcher.prepare); taken once. */
   takePrepared?: (
     runId: number,
@@ -67,6 +72,8 @@ export interface SlotRunOptions {
   onAttempt: (attempt: AttemptInProgress | undefined) => void;
   /** The attempt `attempt` was started by a daemon that is gone: follow it from its spool instead of starting it. */
   adopt?: AdoptedAttempt;
+  /** This attempt was handed to its pool by a leader that is gone: follow it instead of handing it again. */
+  handed?: number;
 }
 
 export interface AttemptInProgress {
@@ -125,98 +132,127 @@ export async function runSlot(
     if (!release) return left();
     let result: RunResult;
     let handle: RunHandle | undefined;
-    try {
-      const fence = ctx.fence();
-      let request = runRequest(job, slot, fence, attempt);
-      // The spool is made before the attempt's traces are recorded, so a trace has its directory (a
-      // successor reads a missing one as "never started"; only a command that cannot be spawned gets
-      // none). Without a spool, the job runs as a plain child.
-      // Only commands run supervised: an HTTP request in flight dies with its daemon, and records no trace.
-      // A first attempt usually finds it made already, ahead of its instant.
-      const action = job.action;
-      let trace = adopt || action.kind !== 'command' ? undefined : ctx.trace;
-      if (trace && action.kind === 'command') {
-        try {
-          const prepared =
-            (attempt === 1 ? await ctx.takePrepared?.(slot.runId, job, fence.epoch) : undefined) ??
-            (await prepareSupervised(request, action, trace.spool));
-          request = { ...request, spool: { root: trace.spool, launcher: ctx.launcher }, prepared };
-        } catch (err) {
-          logger.warn(
-            { ...fields, attempt, spool: trace.spool, err: errorMessage(err) },
-            'cannot write the run spool: running the job without a supervisor (it will not outlive the daemon)',
-          );
-          trace = undefined;
-        }
+    // A worker's run: its worker records the attempt; the leader records the run (runOn: <pool>).
+    const handedRun = job.runOn !== undefined || o.handed === attempt;
+    if (handedRun) {
+      let end;
+      try {
+        end = await runHanded(ctx, job, slot, attempt, o);
+      } finally {
+        release();
       }
-      if (adopt) {
-        // Started by a daemon that is gone; its attempt already counts and is ours now (carried over).
-        handle = adoptRun(request, adopt.paths, adopt, logger);
-        adopt = undefined;
-      } else {
-        let started: boolean;
-        try {
-          started = await startAttempt(db, fence, slot.runId, attempt, clock.now(), trace, slot.catchup);
-        } catch (err) {
-          logger.error(
-            { err, ...fields, attempt },
-            'could not record the start of the run; it stays claimed for the next leader',
-          );
-          return undefined;
-        }
-        if (!started) {
-          logger.warn(
-            { ...fields, attempt },
-            'not starting: this node no longer leads, or another leader took the slot over',
-          );
-          return undefined;
-        }
-        // Recorded as started: a stop for shutdown (or a lost term) lets it run, like the runs already
-        // running, within the grace; left unstarted it would stand in the ledger as run, and be lost.
-        if (!o.signal.aborted || o.signal.reason === SHUTDOWN) {
-          if (attempt === 1) {
-            metrics?.startLatenessSeconds.observe(
-              { catchup },
-              Math.max(0, clock.now() - slot.scheduledAtMs) / 1000,
+      if (end === undefined || end.kind === 'left') return undefined;
+      if (end.kind === 'lost') {
+        const rerun = job.onInterrupted === 'rerun';
+        const decided = await interruptRun(db, ctx.fence(), slot.runId, clock.now(), rerun, end.why).catch(
+          () => false,
+        );
+        if (!decided) return undefined;
+        metrics?.runs.inc({ job: job.name, outcome: 'interrupted', catchup });
+        logger.warn(
+          { ...fields, attempt, worker: end.worker, why: end.why },
+          rerun
+            ? 'run interrupted: its worker died before it finished; running it again (onInterrupted: rerun)'
+            : 'run interrupted: its worker died before it finished; not run again (onInterrupted: skip)',
+        );
+        if (!rerun) return undefined;
+        notBefore = undefined;
+        continue;
+      }
+      result = end.result;
+    } else
+      try {
+        const fence = ctx.fence();
+        let request = runRequest(job, slot, fence, attempt);
+        // The spool is made before the attempt's traces are recorded, so a trace has its directory (a
+        // successor reads a missing one as "never started"; only a command that cannot be spawned gets
+        // none). Without a spool, the job runs as a plain child.
+        // Only commands run supervised: an HTTP request in flight dies with its daemon, and records no trace.
+        // A first attempt usually finds it made already, ahead of its instant.
+        const action = job.action;
+        let trace = adopt || action.kind !== 'command' ? undefined : ctx.trace;
+        if (trace && action.kind === 'command') {
+          try {
+            const prepared =
+              (attempt === 1 ? await ctx.takePrepared?.(slot.runId, job, fence.epoch) : undefined) ??
+              (await prepareSupervised(request, action, trace.spool));
+            request = { ...request, spool: { root: trace.spool, launcher: ctx.launcher }, prepared };
+          } catch (err) {
+            logger.warn(
+              { ...fields, attempt, spool: trace.spool, err: errorMessage(err) },
+              'cannot write the run spool: running the job without a supervisor (it will not outlive the daemon)',
             );
-            if (slot.catchup) metrics?.catchupRuns.inc({ job: job.name });
+            trace = undefined;
           }
-          handle = startRun(request, logger);
-          // Evidence that the job was spawned, for whoever reads the ledger after a crash.
-          const n = attempt;
-          void handle.spawned?.then((pid) => {
-            if (pid !== undefined) ctx.track(recordSpawn(db, slot.runId, n, pid));
-          });
         }
-      }
-      if (!handle) {
-        // Stopped between the claim of the attempt and its start: it counts as stopped.
-        result = stoppedResult(String(o.signal.reason));
-      } else {
-        const h = handle;
-        const stop = (reason: string) => h.stop(reason);
-        const n = attempt;
-        o.onAttempt({
-          stop,
-          endedBy: async (ms) => {
-            const exit = await h.exited?.();
-            // A failure with a retry left goes on: the slot's run is not over.
-            return (
-              exit !== undefined && exit.finishedAtMs <= ms && (exit.status === 0 || n > job.retries.max)
+        if (adopt) {
+          // Started by a daemon that is gone; its attempt already counts and is ours now (carried over).
+          handle = adoptRun(request, adopt.paths, adopt, logger);
+          adopt = undefined;
+        } else {
+          let started: boolean;
+          try {
+            started = await startAttempt(db, fence, slot.runId, attempt, clock.now(), trace, slot.catchup);
+          } catch (err) {
+            logger.error(
+              { err, ...fields, attempt },
+              'could not record the start of the run; it stays claimed for the next leader',
             );
-          },
-        });
-        const onAbort = () => stop(String(o.signal.reason));
-        o.signal.addEventListener('abort', onAbort, { once: true });
-        result = await h.result;
-        o.signal.removeEventListener('abort', onAbort);
-        o.onAttempt(undefined);
+            return undefined;
+          }
+          if (!started) {
+            logger.warn(
+              { ...fields, attempt },
+              'not starting: this node no longer leads, or another leader took the slot over',
+            );
+            return undefined;
+          }
+          // Recorded as started: a stop for shutdown (or a lost term) lets it run, like the runs already
+          // running, within the grace; left unstarted it would stand in the ledger as run, and be lost.
+          if (!o.signal.aborted || o.signal.reason === SHUTDOWN) {
+            if (attempt === 1) {
+              metrics?.startLatenessSeconds.observe(
+                { catchup },
+                Math.max(0, clock.now() - slot.scheduledAtMs) / 1000,
+              );
+              if (slot.catchup) metrics?.catchupRuns.inc({ job: job.name });
+            }
+            handle = startRun(request, logger);
+            // Evidence that the job was spawned, for whoever reads the ledger after a crash.
+            const n = attempt;
+            void handle.spawned?.then((pid) => {
+              if (pid !== undefined) ctx.track(recordSpawn(db, slot.runId, n, pid));
+            });
+          }
+        }
+        if (!handle) {
+          // Stopped between the claim of the attempt and its start: it counts as stopped.
+          result = stoppedResult(String(o.signal.reason));
+        } else {
+          const h = handle;
+          const stop = (reason: string) => h.stop(reason);
+          const n = attempt;
+          o.onAttempt({
+            stop,
+            endedBy: async (ms) => {
+              const exit = await h.exited?.();
+              // A failure with a retry left goes on: the slot's run is not over.
+              return (
+                exit !== undefined && exit.finishedAtMs <= ms && (exit.status === 0 || n > job.retries.max)
+              );
+            },
+          });
+          const onAbort = () => stop(String(o.signal.reason));
+          o.signal.addEventListener('abort', onAbort, { once: true });
+          result = await h.result;
+          o.signal.removeEventListener('abort', onAbort);
+          o.onAttempt(undefined);
+        }
+      } finally {
+        release();
       }
-    } finally {
-      release();
-    }
     const record = toRecord(result);
-    ctx.track(finishAttempt(db, slot.runId, attempt, clock.now(), record));
+    if (!handedRun) ctx.track(finishAttempt(db, slot.runId, attempt, clock.now(), record));
     metrics?.recordRunDuration(job.name, result.durationMs);
     const retriable =
       result.outcome === 'failure' || result.outcome === 'timeout' || result.outcome === 'error';

@@ -1,0 +1,194 @@
+// The leader's side of workers: it hands the attempts of `runOn: <pool>` jobs
+// to the pool's queue and follows each in the ledger until its worker writes
+// its end. One reading of every followed attempt per POLL_MS (on the readers'
+// connections, off the claims'), sooner when a worker notifies an end. A
+// worker silent for two leases, or stopped with attempts open, is dead: its
+// attempts end as interrupted, and the job's onInterrupted decides.
+import type { Logger } from 'pino';
+import type { Clock } from '../runtime/clock.js';
+import type { RunResult } from '../run/types.js';
+import type { Db } from '../store/db.js';
+import type { Fence } from '../store/fence.js';
+import { KeepListening } from '../store/keep-listening.js';
+import { installQueue, isQueueMissing } from '../store/queue-schema.js';
+import {
+  ATTEMPT_END_CHANNEL,
+  type AttemptKey,
+  type HandedAttemptState,
+  endLostAttempt,
+  handOffAttempt,
+  readHandedAttempts,
+  requestStop,
+} from '../store/worker-attempts.js';
+
+/** How often the followed attempts are read (ms). */
+const POLL_MS = 250;
+
+export interface HandedAttemptsOptions {
+  db: Db;
+  /** store.url: graphile-worker's schema is installed through it on the first hand-off that needs it. */
+  url: string;
+  clock: Clock;
+  logger: Logger;
+  /** ha.lease: a worker silent for two is dead. */
+  leaseMs: number;
+}
+
+/** How a followed attempt ended for the leader. */
+export type HandedEnd =
+  /** Its worker wrote its end. */
+  | { kind: 'ended'; result: RunResult; finishedAtMs: number }
+  /** Its worker died (or stopped) before writing it: interrupted. */
+  | { kind: 'lost'; worker: string; why: string }
+  /** No longer followed (this leader stops): the attempt goes on, for the next leader to follow. */
+  | { kind: 'left' };
+
+interface Followed {
+  key: AttemptKey;
+  resolve: (end: HandedEnd) => void;
+  /** The end, once read. */
+  end: HandedEnd | undefined;
+}
+
+export class HandedAttempts {
+  private readonly followed = new Map<string, Followed>();
+  private timer: NodeJS.Timeout | undefined;
+  private reading: Promise<void> | undefined;
+  private again = false;
+  private listening: KeepListening | undefined;
+  private queueInstalled: Promise<void> | undefined;
+
+  constructor(private readonly o: HandedAttemptsOptions) {}
+
+  /** Hands attempt `key` to `pool` (see handOffAttempt); installs the queue's schema first if need be. */
+  async handOff(fence: Fence, key: AttemptKey, pool: string, catchup: boolean): Promise<boolean> {
+    try {
+      return await handOffAttempt(this.o.db, fence, key, pool, this.o.clock.now(), catchup);
+    } catch (err) {
+      if (!isQueueMissing(err)) throw err;
+      this.queueInstalled ??= installQueue(this.o.db, this.o.url).catch((e: unknown) => {
+        this.queueInstalled = undefined;
+        throw e;
+      });
+      await this.queueInstalled;
+      this.o.logger.info("graphile-worker's schema installed: runs are handed to workers through it");
+      return handOffAttempt(this.o.db, fence, key, pool, this.o.clock.now(), catchup);
+    }
+  }
+
+  /** Follows attempt `key` until it ends, its worker is found dead, or `leave` is called. */
+  follow(key: AttemptKey): { end: Promise<HandedEnd>; leave: () => void; stop: () => void } {
+    const id = `${key.runId}:${key.attempt}`;
+    let resolve!: (end: HandedEnd) => void;
+    const end = new Promise<HandedEnd>((r) => (resolve = r));
+    const f: Followed = {
+      key,
+      end: undefined,
+      resolve: (e) => {
+        if (this.followed.get(id) !== f) return;
+        this.followed.delete(id);
+        f.end = e;
+        resolve(e);
+      },
+    };
+    this.followed.set(id, f);
+    this.start();
+    return {
+      end,
+      leave: () => f.resolve({ kind: 'left' }),
+      stop: () => {
+        void requestStop(this.o.db, key, this.o.clock.now()).catch((err: unknown) =>
+          this.o.logger.warn({ err, runId: key.runId }, 'could not ask the worker to stop the run'),
+        );
+      },
+    };
+  }
+
+  /** Stops following everything (each followed attempt ends as left) and listening. */
+  async close(): Promise<void> {
+    for (const f of [...this.followed.values()]) f.resolve({ kind: 'left' });
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.listening?.close();
+    this.listening = undefined;
+    await this.reading;
+  }
+
+  private start(): void {
+    this.listening ??= new KeepListening(this.o.db, ATTEMPT_END_CHANNEL, () => this.kick(), {
+      retryMs: 1_000,
+      onDropped: (err) =>
+        this.o.logger.warn({ err }, 'worker notifications connection ended; listening again'),
+    });
+    this.timer ??= setInterval(() => this.kick(), POLL_MS);
+  }
+
+  /** Reads now, or once more after the reading in progress. */
+  private kick(): void {
+    if (this.followed.size === 0) {
+      if (this.timer) clearInterval(this.timer);
+      this.timer = undefined;
+      return;
+    }
+    if (this.reading) {
+      this.again = true;
+      return;
+    }
+    this.reading = this.read()
+      .catch((err: unknown) => this.o.logger.warn({ err }, 'reading the runs handed to workers failed'))
+      .finally(() => {
+        this.reading = undefined;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  private async read(): Promise<void> {
+    const { db, clock } = this.o;
+    const states = await readHandedAttempts(
+      db.readers,
+      [...this.followed.values()].map((f) => f.key),
+    );
+    const nowMs = clock.now();
+    for (const st of states) {
+      const f = this.followed.get(`${st.runId}:${st.attempt}`);
+      if (!f) continue;
+      if (st.end) {
+        // Ended as lost by an earlier leader that died before deciding the run: decided here.
+        if (st.end.outcome === 'interrupted')
+          f.resolve({ kind: 'lost', worker: st.worker ?? 'unknown', why: st.end.error ?? 'its worker died' });
+        else f.resolve({ kind: 'ended', result: toResult(st.end), finishedAtMs: st.end.finishedAtMs });
+        continue;
+      }
+      const why = deadWorker(st, nowMs, this.o.leaseMs);
+      if (st.worker === null || why === undefined) continue;
+      // Ended here only if its worker did not write it meanwhile; the next reading sees which.
+      if (await endLostAttempt(db, st, st.worker, nowMs, why))
+        f.resolve({ kind: 'lost', worker: st.worker, why });
+    }
+  }
+}
+
+/** Why the attempt's worker is dead, or undefined while it lives (or nobody took the attempt yet). */
+function deadWorker(st: HandedAttemptState, nowMs: number, leaseMs: number): string | undefined {
+  if (st.worker === null) return undefined;
+  if (st.workerStopped) return `its worker ${st.worker} stopped before the run ended`;
+  const silentMs = nowMs - (st.workerSeenAtMs ?? 0);
+  if (silentMs > 2 * leaseMs)
+    return `its worker ${st.worker} fell silent (no heartbeat for ${Math.round(silentMs / 1000)} s)`;
+  return undefined;
+}
+
+function toResult(end: NonNullable<HandedAttemptState['end']>): RunResult {
+  return {
+    outcome: end.outcome as RunResult['outcome'],
+    exitCode: end.exitCode,
+    signal: end.signal,
+    httpStatus: end.httpStatus,
+    durationMs: end.durationMs ?? 0,
+    error: end.error,
+    outputTail: end.outputTail,
+  };
+}
