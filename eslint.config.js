@@ -25,6 +25,7 @@ const ABOVE_STORE = [
   '../ha/*',
   '../status/*',
   '../lead/*',
+  '../worker/*',
   '../daemon.js',
 ];
 /** What a pure module may not import: everything with I/O or state, the store included. */

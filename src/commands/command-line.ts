@@ -105,6 +105,8 @@ const OPTIONS = {
   follow: { type: 'boolean', short: 'f', default: false },
   commands: { type: 'boolean', default: false },
   out: { type: 'string' },
+  pool: { type: 'string' },
+  concurrency: { type: 'string' },
 } as const;
 
 /** Every command takes these. */
@@ -112,6 +114,7 @@ const COMMON = ['config', 'json', 'help', 'version', 'insecure-config'];
 /** What each command takes besides: an option another command takes is an error here, not ignored. */
 const OPTIONS_OF: Record<string, string[]> = {
   run: ['pretty'],
+  worker: ['pool', 'concurrency', 'pretty'],
   validate: [],
   plan: ['state', 'now'],
   simulate: ['from', 'to', 'down', 'job'],
@@ -182,6 +185,17 @@ async function dispatch(argv: string[]): Promise<number> {
       insecure: values['insecure-config'],
     });
     // Exit explicitly: a job's stray handle must not keep a stopped daemon alive.
+    process.exit(code);
+  }
+  if (command === 'worker') {
+    if (inDaemon()) throw new UsageError('a worker runs as a process of its own, not in the daemon');
+    const { workerCommand } = await import('./worker-command.js');
+    const code = await workerCommand(values.config, {
+      pool: values.pool,
+      concurrency: values.concurrency,
+      pretty: values.pretty,
+      insecure: values['insecure-config'],
+    });
     process.exit(code);
   }
   // Needs no config at all.

@@ -9,6 +9,7 @@ Usage: cronkeeper <command> [options]
 Commands:
   init [DIR]   write a starter config, DIR/config/cronkeeper.yaml (embedded store, two example jobs)
   run          run the daemon
+  worker       run the jobs of one pool (runOn: POOL) handed by the leader --pool POOL [--concurrency N]
   validate     check a config file; exit 78 listing every problem
   plan         show what catch-up would run now, executing nothing
   simulate     replay the schedules through downtime windows: each slot's fate, running nothing
@@ -51,6 +52,15 @@ Runs the daemon: restores state, runs missed slots by each job's catch-up
 policy, then schedules normally. SIGTERM/SIGINT stop it gracefully (running
 jobs get shutdownGrace to finish, the state is flushed); SIGHUP reloads the
 config. Logs are JSON lines on stdout; --pretty renders them for a terminal.`,
+  worker: `Usage: cronkeeper worker --pool POOL [--concurrency N] [--config FILE] [--pretty]
+
+Runs the jobs of pool POOL (those with runOn: POOL) that the leader hands to
+it, on this host, N at a time (default 4), with the same config and database
+as the leader. Runs, their output and outcomes go to the same ledger; each
+job gets CRONKEEPER_WORKER (its HTTP body, "worker"). SIGTERM/SIGINT stop it
+gracefully: no more runs are taken, those in progress get shutdownGrace. A
+worker silent for two leases (ha.lease) is taken for dead by the leader: its
+runs end as interrupted, and their job's onInterrupted decides.`,
   validate: `Usage: cronkeeper validate [--config FILE] [--json]
 
 Exits 0 if the config is valid; otherwise prints every problem as

@@ -34,18 +34,23 @@ export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 export function startDaemon(
   configFile: string,
   env: NodeJS.ProcessEnv = {},
-  /** Another build's cli.js (an installed package), and options after the config. */
-  o: { cli?: string; args?: string[] } = {},
+  /** Another build's cli.js (an installed package), the command (`run`, or `worker`), and options after the config. */
+  o: { cli?: string; args?: string[]; command?: 'run' | 'worker' } = {},
 ): DaemonProcess {
   // A config without store.url must use its embedded store, not the test's
   // DATABASE_URL; each daemon gets a free port for its HTTP side, unless the test chooses one.
   // A test that steps the daemon's clock has it preloaded (see offset-clock.mjs).
   const preload = env.CRONKEEPER_TEST_CLOCK_OFFSET_FILE ? ['--import', OFFSET_CLOCK] : [];
   const cli = o.cli ?? CLI;
-  const proc = spawn(process.execPath, [...preload, cli, 'run', '--config', configFile, ...(o.args ?? [])], {
-    env: childEnv({ CRONKEEPER_HTTP_LISTEN: '127.0.0.1:0', ...env }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const command = o.command ?? 'run';
+  const proc = spawn(
+    process.execPath,
+    [...preload, cli, command, '--config', configFile, ...(o.args ?? [])],
+    {
+      env: childEnv({ CRONKEEPER_HTTP_LISTEN: '127.0.0.1:0', ...env }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const logs: LogLine[] = [];
   const waiters = new Set<() => void>();
   let buf = '';

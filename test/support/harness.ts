@@ -16,6 +16,8 @@ export interface Harness {
   tempDir(prefix: string): string;
   /** The built daemon on `configFile` (startDaemon in daemon.ts); SIGKILLed at teardown unless it has exited. */
   startDaemon(configFile: string, env?: NodeJS.ProcessEnv): DaemonProcess;
+  /** A `cronkeeper worker --pool POOL` on `configFile`; SIGKILLed at teardown unless it has exited. */
+  startWorker(configFile: string, pool: string, args?: string[]): DaemonProcess;
   /** The daemons started so far, oldest first (their logs, for a failure's message). */
   readonly daemons: readonly DaemonProcess[];
   /** Something else to undo at teardown (a client to end, a cluster to destroy): after the daemons, newest first. */
@@ -58,6 +60,11 @@ export function createHarness(): Harness {
     },
     startDaemon(configFile, env) {
       const d = startDaemon(configFile, env);
+      daemons.push(d);
+      return d;
+    },
+    startWorker(configFile, pool, args = []) {
+      const d = startDaemon(configFile, {}, { command: 'worker', args: ['--pool', pool, ...args] });
       daemons.push(d);
       return d;
     },

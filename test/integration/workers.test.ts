@@ -1,0 +1,292 @@
+// Workers on a real Postgres (issue #19): a leader hands the runs of
+// `runOn: <pool>` jobs to graphile-worker's queue and `cronkeeper worker`
+// processes of the pool run them. Asserted on the jobs' own output and the
+// ledger: every slot once, on a worker of its pool; a worker SIGKILLed mid-run
+// has its run interrupted within two leases (onInterrupted decides: skip
+// leaves it, rerun runs it again on a live worker); a leader SIGKILLed while a
+// worker runs a slot hands the following of it to the standby, which records
+// it, and no slot runs twice.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { openPostgres } from '../../src/store/open-postgres.js';
+import { type DaemonProcess, sleep, waitFor } from '../support/daemon.js';
+import { createHarness } from '../support/harness.js';
+
+const h = createHarness();
+
+const STANDING_BY = 'another node leads: standing by until the leader lock is free';
+const WORKER_READY = 'worker ready: taking the runs of its pool';
+
+/** A command that appends "<job> <scheduledAt> <worker> <attempt>" to `out`, then works for `seconds`. */
+function recording(out: string, seconds: number, marks?: string): string {
+  const line = `echo "$CRONKEEPER_JOB $CRONKEEPER_SCHEDULED_AT \${CRONKEEPER_WORKER:-leader} $CRONKEEPER_ATTEMPT" >> '${out}'`;
+  const mark = marks ? `; echo "$CRONKEEPER_JOB start" >> '${marks}'` : '';
+  return JSON.stringify(['/bin/sh', '-c', `${line}${mark}; sleep ${seconds}`]);
+}
+
+function writeConfig(dir: string, url: string, jobs: string, name = 'cronkeeper.yaml'): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(
+    file,
+    `store: { url: "${url}" }
+spool: { path: "${path.join(dir, `spool-${name}`)}" }
+ha: { lease: 2s }
+shutdownGrace: 5s
+jobs:
+${jobs}
+`,
+  );
+  return file;
+}
+
+interface Ran {
+  job: string;
+  scheduledAt: string;
+  worker: string;
+  attempt: number;
+}
+
+function readRuns(out: string): Ran[] {
+  if (!fs.existsSync(out)) return [];
+  return fs
+    .readFileSync(out, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      const [job, scheduledAt, worker, attempt] = l.split(' ');
+      return { job: job!, scheduledAt: scheduledAt!, worker: worker!, attempt: Number(attempt) };
+    });
+}
+
+async function query<R>(url: string, sql: string, params: unknown[] = []): Promise<R[]> {
+  const db = await openPostgres({ url });
+  try {
+    return await db.query<R>(sql, params);
+  } finally {
+    await db.close();
+  }
+}
+
+async function workerPools(url: string): Promise<Map<string, string>> {
+  const rows = await query<{ worker_id: string; pool: string }>(
+    url,
+    'SELECT worker_id, pool FROM cronkeeper_workers',
+  );
+  return new Map(rows.map((r) => [r.worker_id, r.pool]));
+}
+
+async function stopAll(...procs: DaemonProcess[]): Promise<void> {
+  for (const p of procs) p.proc.kill('SIGTERM');
+  const codes = await Promise.all(procs.map((p) => p.exited));
+  assert.deepEqual(
+    codes,
+    procs.map(() => 0),
+    'every process stops gracefully',
+  );
+}
+
+test('per-second jobs on two pools: every slot runs once, on a worker of its pool; a local job stays on the leader', async () => {
+  const db = await h.database();
+  const dir = h.tempDir('workers');
+  const out = path.join(dir, 'out.txt');
+  const config = writeConfig(
+    dir,
+    db.url,
+    ['a1', 'a2']
+      .map((n) => `  alpha-${n}: { every: 1s, catchup: none, runOn: alpha, command: ${recording(out, 0.3)} }`)
+      .concat([
+        `  beta-1: { every: 1s, catchup: none, runOn: beta, command: ${recording(out, 0.3)} }`,
+        `  here: { every: 1s, catchup: none, command: ${recording(out, 0.1)} }`,
+      ])
+      .join('\n'),
+  );
+  const leader = h.startDaemon(config);
+  await leader.waitForLog((l) => l.msg === 'leading', 30_000);
+  const workers = [
+    h.startWorker(config, 'alpha'),
+    h.startWorker(config, 'alpha'),
+    h.startWorker(config, 'beta'),
+  ];
+  for (const w of workers) await w.waitForLog((l) => l.msg === WORKER_READY, 30_000);
+  await waitFor(() => readRuns(out).filter((r) => r.job === 'beta-1').length >= 8, 60_000, 'eight beta runs');
+  await stopAll(leader, ...workers);
+
+  const pools = await workerPools(db.url);
+  assert.equal(pools.size, 3, 'three workers recorded themselves');
+  const runs = readRuns(out);
+  for (const job of ['alpha-a1', 'alpha-a2', 'beta-1', 'here']) {
+    const mine = runs.filter((r) => r.job === job);
+    assert.ok(mine.length >= 5, `${job} ran (${mine.length} times)`);
+    const slots = mine.map((r) => Date.parse(r.scheduledAt)).sort((a, b) => a - b);
+    assert.equal(new Set(slots).size, slots.length, `${job}: no slot ran twice`);
+    // Every slot between the first and the last ran: one a second.
+    assert.equal(
+      (slots.at(-1)! - slots[0]!) / 1000 + 1,
+      slots.length,
+      `${job}: no slot lost between its first and last`,
+    );
+    for (const r of mine) {
+      if (job === 'here') assert.equal(r.worker, 'leader', 'a local job runs on the leader');
+      else
+        assert.equal(
+          pools.get(r.worker),
+          job.startsWith('alpha') ? 'alpha' : 'beta',
+          `${job} ran on ${r.worker}`,
+        );
+    }
+  }
+  // The ledger agrees: one row per slot, each with one attempt taken by a worker of its pool.
+  const rows = await query<{
+    job: string;
+    outcome: string;
+    n: number;
+    pool: string | null;
+    worker: string | null;
+  }>(
+    db.url,
+    `SELECT r.job, r.outcome, count(a.*)::int AS n, max(a.pool) AS pool, max(a.worker) AS worker
+     FROM cronkeeper_runs r LEFT JOIN cronkeeper_attempts a ON a.run_id = r.id
+     WHERE r.outcome IS NOT NULL GROUP BY r.id, r.job, r.outcome`,
+  );
+  for (const r of rows.filter((x) => x.job !== 'here')) {
+    assert.equal(r.n, 1, `${r.job}: one attempt`);
+    if (r.outcome === 'success') {
+      assert.equal(r.pool, r.job.startsWith('alpha') ? 'alpha' : 'beta');
+      assert.equal(pools.get(r.worker!), r.pool);
+    }
+  }
+  for (const job of ['alpha-a1', 'alpha-a2', 'beta-1']) {
+    const ledger = rows.filter((r) => r.job === job && r.outcome === 'success').length;
+    assert.equal(
+      ledger,
+      runs.filter((r) => r.job === job).length,
+      `${job}: a success in the ledger for each run`,
+    );
+  }
+});
+
+test('a worker SIGKILLed mid-run: its runs are interrupted within two leases; skip leaves one, rerun runs the other again on a live worker', async () => {
+  const db = await h.database();
+  const dir = h.tempDir('workers-kill');
+  const out = path.join(dir, 'out.txt');
+  const marks = path.join(dir, 'marks.txt');
+  const config = writeConfig(
+    dir,
+    db.url,
+    [
+      `  skipper: { schedule: "0 0 1 1 *", backfillFrom: "2026-01-01T00:00:00Z", catchupWindow: 3650d, runOn: alpha, onInterrupted: skip, command: ${recording(out, 6, marks)} }`,
+      `  rerunner: { schedule: "0 0 1 1 *", backfillFrom: "2026-01-01T00:00:00Z", catchupWindow: 3650d, runOn: alpha, onInterrupted: rerun, command: ${recording(out, 1, marks)} }`,
+    ].join('\n'),
+  );
+  const doomed = h.startWorker(config, 'alpha');
+  await doomed.waitForLog((l) => l.msg === WORKER_READY, 30_000);
+  const leader = h.startDaemon(config);
+  await waitFor(
+    () => fs.existsSync(marks) && fs.readFileSync(marks, 'utf8').split('\n').filter(Boolean).length >= 2,
+    60_000,
+    'both jobs to start on the doomed worker',
+  );
+  const killedAt = Date.now();
+  doomed.proc.kill('SIGKILL');
+  await doomed.exited;
+  const lost = await leader.waitForLog(
+    (l) =>
+      typeof l.msg === 'string' &&
+      l.msg.startsWith('run interrupted: its worker died') &&
+      l.job === 'skipper',
+    30_000,
+  );
+  assert.ok(Date.now() - killedAt < 15_000, 'interrupted within the bound (two leases, and a reading)');
+  assert.match(String(lost.why), /fell silent/);
+  const live = h.startWorker(config, 'alpha');
+  await waitFor(
+    async () =>
+      (
+        await query<{ outcome: string | null }>(
+          db.url,
+          "SELECT outcome FROM cronkeeper_runs WHERE job = 'rerunner'",
+        )
+      )[0]?.outcome === 'success',
+    60_000,
+    'the rerun to succeed',
+  );
+  await stopAll(leader, live);
+
+  const pools = await workerPools(db.url);
+  const runs = readRuns(out);
+  const skipper = runs.filter((r) => r.job === 'skipper');
+  const rerunner = runs.filter((r) => r.job === 'rerunner');
+  assert.equal(skipper.length, 1, 'skip: the slot is not run again');
+  assert.deepEqual(
+    rerunner.map((r) => r.attempt),
+    [1, 2],
+    'rerun: run again once, as the next attempt',
+  );
+  assert.notEqual(rerunner[0]!.worker, rerunner[1]!.worker, 'the rerun ran on the live worker');
+  for (const r of runs) assert.equal(pools.get(r.worker), 'alpha');
+  const ledger = await query<{
+    job: string;
+    outcome: string;
+    attempts: number;
+    interrupted_attempts: number;
+  }>(db.url, 'SELECT job, outcome, attempts, interrupted_attempts FROM cronkeeper_runs ORDER BY job');
+  assert.deepEqual(
+    ledger.map((r) => [r.job, r.outcome, r.attempts, r.interrupted_attempts]),
+    [
+      ['rerunner', 'success', 2, 1],
+      ['skipper', 'interrupted', 1, 1],
+    ],
+  );
+});
+
+test('a leader SIGKILLed while a worker runs a slot: the standby follows the run and records it; no slot runs twice', async () => {
+  const db = await h.database();
+  const dir = h.tempDir('workers-takeover');
+  const out = path.join(dir, 'out.txt');
+  const marks = path.join(dir, 'marks.txt');
+  const jobs = [
+    `  slow: { schedule: "0 0 1 1 *", backfillFrom: "2026-01-01T00:00:00Z", catchupWindow: 3650d, runOn: alpha, command: ${recording(out, 5, marks)} }`,
+    `  tick: { every: 1s, catchup: all, runOn: alpha, command: ${recording(out, 0.2)} }`,
+  ].join('\n');
+  const configA = writeConfig(dir, db.url, jobs, 'node-a.yaml');
+  const configB = writeConfig(dir, db.url, jobs, 'node-b.yaml');
+  const worker = h.startWorker(configA, 'alpha');
+  await worker.waitForLog((l) => l.msg === WORKER_READY, 30_000);
+  const a = h.startDaemon(configA, { CRONKEEPER_NODE_ID: 'node-a' });
+  await waitFor(() => fs.existsSync(marks), 60_000, 'the slow job to start on the worker');
+  const b = h.startDaemon(configB, { CRONKEEPER_NODE_ID: 'node-b' });
+  await b.waitForLog((l) => l.msg === STANDING_BY, 30_000);
+  a.proc.kill('SIGKILL');
+  await a.exited;
+  await b.waitForLog(
+    (l) => l.msg === 'run in the hands of a worker pool: following it' && l.job === 'slow',
+    30_000,
+  );
+  await waitFor(
+    async () =>
+      (
+        await query<{ outcome: string | null }>(
+          db.url,
+          "SELECT outcome FROM cronkeeper_runs WHERE job = 'slow'",
+        )
+      )[0]?.outcome === 'success',
+    60_000,
+    'the standby to record the slow run',
+  );
+  await sleep(2_000);
+  await stopAll(b, worker);
+
+  const runs = readRuns(out);
+  assert.equal(runs.filter((r) => r.job === 'slow').length, 1, 'the slow slot ran once');
+  const ticks = runs.filter((r) => r.job === 'tick').map((r) => r.scheduledAt);
+  assert.ok(ticks.length >= 5, `the tick job ran (${ticks.length})`);
+  assert.equal(new Set(ticks).size, ticks.length, 'no tick slot ran twice');
+  // A slot claimed ahead of its instant when the leader stopped stays claimed for the next leader.
+  const open = await query<{ n: number }>(
+    db.url,
+    'SELECT count(*)::int AS n FROM cronkeeper_runs WHERE outcome IS NULL AND attempts > 0',
+  );
+  assert.equal(open[0]!.n, 0, 'every run started is recorded');
+});
