@@ -4,6 +4,7 @@
 //   SIGTERM/SIGINT  graceful stop: takes no more runs, lets those in progress
 //                   finish within shutdownGrace, then stops them; exit 0
 //   again           exit at once (128 + signal number), job process groups killed
+//   SIGHUP          ignored (logged): a worker reads its config at start only
 import crypto from 'node:crypto';
 import os from 'node:os';
 import { systemClock } from '../runtime/clock.js';
@@ -61,6 +62,8 @@ export async function workerCommand(
   };
   process.on('SIGTERM', onStop);
   process.on('SIGINT', onStop);
+  // Its default would end the worker: a worker reads its config at start only.
+  process.on('SIGHUP', () => logger.warn('a worker does not reload its config: restart it to read it again'));
   const db = await openStore(config.store, logger);
   try {
     await migrate(db);

@@ -21,6 +21,7 @@ import { ROOT, tempDir } from '../support/daemon.js';
 const UNITS = [
   { file: 'cronkeeper.service', as: 'cronkeeper.service' },
   { file: 'cronkeeper@.service', as: 'cronkeeper@node-a.service' },
+  { file: 'cronkeeper-worker@.service', as: 'cronkeeper-worker@etl.service' },
 ];
 const MAX_EXPOSURE = 2.0;
 
@@ -93,7 +94,9 @@ describe('systemd units', () => {
       // systemd-notify, a child of the daemon, sends the messages.
       assert.deepEqual(setting(text, 'NotifyAccess'), ['all']);
       assert.deepEqual(setting(text, 'RestartPreventExitStatus'), ['78']);
-      assert.deepEqual(setting(text, 'ExecReload'), ['/bin/kill -HUP $MAINPID']);
+      // A daemon reloads its config on SIGHUP; a worker reads it at start only.
+      const worker = unit.file.startsWith('cronkeeper-worker');
+      assert.deepEqual(setting(text, 'ExecReload'), worker ? [] : ['/bin/kill -HUP $MAINPID']);
       // The default shutdownGrace (30s) and killGrace (10s) fit in the stop timeout.
       assert.ok(seconds(setting(text, 'TimeoutStopSec')[0] ?? '0') > 30 + 10);
       assert.ok(seconds(setting(text, 'WatchdogSec')[0] ?? '0') > 0);
@@ -107,6 +110,15 @@ describe('systemd units', () => {
     assert.deepEqual(setting(text, 'Environment'), ['CRONKEEPER_NODE_ID=%i']);
     assert.deepEqual(setting(text, 'StateDirectory'), ['cronkeeper/%i']);
     assert.match(setting(text, 'ExecStart')[0] ?? '', / --config \/etc\/cronkeeper\/%i\.yaml$/);
+  });
+
+  test('cronkeeper-worker@.service: the instance is the pool; its jobs end with the worker', () => {
+    const text = fs.readFileSync(path.join(ROOT, 'systemd', 'cronkeeper-worker@.service'), 'utf8');
+    assert.match(
+      setting(text, 'ExecStart')[0] ?? '',
+      / worker --config \/etc\/cronkeeper\/cronkeeper\.yaml --pool %i$/,
+    );
+    assert.deepEqual(setting(text, 'KillMode'), ['mixed']);
   });
 
   test('cronkeeper.sysusers creates the cronkeeper user and group', (t) => {
