@@ -49,6 +49,21 @@ export async function statusCommand(config: Config, opts: { json: boolean }): Pr
       ]),
     );
   }
+  if (status.workers.length > 0) {
+    out(`workers seen in the last ${formatDuration(RECENT_NODE_MS)}:\n`);
+    printTable(
+      ['WORKER', 'POOL', 'STATE', 'RUNNING', 'HOST', 'PID', 'SEEN'],
+      status.workers.map((w) => [
+        w.workerId,
+        w.pool,
+        w.state,
+        `${w.running}/${w.concurrency}`,
+        w.host,
+        w.pid,
+        `${formatDuration(w.heartbeatAgeMs)} ago`,
+      ]),
+    );
+  }
   const d = status.database;
   if (d)
     out(

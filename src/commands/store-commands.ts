@@ -302,6 +302,9 @@ export function runDetailJson({ run: r, attempts }: RunDetail) {
       attempt: a.attempt,
       epoch: a.epoch,
       nodeId: a.node_id,
+      /** The pool it was handed to, and the worker that took it (null: the leader ran it, or none took it yet). */
+      pool: a.pool,
+      worker: a.worker,
       startedAt: isoOrNull(a.started_at),
       finishedAt: isoOrNull(a.finished_at),
       outcome: a.outcome,
@@ -345,7 +348,7 @@ function printRunDetail({ run: r, attempts }: RunDetail): void {
         a.outcome ?? 'running',
         statusText(a) || null,
         a.duration_ms === null ? null : ms(a.duration_ms),
-        a.node_id,
+        a.pool === null ? a.node_id : `${a.worker ?? `queued in pool ${a.pool}`} (pool ${a.pool})`,
         a.error,
       ]),
     );

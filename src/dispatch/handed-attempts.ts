@@ -104,6 +104,12 @@ export class HandedAttempts {
     };
   }
 
+  /** How attempt `key` ended, as its row says now (undefined while it runs or waits). */
+  async endOf(key: AttemptKey): Promise<{ outcome: string; finishedAtMs: number } | undefined> {
+    const [st] = await readHandedAttempts(this.o.db.readers, [key]);
+    return st?.end;
+  }
+
   /** Stops following everything (each followed attempt ends as left) and listening. */
   async close(): Promise<void> {
     for (const f of [...this.followed.values()]) f.resolve({ kind: 'left' });

@@ -48,7 +48,18 @@ export async function runHanded(
   }
   const follow = handed.follow(key);
   const stop = (reason: string) => (reason === SHUTDOWN ? follow.leave() : follow.stop());
-  o.onAttempt({ stop, endedBy: () => Promise.resolve(false) });
+  o.onAttempt({
+    stop,
+    // As for a run of the leader's own: its worker wrote an end by `ms`, and no retry follows.
+    endedBy: async (ms) => {
+      const end = await handed.endOf(key).catch(() => undefined);
+      return (
+        end !== undefined &&
+        end.finishedAtMs <= ms &&
+        (end.outcome === 'success' || attempt > job.retries.max)
+      );
+    },
+  });
   const onAbort = () => stop(String(o.signal.reason));
   o.signal.addEventListener('abort', onAbort, { once: true });
   if (o.signal.aborted) onAbort();

@@ -14,6 +14,7 @@ import type { Queryable } from '../store/db.js';
 import { readSuccessFacts } from '../store/last-success.js';
 import { readTimelineHistory } from '../store/database-timeline.js';
 import { readRecentRuns } from '../store/run-history.js';
+import { readWorkers } from '../store/worker-attempts.js';
 import { restoreState } from '../store/restore-state.js';
 import { listSnapshots } from '../store/snapshot-rows.js';
 import type { CatchUpFigures } from './catch-up-progress.js';
@@ -76,6 +77,10 @@ export async function readStatus(o: StatusOptions) {
   const recent = await readRecentRuns(db, names, RECENT_RUNS);
   const successes = await readSuccessFacts(db, names);
   const timeline = db.kind === 'postgres' ? await readTimelineHistory(db).catch(() => null) : null;
+  const workers =
+    db.kind === 'postgres' && config.jobs.some((j) => j.runOn !== undefined)
+      ? await readWorkers(db, nowMs - RECENT_NODE_MS)
+      : [];
   return {
     now: isoOrNull(nowMs),
     store: db.kind,
@@ -109,6 +114,25 @@ export async function readStatus(o: StatusOptions) {
           }
         : null,
     nodes: listedNodes(facts, live, o.node, nowMs),
+    /** The workers of runOn pools seen recently, or running something (none without pool jobs). */
+    workers: workers.map((w) => ({
+      workerId: w.workerId,
+      pool: w.pool,
+      host: w.host,
+      pid: w.pid,
+      concurrency: w.concurrency,
+      running: w.running,
+      /** alive: a heartbeat within two leases; silent: none since (the leader ends its runs); stopped. */
+      state:
+        w.stoppedAtMs !== null
+          ? 'stopped'
+          : nowMs - w.heartbeatAtMs > 2 * config.ha.leaseMs
+            ? 'silent'
+            : 'alive',
+      startedAt: isoOrNull(w.startedAtMs),
+      heartbeatAt: isoOrNull(w.heartbeatAtMs),
+      heartbeatAgeMs: Math.max(0, Math.round(nowMs - w.heartbeatAtMs)),
+    })),
     snapshot: newest
       ? {
           id: newest.id,

@@ -150,6 +150,9 @@ export interface AttemptRow {
   attempt: number;
   epoch: number;
   node_id: string;
+  /** The pool it was handed to, and the worker that ran it (runOn: <pool>); null for the leader's own. */
+  pool: string | null;
+  worker: string | null;
   started_at: Date;
   finished_at: Date | null;
   /** NULL while running. */
@@ -180,7 +183,7 @@ export async function readRunDetail(db: Queryable, runId: number): Promise<RunDe
   const run = runs[0];
   if (run === undefined) return undefined;
   const attempts = await db.query<AttemptRow>(
-    `SELECT run_id, attempt, epoch, node_id, started_at, finished_at, outcome, exit_code, signal,
+    `SELECT run_id, attempt, epoch, node_id, pool, worker, started_at, finished_at, outcome, exit_code, signal,
             http_status, duration_ms, error, output_tail
      FROM cronkeeper_attempts WHERE run_id = $1 ORDER BY attempt`,
     [runId],

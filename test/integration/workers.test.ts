@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { openPostgres } from '../../src/store/open-postgres.js';
-import { type DaemonProcess, sleep, waitFor } from '../support/daemon.js';
+import { type DaemonProcess, runCli, sleep, waitFor } from '../support/daemon.js';
 import { createHarness } from '../support/harness.js';
 
 const h = createHarness();
@@ -95,10 +95,13 @@ test('per-second jobs on two pools: every slot runs once, on a worker of its poo
     dir,
     db.url,
     ['a1', 'a2']
-      .map((n) => `  alpha-${n}: { every: 1s, catchup: none, runOn: alpha, command: ${recording(out, 0.3)} }`)
+      .map(
+        (n) =>
+          `  alpha-${n}: { every: 1s, catchup: none, overlap: allow, runOn: alpha, command: ${recording(out, 0.3)} }`,
+      )
       .concat([
-        `  beta-1: { every: 1s, catchup: none, runOn: beta, command: ${recording(out, 0.3)} }`,
-        `  here: { every: 1s, catchup: none, command: ${recording(out, 0.1)} }`,
+        `  beta-1: { every: 1s, catchup: none, overlap: allow, runOn: beta, command: ${recording(out, 0.3)} }`,
+        `  here: { every: 1s, catchup: none, overlap: allow, command: ${recording(out, 0.1)} }`,
       ])
       .join('\n'),
   );
@@ -111,6 +114,14 @@ test('per-second jobs on two pools: every slot runs once, on a worker of its poo
   ];
   for (const w of workers) await w.waitForLog((l) => l.msg === WORKER_READY, 30_000);
   await waitFor(() => readRuns(out).filter((r) => r.job === 'beta-1').length >= 8, 60_000, 'eight beta runs');
+  // status lists the workers, alive, by pool.
+  const status = runCli(['status', '--json', '--config', config]);
+  const seen = (JSON.parse(status.stdout) as { workers: Array<{ pool: string; state: string }> }).workers;
+  assert.deepEqual(
+    seen.map((w) => `${w.pool} ${w.state}`).sort(),
+    ['alpha alive', 'alpha alive', 'beta alive'],
+    status.stdout,
+  );
   await stopAll(leader, ...workers);
 
   const pools = await workerPools(db.url);
@@ -225,6 +236,20 @@ test('a worker SIGKILLed mid-run: its runs are interrupted within two leases; sk
     'rerun: run again once, as the next attempt',
   );
   assert.notEqual(rerunner[0]!.worker, rerunner[1]!.worker, 'the rerun ran on the live worker');
+  // runs show says where each attempt ran.
+  const id = (
+    await query<{ id: number }>(db.url, "SELECT id FROM cronkeeper_runs WHERE job = 'rerunner'")
+  )[0]!.id;
+  const detail = JSON.parse(runCli(['runs', 'show', String(id), '--json', '--config', config]).stdout) as {
+    attempts: Array<{ pool: string; worker: string; outcome: string }>;
+  };
+  assert.deepEqual(
+    detail.attempts.map((a) => [a.pool, a.worker, a.outcome]),
+    [
+      ['alpha', rerunner[0]!.worker, 'interrupted'],
+      ['alpha', rerunner[1]!.worker, 'success'],
+    ],
+  );
   for (const r of runs) assert.equal(pools.get(r.worker), 'alpha');
   const ledger = await query<{
     job: string;
@@ -289,4 +314,38 @@ test('a leader SIGKILLed while a worker runs a slot: the standby follows the run
     'SELECT count(*)::int AS n FROM cronkeeper_runs WHERE outcome IS NULL AND attempts > 0',
   );
   assert.equal(open[0]!.n, 0, 'every run started is recorded');
+});
+
+test('overlap: skip holds across workers: a run on one worker keeps the next slot off the other', async () => {
+  const db = await h.database();
+  const dir = h.tempDir('workers-overlap');
+  const out = path.join(dir, 'out.txt');
+  const config = writeConfig(
+    dir,
+    db.url,
+    `  long: { every: 1s, catchup: none, overlap: skip, runOn: alpha, command: ${recording(out, 1.5)} }`,
+  );
+  const workers = [h.startWorker(config, 'alpha'), h.startWorker(config, 'alpha')];
+  for (const w of workers) await w.waitForLog((l) => l.msg === WORKER_READY, 30_000);
+  const leader = h.startDaemon(config);
+  await waitFor(() => readRuns(out).length >= 4, 60_000, 'four runs');
+  await stopAll(leader, ...workers);
+
+  const rows = await query<{ outcome: string; error: string | null; started: number; finished: number }>(
+    db.url,
+    `SELECT r.outcome, r.error, extract(epoch FROM a.started_at) * 1000 AS started,
+            extract(epoch FROM a.finished_at) * 1000 AS finished
+     FROM cronkeeper_runs r LEFT JOIN cronkeeper_attempts a ON a.run_id = r.id
+     WHERE r.outcome IS NOT NULL ORDER BY r.scheduled_at`,
+  );
+  const ran = rows.filter((r) => r.outcome === 'success');
+  assert.ok(ran.length >= 3, `runs: ${ran.length}`);
+  for (let i = 1; i < ran.length; i++)
+    assert.ok(
+      Number(ran[i]!.started) >= Number(ran[i - 1]!.finished),
+      'no two runs at once, whichever worker',
+    );
+  const skipped = rows.filter((r) => r.outcome === 'skipped');
+  assert.ok(skipped.length >= 2, `slots skipped by overlap: ${skipped.length}`);
+  for (const s of skipped) assert.match(s.error ?? '', /overlap/);
 });

@@ -1,6 +1,6 @@
 // Spawns the built daemon (dist/cli.js) as a real process and watches its
 // JSON log lines, so tests can kill, signal and restart it.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -120,6 +120,19 @@ export function startDaemon(
       });
     },
   };
+}
+
+/** The built CLI, run to its end with `args` (the test's database URL kept out of its environment). */
+export function runCli(args: string[], o: { cwd?: string; input?: string } = {}): SpawnSyncReturns<string> {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: o.cwd,
+    env: childEnv(),
+    encoding: 'utf8',
+    input: o.input,
+    timeout: 120_000,
+  });
+  if (r.error) throw r.error;
+  return r;
 }
 
 export function tempDir(prefix: string): string {
