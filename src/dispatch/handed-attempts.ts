@@ -5,6 +5,7 @@
 // worker silent for two leases, or stopped with attempts open, is dead: its
 // attempts end as interrupted, and the job's onInterrupted decides.
 import type { Logger } from 'pino';
+import type { Metrics } from '../metrics/metrics.js';
 import type { Clock } from '../runtime/clock.js';
 import type { RunResult } from '../run/types.js';
 import type { Db } from '../store/db.js';
@@ -32,6 +33,7 @@ export interface HandedAttemptsOptions {
   logger: Logger;
   /** ha.lease: a worker silent for two is dead. */
   leaseMs: number;
+  metrics?: Metrics;
 }
 
 /** How a followed attempt ended for the leader. */
@@ -45,6 +47,10 @@ export type HandedEnd =
 
 interface Followed {
   key: AttemptKey;
+  /** The slot (UTC ms), for a first attempt's pick-up latency; undefined for a later attempt. */
+  scheduledAtMs: number | undefined;
+  /** Its worker's start was seen (and measured). */
+  pickedUp: boolean;
   resolve: (end: HandedEnd) => void;
   /** The end, once read. */
   end: HandedEnd | undefined;
@@ -57,6 +63,8 @@ export class HandedAttempts {
   private again = false;
   private listening: KeepListening | undefined;
   private queueInstalled: Promise<void> | undefined;
+  /** The pools seen: a pool's waiting gauge goes back to 0 when none of its runs waits. */
+  private readonly pools = new Set<string>();
 
   constructor(private readonly o: HandedAttemptsOptions) {}
 
@@ -77,12 +85,17 @@ export class HandedAttempts {
   }
 
   /** Follows attempt `key` until it ends, its worker is found dead, or `leave` is called. */
-  follow(key: AttemptKey): { end: Promise<HandedEnd>; leave: () => void; stop: () => void } {
+  follow(
+    key: AttemptKey,
+    scheduledAtMs?: number,
+  ): { end: Promise<HandedEnd>; leave: () => void; stop: () => void } {
     const id = `${key.runId}:${key.attempt}`;
     let resolve!: (end: HandedEnd) => void;
     const end = new Promise<HandedEnd>((r) => (resolve = r));
     const f: Followed = {
       key,
+      scheduledAtMs,
+      pickedUp: false,
       end: undefined,
       resolve: (e) => {
         if (this.followed.get(id) !== f) return;
@@ -132,6 +145,7 @@ export class HandedAttempts {
   /** Reads now, or once more after the reading in progress. */
   private kick(): void {
     if (this.followed.size === 0) {
+      for (const pool of this.pools) this.o.metrics?.handedWaiting.set({ pool }, 0);
       if (this.timer) clearInterval(this.timer);
       this.timer = undefined;
       return;
@@ -158,9 +172,21 @@ export class HandedAttempts {
       [...this.followed.values()].map((f) => f.key),
     );
     const nowMs = clock.now();
+    const metrics = this.o.metrics;
+    const waiting = new Map<string, number>([...this.pools].map((p) => [p, 0]));
     for (const st of states) {
       const f = this.followed.get(`${st.runId}:${st.attempt}`);
-      if (!f) continue;
+      if (!f || st.pool === null) continue;
+      this.pools.add(st.pool);
+      if (st.worker === null && !st.end) waiting.set(st.pool, (waiting.get(st.pool) ?? 0) + 1);
+      if (st.worker !== null && !f.pickedUp) {
+        f.pickedUp = true;
+        if (f.scheduledAtMs !== undefined)
+          metrics?.handedPickupSeconds.observe(
+            { pool: st.pool },
+            Math.max(0, st.startedAtMs - f.scheduledAtMs) / 1000,
+          );
+      }
       if (st.end) {
         // Ended as lost by an earlier leader that died before deciding the run: decided here.
         if (st.end.outcome === 'interrupted')
@@ -171,9 +197,12 @@ export class HandedAttempts {
       const why = deadWorker(st, nowMs, this.o.leaseMs);
       if (st.worker === null || why === undefined) continue;
       // Ended here only if its worker did not write it meanwhile; the next reading sees which.
-      if (await endLostAttempt(db, st, st.worker, nowMs, why))
+      if (await endLostAttempt(db, st, st.worker, nowMs, why)) {
+        metrics?.handedLost.inc({ pool: st.pool });
         f.resolve({ kind: 'lost', worker: st.worker, why });
+      }
     }
+    for (const [pool, n] of waiting) metrics?.handedWaiting.set({ pool }, n);
   }
 }
 

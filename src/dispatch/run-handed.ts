@@ -46,7 +46,7 @@ export async function runHanded(
     }
     logger.info(fields, 'run handed to its pool');
   }
-  const follow = handed.follow(key);
+  const follow = handed.follow(key, attempt === 1 ? slot.scheduledAtMs : undefined);
   const stop = (reason: string) => (reason === SHUTDOWN ? follow.leave() : follow.stop());
   o.onAttempt({
     stop,

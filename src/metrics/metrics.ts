@@ -61,6 +61,23 @@ export class Metrics {
     buckets: LATENESS_SECONDS,
     registers: [this.registry],
   });
+  readonly handedPickupSeconds = new Histogram({
+    name: 'cronkeeper_handed_pickup_seconds',
+    help: "A worker's start of a handed run (its first attempt) minus its scheduled time, by pool.",
+    labelNames: ['pool'],
+    buckets: LATENESS_SECONDS,
+    registers: [this.registry],
+  });
+  readonly handedWaiting = this.gauge(
+    'cronkeeper_handed_waiting',
+    'Runs handed to a pool that no worker has taken yet, by pool (as the leader last read them).',
+    ['pool'],
+  );
+  readonly handedLost = this.counter(
+    'cronkeeper_handed_runs_lost_total',
+    'Runs ended as interrupted because their worker died (fell silent for two leases, or stopped), by pool.',
+    ['pool'],
+  );
   readonly catchupRuns = new JobCounter('cronkeeper_catchup_runs_total', 'Catch-up runs started, by job.', [
     'job',
   ]);

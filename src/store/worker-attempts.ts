@@ -197,6 +197,8 @@ export interface HandedAttemptState extends AttemptKey {
   pool: string | null;
   /** The worker that took it; null while it waits in the queue. */
   worker: string | null;
+  /** When it was handed, then (once taken) when its worker started it (UTC ms). */
+  startedAtMs: number;
   /** Set once its end is written (by its worker, or by the leader for a dead worker). */
   end: (AttemptResult & { finishedAtMs: number }) | undefined;
   /** The worker's last heartbeat (UTC ms), and whether it said it stopped. */
@@ -215,6 +217,7 @@ export async function readHandedAttempts(
     attempt: number;
     pool: string | null;
     worker: string | null;
+    started_ms: number;
     finished_ms: number | null;
     outcome: string | null;
     exit_code: number | null;
@@ -226,7 +229,8 @@ export async function readHandedAttempts(
     seen_ms: number | null;
     stopped: boolean | null;
   }>(
-    `SELECT a.run_id, a.attempt, a.pool, a.worker, (extract(epoch FROM a.finished_at) * 1000)::float8 AS finished_ms,
+    `SELECT a.run_id, a.attempt, a.pool, a.worker, (extract(epoch FROM a.started_at) * 1000)::float8 AS started_ms,
+            (extract(epoch FROM a.finished_at) * 1000)::float8 AS finished_ms,
             a.outcome, a.exit_code, a.signal, a.http_status, a.duration_ms, a.error, a.output_tail,
             (extract(epoch FROM w.heartbeat_at) * 1000)::float8 AS seen_ms, w.stopped_at IS NOT NULL AS stopped
      FROM unnest($1::int8[], $2::int4[]) AS k(run_id, attempt)
@@ -241,6 +245,7 @@ export async function readHandedAttempts(
       attempt: r.attempt,
       pool: r.pool,
       worker: r.worker,
+      startedAtMs: Number(r.started_ms),
       end:
         Number.isFinite(finishedAtMs) && r.outcome !== null
           ? {

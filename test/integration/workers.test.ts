@@ -106,6 +106,7 @@ test('per-second jobs on two pools: every slot runs once, on a worker of its poo
       .join('\n'),
   );
   const leader = h.startDaemon(config);
+  const listening = await leader.waitForLog((l) => l.msg === 'http listening', 30_000);
   await leader.waitForLog((l) => l.msg === 'leading', 30_000);
   const workers = [
     h.startWorker(config, 'alpha'),
@@ -122,6 +123,10 @@ test('per-second jobs on two pools: every slot runs once, on a worker of its poo
     ['alpha alive', 'alpha alive', 'beta alive'],
     status.stdout,
   );
+  // The pick-up latency is measured by pool.
+  const metrics = await (await fetch(`http://127.0.0.1:${listening.port as number}/metrics`)).text();
+  for (const pool of ['alpha', 'beta'])
+    assert.match(metrics, new RegExp(`cronkeeper_handed_pickup_seconds_count\\{pool="${pool}"\\} [1-9]`));
   await stopAll(leader, ...workers);
 
   const pools = await workerPools(db.url);
@@ -202,6 +207,7 @@ test('a worker SIGKILLed mid-run: its runs are interrupted within two leases; sk
   const killedAt = Date.now();
   doomed.proc.kill('SIGKILL');
   await doomed.exited;
+  const listening = await leader.waitForLog((l) => l.msg === 'http listening', 30_000);
   const lost = await leader.waitForLog(
     (l) =>
       typeof l.msg === 'string' &&
@@ -211,6 +217,15 @@ test('a worker SIGKILLed mid-run: its runs are interrupted within two leases; sk
   );
   assert.ok(Date.now() - killedAt < 15_000, 'interrupted within the bound (two leases, and a reading)');
   assert.match(String(lost.why), /fell silent/);
+  // Counted by pool; /metrics is rendered at most once a second.
+  await waitFor(
+    async () =>
+      (await (await fetch(`http://127.0.0.1:${listening.port as number}/metrics`)).text()).includes(
+        'cronkeeper_handed_runs_lost_total{pool="alpha"} 2',
+      ),
+    10_000,
+    'the two lost runs counted',
+  );
   const live = h.startWorker(config, 'alpha');
   await waitFor(
     async () =>
