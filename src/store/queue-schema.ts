@@ -18,8 +18,10 @@ export function queuePool(db: Db, url: string, max: number): pg.Pool {
     keepAlive: true,
     connectionTimeoutMillis: 10_000,
   });
-  // An idle client that loses its server emits 'error' on the pool; the next query reconnects.
+  // An idle client that loses its server emits 'error' on the pool; the next query reconnects. A
+  // client in use reports it through its failing query (graphile-worker asks for both handlers).
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 
