@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type pg from 'pg';
 import type { WorkerPool } from 'graphile-worker';
 import type { Clock } from '../runtime/clock.js';
+import { jobsByName } from '../config/jobs-by-name.js';
 import type { Config, JobConfig } from '../config/types.js';
 import { runRequest } from '../dispatch/run-slot.js';
 import { startRun } from '../run/start-run.js';
@@ -65,12 +66,16 @@ export class WorkerProcess {
     const { db, logger, clock } = this.o;
     await recordWorker(db, this.record(), clock.now());
     const beatMs = Math.max(250, Math.floor(this.o.config.ha.leaseMs / 4));
+    let failing = false;
     this.heartbeat = setInterval(() => {
-      recordWorker(db, this.record(), clock.now()).catch((err: unknown) =>
-        logger.warn(
-          { err },
-          'could not record the heartbeat; the leader takes a worker silent for two leases as dead',
-        ),
+      recordWorker(db, this.record(), clock.now()).then(
+        () => (failing = false),
+        (err: unknown) => {
+          // Once per outage: the leader takes a worker silent for two leases as dead.
+          if (!failing)
+            logger.warn({ err }, 'could not record the heartbeat: the leader may take this worker for dead');
+          failing = true;
+        },
       );
     }, beatMs);
     this.stops = new KeepListening(db, ATTEMPT_STOP_CHANNEL, () => void this.checkStops(), {
@@ -136,7 +141,7 @@ export class WorkerProcess {
     const { db, logger, clock, config } = this.o;
     const taken = await takeAttempt(db, key, this.trace, clock.now());
     if (!taken) return; // taken by another worker, or no longer open
-    const job = config.jobs.find((j) => j.name === taken.slot.job);
+    const job = jobsByName(config.jobs).get(taken.slot.job);
     const fields = { job: taken.slot.job, runId: key.runId, attempt: key.attempt, workerId: this.o.workerId };
     if (!job) {
       logger.error(fields, "the job is not in this worker's config: recorded as an error");
@@ -171,7 +176,25 @@ export class WorkerProcess {
     return handle;
   }
 
+  /**
+   * Records the end, trying again while the store is away: an attempt this
+   * worker took and never ended would wait for it as long as it lives.
+   */
   private async finish(key: AttemptKey, r: RunResult): Promise<void> {
+    for (let delayMs = 500; ; delayMs = Math.min(delayMs * 2, 10_000)) {
+      try {
+        return await this.finishOnce(key, r);
+      } catch (err) {
+        this.o.logger.warn(
+          { err, runId: key.runId, attempt: key.attempt, retryInMs: delayMs },
+          'could not record the end of the run: trying again',
+        );
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
+  }
+
+  private async finishOnce(key: AttemptKey, r: RunResult): Promise<void> {
     const { db, clock, logger } = this.o;
     const record = {
       outcome: r.outcome,
