@@ -308,7 +308,8 @@ export async function runSlot(
   }
 }
 
-function toRecord(r: RunResult): AttemptResult {
+/** A run's result as the ledger records an attempt's end. */
+export function toRecord(r: RunResult): AttemptResult {
   return {
     outcome: r.outcome,
     exitCode: r.exitCode,

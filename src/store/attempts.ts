@@ -24,14 +24,7 @@ export async function startAttempt(
 ): Promise<boolean> {
   const rows = await db.query<{ run_id: number }>(
     `WITH ${fenceCte(3)},
-     run AS (
-       UPDATE cronkeeper_runs r
-       SET attempts = $4, next_attempt_at = NULL, started_at = coalesce(r.started_at, $2),
-           catchup = coalesce($8::boolean, r.catchup)
-       FROM fence
-       WHERE r.id = $1 AND r.epoch = fence.epoch AND r.outcome IS NULL AND r.attempts = $4 - 1
-         AND (CASE WHEN $4 = 1 THEN r.started_at IS NULL ELSE r.next_attempt_at IS NOT NULL END)
-       RETURNING r.id)
+     ${START_RUN_CTE}
      INSERT INTO cronkeeper_attempts (run_id, attempt, epoch, node_id, started_at, host, spool)
      SELECT id, $4, $3, $5, $2, $6, $7 FROM run
      RETURNING run_id`,
@@ -48,6 +41,21 @@ export async function startAttempt(
   );
   return rows.length > 0;
 }
+
+/**
+ * The run's side of starting attempt $4 of run $1 at $2, under the fence's
+ * epoch (a `fence` CTE before it), telling it $8 (catch-up, or null to keep
+ * it): a CTE `run` with the run's id, or none when it is not to start. Shared
+ * by the leader's own start and a hand-off to a pool (worker-attempts.ts).
+ */
+export const START_RUN_CTE = `run AS (
+       UPDATE cronkeeper_runs r
+       SET attempts = $4, next_attempt_at = NULL, started_at = coalesce(r.started_at, $2),
+           catchup = coalesce($8::boolean, r.catchup)
+       FROM fence
+       WHERE r.id = $1 AND r.epoch = fence.epoch AND r.outcome IS NULL AND r.attempts = $4 - 1
+         AND (CASE WHEN $4 = 1 THEN r.started_at IS NULL ELSE r.next_attempt_at IS NOT NULL END)
+       RETURNING r.id)`;
 
 /** Where an attempt's traces are: the host and spool root of the node that starts it. */
 export interface RunTrace {

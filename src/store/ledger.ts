@@ -95,6 +95,28 @@ export async function claimSlots(
 
 const UNIQUE_VIOLATION = '23505';
 
+/** The columns of a run row that make its slot (at_ms: scheduled_at as epoch ms). */
+export interface SlotRow {
+  id: number;
+  job: string;
+  at_ms: number;
+  catchup: boolean;
+  manual: boolean;
+  control_id: number | null;
+}
+
+/** A run row's slot, as its claim made it. */
+export function slotOfRow(r: SlotRow): ClaimedSlot {
+  return {
+    job: r.job,
+    scheduledAtMs: Number(r.at_ms),
+    catchup: r.catchup,
+    runId: Number(r.id),
+    ...(r.manual ? { manual: true } : {}),
+    ...(r.control_id !== null ? { controlId: Number(r.control_id) } : {}),
+  };
+}
+
 export function slotKey(job: string, scheduledAtMs: number): string {
   return `${job}@${new Date(scheduledAtMs).toISOString()}`;
 }

@@ -9,6 +9,7 @@ import type { ClaimedSlot } from '../schedule/slot.js';
 import type { Queryable } from './db.js';
 import type { RunTrace } from './attempts.js';
 import { type Fence, fenceCte } from './fence.js';
+import { slotOfRow } from './ledger.js';
 
 /** An attempt in progress, by the ledger, that was started from `home`. */
 export interface HomeRun {
@@ -48,14 +49,7 @@ export async function readHomeRuns(db: Queryable, home: RunTrace): Promise<HomeR
   return rows
     .filter((r) => Number.isFinite(Number(r.at_ms)))
     .map((r) => ({
-      slot: {
-        job: r.job,
-        scheduledAtMs: Number(r.at_ms),
-        catchup: r.catchup,
-        runId: Number(r.id),
-        ...(r.manual ? { manual: true } : {}),
-        ...(r.control_id !== null ? { controlId: Number(r.control_id) } : {}),
-      },
+      slot: slotOfRow(r),
       attempt: r.attempts,
       epoch: Number(r.epoch),
       pid: r.pid,

@@ -6,9 +6,10 @@
 // run as it records its own. A worker that falls silent is found dead by the
 // leader, which ends its attempts as interrupted.
 import type { ClaimedSlot } from '../schedule/slot.js';
-import type { AttemptResult } from './attempts.js';
+import { type AttemptResult, START_RUN_CTE } from './attempts.js';
 import type { Queryable } from './db.js';
 import { type Fence, fenceCte } from './fence.js';
+import { slotOfRow } from './ledger.js';
 
 /** The channel a worker notifies on when it writes an attempt's end (payload: runId:attempt). */
 export const ATTEMPT_END_CHANNEL = 'cronkeeper_attempt_end';
@@ -47,19 +48,13 @@ export async function handOffAttempt(
 ): Promise<boolean> {
   const rows = await db.query<{ n: number }>(
     `WITH ${fenceCte(3)},
-     run AS (
-       UPDATE cronkeeper_runs r
-       SET attempts = $4, next_attempt_at = NULL, started_at = coalesce(r.started_at, $2), catchup = $7
-       FROM fence
-       WHERE r.id = $1 AND r.epoch = fence.epoch AND r.outcome IS NULL AND r.attempts = $4 - 1
-         AND (CASE WHEN $4 = 1 THEN r.started_at IS NULL ELSE r.next_attempt_at IS NOT NULL END)
-       RETURNING r.id),
+     ${START_RUN_CTE},
      attempt AS (
        INSERT INTO cronkeeper_attempts (run_id, attempt, epoch, node_id, started_at, pool)
        SELECT id, $4, $3, $5, $2, $6 FROM run
        RETURNING run_id),
      queued AS (
-       SELECT graphile_worker.add_job($8, json_build_object('runId', run_id, 'attempt', $4::int),
+       SELECT graphile_worker.add_job($7, json_build_object('runId', run_id, 'attempt', $4::int),
                                       job_key => $9, max_attempts => 25)
        FROM attempt)
      SELECT (SELECT count(*) FROM queued)::int AS n`,
@@ -70,8 +65,8 @@ export async function handOffAttempt(
       key.attempt,
       fence.nodeId,
       pool,
-      catchup,
       poolTask(pool),
+      catchup,
       queueJobKey(key),
     ],
   );
@@ -138,14 +133,7 @@ export async function takeAttempt(
   const r = rows[0];
   if (!r || !Number.isFinite(Number(r.at_ms))) return undefined;
   return {
-    slot: {
-      job: r.job,
-      scheduledAtMs: Number(r.at_ms),
-      catchup: r.catchup,
-      runId: Number(r.id),
-      ...(r.manual ? { manual: true } : {}),
-      ...(r.control_id !== null ? { controlId: Number(r.control_id) } : {}),
-    },
+    slot: slotOfRow(r),
     attempt: key.attempt,
     epoch: Number(r.epoch),
     nodeId: r.node_id,

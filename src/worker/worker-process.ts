@@ -11,7 +11,7 @@ import type { WorkerPool } from 'graphile-worker';
 import type { Clock } from '../runtime/clock.js';
 import { jobsByName } from '../config/jobs-by-name.js';
 import type { Config, JobConfig } from '../config/types.js';
-import { runRequest } from '../dispatch/run-slot.js';
+import { runRequest, toRecord } from '../dispatch/run-slot.js';
 import { startRun } from '../run/start-run.js';
 import type { RunHandle, RunResult } from '../run/types.js';
 import { recordSpawn } from '../store/attempts.js';
@@ -196,16 +196,7 @@ export class WorkerProcess {
 
   private async finishOnce(key: AttemptKey, r: RunResult): Promise<void> {
     const { db, clock, logger } = this.o;
-    const record = {
-      outcome: r.outcome,
-      exitCode: r.exitCode,
-      signal: r.signal,
-      httpStatus: r.httpStatus,
-      durationMs: r.durationMs,
-      error: r.error,
-      outputTail: r.outputTail,
-    };
-    if (!(await finishWorkerAttempt(db, key, this.o.workerId, clock.now(), record))) {
+    if (!(await finishWorkerAttempt(db, key, this.o.workerId, clock.now(), toRecord(r)))) {
       logger.warn(
         { runId: key.runId, attempt: key.attempt },
         'the run had been ended by the leader (this worker was taken for dead): its end is not recorded',
