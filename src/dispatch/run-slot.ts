@@ -132,8 +132,9 @@ export async function runSlot(
     if (!release) return left();
     let result: RunResult;
     let handle: RunHandle | undefined;
-    // A worker's run: its worker records the attempt; the leader records the run (runOn: <pool>).
-    const handedRun = job.runOn !== undefined || o.handed === attempt;
+    // A worker's run: its worker records the attempt; the leader records the run (runOn: <pool>). One
+    // a dead daemon started here (before its job moved to a pool) is adopted here, as it was started.
+    const handedRun = o.handed === attempt || (job.runOn !== undefined && !adopt);
     if (handedRun) {
       let end;
       try {

@@ -285,11 +285,19 @@ export async function removeQueueJob(db: Queryable, key: AttemptKey): Promise<vo
   );
 }
 
-/** Asks the worker of an attempt to stop it (overlap: replace, a stop of the daemon's runs), and tells the workers. */
+/**
+ * Asks the worker of an attempt to stop it (overlap: replace), and tells the
+ * workers; one no worker took yet is stopped here and then (no worker takes
+ * an ended attempt).
+ */
 export async function requestStop(db: Queryable, key: AttemptKey, atMs: number): Promise<void> {
   await db.query(
     `WITH asked AS (
-       UPDATE cronkeeper_attempts SET stop_requested_at = $3
+       UPDATE cronkeeper_attempts
+       SET stop_requested_at = $3,
+           finished_at = CASE WHEN worker IS NULL THEN $3 ELSE finished_at END,
+           outcome = CASE WHEN worker IS NULL THEN 'stopped' ELSE outcome END,
+           error = CASE WHEN worker IS NULL THEN 'stopped before a worker took it' ELSE error END
        WHERE run_id = $1 AND attempt = $2 AND finished_at IS NULL AND stop_requested_at IS NULL
        RETURNING run_id)
      SELECT pg_notify($4, '') FROM asked`,

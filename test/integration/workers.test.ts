@@ -364,3 +364,41 @@ test('overlap: skip holds across workers: a run on one worker keeps the next slo
   assert.ok(skipped.length >= 2, `slots skipped by overlap: ${skipped.length}`);
   for (const s of skipped) assert.match(s.error ?? '', /overlap/);
 });
+
+test('overlap: replace stops the run on its worker when the next slot is due', async () => {
+  const db = await h.database();
+  const dir = h.tempDir('workers-replace');
+  const out = path.join(dir, 'out.txt');
+  const config = writeConfig(
+    dir,
+    db.url,
+    `  longer: { every: 2s, catchup: none, overlap: replace, killGrace: 1s, runOn: alpha, command: ${recording(out, 30)} }`,
+  );
+  const worker = h.startWorker(config, 'alpha');
+  await worker.waitForLog((l) => l.msg === WORKER_READY, 30_000);
+  const leader = h.startDaemon(config);
+  await waitFor(
+    async () =>
+      (
+        await query<{ n: number }>(
+          db.url,
+          "SELECT count(*)::int AS n FROM cronkeeper_runs WHERE outcome = 'stopped'",
+        )
+      )[0]!.n >= 2,
+    60_000,
+    'two runs replaced',
+  );
+  await stopAll(leader, worker);
+  const rows = await query<{ outcome: string | null; aout: string | null; worker: string | null }>(
+    db.url,
+    `SELECT r.outcome, a.outcome AS aout, a.worker FROM cronkeeper_runs r
+     JOIN cronkeeper_attempts a ON a.run_id = r.id WHERE r.outcome = 'stopped' ORDER BY r.scheduled_at`,
+  );
+  // Each replaced run was stopped on the worker, which recorded its attempt so.
+  for (const r of rows) {
+    assert.equal(r.aout, 'stopped');
+    assert.notEqual(r.worker, null);
+  }
+  const ran = readRuns(out).map((r) => r.scheduledAt);
+  assert.equal(new Set(ran).size, ran.length, 'no slot ran twice');
+});
