@@ -14,7 +14,7 @@ import type { Queryable } from '../store/db.js';
 import { readSuccessFacts } from '../store/last-success.js';
 import { readTimelineHistory } from '../store/database-timeline.js';
 import { readRecentRuns } from '../store/run-history.js';
-import { readWorkers } from '../store/worker-attempts.js';
+import { readWorkers } from '../store/worker-records.js';
 import { restoreState } from '../store/restore-state.js';
 import { listSnapshots } from '../store/snapshot-rows.js';
 import type { CatchUpFigures } from './catch-up-progress.js';

@@ -26,10 +26,9 @@ import {
   finishWorkerAttempt,
   poolTask,
   readStopRequests,
-  recordWorker,
-  recordWorkerStopped,
   takeAttempt,
 } from '../store/worker-attempts.js';
+import { recordWorker, recordWorkerStopped } from '../store/worker-records.js';
 
 export interface WorkerOptions {
   config: Config;
