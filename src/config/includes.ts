@@ -5,7 +5,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { PathSegment } from './locate-problem.js';
-import { describeValue } from './schema.js';
+import { describeValue } from './field-values.js';
 
 /** A problem of the `include` value, at a path inside the main file (the caller locates it). */
 export interface IncludeIssue {

@@ -6,7 +6,7 @@ import { isValidTimeZone } from '../schedule/cron-calculator.js';
 import type { PatternCheck } from '../schedule/pattern-check.js';
 import { formatDuration } from '../schedule/duration.js';
 import type { PathIssue, PathSegment } from './locate-problem.js';
-import { durationMsOf } from './schema.js';
+import { durationMsOf } from './field-values.js';
 
 /** The backoff bounds a `retries` map falls back on for the fields it leaves out. */
 export interface InheritedBackoff {

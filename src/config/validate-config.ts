@@ -9,14 +9,8 @@ import { expandIncludes } from './includes.js';
 import { checkDefaultsRules, checkJobRules } from './job-rules.js';
 import type { Anchor, PathIssue, PathSegment } from './locate-problem.js';
 import type { PlainFile } from './read-plain.js';
-import {
-  BUILTIN_JOB_DEFAULTS,
-  describeValue,
-  JOB_NAME,
-  type JobDefaults,
-  jobSchema,
-  settingsSchema,
-} from './schema.js';
+import { describeValue } from './field-values.js';
+import { BUILTIN_JOB_DEFAULTS, JOB_NAME, type JobDefaults, jobSchema, settingsSchema } from './schema.js';
 import type { Config, ConfigProblem, JobConfig, SourceLocation } from './types.js';
 import { issuesToProblems, PARSE_OPTIONS } from './zod-issues.js';
 import { PatternCheck } from '../schedule/pattern-check.js';

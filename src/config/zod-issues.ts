@@ -3,7 +3,7 @@
 // one by one with a "did you mean" hint.
 import { z } from 'zod';
 import type { PathIssue, PathSegment } from './locate-problem.js';
-import { describeValue } from './schema.js';
+import { describeValue } from './field-values.js';
 import { suggest } from '../text/suggest.js';
 
 const EXPECTED: Record<string, string> = {
