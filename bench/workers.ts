@@ -1,10 +1,12 @@
 // npm run bench:workers — the leader and its workers (runOn: <pool>), on a
 // real Postgres, with real processes:
 //
-//   hand-off      attempts handed to a pool (the fenced statement that records
-//                 the attempt and adds graphile-worker's job), one statement
-//                 per run as the leader makes them, sequentially and 8 at once:
-//                 slots/s
+//   hand-off      claimed runs handed to a pool (the fenced statement that
+//                 records the attempts and adds graphile-worker's jobs): one
+//                 statement per run, one at a time, against all asked at once
+//                 of the leader's HandedAttempts (batched); and in a daemon,
+//                 --daemon-handoffs pool jobs due at one instant, from the
+//                 instant to the last handed: slots/s
 //   pick-up       the scheduled instant → the worker's start, over the first
 //                 attempts of per-second jobs on a leader and two workers,
 //                 fewer and briefer than they can run at once (p50/p99, from
@@ -14,7 +16,7 @@
 //                 (concurrency.max = N) against a leader and 2 and 4 workers
 //                 (--concurrency N each), the same N per process
 //
-//   --seconds 20 --jobs 40 --per-process 4 --handoffs 2000 --json out.json
+//   --seconds 20 --jobs 40 --per-process 4 --handoffs 10000 --daemon-handoffs 10000 --json out.json
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -23,7 +25,10 @@ import { openPostgres } from '../src/store/open-postgres.js';
 import { migrate } from '../src/store/migrate.js';
 import { bumpEpoch } from '../src/store/fence.js';
 import { claimSlots } from '../src/store/ledger.js';
-import { handOffAttempt } from '../src/store/worker-attempts.js';
+import { type AttemptKey, handOffAttempts } from '../src/store/worker-attempts.js';
+import { HandedAttempts } from '../src/dispatch/handed-attempts.js';
+import { systemClock } from '../src/runtime/clock.js';
+import { pino } from 'pino';
 import { type DaemonProcess, sleep, startDaemon, tempDir } from '../test/support/daemon.js';
 import {
   loadavg,
@@ -39,40 +44,104 @@ import {
 const SECONDS = numberArg('--seconds', 20);
 const JOBS = numberArg('--jobs', 40);
 const PER_PROCESS = numberArg('--per-process', 4);
-const HANDOFFS = numberArg('--handoffs', 2000);
+const HANDOFFS = numberArg('--handoffs', 10_000);
+const DAEMON_HANDOFFS = numberArg('--daemon-handoffs', 10_000);
 const WARMUP_MS = 5_000;
 
-async function handOffRate(url: string): Promise<{ sequential: number; parallel8: number }> {
+/**
+ * Hand-offs as the store takes them: `HANDOFFS` claimed runs handed one
+ * statement at a time (each waiting for the last: the rate of one round
+ * trip), and all asked at once of the leader's HandedAttempts, as at a due
+ * instant (those asked while a statement is in flight go in the next).
+ */
+async function handOffRate(url: string): Promise<{ oneAtATime: number; batched: number }> {
   const db = await openPostgres({ url, max: 8 });
+  const logger = pino({ level: 'silent' });
+  const handed = new HandedAttempts({ db, url, clock: systemClock, logger, leaseMs: 30_000 });
   try {
     await migrate(db);
     await installQueue(db, url);
     const fence = await bumpEpoch(db, 'bench');
-    const measure = async (lanes: number, base: number): Promise<number> => {
+    const claim = async (base: number) => {
       const slots = Array.from({ length: HANDOFFS }, (_, i) => ({
         job: `handoff-${base}`,
         scheduledAtMs: Date.UTC(2026, 0, 1) + i * 1000,
         catchup: false,
       }));
-      const { claimed } = await claimSlots(db, fence, slots);
-      let next = 0;
-      const started = performance.now();
-      await Promise.all(
-        Array.from({ length: lanes }, async () => {
-          for (let i = next++; i < claimed.length; i = next++) {
-            const c = claimed[i]!;
-            if (
-              !(await handOffAttempt(db, fence, { runId: c.runId, attempt: 1 }, 'bench', Date.now(), false))
-            )
-              throw new Error(`run ${c.runId} was not handed`);
-          }
-        }),
-      );
-      return claimed.length / ((performance.now() - started) / 1000);
+      return (await claimSlots(db, fence, slots)).claimed.map((c) => ({ runId: c.runId, attempt: 1 }));
     };
-    return { sequential: await measure(1, 1), parallel8: await measure(8, 2) };
+    const timed = async (keys: AttemptKey[], handAll: () => Promise<boolean[]>): Promise<number> => {
+      const started = performance.now();
+      const answers = await handAll();
+      const ms = performance.now() - started;
+      if (answers.length !== keys.length || answers.some((a) => !a)) throw new Error('a run was not handed');
+      return keys.length / (ms / 1000);
+    };
+    const single = await claim(1);
+    const oneAtATime = await timed(single, async () => {
+      const answers: boolean[] = [];
+      for (const k of single)
+        answers.push(
+          ...(await handOffAttempts(db, fence, [{ ...k, pool: 'bench', catchup: false }], Date.now())),
+        );
+      return answers;
+    });
+    const together = await claim(2);
+    const batched = await timed(together, () =>
+      Promise.all(together.map((k) => handed.handOff(fence, k, 'bench', false))),
+    );
+    return { oneAtATime, batched };
   } finally {
+    await handed.close();
     await db.close();
+  }
+}
+
+/**
+ * The whole path in a daemon: `n` pool jobs due at the same instants (no
+ * worker takes them), from the instant to the last of them handed (claim,
+ * gate, overlap, concurrency, hand-off), over the instants seen.
+ */
+async function handOffInDaemon(
+  url: string,
+  n: number,
+): Promise<{ slots: number; ms: number; perSecond: number }> {
+  const dir = tempDir('bench-handoff-daemon');
+  const config = path.join(dir, 'cronkeeper.yaml');
+  const jobs = Array.from(
+    { length: n },
+    (_, i) => `  h-${i}: { every: 10s, catchup: none, runOn: pool, command: [/bin/true] }`,
+  );
+  fs.writeFileSync(
+    config,
+    `store: { url: "${url}" }
+spool: { path: "${path.join(dir, 'spool')}" }
+defaults: { logOutput: none }
+jobs:
+${jobs.join('\n')}
+`,
+  );
+  const leader = startDaemon(config, { CRONKEEPER_NODE_ID: 'bench' });
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await leader.waitForLog((l) => l.msg === 'ready: scheduling', 120_000);
+    await sleep(25_000);
+    await client.connect();
+    const rows = await client.query<{ slots: number; ms: number }>(
+      `SELECT count(*)::int AS slots,
+              (extract(epoch FROM max(a.started_at) - r.scheduled_at) * 1000)::float8 AS ms
+       FROM cronkeeper_runs r JOIN cronkeeper_attempts a ON a.run_id = r.id AND a.attempt = 1
+       GROUP BY r.scheduled_at HAVING count(*) = $1 ORDER BY r.scheduled_at`,
+      [n],
+    );
+    if (rows.rows.length === 0) throw new Error(`no instant had all ${n} runs handed`);
+    const ms = Math.max(...rows.rows.map((r) => Number(r.ms)));
+    return { slots: n, ms: round(ms, 1), perSecond: Math.round(n / (ms / 1000)) };
+  } finally {
+    await client.end().catch(() => undefined);
+    leader.proc.kill('SIGTERM');
+    await leader.exited;
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -165,8 +234,13 @@ async function main(): Promise<void> {
   try {
     const handOff = await handOffRate(await server.createDatabase('bench_handoff'));
     console.log(
-      `hand-off: ${Math.round(handOff.sequential)} slots/s one at a time, ${Math.round(handOff.parallel8)} 8 at once`,
+      `hand-off: ${Math.round(handOff.oneAtATime)} slots/s one at a time, ${Math.round(handOff.batched)} asked at once`,
     );
+    const inDaemon = await handOffInDaemon(
+      await server.createDatabase('bench_handoff_daemon'),
+      DAEMON_HANDOFFS,
+    );
+    console.log(`in a daemon: ${inDaemon.slots} slots of one instant handed within ${inDaemon.ms} ms`);
     const sleep1 = ['/bin/sleep', '1'];
     const modes: Mode[] = [
       {
@@ -198,8 +272,14 @@ async function main(): Promise<void> {
       'Hand-off and pick-up',
       ['measure', 'value'],
       [
-        ['hand-off, one statement at a time (slots/s)', Math.round(handOff.sequential)],
-        ['hand-off, 8 at once (slots/s)', Math.round(handOff.parallel8)],
+        [`hand-off, ${HANDOFFS} one statement at a time (slots/s)`, Math.round(handOff.oneAtATime)],
+        [`hand-off, ${HANDOFFS} asked at once, batched (slots/s)`, Math.round(handOff.batched)],
+        ['batched vs one at a time', `${round(handOff.batched / handOff.oneAtATime, 1)}x`],
+        [
+          `in a daemon: ${inDaemon.slots} jobs due at one instant, the instant → the last handed (ms)`,
+          inDaemon.ms,
+        ],
+        ['in a daemon (slots/s)', inDaemon.perSecond],
         [`pick-up p50 (ms): ${PER_PROCESS} per-second /bin/true jobs, leader + 2 workers`, pickup.p50],
         ['pick-up p99 (ms)', pickup.p99],
         ['pick-up max (ms)', pickup.max],
@@ -213,6 +293,7 @@ async function main(): Promise<void> {
       seconds: SECONDS,
       perProcess: PER_PROCESS,
       handOff,
+      inDaemon,
       pickup,
       throughput: results.map((r) => ({
         mode: r.mode.label,

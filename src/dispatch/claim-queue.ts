@@ -1,21 +1,16 @@
-// Claims go to the ledger one batch at a time. Slots requested while a batch is
-// in flight are coalesced into the next one: few round trips under load, and
-// ledger ids committed in the order this leader sees them, which is what makes
-// a snapshot's high-water mark exact.
+// Claims go to the ledger one batch at a time (BatchQueue): few round trips
+// under load, and ledger ids committed in the order this leader sees them,
+// which is what makes a snapshot's high-water mark exact.
 import type { Queryable } from '../store/db.js';
 import type { Fence } from '../store/fence.js';
 import type { SlotClaim } from '../schedule/slot.js';
 import { type ClaimResult, claimSlots } from '../store/ledger.js';
-
-interface Pending {
-  slots: SlotClaim[];
-  resolve: (r: ClaimResult) => void;
-  reject: (err: unknown) => void;
-}
+import { BatchQueue } from '../runtime/batch-queue.js';
 
 export class ClaimQueue {
-  private pending: Pending[] = [];
-  private inFlight: Promise<void> | undefined;
+  private readonly batches = new BatchQueue<SlotClaim[], ClaimResult>(async (requests) =>
+    splitResult(requests, await this.claimAll(requests.flat())),
+  );
 
   constructor(
     private readonly db: Queryable,
@@ -25,15 +20,12 @@ export class ClaimQueue {
   ) {}
 
   claim(slots: SlotClaim[]): Promise<ClaimResult> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ slots, resolve, reject });
-      if (!this.inFlight) this.inFlight = this.drain();
-    });
+    return this.batches.add(slots);
   }
 
   /** Resolves once nothing is queued or in flight. */
-  async idle(): Promise<void> {
-    while (this.inFlight) await this.inFlight;
+  idle(): Promise<void> {
+    return this.batches.idle();
   }
 
   private async claimAll(slots: SlotClaim[]): Promise<ClaimResult> {
@@ -49,21 +41,6 @@ export class ClaimQueue {
     const failed = settled.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
     return merged;
-  }
-
-  private async drain(): Promise<void> {
-    while (this.pending.length > 0) {
-      const batch = this.pending;
-      this.pending = [];
-      const slots = batch.flatMap((p) => p.slots);
-      try {
-        const result = await this.claimAll(slots);
-        splitResult(batch, result);
-      } catch (err) {
-        for (const p of batch) p.reject(err);
-      }
-    }
-    this.inFlight = undefined;
   }
 }
 
@@ -85,15 +62,12 @@ function mergeResults(results: readonly ClaimResult[]): ClaimResult {
   };
 }
 
-function splitResult(batch: Pending[], result: ClaimResult): void {
-  if (batch.length === 1) {
-    batch[0]!.resolve(result);
-    return;
-  }
+function splitResult(requests: SlotClaim[][], result: ClaimResult): ClaimResult[] {
+  if (requests.length === 1) return [result];
   const owner = new Map<string, number>();
-  batch.forEach((p, i) => p.slots.forEach((s) => owner.set(`${s.job}\u0000${s.scheduledAtMs}`, i)));
-  const parts: ClaimResult[] = batch.map(() => ({ claimed: [], conflicts: [] }));
+  requests.forEach((slots, i) => slots.forEach((s) => owner.set(`${s.job}\u0000${s.scheduledAtMs}`, i)));
+  const parts: ClaimResult[] = requests.map(() => ({ claimed: [], conflicts: [] }));
   for (const c of result.claimed) parts[owner.get(`${c.job}\u0000${c.scheduledAtMs}`)!]!.claimed.push(c);
   for (const c of result.conflicts) parts[owner.get(`${c.job}\u0000${c.scheduledAtMs}`)!]!.conflicts.push(c);
-  batch.forEach((p, i) => p.resolve(parts[i]!));
+  return parts;
 }

@@ -1,5 +1,6 @@
 // The leader's side of workers: it hands the attempts of `runOn: <pool>` jobs
-// to the pool's queue and follows each in the ledger until its worker writes
+// to the pool's queue (those that start while a hand-off is in flight go
+// together in the next statement, as the claims do) and follows each in the ledger until its worker writes
 // its end. One reading of every followed attempt per POLL_MS (on the readers'
 // connections, off the claims'), sooner when a worker notifies an end. A
 // worker silent for two leases, or stopped with attempts open, is dead: its
@@ -10,14 +11,16 @@ import type { Clock } from '../runtime/clock.js';
 import type { RunResult } from '../run/types.js';
 import type { Db } from '../store/db.js';
 import type { Fence } from '../store/fence.js';
+import { BatchQueue } from '../runtime/batch-queue.js';
 import { KeepListening } from '../store/keep-listening.js';
 import { installQueue, isQueueMissing } from '../store/queue-schema.js';
 import {
   ATTEMPT_END_CHANNEL,
   type AttemptKey,
+  type HandOff,
   type HandedAttemptState,
   endLostAttempt,
-  handOffAttempt,
+  handOffAttempts,
   readHandedAttempts,
   requestStop,
 } from '../store/worker-attempts.js';
@@ -65,13 +68,42 @@ export class HandedAttempts {
   private queueInstalled: Promise<void> | undefined;
   /** The pools seen: a pool's waiting gauge goes back to 0 when none of its runs waits. */
   private readonly pools = new Set<string>();
+  private readonly handOffs = new BatchQueue<{ fence: Fence; handOff: HandOff }, boolean>((asks) =>
+    this.handOffBatch(asks),
+  );
 
   constructor(private readonly o: HandedAttemptsOptions) {}
 
-  /** Hands attempt `key` to `pool` (see handOffAttempt); installs the queue's schema first if need be. */
-  async handOff(fence: Fence, key: AttemptKey, pool: string, catchup: boolean): Promise<boolean> {
+  /**
+   * Hands attempt `key` to `pool` (see handOffAttempts): the hand-offs asked
+   * while one statement is in flight go together in the next. False: not
+   * handed (no longer ours).
+   */
+  handOff(fence: Fence, key: AttemptKey, pool: string, catchup: boolean): Promise<boolean> {
+    return this.handOffs.add({ fence, handOff: { ...key, pool, catchup } });
+  }
+
+  /** One statement per fence (a batch is of one leadership, but a term may end between two asks). */
+  private async handOffBatch(asks: { fence: Fence; handOff: HandOff }[]): Promise<boolean[]> {
+    const answers = new Array<boolean>(asks.length).fill(false);
+    const terms = new Map(asks.map((a) => [`${a.fence.epoch}:${a.fence.nodeId}`, a.fence]));
+    for (const fence of terms.values()) {
+      const mine = asks.flatMap((a, i) =>
+        a.fence.epoch === fence.epoch && a.fence.nodeId === fence.nodeId ? [i] : [],
+      );
+      const handed = await this.handOffWithQueue(
+        fence,
+        mine.map((i) => asks[i]!.handOff),
+      );
+      mine.forEach((i, j) => (answers[i] = handed[j]!));
+    }
+    return answers;
+  }
+
+  /** Installs the queue's schema first if it is missing. */
+  private async handOffWithQueue(fence: Fence, handOffs: HandOff[]): Promise<boolean[]> {
     try {
-      return await handOffAttempt(this.o.db, fence, key, pool, this.o.clock.now(), catchup);
+      return await handOffAttempts(this.o.db, fence, handOffs, this.o.clock.now());
     } catch (err) {
       if (!isQueueMissing(err)) throw err;
       this.queueInstalled ??= installQueue(this.o.db, this.o.url).catch((e: unknown) => {
@@ -80,7 +112,7 @@ export class HandedAttempts {
       });
       await this.queueInstalled;
       this.o.logger.info("graphile-worker's schema installed: runs are handed to workers through it");
-      return handOffAttempt(this.o.db, fence, key, pool, this.o.clock.now(), catchup);
+      return handOffAttempts(this.o.db, fence, handOffs, this.o.clock.now());
     }
   }
 

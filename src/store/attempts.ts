@@ -24,6 +24,7 @@ export async function startAttempt(
 ): Promise<boolean> {
   const rows = await db.query<{ run_id: number }>(
     `WITH ${fenceCte(3)},
+     starting AS (SELECT $1::bigint AS run_id, $4::int AS attempt, $8::boolean AS catchup),
      ${START_RUN_CTE}
      INSERT INTO cronkeeper_attempts (run_id, attempt, epoch, node_id, started_at, host, spool)
      SELECT id, $4, $3, $5, $2, $6, $7 FROM run
@@ -43,19 +44,20 @@ export async function startAttempt(
 }
 
 /**
- * The run's side of starting attempt $4 of run $1 at $2, under the fence's
- * epoch (a `fence` CTE before it), telling it $8 (catch-up, or null to keep
- * it): a CTE `run` with the run's id, or none when it is not to start. Shared
- * by the leader's own start and a hand-off to a pool (worker-attempts.ts).
+ * The run's side of starting attempts at $2 under the fence's epoch (a
+ * `fence` CTE before it), for each row (run_id, attempt, catchup) of a
+ * `starting` CTE before it (catchup: what the job is told, or null to keep
+ * it): a CTE `run` (id, attempt) with the runs that are to start. Shared by
+ * the leader's own start and the hand-offs to pools (worker-attempts.ts).
  */
 export const START_RUN_CTE = `run AS (
        UPDATE cronkeeper_runs r
-       SET attempts = $4, next_attempt_at = NULL, started_at = coalesce(r.started_at, $2),
-           catchup = coalesce($8::boolean, r.catchup)
-       FROM fence
-       WHERE r.id = $1 AND r.epoch = fence.epoch AND r.outcome IS NULL AND r.attempts = $4 - 1
-         AND (CASE WHEN $4 = 1 THEN r.started_at IS NULL ELSE r.next_attempt_at IS NOT NULL END)
-       RETURNING r.id)`;
+       SET attempts = s.attempt, next_attempt_at = NULL, started_at = coalesce(r.started_at, $2),
+           catchup = coalesce(s.catchup, r.catchup)
+       FROM fence, starting s
+       WHERE r.id = s.run_id AND r.epoch = fence.epoch AND r.outcome IS NULL AND r.attempts = s.attempt - 1
+         AND (CASE WHEN s.attempt = 1 THEN r.started_at IS NULL ELSE r.next_attempt_at IS NOT NULL END)
+       RETURNING r.id, s.attempt)`;
 
 /** Where an attempt's traces are: the host and spool root of the node that starts it. */
 export interface RunTrace {

@@ -32,45 +32,57 @@ export function queueJobKey(key: AttemptKey): string {
   return `cronkeeper:${key.runId}:${key.attempt}`;
 }
 
+/** An attempt to hand to a pool's queue. */
+export interface HandOff extends AttemptKey {
+  pool: string;
+  /** What the job is told (CRONKEEPER_CATCHUP). */
+  catchup: boolean;
+}
+
 /**
- * Hands attempt `attempt` of a run to `pool`, fenced as startAttempt is (only
- * the leader that owns the run, only once, in order): the attempt's row (its
- * pool, no worker yet) and the queue's job are written by one statement, so
- * both are there or neither. False: not handed (no longer ours).
+ * Hands attempts to their pools, fenced as startAttempt is (only the leader
+ * that owns each run, only once, in order), all in one statement: each
+ * attempt's row (its pool, no worker yet) and the queue's job for it are
+ * written together, so both are there or neither. Answers, per hand-off in
+ * order, whether it was handed (false: no longer ours).
  */
-export async function handOffAttempt(
+export async function handOffAttempts(
   db: Queryable,
   fence: Fence,
-  key: AttemptKey,
-  pool: string,
+  handOffs: readonly HandOff[],
   atMs: number,
-  catchup: boolean,
-): Promise<boolean> {
-  const rows = await db.query<{ n: number }>(
+): Promise<boolean[]> {
+  if (handOffs.length === 0) return [];
+  const rows = await db.query<{ run_id: string; attempt: number }>(
     `WITH ${fenceCte(3)},
+     starting AS (
+       SELECT * FROM unnest($1::bigint[], $4::int[], $6::boolean[], $7::text[], $8::text[], $9::text[])
+         AS s(run_id, attempt, catchup, pool, task, job_key)),
      ${START_RUN_CTE},
      attempt AS (
        INSERT INTO cronkeeper_attempts (run_id, attempt, epoch, node_id, started_at, pool)
-       SELECT id, $4, $3, $5, $2, $6 FROM run
-       RETURNING run_id),
+       SELECT run.id, run.attempt, $3, $5, $2, s.pool FROM run JOIN starting s ON s.run_id = run.id
+       RETURNING run_id, attempt),
      queued AS (
-       SELECT graphile_worker.add_job($7, json_build_object('runId', run_id, 'attempt', $4::int),
-                                      job_key => $9, max_attempts => 25)
-       FROM attempt)
-     SELECT (SELECT count(*) FROM queued)::int AS n`,
+       SELECT 1 FROM graphile_worker.add_jobs((
+         SELECT array_agg(ROW(s.task, json_build_object('runId', a.run_id, 'attempt', a.attempt), NULL, NULL, 25,
+                              s.job_key, NULL, NULL)::graphile_worker.job_spec)
+         FROM attempt a JOIN starting s ON s.run_id = a.run_id)))
+     SELECT run_id::text, attempt FROM attempt WHERE (SELECT count(*) FROM queued) >= 0`,
     [
-      key.runId,
+      handOffs.map((h) => h.runId),
       new Date(atMs).toISOString(),
       fence.epoch,
-      key.attempt,
+      handOffs.map((h) => h.attempt),
       fence.nodeId,
-      pool,
-      poolTask(pool),
-      catchup,
-      queueJobKey(key),
+      handOffs.map((h) => h.catchup),
+      handOffs.map((h) => h.pool),
+      handOffs.map((h) => poolTask(h.pool)),
+      handOffs.map((h) => queueJobKey(h)),
     ],
   );
-  return (rows[0]?.n ?? 0) > 0;
+  const handed = new Set(rows.map((r) => `${r.run_id}:${r.attempt}`));
+  return handOffs.map((h) => handed.has(`${h.runId}:${h.attempt}`));
 }
 
 /** What a worker needs to run an attempt it took. */
