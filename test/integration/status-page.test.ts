@@ -140,6 +140,33 @@ function fixture(): StatusDocument {
         seenAt: iso(NOW - 4_000),
       },
     ],
+    // Newest heartbeat first, as read-status.ts lists them.
+    workers: [
+      {
+        workerId: 'w-7f3a',
+        pool: 'batch',
+        host: 'worker-1.internal',
+        pid: 5151,
+        concurrency: 4,
+        running: 3,
+        state: 'alive',
+        startedAt: iso(NOW - 5 * HOUR),
+        heartbeatAt: iso(NOW - 2_000),
+        heartbeatAgeMs: 2_000,
+      },
+      {
+        workerId: 'w-0c9e',
+        pool: 'gpu',
+        host: 'worker-2.internal',
+        pid: 808,
+        concurrency: 2,
+        running: 1,
+        state: 'silent',
+        startedAt: iso(NOW - DAY),
+        heartbeatAt: iso(NOW - 3 * MIN),
+        heartbeatAgeMs: 3 * MIN,
+      },
+    ],
     snapshot: { id: 42, createdAt: iso(NOW - 12_000), highWater: 1234, epoch: 7, bytes: 210 },
     jobs: [
       {
@@ -337,6 +364,36 @@ test('shows every job with its schedule, policies, last and next slot, and its r
     ]);
     assert.match(view.title, /^✖ 2 failing · node-a \(leader\) · cronkeeper$/);
 
+    // The workers, newest heartbeat first: pool, state, runs in progress / capacity, host, heartbeat.
+    assert.equal(view.workersShown, true);
+    assert.deepEqual(
+      view.workers.map((w) => [
+        w.worker,
+        w.state,
+        w.cells.pool,
+        w.cells.state,
+        w.cells.running,
+        w.cells.host,
+      ]),
+      [
+        ['w-7f3a', 'alive', 'batch', 'alive', '3 / 4', 'worker-1.internal · pid 5151'],
+        ['w-0c9e', 'silent', 'gpu', 'silent', '1 / 2', 'worker-2.internal · pid 808'],
+      ],
+    );
+    assert.match(view.workers[0]!.cells.heartbeat, /^[2-9] s ago$/);
+    assert.match(view.workers[1]!.cells.heartbeat, /^3 m ago$/);
+    assert.equal(
+      await sp.page.locator('tr[data-worker="w-0c9e"] td[data-col="state"] .role.silent').count(),
+      1,
+      'a silent worker is marked so',
+    );
+    // Its heartbeat time stays live, as the page's other times.
+    await sp.waitFor(
+      (v) => assert.notEqual(v.workers[0]!.cells.heartbeat, view.workers[0]!.cells.heartbeat),
+      3_000,
+      'the heartbeat time to move on',
+    );
+
     // Room for slots to come is a dot, no square; a skipped slot is a solid square.
     const look = (selector: string) =>
       sp.page.evaluate(
@@ -504,6 +561,10 @@ test('escapes every string from the status document', async (t) => {
   doc.node!.nodeId = probe;
   doc.leader!.nodeId = probe;
   doc.nodes[1]!.host = probe;
+  doc.workers[0]!.workerId = probe;
+  doc.workers[0]!.pool = probe;
+  doc.workers[1]!.host = probe;
+  doc.workers[1]!.state = probe;
   doc.jobs[0]!.name = probe;
   doc.jobs[0]!.schedule = probe;
   doc.jobs[0]!.catchup = probe;
@@ -514,8 +575,27 @@ test('escapes every string from the status document', async (t) => {
     assert.ok(view.leader.includes(probe));
     assert.equal(view.jobs[0]!.schedule, probe);
     assert.equal(view.jobs[0]!.slots[0]!.outcome, probe);
+    assert.equal(view.workers[0]!.worker, probe);
+    assert.equal(view.workers[0]!.cells.worker, probe);
+    assert.equal(view.workers[0]!.cells.pool, probe);
+    assert.equal(view.workers[0]!.extraElements, 0);
+    assert.equal(view.workers[1]!.cells.host, `${probe} · pid 808`);
+    assert.equal(view.workers[1]!.cells.state, probe);
     assert.equal(await sp.page.locator('img').count(), 0);
     assert.equal(await sp.page.evaluate('window.pwned'), undefined);
+  });
+});
+
+test('shows no workers section when there are no workers (no runOn pools)', async (t) => {
+  if (!chromiumOr(t)) return;
+  reset();
+  doc.workers = [];
+  await withPage({}, async (sp) => {
+    const view = await waitForStatusShown(sp, doc, 5_000);
+    assert.equal(view.workersShown, false);
+    assert.deepEqual(view.workers, []);
+    assert.equal(await sp.page.locator('#workers-panel').isVisible(), false);
+    assert.equal(view.nodes.length, 2, 'the nodes still show');
   });
 });
 
@@ -577,6 +657,8 @@ test('refreshes itself every 5 s', async (t) => {
     billing.last = iso(NOW + 90_000);
     billing.next = iso(NOW + 180_000);
     next.jobs.push({ ...next.jobs[4]!, name: 'added-later', recent: [] });
+    // The alive worker stops; the silent one is no longer listed.
+    next.workers = [{ ...next.workers[0]!, state: 'stopped', running: 0 }];
     const changedAt = Date.now();
     doc = next;
     const view = await waitForStatusShown(sp, next, 6_500);
@@ -591,6 +673,13 @@ test('refreshes itself every 5 s', async (t) => {
         .map((s) => s.outcome),
       ['failure', 'running'],
     );
+    assert.deepEqual(
+      view.workers.map((w) => [w.worker, w.state, w.cells.running]),
+      [['w-7f3a', 'stopped', '0 / 4']],
+    );
+    // All workers gone: the section goes too.
+    next.workers = [];
+    await sp.waitFor((v) => assert.equal(v.workersShown, false), 6_500, 'the workers section to go');
   });
 });
 

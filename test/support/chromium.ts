@@ -47,6 +47,21 @@ export interface StatusDocument {
     startedAt: string | null;
     seenAt: string | null;
   }[];
+  /** The workers of runOn pools (none without pool jobs). */
+  workers: {
+    workerId: string;
+    pool: string;
+    host: string;
+    pid: number;
+    concurrency: number;
+    /** Runs it took and has not ended. */
+    running: number;
+    /** alive, silent (no heartbeat for two leases) or stopped. */
+    state: string;
+    startedAt: string | null;
+    heartbeatAt: string | null;
+    heartbeatAgeMs: number;
+  }[];
   snapshot: { id: number; createdAt: string | null; highWater: number; epoch: number; bytes: number } | null;
   jobs: {
     name: string;
@@ -146,6 +161,19 @@ export interface JobView {
   gapTitles: string[];
 }
 
+export interface WorkerView {
+  /** `data-worker` of the row. */
+  worker: string;
+  /** `data-state` of the row. */
+  state: string;
+  /** The text of each cell, by `data-col`. */
+  cells: { worker: string; pool: string; state: string; running: string; host: string; heartbeat: string };
+  /** The heartbeat cell's `data-rel` (epoch ms), which tick() keeps showing as "… ago"; null without one. */
+  heartbeatRel: number | null;
+  /** Number of elements inside the worker and pool cells beyond their one span (markup would add some). */
+  extraElements: number;
+}
+
 export interface PageView {
   title: string;
   role: string;
@@ -160,6 +188,9 @@ export interface PageView {
   summary: string;
   jobs: JobView[];
   nodes: { nodeId: string; role: string }[];
+  /** Whether the workers panel shows (it is hidden when there are none). */
+  workersShown: boolean;
+  workers: WorkerView[];
 }
 
 // Evaluated in the page as a string, so nothing in it is rewritten by the
@@ -234,6 +265,26 @@ const READ_PAGE = `(() => {
       nodeId: tr.getAttribute('data-node'),
       role: text(tr.querySelector('.role')),
     })),
+    workersShown: getComputedStyle(byId('workers-panel')).display !== 'none',
+    workers: Array.from(document.querySelectorAll('#workers-body tr[data-worker]')).map((tr) => {
+      const td = (col) => tr.querySelector('td[data-col="' + col + '"]');
+      const rel = td('heartbeat').querySelector('[data-rel]');
+      return {
+        worker: tr.getAttribute('data-worker'),
+        state: tr.getAttribute('data-state'),
+        cells: {
+          worker: text(td('worker')),
+          pool: text(td('pool')),
+          state: text(td('state')),
+          running: text(td('running')),
+          host: text(td('host')),
+          heartbeat: text(td('heartbeat')),
+        },
+        heartbeatRel: rel ? Number(rel.getAttribute('data-rel')) : null,
+        extraElements:
+          td('worker').querySelectorAll('*').length + td('pool').querySelectorAll('*').length - 2,
+      };
+    }),
   };
 })()`;
 
@@ -435,6 +486,44 @@ export function assertHeaderShows(view: PageView, status: StatusDocument): void 
 }
 
 /**
+ * The page shows exactly the workers of `status`, in order, each with its
+ * pool, state, runs in progress / capacity, host and pid, and a heartbeat
+ * time kept live ("… ago"); and no workers panel when there are none.
+ */
+export function assertWorkersShown(view: PageView, status: StatusDocument): void {
+  const workers = status.workers;
+  assert.equal(view.workersShown, workers.length > 0, 'the workers panel shows only when there are workers');
+  assert.deepEqual(
+    view.workers.map((w) => ({
+      worker: w.worker,
+      state: w.state,
+      cells: { ...w.cells, heartbeat: undefined },
+    })),
+    workers.map((w) => ({
+      worker: w.workerId,
+      state: w.state,
+      cells: {
+        worker: w.workerId,
+        pool: w.pool,
+        state: w.state,
+        running: `${w.running} / ${w.concurrency}`,
+        host: `${w.host} · pid ${w.pid}`,
+        heartbeat: undefined,
+      },
+    })),
+  );
+  for (const [i, w] of workers.entries()) {
+    const row = view.workers[i]!;
+    assert.equal(row.extraElements, 0, `the id and pool of ${w.workerId} are text, not markup`);
+    assert.equal(row.heartbeatRel, w.heartbeatAt === null ? null : Date.parse(w.heartbeatAt));
+    assert.match(
+      row.cells.heartbeat,
+      w.heartbeatAt === null ? /^—$/ : /^(\d+ [smhd]( \d+ [smhd])? ago|now)$/,
+    );
+  }
+}
+
+/**
  * Waits until the page shows `status` (its jobs and its header); without
  * `status`, the newest document the page itself fetched (for a live daemon,
  * whose status changes between any two fetches).
@@ -450,6 +539,7 @@ export function waitForStatusShown(
       assert.ok(doc, 'the page has fetched a status document');
       assertJobsShown(view, doc);
       assertHeaderShows(view, doc);
+      assertWorkersShown(view, doc);
     },
     timeoutMs,
     'the page to show the status document',

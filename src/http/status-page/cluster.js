@@ -1,7 +1,8 @@
 // @ts-check
 // The node and its cluster: the top bar (this node's role, id and readiness,
 // the update time), the cards (the leader and its epoch, the snapshot,
-// catch-up progress, the cluster and its database), and the nodes table.
+// catch-up progress, the cluster and its database), the nodes table, and the
+// workers of runOn pools.
 import { $, bytes, h, hms, isoShort, parse, replace, str } from './dom.js';
 import { relEl, serverNow } from './live-times.js';
 
@@ -189,46 +190,105 @@ export function renderTopbar(data) {
   updated.classList.add('fresh');
 }
 
+/**
+ * A cell of an id or a name, in the monospace font.
+ * @param {string} col
+ * @param {string} label
+ * @param {any} v
+ */
+function monoCell(col, label, v) {
+  return h('td', { 'data-col': col, 'data-label': label }, h('span', { class: 'mono', text: str(v) }));
+}
+
+/**
+ * A node's or worker's host and pid.
+ * @param {any} host
+ * @param {any} pid
+ */
+function hostCell(host, pid) {
+  return monoCell(
+    'host',
+    'Host',
+    str(host) + (pid !== undefined && pid !== null ? ' \u00b7 pid ' + pid : ''),
+  );
+}
+
+/**
+ * How long ago an instant was, kept live by tick(); "—" without one.
+ * @param {string} col
+ * @param {string} label
+ * @param {any} iso
+ */
+function ageCell(col, label, iso) {
+  const t = parse(iso);
+  return h(
+    'td',
+    { 'data-col': col, 'data-label': label },
+    t !== null ? relEl('span', { title: str(iso) }, t, 'age') : '\u2014',
+  );
+}
+
 /** @param {any} data the status document */
 export function renderNodes(data) {
   const nodes = /** @type {any[]} */ (Array.isArray(data.nodes) ? data.nodes : []);
   $('nodes-panel').hidden = nodes.length === 0;
   replace(
     $('nodes-body'),
-    nodes.map((n) => {
-      const seen = parse(n.seenAt);
-      const started = parse(n.startedAt);
-      return h(
+    nodes.map((n) =>
+      h(
         'tr',
         { 'data-node': str(n.nodeId) },
-        h('td', { 'data-label': 'Node' }, h('span', { class: 'mono', text: str(n.nodeId) })),
+        monoCell('node', 'Node', n.nodeId),
         h(
           'td',
-          { 'data-label': 'Role' },
+          { 'data-col': 'role', 'data-label': 'Role' },
           h('span', { class: 'role ' + str(n.role).replace(/[^a-z]/g, ''), text: str(n.role) }),
         ),
-        h(
-          'td',
-          { 'data-label': 'Host' },
-          h('span', {
-            class: 'mono',
-            text: str(n.host) + (n.pid !== undefined && n.pid !== null ? ' \u00b7 pid ' + n.pid : ''),
-          }),
-        ),
+        hostCell(n.host, n.pid),
         h('td', {
+          'data-col': 'epoch',
           'data-label': 'Epoch',
           text: n.epoch === null || n.epoch === undefined ? '\u2014' : String(n.epoch),
         }),
+        ageCell('started', 'Started', n.startedAt),
+        ageCell('seen', 'Seen', n.seenAt),
+      ),
+    ),
+  );
+}
+
+/**
+ * The workers of runOn pools (none without pool jobs: no section then), in
+ * the server's order, newest heartbeat first. Their state is the server's
+ * judgement (alive, silent, stopped; read-status.ts).
+ * @param {any} data the status document
+ */
+export function renderWorkers(data) {
+  const workers = /** @type {any[]} */ (Array.isArray(data.workers) ? data.workers : []);
+  $('workers-panel').hidden = workers.length === 0;
+  replace(
+    $('workers-body'),
+    workers.map((w) => {
+      const state = str(w.state);
+      return h(
+        'tr',
+        { 'data-worker': str(w.workerId), 'data-state': state },
+        monoCell('worker', 'Worker', w.workerId),
+        monoCell('pool', 'Pool', w.pool),
         h(
           'td',
-          { 'data-label': 'Started' },
-          started !== null ? relEl('span', { title: str(n.startedAt) }, started, 'age') : '\u2014',
+          { 'data-col': 'state', 'data-label': 'State' },
+          h('span', { class: 'role ' + state.replace(/[^a-z]/g, ''), text: state }),
         ),
-        h(
-          'td',
-          { 'data-label': 'Seen' },
-          seen !== null ? relEl('span', { title: str(n.seenAt) }, seen, 'age') : '\u2014',
-        ),
+        h('td', {
+          'data-col': 'running',
+          'data-label': 'Running',
+          class: 'num',
+          title: 'runs in progress / concurrency',
+          text: str(w.running) + ' / ' + str(w.concurrency),
+        }),
+        hostCell(w.host, w.pid),
+        ageCell('heartbeat', 'Heartbeat', w.heartbeatAt),
       );
     }),
   );

@@ -6,8 +6,11 @@
 // (test/support/chromium.ts): rows are `tr[data-job]`, cells carry
 // `data-col`, slot squares are `.slot[data-outcome][data-catchup]`, oldest
 // first; the header fields are #role, #leader, #snapshot, #catchup, #updated;
-// the error banner is #banner.
-import { renderCards, renderNodes, renderTopbar } from './cluster.js';
+// the error banner is #banner. Nodes are `#nodes-body tr[data-node]` and
+// workers `#workers-body tr[data-worker][data-state]`, their cells with
+// `data-col` too; a panel with no rows (#nodes-panel, #workers-panel) is
+// hidden.
+import { renderCards, renderNodes, renderTopbar, renderWorkers } from './cluster.js';
 import { $, h, hms, parse, replace, str } from './dom.js';
 import { renderJobs } from './jobs.js';
 import { relEl, tick } from './live-times.js';
@@ -35,6 +38,7 @@ function render(data) {
   renderCards(data);
   const counts = renderJobs(data);
   renderNodes(data);
+  renderWorkers(data);
   const node = data.node || null;
   document.title =
     (counts.failing ? '\u2716 ' + counts.failing + ' failing \u00b7 ' : '') +

@@ -86,6 +86,13 @@ describe('the status page document', () => {
     assert.doesNotThrow(() => new vm.Script(mainScript(page)));
   });
 
+  it('keeps the nodes and workers panels hidden until a status with some is painted', () => {
+    const page = renderStatusPage();
+    for (const id of ['nodes-panel', 'workers-panel']) {
+      assert.match(page, new RegExp(`<section [^>]*id="${id}"[^>]* hidden>`), id);
+    }
+  });
+
   it('has the first status document go before the script, as the daemon sends it', () => {
     const { head, tail } = statusPageParts();
     assert.equal(head + tail, renderStatusPage());
