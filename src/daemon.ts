@@ -201,7 +201,15 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     const url = config.store.url;
     const handed =
       store.kind === 'postgres' && url !== undefined
-        ? new HandedAttempts({ db: store, url, clock, logger, leaseMs: config.ha.leaseMs, metrics })
+        ? new HandedAttempts({
+            db: store,
+            url,
+            clock,
+            logger,
+            leaseMs: config.ha.leaseMs,
+            hostWaitMs: config.ha.hostWaitMs,
+            metrics,
+          })
         : undefined;
     const dispatcher = new RunDispatcher({
       db: store,

@@ -1,16 +1,19 @@
 // The leader's side of workers: it hands the attempts of `runOn: <pool>` jobs
 // to the pool's queue (those that start while a hand-off is in flight go
-// together in the next statement, as the claims do) and follows each in the ledger until its worker writes
-// its end. One reading of every followed attempt per POLL_MS (on the readers'
-// connections, off the claims'), sooner when a worker notifies an end. A
-// worker silent for two leases, or stopped with attempts open, is dead: its
-// attempts end as interrupted, and the job's onInterrupted decides.
+// together in the next statement, as the claims do) and follows each in the
+// ledger until a worker writes its end. One reading of every followed attempt
+// per POLL_MS (on the readers' connections, off the claims'), sooner when a
+// worker notifies an end. A worker silent for two leases, or stopped with
+// attempts open, is dead; its runs are left to a worker of its home for
+// ha.hostWait (worker-liveness.ts), then end as interrupted, and the job's
+// onInterrupted decides.
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Clock } from '../runtime/clock.js';
 import type { RunResult } from '../run/types.js';
 import type { Db } from '../store/db.js';
 import type { Fence } from '../store/fence.js';
+import { takenRunVerdict } from './worker-liveness.js';
 import { BatchQueue } from '../runtime/batch-queue.js';
 import { KeepListening } from '../store/keep-listening.js';
 import { installQueue, isQueueMissing } from '../store/queue-schema.js';
@@ -36,6 +39,8 @@ export interface HandedAttemptsOptions {
   logger: Logger;
   /** ha.lease: a worker silent for two is dead. */
   leaseMs: number;
+  /** ha.hostWait: how long a dead worker's home has to take its runs over before they are interrupted. */
+  hostWaitMs: number;
   metrics?: Metrics;
 }
 
@@ -226,8 +231,11 @@ export class HandedAttempts {
         else f.resolve({ kind: 'ended', result: toResult(st.end), finishedAtMs: st.end.finishedAtMs });
         continue;
       }
-      const why = deadWorker(st, nowMs, this.o.leaseMs);
-      if (st.worker === null || why === undefined) continue;
+      if (st.worker === null) continue;
+      const seen = { worker: st.worker, seenAtMs: st.workerSeenAtMs, stopped: st.workerStopped };
+      const verdict = takenRunVerdict(seen, nowMs, this.o.leaseMs, this.o.hostWaitMs);
+      if (verdict.kind === 'wait') continue;
+      const why = verdict.why;
       // Ended here only if its worker did not write it meanwhile; the next reading sees which.
       if (await endLostAttempt(db, st, st.worker, nowMs, why)) {
         metrics?.handedLost.inc({ pool: st.pool });
@@ -236,16 +244,6 @@ export class HandedAttempts {
     }
     for (const [pool, n] of waiting) metrics?.handedWaiting.set({ pool }, n);
   }
-}
-
-/** Why the attempt's worker is dead, or undefined while it lives (or nobody took the attempt yet). */
-function deadWorker(st: HandedAttemptState, nowMs: number, leaseMs: number): string | undefined {
-  if (st.worker === null) return undefined;
-  if (st.workerStopped) return `its worker ${st.worker} stopped before the run ended`;
-  const silentMs = nowMs - (st.workerSeenAtMs ?? 0);
-  if (silentMs > 2 * leaseMs)
-    return `its worker ${st.worker} fell silent (no heartbeat for ${Math.round(silentMs / 1000)} s)`;
-  return undefined;
 }
 
 function toResult(end: NonNullable<HandedAttemptState['end']>): RunResult {

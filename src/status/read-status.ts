@@ -122,7 +122,7 @@ export async function readStatus(o: StatusOptions) {
       pid: w.pid,
       concurrency: w.concurrency,
       running: w.running,
-      /** alive: a heartbeat within two leases; silent: none since (the leader ends its runs); stopped. */
+      /** alive: a heartbeat within two leases; silent: none since (dead: see worker-liveness.ts); stopped. */
       state:
         w.stoppedAtMs !== null
           ? 'stopped'

@@ -3,8 +3,11 @@
 // up, SKIP LOCKED); each names an attempt the leader handed, which this worker
 // takes in the ledger (only one worker can: worker-attempts.ts), runs with the
 // same executors as the leader (command or HTTP, timeout, kill grace, output
-// tail) and records. It says it is alive every lease/4: a worker silent for
-// two leases is dead to the leader, which ends its attempts as interrupted.
+// tail) and records. A command runs under a supervisor in the worker's home
+// spool (<spool.path>/workers/<pool>), so it outlives the worker; a worker of
+// the pool on this host takes over what a dead one left (left-runs.ts). It
+// says it is alive every lease/4: a worker silent for two leases is dead.
+import path from 'node:path';
 import type { Logger } from 'pino';
 import type pg from 'pg';
 import type { WorkerPool } from 'graphile-worker';
@@ -12,8 +15,12 @@ import type { Clock } from '../runtime/clock.js';
 import { jobsByName } from '../config/jobs-by-name.js';
 import type { Config, JobConfig } from '../config/types.js';
 import { runRequest, toRecord } from '../dispatch/run-slot.js';
-import { startRun } from '../run/start-run.js';
-import type { RunHandle, RunResult } from '../run/types.js';
+import { sweepSpool } from '../dispatch/sweep-spool.js';
+import { prepareSupervised } from '../run/prepare-run.js';
+import { removeSpool } from '../run/run-spool.js';
+import { SupervisorLauncher } from '../run/run-supervisor.js';
+import { adoptRun, startRun } from '../run/start-run.js';
+import type { RunHandle, RunRequest, RunResult } from '../run/types.js';
 import { recordSpawn } from '../store/attempts.js';
 import type { Db } from '../store/db.js';
 import { KeepListening } from '../store/keep-listening.js';
@@ -28,7 +35,10 @@ import {
   readStopRequests,
   takeAttempt,
 } from '../store/worker-attempts.js';
+import type { AttemptResult } from '../store/attempts.js';
+import type { WorkerHome } from '../store/worker-homes.js';
 import { recordWorker, recordWorkerStopped } from '../store/worker-records.js';
+import { type LeftRun, takeOverLeftRuns } from './left-runs.js';
 
 export interface WorkerOptions {
   config: Config;
@@ -53,22 +63,39 @@ export class WorkerProcess {
   private stopPoll: NodeJS.Timeout | undefined;
   private stops: KeepListening | undefined;
   private readonly running = new Map<string, RunHandle>();
+  /** Each followed run until its end is recorded. */
+  private readonly recording = new Set<Promise<void>>();
   private readonly trace: WorkerTrace;
+  private readonly home: WorkerHome;
+  private readonly launcher = new SupervisorLauncher();
+  private lookingForLeft: Promise<void> | undefined;
+  private stopping = false;
 
   constructor(private readonly o: WorkerOptions) {
-    // Not a directory: a daemon on this host never takes a worker's run for one of its own spool.
-    this.trace = { workerId: o.workerId, pool: o.pool, host: o.host, spool: `worker:${o.workerId}` };
+    // Not the daemon's spool root (whose sweep only knows its own runs' directories), one per pool.
+    const spool = path.join(o.config.spool.path, 'workers', o.pool);
+    this.home = { host: o.host, spool, pool: o.pool };
+    this.trace = { workerId: o.workerId, pool: o.pool, host: o.host, spool };
   }
 
   /** Records the worker and starts taking the pool's runs. */
   async start(): Promise<void> {
     const { db, logger, clock } = this.o;
     await recordWorker(db, this.record(), clock.now());
+    // What a dead worker of this home left, before taking new runs; then the directories of runs over.
+    await this.lookForLeftRuns();
+    await sweepSpool(db, this.home.spool, logger, {
+      epoch: Number.MAX_SAFE_INTEGER,
+      keep: new Set([...this.running.keys()].map((id) => Number(id.split(':')[0]))),
+    }).catch((err: unknown) => logger.warn({ err, spool: this.home.spool }, 'could not sweep the spool'));
     const beatMs = Math.max(250, Math.floor(this.o.config.ha.leaseMs / 4));
     let failing = false;
     this.heartbeat = setInterval(() => {
       recordWorker(db, this.record(), clock.now()).then(
-        () => (failing = false),
+        () => {
+          failing = false;
+          void this.lookForLeftRuns();
+        },
         (err: unknown) => {
           // Once per outage: the leader takes a worker silent for two leases as dead.
           if (!failing)
@@ -103,9 +130,14 @@ export class WorkerProcess {
    */
   async stop(graceMs: number): Promise<void> {
     const { db, logger, clock } = this.o;
-    const ended = this.queue?.gracefulShutdown('cronkeeper worker stopping');
+    this.stopping = true;
+    await this.lookingForLeft;
+    // The queue's runs, and those taken over from a dead worker (no queue job's).
+    const ended = Promise.resolve(this.queue?.gracefulShutdown('cronkeeper worker stopping')).then(() =>
+      this.allRecorded(),
+    );
     const over = await Promise.race([
-      Promise.resolve(ended).then(() => true),
+      ended.then(() => true),
       new Promise<boolean>((r) => setTimeout(() => r(false), graceMs).unref()),
     ]);
     if (!over) {
@@ -113,6 +145,7 @@ export class WorkerProcess {
       for (const h of this.running.values()) h.stop('the worker stops');
       await ended;
     }
+    await this.launcher.close();
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.stopPoll) clearInterval(this.stopPoll);
     await this.stops?.close();
@@ -137,37 +170,73 @@ export class WorkerProcess {
       this.o.logger.warn({ payload }, 'a queue job that names no attempt: dropped');
       return;
     }
-    const { db, logger, clock, config } = this.o;
-    const taken = await takeAttempt(db, key, this.trace, clock.now());
+    const taken = await takeAttempt(this.o.db, key, this.trace, this.o.clock.now());
     if (!taken) return; // taken by another worker, or no longer open
-    const job = jobsByName(config.jobs).get(taken.slot.job);
-    const fields = { job: taken.slot.job, runId: key.runId, attempt: key.attempt, workerId: this.o.workerId };
-    if (!job) {
-      logger.error(fields, "the job is not in this worker's config: recorded as an error");
-      await this.finish(
-        key,
-        errorResult(`job '${taken.slot.job}' is not in worker ${this.o.workerId}'s config`),
-      );
-      return;
-    }
-    const handle = this.launch(job, taken, key);
-    const id = `${key.runId}:${key.attempt}`;
-    this.running.set(id, handle);
-    try {
-      const result = await handle.result;
-      await this.finish(key, result);
-    } finally {
-      this.running.delete(id);
-    }
+    await this.runTaken(taken, key);
   }
 
-  private launch(job: JobConfig, taken: TakenAttempt, key: AttemptKey): RunHandle {
-    const { db, logger } = this.o;
-    const request = {
+  /** Runs an attempt this worker holds in the ledger, and records its end. */
+  private async runTaken(taken: TakenAttempt, key: AttemptKey): Promise<void> {
+    const job = this.jobOf(taken, key);
+    if (!job) return;
+    await this.follow(key, await this.launch(job, taken, key));
+  }
+
+  /** The attempt's job in this worker's config; without it, the attempt ends as an error. */
+  private jobOf(taken: TakenAttempt, key: AttemptKey): JobConfig | undefined {
+    const job = jobsByName(this.o.config.jobs).get(taken.slot.job);
+    if (job) return job;
+    this.o.logger.error(
+      { job: taken.slot.job, runId: key.runId, attempt: key.attempt, workerId: this.o.workerId },
+      "the job is not in this worker's config: recorded as an error",
+    );
+    void this.finish(
+      key,
+      toRecord(errorResult(`job '${taken.slot.job}' is not in worker ${this.o.workerId}'s config`)),
+    );
+    return undefined;
+  }
+
+  /** Follows a run to its end, records it, then removes what it left in the spool. */
+  private follow(key: AttemptKey, handle: RunHandle): Promise<void> {
+    const id = `${key.runId}:${key.attempt}`;
+    this.running.set(id, handle);
+    const done = handle.result
+      .then((result) => this.finish(key, toRecord(result)))
+      .then(() => handle.release?.().catch(() => {}))
+      .finally(() => {
+        this.running.delete(id);
+        this.recording.delete(done);
+      });
+    this.recording.add(done);
+    return done;
+  }
+
+  private request(job: JobConfig, taken: TakenAttempt, key: AttemptKey): RunRequest {
+    return {
       ...runRequest(job, taken.slot, { epoch: taken.epoch, nodeId: taken.nodeId }, key.attempt),
       extraEnv: { CRONKEEPER_WORKER: this.o.workerId },
       extraBody: { worker: this.o.workerId },
     };
+  }
+
+  /** Starts a run: a command under its supervisor in this worker's home (a plain child if the spool cannot be written). */
+  private async launch(job: JobConfig, taken: TakenAttempt, key: AttemptKey): Promise<RunHandle> {
+    const { db, logger } = this.o;
+    let request = this.request(job, taken, key);
+    const action = job.action;
+    if (action.kind === 'command') {
+      const root = this.home.spool;
+      try {
+        const prepared = await prepareSupervised(request, action, root);
+        request = { ...request, spool: { root, launcher: this.launcher }, prepared };
+      } catch (err) {
+        logger.warn(
+          { job: job.name, runId: key.runId, spool: root, err: (err as Error).message },
+          'cannot write the run spool: running the job without a supervisor (it will not outlive the worker)',
+        );
+      }
+    }
     const handle = startRun(request, logger);
     void handle.spawned?.then((pid) => {
       if (pid !== undefined) void recordSpawn(db, key.runId, key.attempt, pid).catch(() => {});
@@ -175,11 +244,66 @@ export class WorkerProcess {
     return handle;
   }
 
+  /** Takes over what dead workers of this home left (one look at a time; none once stopping). */
+  private lookForLeftRuns(): Promise<void> {
+    if (this.stopping || this.lookingForLeft) return this.lookingForLeft ?? Promise.resolve();
+    const { db, clock, logger, config } = this.o;
+    this.lookingForLeft = takeOverLeftRuns(db, this.home, this.o.workerId, {
+      nowMs: clock.now(),
+      leaseMs: config.ha.leaseMs,
+      logger,
+    })
+      .then((runs) => {
+        for (const r of runs) void this.carryOn(r);
+      })
+      .catch((err: unknown) => logger.warn({ err }, 'could not look for the runs of dead workers'))
+      .finally(() => (this.lookingForLeft = undefined));
+    return this.lookingForLeft;
+  }
+
+  /** A run taken over from a dead worker, as its spool says: followed, recorded, run, or lost. */
+  private async carryOn(r: LeftRun): Promise<void> {
+    const taken = { slot: r.left.slot, attempt: r.left.attempt, epoch: r.left.epoch, nodeId: r.left.nodeId };
+    const key = { runId: r.left.runId, attempt: r.left.attempt };
+    const job = this.jobOf(taken, key);
+    if (!job) return;
+    // An HTTP request in flight died with its worker, and leaves no trace.
+    if (job.action.kind !== 'command')
+      return this.finish(key, interrupted('its worker died while the request was in flight'));
+    const found = r.found;
+    if (!found) return this.finish(key, interrupted(`its spool cannot be read: ${r.unreadable}`));
+    switch (found.kind) {
+      case 'never-started':
+        // The ledger's evidence (a pid) wins over a spool that is gone.
+        if (r.left.jobPid !== null)
+          return this.finish(key, interrupted('its worker died and its spool is gone'));
+        await removeSpool(r.paths).catch(() => {});
+        return this.runTaken(taken, key);
+      case 'lost':
+        return this.finish(
+          key,
+          interrupted('its worker died and its supervisor is gone without an exit status'),
+        );
+      case 'running':
+      case 'finished': {
+        const running = found.kind === 'running';
+        const supervisor = running ? found.supervisor : undefined;
+        const adopt = { startedAtMs: found.startedAtMs, supervisor, running };
+        return this.follow(key, adoptRun(this.request(job, taken, key), r.paths, adopt, this.o.logger));
+      }
+    }
+  }
+
+  /** Resolves once every run followed here ended and was recorded. */
+  private async allRecorded(): Promise<void> {
+    while (this.recording.size > 0) await Promise.allSettled([...this.recording]);
+  }
+
   /**
    * Records the end, trying again while the store is away: an attempt this
    * worker took and never ended would wait for it as long as it lives.
    */
-  private async finish(key: AttemptKey, r: RunResult): Promise<void> {
+  private async finish(key: AttemptKey, r: AttemptResult): Promise<void> {
     for (let delayMs = 500; ; delayMs = Math.min(delayMs * 2, 10_000)) {
       try {
         return await this.finishOnce(key, r);
@@ -193,9 +317,9 @@ export class WorkerProcess {
     }
   }
 
-  private async finishOnce(key: AttemptKey, r: RunResult): Promise<void> {
+  private async finishOnce(key: AttemptKey, r: AttemptResult): Promise<void> {
     const { db, clock, logger } = this.o;
-    if (!(await finishWorkerAttempt(db, key, this.o.workerId, clock.now(), toRecord(r)))) {
+    if (!(await finishWorkerAttempt(db, key, this.o.workerId, clock.now(), r))) {
       logger.warn(
         { runId: key.runId, attempt: key.attempt },
         'the run had been ended by the leader (this worker was taken for dead): its end is not recorded',
@@ -232,4 +356,9 @@ function errorResult(error: string): RunResult {
     error,
     outputTail: null,
   };
+}
+
+/** An attempt whose end nobody knows: the leader lets the job's onInterrupted decide. */
+function interrupted(why: string): AttemptResult {
+  return { ...toRecord(errorResult(why)), outcome: 'interrupted', durationMs: null };
 }

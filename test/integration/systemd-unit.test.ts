@@ -112,13 +112,14 @@ describe('systemd units', () => {
     assert.match(setting(text, 'ExecStart')[0] ?? '', / --config \/etc\/cronkeeper\/%i\.yaml$/);
   });
 
-  test('cronkeeper-worker@.service: the instance is the pool; its jobs end with the worker', () => {
+  test('cronkeeper-worker@.service: the instance is the pool; its jobs outlive a crashed worker', () => {
     const text = fs.readFileSync(path.join(ROOT, 'systemd', 'cronkeeper-worker@.service'), 'utf8');
     assert.match(
       setting(text, 'ExecStart')[0] ?? '',
       / worker --config \/etc\/cronkeeper\/cronkeeper\.yaml --pool %i$/,
     );
-    assert.deepEqual(setting(text, 'KillMode'), ['mixed']);
+    // Supervised jobs go on when the worker crashes: the restarted worker takes them over.
+    assert.deepEqual(setting(text, 'KillMode'), ['process']);
   });
 
   test('cronkeeper.sysusers creates the cronkeeper user and group', (t) => {

@@ -2,8 +2,9 @@
 // `runOn: <pool>` jobs to graphile-worker's queue and `cronkeeper worker`
 // processes of the pool run them. Asserted on the jobs' own output and the
 // ledger: every slot once, on a worker of its pool; a worker SIGKILLed mid-run
-// has its run interrupted within two leases (onInterrupted decides: skip
-// leaves it, rerun runs it again on a live worker); a leader SIGKILLed while a
+// leaves its jobs running, and the worker restarted on its host takes them
+// over; a worker whose host is gone has its runs interrupted (onInterrupted
+// decides: skip leaves it, rerun runs it again on a live worker); a leader SIGKILLed while a
 // worker runs a slot hands the following of it to the standby, which records
 // it, and no slot runs twice.
 import assert from 'node:assert/strict';
@@ -26,13 +27,19 @@ function recording(out: string, seconds: number, marks?: string): string {
   return JSON.stringify(['/bin/sh', '-c', `${line}${mark}; sleep ${seconds}`]);
 }
 
-function writeConfig(dir: string, url: string, jobs: string, name = 'cronkeeper.yaml'): string {
+function writeConfig(
+  dir: string,
+  url: string,
+  jobs: string,
+  name = 'cronkeeper.yaml',
+  ha = 'ha: { lease: 2s }',
+): string {
   const file = path.join(dir, name);
   fs.writeFileSync(
     file,
     `store: { url: "${url}" }
 spool: { path: "${path.join(dir, `spool-${name}`)}" }
-ha: { lease: 2s }
+${ha}
 shutdownGrace: 5s
 jobs:
 ${jobs}
@@ -183,7 +190,85 @@ test('per-second jobs on two pools: every slot runs once, on a worker of its poo
   }
 });
 
-test('a worker SIGKILLed mid-run: its runs are interrupted within two leases; skip leaves one, rerun runs the other again on a live worker', async () => {
+test('a worker SIGKILLed mid-run: its jobs go on; the worker restarted on its host takes them over and records how they ended: each slot once, none interrupted', async () => {
+  const db = await h.database();
+  const dir = h.tempDir('workers-crash');
+  const out = path.join(dir, 'out.txt');
+  const ends = path.join(dir, 'ends.txt');
+  const marks = path.join(dir, 'marks.txt');
+  // Each job says when it starts and when it ends; the short one ends while no worker lives.
+  const job = (name: string, seconds: number) =>
+    `  ${name}: { schedule: "0 0 1 1 *", backfillFrom: "2026-01-01T00:00:00Z", catchupWindow: 3650d, runOn: alpha, onInterrupted: rerun, command: ${JSON.stringify(
+      [
+        '/bin/sh',
+        '-c',
+        `${JSON.parse(recording(out, 0, marks))[2]}; sleep ${seconds}; echo "$CRONKEEPER_JOB end" >> '${ends}'`,
+      ],
+    )} }`;
+  const config = writeConfig(dir, db.url, [job('short', 1), job('long', 5)].join('\n'));
+  const crashed = h.startWorker(config, 'alpha');
+  await crashed.waitForLog((l) => l.msg === WORKER_READY, 30_000);
+  const leader = h.startDaemon(config);
+  await waitFor(
+    () => fs.existsSync(marks) && fs.readFileSync(marks, 'utf8').split('\n').filter(Boolean).length >= 2,
+    60_000,
+    'both jobs to start on the worker',
+  );
+  crashed.proc.kill('SIGKILL');
+  await crashed.exited;
+  // Restarted as systemd would (RestartSec), once the short job ended unwatched.
+  await sleep(2_000);
+  const restarted = h.startWorker(config, 'alpha');
+  const ready = await restarted.waitForLog((l) => l.msg === WORKER_READY, 30_000);
+  const takenOver = await restarted.waitForLog((l) => l.msg === 'run of a dead worker taken over', 30_000);
+  assert.match(String(takenOver.why), /is gone|fell silent/);
+  await waitFor(
+    async () =>
+      (
+        await query<{ n: number }>(
+          db.url,
+          "SELECT count(*)::int AS n FROM cronkeeper_runs WHERE outcome = 'success'",
+        )
+      )[0]?.n === 2,
+    60_000,
+    'both runs recorded as succeeded',
+  );
+  await stopAll(leader, restarted);
+
+  const runs = readRuns(out);
+  assert.deepEqual(runs.map((r) => r.job).sort(), ['long', 'short'], 'each slot ran once');
+  assert.deepEqual(
+    fs.readFileSync(ends, 'utf8').split('\n').filter(Boolean).sort(),
+    ['long end', 'short end'],
+    'each job ran to its end, once',
+  );
+  const ledger = await query<{
+    job: string;
+    outcome: string;
+    attempts: number;
+    interrupted: number;
+    worker: string;
+  }>(
+    db.url,
+    `SELECT r.job, r.outcome, r.attempts, r.interrupted_attempts AS interrupted, a.worker
+     FROM cronkeeper_runs r JOIN cronkeeper_attempts a ON a.run_id = r.id ORDER BY r.job`,
+  );
+  const restartedId = String(ready.workerId);
+  assert.deepEqual(
+    ledger.map((r) => [r.job, r.outcome, r.attempts, r.interrupted, r.worker]),
+    [
+      ['long', 'success', 1, 0, restartedId],
+      ['short', 'success', 1, 0, restartedId],
+    ],
+    'recorded by the worker that took them over, not interrupted',
+  );
+  assert.equal(
+    leader.logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('run interrupted')).length,
+    0,
+  );
+});
+
+test("a worker's host gone (the worker and its jobs SIGKILLed, no worker back within ha.hostWait): its runs are interrupted; skip leaves one, rerun runs the other again on a live worker", async () => {
   const db = await h.database();
   const dir = h.tempDir('workers-kill');
   const out = path.join(dir, 'out.txt');
@@ -193,8 +278,10 @@ test('a worker SIGKILLed mid-run: its runs are interrupted within two leases; sk
     db.url,
     [
       `  skipper: { schedule: "0 0 1 1 *", backfillFrom: "2026-01-01T00:00:00Z", catchupWindow: 3650d, runOn: alpha, onInterrupted: skip, command: ${recording(out, 6, marks)} }`,
-      `  rerunner: { schedule: "0 0 1 1 *", backfillFrom: "2026-01-01T00:00:00Z", catchupWindow: 3650d, runOn: alpha, onInterrupted: rerun, command: ${recording(out, 1, marks)} }`,
+      `  rerunner: { schedule: "0 0 1 1 *", backfillFrom: "2026-01-01T00:00:00Z", catchupWindow: 3650d, runOn: alpha, onInterrupted: rerun, command: ${recording(out, 6, marks)} }`,
     ].join('\n'),
+    'cronkeeper.yaml',
+    'ha: { lease: 2s, hostWait: 2s }',
   );
   const doomed = h.startWorker(config, 'alpha');
   await doomed.waitForLog((l) => l.msg === WORKER_READY, 30_000);
@@ -204,8 +291,20 @@ test('a worker SIGKILLed mid-run: its runs are interrupted within two leases; sk
     60_000,
     'both jobs to start on the doomed worker',
   );
+  // The host goes: the worker and its jobs (each its own process group) die at once.
+  let pids: number[] = [];
+  await waitFor(
+    async () => {
+      const rows = await query<{ pid: number | null }>(db.url, 'SELECT pid FROM cronkeeper_attempts');
+      pids = rows.flatMap((r) => (r.pid === null ? [] : [r.pid]));
+      return pids.length === 2;
+    },
+    10_000,
+    'both jobs spawned',
+  );
   const killedAt = Date.now();
   doomed.proc.kill('SIGKILL');
+  for (const pid of pids) process.kill(-pid, 'SIGKILL');
   await doomed.exited;
   const listening = await leader.waitForLog((l) => l.msg === 'http listening', 30_000);
   const lost = await leader.waitForLog(
@@ -215,8 +314,11 @@ test('a worker SIGKILLed mid-run: its runs are interrupted within two leases; sk
       l.job === 'skipper',
     30_000,
   );
-  assert.ok(Date.now() - killedAt < 15_000, 'interrupted within the bound (two leases, and a reading)');
-  assert.match(String(lost.why), /fell silent/);
+  assert.ok(
+    Date.now() - killedAt < 15_000,
+    'interrupted within the bound (two leases, ha.hostWait, and a reading)',
+  );
+  assert.match(String(lost.why), /fell silent.*no worker of its host took the run over within ha\.hostWait/);
   // Counted by pool; /metrics is rendered at most once a second.
   await waitFor(
     async () =>
