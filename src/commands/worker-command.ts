@@ -11,10 +11,10 @@ import { systemClock } from '../runtime/clock.js';
 import { createLogger, flushLog, flushLogSync } from '../runtime/logger.js';
 import { killAllJobProcessGroups } from '../run/command-run.js';
 import { migrate } from '../store/migrate.js';
-import { openStore } from '../store/open-store.js';
+import { openPostgres } from '../store/open-postgres.js';
 import { installQueue } from '../store/queue-schema.js';
 import { createNotifier, watchdogIntervalMs } from '../systemd/sd-notify.js';
-import { WorkerProcess } from '../worker/worker-process.js';
+import { WORKER_APPLICATION, WorkerProcess } from '../worker/worker-process.js';
 import { UsageError, readConfig } from './common.js';
 
 export async function workerCommand(
@@ -64,7 +64,9 @@ export async function workerCommand(
   process.on('SIGINT', onStop);
   // Its default would end the worker: a worker reads its config at start only.
   process.on('SIGHUP', () => logger.warn('a worker does not reload its config: restart it to read it again'));
-  const db = await openStore(config.store, logger);
+  // Named so that an operator tells a worker's connections apart in pg_stat_activity.
+  const db = await openPostgres({ url, applicationName: WORKER_APPLICATION });
+  logger.info({ store: db.kind, location: db.location }, 'store opened');
   try {
     await migrate(db);
     await installQueue(db, url);

@@ -31,6 +31,7 @@ import {
 } from '../store/controls.js';
 import type { Db } from '../store/db.js';
 import { KeepListening } from '../store/keep-listening.js';
+import { skipQueuedAttempts } from '../store/worker-stops.js';
 import { type JobSlotGap, recordSlotGaps } from '../store/slot-gaps.js';
 import type { OnBadRow } from '../store/bad-rows.js';
 import { FencedError, type Fence } from '../store/fence.js';
@@ -184,6 +185,10 @@ export class LeaderControls {
         { job, by: c.pausedBy, reason: c.reason },
         'job paused: claiming none of its slots until it is resumed',
       );
+      // Runs handed to a pool that no worker started yet are not started either.
+      if (configured.get(job)?.runOn === undefined) continue;
+      const skipped = await skipQueuedAttempts(db, job, this.o.clock.now());
+      if (skipped > 0) logger.warn({ job, skipped }, 'job paused: its runs waiting for a worker are skipped');
     }
     if (paused.length > 0 || resumed.length > 0) await this.resume(resumed);
     if (this.o.stopping()) return;

@@ -25,8 +25,8 @@ import {
   endLostAttempt,
   handOffAttempts,
   readHandedAttempts,
-  requestStop,
 } from '../store/worker-attempts.js';
+import { requestStop } from '../store/worker-stops.js';
 
 /** How often the followed attempts are read (ms). */
 const POLL_MS = 250;

@@ -9,12 +9,12 @@ import type { Db } from './db.js';
 import { MIGRATION_LOCK_KEY } from './migrate.js';
 
 /** A pool of connections to the store's database for graphile-worker, through the store's primary resolver. */
-export function queuePool(db: Db, url: string, max: number): pg.Pool {
+export function queuePool(db: Db, url: string, max: number, applicationName = 'cronkeeper-queue'): pg.Pool {
   const pool = new pg.Pool({
     connectionString: pgUrl(url),
     ...(db.primary ? { Client: db.primary.clientClass() } : {}),
     max,
-    application_name: 'cronkeeper-queue',
+    application_name: applicationName,
     keepAlive: true,
     connectionTimeoutMillis: 10_000,
   });

@@ -13,8 +13,6 @@ import { slotOfRow } from './ledger.js';
 
 /** The channel a worker notifies on when it writes an attempt's end (payload: runId:attempt). */
 export const ATTEMPT_END_CHANNEL = 'cronkeeper_attempt_end';
-/** The channel the leader notifies on when it asks a worker to stop an attempt (payload: runId:attempt). */
-export const ATTEMPT_STOP_CHANNEL = 'cronkeeper_attempt_stop';
 
 /** An attempt of a run, by its ledger keys. */
 export interface AttemptKey {
@@ -104,8 +102,10 @@ export interface WorkerTrace {
 
 /**
  * A worker takes a handed attempt: only the first worker, only while the
- * attempt and its run are open. Undefined: not to run (taken by another,
- * ended, or gone with the run's row).
+ * attempt and its run are open. An attempt of a job paused since it was
+ * handed is not started (unless an operator's backfill asked for it): it ends
+ * as skipped, and the leader is told. Undefined: not to run (taken by
+ * another, ended, skipped, or gone with the run's row).
  */
 export async function takeAttempt(
   db: Queryable,
@@ -123,11 +123,20 @@ export async function takeAttempt(
     epoch: number;
     node_id: string;
   }>(
-    `WITH taken AS (
+    `WITH open AS (
+       SELECT a.run_id, (r.control_id IS NULL AND EXISTS (
+                SELECT 1 FROM cronkeeper_job_controls c WHERE c.job = r.job AND c.paused)) AS paused
+       FROM cronkeeper_attempts a JOIN cronkeeper_runs r ON r.id = a.run_id
+       WHERE a.run_id = $1 AND a.attempt = $2 AND a.pool = $4 AND a.worker IS NULL AND a.finished_at IS NULL
+         AND r.outcome IS NULL),
+     skipped AS (
+       UPDATE cronkeeper_attempts a SET finished_at = $7, outcome = 'skipped', error = $8
+       FROM open WHERE open.paused AND a.run_id = open.run_id AND a.attempt = $2
+       RETURNING pg_notify($9, a.run_id || ':' || a.attempt)),
+     taken AS (
        UPDATE cronkeeper_attempts a
        SET worker = $3, host = $5, spool = $6, started_at = $7
-       WHERE a.run_id = $1 AND a.attempt = $2 AND a.pool = $4 AND a.worker IS NULL AND a.finished_at IS NULL
-         AND EXISTS (SELECT 1 FROM cronkeeper_runs r WHERE r.id = a.run_id AND r.outcome IS NULL)
+       FROM open WHERE NOT open.paused AND a.run_id = open.run_id AND a.attempt = $2
        RETURNING a.run_id, a.epoch, a.node_id)
      SELECT r.id, r.job, (extract(epoch FROM r.scheduled_at) * 1000)::float8 AS at_ms, r.catchup, r.manual,
             r.control_id, t.epoch, t.node_id
@@ -140,6 +149,8 @@ export async function takeAttempt(
       worker.host,
       worker.spool,
       new Date(atMs).toISOString(),
+      PAUSED_BEFORE_START,
+      ATTEMPT_END_CHANNEL,
     ],
   );
   const r = rows[0];
@@ -151,6 +162,9 @@ export async function takeAttempt(
     nodeId: r.node_id,
   };
 }
+
+/** Why a handed attempt ended skipped. */
+export const PAUSED_BEFORE_START = 'the job was paused before a worker started the run';
 
 /**
  * A worker records how an attempt it took ended, and notifies the leader.
@@ -295,36 +309,6 @@ export async function removeQueueJob(db: Queryable, key: AttemptKey): Promise<vo
     `SELECT graphile_worker.complete_jobs(ARRAY(SELECT id FROM graphile_worker.jobs WHERE key = $1))`,
     [queueJobKey(key)],
   );
-}
-
-/**
- * Asks the worker of an attempt to stop it (overlap: replace), and tells the
- * workers; one no worker took yet is stopped here and then (no worker takes
- * an ended attempt).
- */
-export async function requestStop(db: Queryable, key: AttemptKey, atMs: number): Promise<void> {
-  await db.query(
-    `WITH asked AS (
-       UPDATE cronkeeper_attempts
-       SET stop_requested_at = $3,
-           finished_at = CASE WHEN worker IS NULL THEN $3 ELSE finished_at END,
-           outcome = CASE WHEN worker IS NULL THEN 'stopped' ELSE outcome END,
-           error = CASE WHEN worker IS NULL THEN 'stopped before a worker took it' ELSE error END
-       WHERE run_id = $1 AND attempt = $2 AND finished_at IS NULL AND stop_requested_at IS NULL
-       RETURNING run_id)
-     SELECT pg_notify($4, '') FROM asked`,
-    [key.runId, key.attempt, new Date(atMs).toISOString(), ATTEMPT_STOP_CHANNEL],
-  );
-}
-
-/** The attempts `workerId` runs whose stop the leader asked for. */
-export async function readStopRequests(db: Queryable, workerId: string): Promise<AttemptKey[]> {
-  const rows = await db.query<{ run_id: number; attempt: number }>(
-    `SELECT run_id, attempt FROM cronkeeper_attempts
-     WHERE worker = $1 AND pool IS NOT NULL AND finished_at IS NULL AND stop_requested_at IS NOT NULL`,
-    [workerId],
-  );
-  return rows.map((r) => ({ runId: Number(r.run_id), attempt: r.attempt }));
 }
 
 /**

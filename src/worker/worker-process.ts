@@ -26,18 +26,17 @@ import type { Db } from '../store/db.js';
 import { KeepListening } from '../store/keep-listening.js';
 import { queueLogger, queuePool } from '../store/queue-schema.js';
 import {
-  ATTEMPT_STOP_CHANNEL,
   type AttemptKey,
   type TakenAttempt,
   type WorkerTrace,
   finishWorkerAttempt,
   poolTask,
-  readStopRequests,
   takeAttempt,
 } from '../store/worker-attempts.js';
 import type { AttemptResult } from '../store/attempts.js';
 import type { WorkerHome } from '../store/worker-homes.js';
 import { recordWorker, recordWorkerStopped } from '../store/worker-records.js';
+import { ATTEMPT_STOP_CHANNEL, readStopRequests } from '../store/worker-stops.js';
 import { type LeftRun, takeOverLeftRuns } from './left-runs.js';
 
 export interface WorkerOptions {
@@ -52,6 +51,9 @@ export interface WorkerOptions {
   logger: Logger;
   clock: Clock;
 }
+
+/** The application_name of a worker's connections (its queue's: with " queue"). */
+export const WORKER_APPLICATION = 'cronkeeper worker';
 
 /** How often the stop requests of the runs in progress are read besides their notifications (ms). */
 const STOP_POLL_MS = 2_000;
@@ -110,7 +112,7 @@ export class WorkerProcess {
     });
     this.stopPoll = setInterval(() => void this.checkStops(), STOP_POLL_MS);
     const { runTaskList } = await import('graphile-worker');
-    this.queuePool = queuePool(db, this.o.url, this.o.concurrency + 2);
+    this.queuePool = queuePool(db, this.o.url, this.o.concurrency + 2, `${WORKER_APPLICATION} queue`);
     const log = await queueLogger((level, message) => logger[level]({ queue: 'graphile-worker' }, message));
     this.queue = runTaskList(
       { concurrency: this.o.concurrency, noHandleSignals: true, pollInterval: 1_000, logger: log },
