@@ -211,6 +211,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
             metrics,
           })
         : undefined;
+    handed?.watchWorkers();
     const dispatcher = new RunDispatcher({
       db: store,
       logger,

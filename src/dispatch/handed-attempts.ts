@@ -27,9 +27,12 @@ import {
   readHandedAttempts,
 } from '../store/worker-attempts.js';
 import { requestStop } from '../store/worker-stops.js';
+import { readWorkers, workerState } from '../store/worker-records.js';
 
 /** How often the followed attempts are read (ms). */
 const POLL_MS = 250;
+/** The workers counted: those seen this recently (as status lists them). */
+const WORKERS_SEEN_MS = 10 * 60_000;
 
 export interface HandedAttemptsOptions {
   db: Db;
@@ -67,6 +70,7 @@ interface Followed {
 export class HandedAttempts {
   private readonly followed = new Map<string, Followed>();
   private timer: NodeJS.Timeout | undefined;
+  private workersTimer: NodeJS.Timeout | undefined;
   private reading: Promise<void> | undefined;
   private again = false;
   private listening: KeepListening | undefined;
@@ -160,8 +164,34 @@ export class HandedAttempts {
     return st?.end;
   }
 
+  /**
+   * Counts the workers by pool and state into the metrics once a lease (on
+   * the readers' connections), until close().
+   */
+  watchWorkers(): void {
+    const metrics = this.o.metrics;
+    if (!metrics || this.workersTimer) return;
+    let reading = false;
+    this.workersTimer = setInterval(() => {
+      if (reading) return;
+      reading = true;
+      const nowMs = this.o.clock.now();
+      readWorkers(this.o.db.readers, nowMs - WORKERS_SEEN_MS)
+        .then((workers) => {
+          metrics.workers.reset();
+          for (const w of workers)
+            metrics.workers.inc({ pool: w.pool, state: workerState(w, nowMs, this.o.leaseMs) });
+        })
+        .catch((err: unknown) => this.o.logger.debug({ err }, 'could not count the workers'))
+        .finally(() => (reading = false));
+    }, this.o.leaseMs);
+    this.workersTimer.unref();
+  }
+
   /** Stops following everything (each followed attempt ends as left) and listening. */
   async close(): Promise<void> {
+    if (this.workersTimer) clearInterval(this.workersTimer);
+    this.workersTimer = undefined;
     for (const f of [...this.followed.values()]) f.resolve({ kind: 'left' });
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
@@ -228,7 +258,10 @@ export class HandedAttempts {
         // Ended as lost by an earlier leader that died before deciding the run: decided here.
         if (st.end.outcome === 'interrupted')
           f.resolve({ kind: 'lost', worker: st.worker ?? 'unknown', why: st.end.error ?? 'its worker died' });
-        else f.resolve({ kind: 'ended', result: toResult(st.end), finishedAtMs: st.end.finishedAtMs });
+        else {
+          if (st.worker !== null) metrics?.handedRuns.inc({ pool: st.pool, host: st.host ?? 'unknown' });
+          f.resolve({ kind: 'ended', result: toResult(st.end), finishedAtMs: st.end.finishedAtMs });
+        }
         continue;
       }
       if (st.worker === null) continue;

@@ -4,6 +4,7 @@
 // host and pool's spool), so they are left for a worker of that home to take
 // over (worker/left-runs.ts); only when none takes them is a run
 // interrupted, and the job's onInterrupted decides.
+import { workerState } from '../store/worker-records.js';
 
 /** What a worker last said of itself (nulls: it has no record). */
 export interface WorkerSeen {
@@ -14,11 +15,17 @@ export interface WorkerSeen {
 
 /** Why `w` is dead at `nowMs`, or undefined while it lives. */
 export function whyDead(w: WorkerSeen, nowMs: number, leaseMs: number): string | undefined {
-  if (w.stopped) return `its worker ${w.worker} stopped before the run ended`;
-  const silentMs = nowMs - (w.seenAtMs ?? 0);
-  if (silentMs > 2 * leaseMs)
-    return `its worker ${w.worker} fell silent (no heartbeat for ${Math.round(silentMs / 1000)} s)`;
-  return undefined;
+  const seenAtMs = w.seenAtMs ?? 0;
+  switch (
+    workerState({ stoppedAtMs: w.stopped ? seenAtMs : null, heartbeatAtMs: seenAtMs }, nowMs, leaseMs)
+  ) {
+    case 'stopped':
+      return `its worker ${w.worker} stopped before the run ended`;
+    case 'silent':
+      return `its worker ${w.worker} fell silent (no heartbeat for ${Math.round((nowMs - seenAtMs) / 1000)} s)`;
+    case 'alive':
+      return undefined;
+  }
 }
 
 /**

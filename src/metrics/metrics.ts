@@ -75,8 +75,18 @@ export class Metrics {
   );
   readonly handedLost = this.counter(
     'cronkeeper_handed_runs_lost_total',
-    'Runs ended as interrupted because their worker died (fell silent for two leases, or stopped), by pool.',
+    'Runs ended as interrupted because their worker died and no worker of its host took them over within ha.hostWait, by pool.',
     ['pool'],
+  );
+  readonly handedRuns = this.counter(
+    'cronkeeper_handed_runs_total',
+    "Attempts workers ran to their end, by pool and the worker's host (as the leader recorded them).",
+    ['pool', 'host'],
+  );
+  readonly workers = this.gauge(
+    'cronkeeper_workers',
+    'Workers seen in the last ten minutes, by pool and state: alive, silent (dead: no heartbeat for two leases), stopped.',
+    ['pool', 'state'],
   );
   readonly catchupRuns = new JobCounter('cronkeeper_catchup_runs_total', 'Catch-up runs started, by job.', [
     'job',

@@ -14,7 +14,7 @@ import type { Queryable } from '../store/db.js';
 import { readSuccessFacts } from '../store/last-success.js';
 import { readTimelineHistory } from '../store/database-timeline.js';
 import { readRecentRuns } from '../store/run-history.js';
-import { readWorkers } from '../store/worker-records.js';
+import { readWorkers, workerState } from '../store/worker-records.js';
 import { restoreState } from '../store/restore-state.js';
 import { listSnapshots } from '../store/snapshot-rows.js';
 import type { CatchUpFigures } from './catch-up-progress.js';
@@ -122,13 +122,7 @@ export async function readStatus(o: StatusOptions) {
       pid: w.pid,
       concurrency: w.concurrency,
       running: w.running,
-      /** alive: a heartbeat within two leases; silent: none since (dead: see worker-liveness.ts); stopped. */
-      state:
-        w.stoppedAtMs !== null
-          ? 'stopped'
-          : nowMs - w.heartbeatAtMs > 2 * config.ha.leaseMs
-            ? 'silent'
-            : 'alive',
+      state: workerState(w, nowMs, config.ha.leaseMs),
       startedAt: isoOrNull(w.startedAtMs),
       heartbeatAt: isoOrNull(w.heartbeatAtMs),
       heartbeatAgeMs: Math.max(0, Math.round(nowMs - w.heartbeatAtMs)),

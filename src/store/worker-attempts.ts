@@ -209,8 +209,9 @@ export async function finishWorkerAttempt(
 export interface HandedAttemptState extends AttemptKey {
   /** The pool it was handed to; null for an attempt the leader ran itself. */
   pool: string | null;
-  /** The worker that took it; null while it waits in the queue. */
+  /** The worker that took it, and its host; null while it waits in the queue. */
   worker: string | null;
+  host: string | null;
   /** When it was handed, then (once taken) when its worker started it (UTC ms). */
   startedAtMs: number;
   /** Set once its end is written (by its worker, or by the leader for a dead worker). */
@@ -231,6 +232,7 @@ export async function readHandedAttempts(
     attempt: number;
     pool: string | null;
     worker: string | null;
+    host: string | null;
     started_ms: number;
     finished_ms: number | null;
     outcome: string | null;
@@ -243,7 +245,7 @@ export async function readHandedAttempts(
     seen_ms: number | null;
     stopped: boolean | null;
   }>(
-    `SELECT a.run_id, a.attempt, a.pool, a.worker, (extract(epoch FROM a.started_at) * 1000)::float8 AS started_ms,
+    `SELECT a.run_id, a.attempt, a.pool, a.worker, a.host, (extract(epoch FROM a.started_at) * 1000)::float8 AS started_ms,
             (extract(epoch FROM a.finished_at) * 1000)::float8 AS finished_ms,
             a.outcome, a.exit_code, a.signal, a.http_status, a.duration_ms, a.error, a.output_tail,
             (extract(epoch FROM w.heartbeat_at) * 1000)::float8 AS seen_ms, w.stopped_at IS NOT NULL AS stopped
@@ -259,6 +261,7 @@ export async function readHandedAttempts(
       attempt: r.attempt,
       pool: r.pool,
       worker: r.worker,
+      host: r.host,
       startedAtMs: Number(r.started_ms),
       end:
         Number.isFinite(finishedAtMs) && r.outcome !== null

@@ -78,3 +78,16 @@ export async function readWorkers(db: Queryable, sinceMs: number): Promise<Worke
     running: r.running,
   }));
 }
+
+/**
+ * What a worker is at `nowMs`: alive (a heartbeat within two leases), silent
+ * (none since: dead, see dispatch/worker-liveness.ts), or stopped (it said so).
+ */
+export function workerState(
+  w: { stoppedAtMs: number | null; heartbeatAtMs: number },
+  nowMs: number,
+  leaseMs: number,
+): 'alive' | 'silent' | 'stopped' {
+  if (w.stoppedAtMs !== null) return 'stopped';
+  return nowMs - w.heartbeatAtMs > 2 * leaseMs ? 'silent' : 'alive';
+}

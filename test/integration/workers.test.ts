@@ -9,6 +9,7 @@
 // it, and no slot runs twice.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { openPostgres } from '../../src/store/open-postgres.js';
@@ -134,6 +135,15 @@ test('per-second jobs on two pools: every slot runs once, on a worker of its poo
   const metrics = await (await fetch(`http://127.0.0.1:${listening.port as number}/metrics`)).text();
   for (const pool of ['alpha', 'beta'])
     assert.match(metrics, new RegExp(`cronkeeper_handed_pickup_seconds_count\\{pool="${pool}"\\} [1-9]`));
+  // Runs by pool and the workers' host; the workers by pool and state.
+  const host = os.hostname();
+  for (const pool of ['alpha', 'beta'])
+    assert.match(
+      metrics,
+      new RegExp(`cronkeeper_handed_runs_total\\{pool="${pool}",host="${host}"\\} [1-9]`),
+    );
+  assert.match(metrics, /cronkeeper_workers\{pool="alpha",state="alive"\} 2\n/);
+  assert.match(metrics, /cronkeeper_workers\{pool="beta",state="alive"\} 1\n/);
   await stopAll(leader, ...workers);
 
   const pools = await workerPools(db.url);
