@@ -284,8 +284,10 @@ export async function claimManualRun(
     job: row.job,
     scheduledAtMs: row.scheduled_at.getTime(),
     catchup: false,
-    runId: row.id,
+    runId: Number(row.id),
     manual: true,
+    // An operator asked for it: it runs even while the job is paused (slot-gate.ts).
+    controlId,
   };
 }
 

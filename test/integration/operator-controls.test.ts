@@ -120,6 +120,10 @@ jobs:
     schedule: "0 0 3 * * *"
     catchup: none
     command: ${JSON.stringify(recordingCommand(out('daily')))}
+  held:
+    schedule: "0 0 3 * * *"
+    catchup: none
+    command: ${JSON.stringify(recordingCommand(out('held')))}
 `,
     );
     await start();
@@ -261,6 +265,24 @@ jobs:
     assert.equal(readOutput(out('daily')).length, 1, 'a trigger runs once');
   });
 
+  test('trigger of a paused job: it runs once, as manual, and the job stays paused', async () => {
+    await cliJson('pause', 'held', '--reason', 'held for the test');
+    await h.daemons
+      .at(-1)!
+      .waitForLog((l) => l.msg?.startsWith('job paused') === true && l.job === 'held', 5_000);
+    const r = await cliJson<{ control: { id: number } }>('trigger', 'held');
+    await waitFor(async () => (await ledger('held'))[0]?.outcome === 'success', 10_000, 'the manual run');
+    const rows = await ledger('held');
+    assert.deepEqual(
+      rows.map((x) => [x.manual, x.control_id]),
+      [[true, r.control.id]],
+    );
+    assert.equal(readOutput(out('held')).length, 1, 'the job itself ran once');
+    const status = await cliJson<{ jobs: Array<{ name: string; paused: unknown }> }>('status');
+    assert.notEqual(status.jobs.find((j) => j.name === 'held')!.paused, null, 'still paused');
+    await cliJson('resume', 'held');
+  });
+
   test('backfill: runs exactly the unclaimed slots, oldest first; a second backfill runs nothing', async () => {
     const day = 86_400_000;
     const today3 = Math.floor(Date.now() / day) * day + 3 * 3_600_000;
@@ -359,6 +381,9 @@ jobs:
       'pause tock',
       'resume tock',
       'trigger daily',
+      'pause held',
+      'trigger held',
+      'resume held',
       'backfill daily',
       'backfill daily',
       'pause tick',
