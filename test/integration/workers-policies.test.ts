@@ -1,0 +1,203 @@
+// The run policies of a `runOn: <pool>` job across hosts (issue #19), on a
+// real Postgres with a leader and a worker, asserted on the jobs' own output
+// and the ledger: retries are handed again, each attempt run on a worker,
+// and the onFailure hook runs on the leader after the last; an operator's
+// trigger and backfill of a paused pool job run on the worker.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { openPostgres } from '../../src/store/open-postgres.js';
+import { type DaemonProcess, runCli, waitFor } from '../support/daemon.js';
+import { createHarness } from '../support/harness.js';
+
+const h = createHarness();
+
+const WORKER_READY = 'worker ready: taking the runs of its pool';
+const ONCE = 'schedule: "0 0 1 1 *", catchupWindow: 3650d, runOn: alpha';
+
+function writeConfig(dir: string, url: string, jobs: string): string {
+  const file = path.join(dir, 'cronkeeper.yaml');
+  fs.writeFileSync(
+    file,
+    `store: { url: "${url}" }
+spool: { path: "${path.join(dir, 'spool')}" }
+ha: { lease: 2s }
+jobs:
+${jobs}
+`,
+  );
+  return file;
+}
+
+/** argv of a shell line. */
+const sh = (line: string) => JSON.stringify(['/bin/sh', '-c', line]);
+
+function lines(file: string): string[] {
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+}
+
+async function query<R>(url: string, sql: string): Promise<R[]> {
+  const db = await openPostgres({ url });
+  try {
+    return await db.query<R>(sql);
+  } finally {
+    await db.close();
+  }
+}
+
+async function stopAll(...procs: DaemonProcess[]): Promise<void> {
+  for (const p of procs) p.proc.kill('SIGTERM');
+  assert.deepEqual(
+    await Promise.all(procs.map((p) => p.exited)),
+    procs.map(() => 0),
+  );
+}
+
+test('retries of a pool job are handed again and run on a worker; the onFailure hook runs on the leader after the last', async () => {
+  const db = await h.database();
+  const dir = h.tempDir('workers-retries');
+  const out = path.join(dir, 'out.txt');
+  const hooks = path.join(dir, 'hooks.txt');
+  const count = path.join(dir, 'count');
+  const record = `echo "$CRONKEEPER_JOB $CRONKEEPER_ATTEMPT \${CRONKEEPER_WORKER:-leader}" >> '${out}'`;
+  const config = writeConfig(
+    dir,
+    db.url,
+    [
+      // Fails twice, then succeeds.
+      `  flaky: { ${ONCE}, backfillFrom: "2026-01-01T00:00:00Z", retries: { max: 3, backoff: 1s, maxBackoff: 1s }, command: ${sh(
+        `${record}; n=$(cat '${count}' 2>/dev/null || echo 0); echo $((n + 1)) > '${count}'; [ "$n" -ge 2 ]`,
+      )} }`,
+      `  broken: { ${ONCE}, backfillFrom: "2026-01-01T00:00:00Z", retries: { max: 1, backoff: 1s, maxBackoff: 1s }, command: ${sh(
+        `${record}; exit 3`,
+      )}, onFailure: { command: ${sh(`echo "$CRONKEEPER_JOB \${CRONKEEPER_WORKER:-leader}" >> '${hooks}'`)} } }`,
+    ].join('\n'),
+  );
+  const worker = h.startWorker(config, 'alpha');
+  await worker.waitForLog((l) => l.msg === WORKER_READY, 30_000);
+  const leader = h.startDaemon(config);
+  await waitFor(
+    async () =>
+      (
+        await query<{ n: number }>(
+          db.url,
+          'SELECT count(*)::int AS n FROM cronkeeper_runs WHERE outcome IS NOT NULL',
+        )
+      )[0]!.n === 2 && lines(hooks).length === 1,
+    60_000,
+    'both runs decided and the hook run',
+  );
+  await stopAll(leader, worker);
+
+  const workerId = (
+    await query<{ worker_id: string }>(db.url, 'SELECT worker_id FROM cronkeeper_workers')
+  )[0]!.worker_id;
+  assert.deepEqual(
+    lines(out).filter((l) => l.startsWith('flaky')),
+    [`flaky 1 ${workerId}`, `flaky 2 ${workerId}`, `flaky 3 ${workerId}`],
+  );
+  assert.deepEqual(
+    lines(out).filter((l) => l.startsWith('broken')),
+    [`broken 1 ${workerId}`, `broken 2 ${workerId}`],
+  );
+  assert.deepEqual(lines(hooks), ['broken leader'], 'the hook ran once, on the leader');
+  const attempts = await query<{
+    job: string;
+    attempt: number;
+    outcome: string;
+    pool: string;
+    worker: string;
+  }>(
+    db.url,
+    `SELECT r.job, a.attempt, a.outcome, a.pool, a.worker FROM cronkeeper_attempts a
+     JOIN cronkeeper_runs r ON r.id = a.run_id ORDER BY r.job, a.attempt`,
+  );
+  assert.deepEqual(
+    attempts.map((a) => [a.job, a.attempt, a.outcome, a.pool, a.worker]),
+    [
+      ['broken', 1, 'failure', 'alpha', workerId],
+      ['broken', 2, 'failure', 'alpha', workerId],
+      ['flaky', 1, 'failure', 'alpha', workerId],
+      ['flaky', 2, 'failure', 'alpha', workerId],
+      ['flaky', 3, 'success', 'alpha', workerId],
+    ],
+  );
+  const runs = await query<{ job: string; outcome: string; attempts: number }>(
+    db.url,
+    'SELECT job, outcome, attempts FROM cronkeeper_runs ORDER BY job',
+  );
+  assert.deepEqual(
+    runs.map((r) => [r.job, r.outcome, r.attempts]),
+    [
+      ['broken', 'failure', 2],
+      ['flaky', 'success', 3],
+    ],
+  );
+});
+
+test("an operator's trigger and backfill of a paused pool job run on the worker, each slot once", async () => {
+  const db = await h.database();
+  const dir = h.tempDir('workers-controls');
+  const out = path.join(dir, 'out.txt');
+  const config = writeConfig(
+    dir,
+    db.url,
+    `  nightly: { schedule: "0 3 * * *", catchup: none, runOn: alpha, command: ${sh(
+      `echo "$CRONKEEPER_SCHEDULED_AT $CRONKEEPER_MANUAL \${CRONKEEPER_WORKER:-leader}" >> '${out}'`,
+    )} }`,
+  );
+  const leader = h.startDaemon(config);
+  await leader.waitForLog((l) => l.msg === 'leading', 30_000);
+  const worker = h.startWorker(config, 'alpha');
+  await worker.waitForLog((l) => l.msg === WORKER_READY, 30_000);
+  const pause = runCli(['pause', 'nightly', '--config', config]);
+  assert.equal(pause.status, 0, pause.stderr);
+  await leader.waitForLog(
+    (l) => l.msg === 'job paused: claiming none of its slots until it is resumed',
+    30_000,
+  );
+  const trigger = runCli(['trigger', 'nightly', '--config', config]);
+  assert.equal(trigger.status, 0, trigger.stderr);
+  const backfill = runCli([
+    'backfill',
+    'nightly',
+    '--from',
+    '2026-11-01T00:00:00Z',
+    '--to',
+    '2026-11-02T23:59:59Z',
+    '--config',
+    config,
+  ]);
+  assert.equal(backfill.status, 0, backfill.stderr);
+  await waitFor(() => lines(out).length >= 3, 60_000, 'the trigger and the two backfilled slots to run');
+  await stopAll(leader, worker);
+
+  const workerId = (
+    await query<{ worker_id: string }>(db.url, 'SELECT worker_id FROM cronkeeper_workers')
+  )[0]!.worker_id;
+  const ran = lines(out).map((l) => l.split(' '));
+  assert.equal(ran.length, 3, lines(out).join('\n'));
+  for (const r of ran) assert.equal(r[2], workerId, 'run on the worker');
+  assert.deepEqual(
+    ran
+      .filter((r) => r[1] !== '1')
+      .map((r) => r[0])
+      .sort(),
+    ['2026-11-01T03:00:00.000Z', '2026-11-02T03:00:00.000Z'],
+    'each backfilled slot once',
+  );
+  assert.equal(ran.filter((r) => r[1] === '1').length, 1, 'the trigger once');
+  const runs = await query<{ outcome: string; pool: string }>(
+    db.url,
+    'SELECT r.outcome, a.pool FROM cronkeeper_runs r JOIN cronkeeper_attempts a ON a.run_id = r.id',
+  );
+  assert.deepEqual(
+    runs.map((r) => [r.outcome, r.pool]),
+    [
+      ['success', 'alpha'],
+      ['success', 'alpha'],
+      ['success', 'alpha'],
+    ],
+  );
+});
