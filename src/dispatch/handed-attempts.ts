@@ -2,8 +2,9 @@
 // to the pool's queue (those that start while a hand-off is in flight go
 // together in the next statement, as the claims do) and follows each in the
 // ledger until a worker writes its end. One reading of every followed attempt
-// per POLL_MS (on the readers' connections, off the claims'), sooner when a
-// worker notifies an end. A worker silent for two leases, or stopped with
+// per POLL_MS (on the readers' connections, off the claims'); an end a worker
+// notifies is read at once, alone, so the cost of an end does not grow with
+// the runs in flight. A worker silent for two leases, or stopped with
 // attempts open, is dead; its runs are left to a worker of its home for
 // ha.hostWait (worker-liveness.ts), then end as interrupted, and the job's
 // onInterrupted decides.
@@ -29,8 +30,12 @@ import {
 import { requestStop } from '../store/worker-stops.js';
 import { readWorkers, workerState } from '../store/worker-records.js';
 
-/** How often the followed attempts are read (ms). */
-const POLL_MS = 250;
+/**
+ * How often every followed attempt is read (ms): for the takes (pick-up),
+ * dead workers, and ends whose notification was lost. An end a worker
+ * notifies is read at once, alone.
+ */
+const POLL_MS = 1_000;
 /** The workers counted: those seen this recently (as status lists them). */
 const WORKERS_SEEN_MS = 10 * 60_000;
 
@@ -73,6 +78,10 @@ export class HandedAttempts {
   private workersTimer: NodeJS.Timeout | undefined;
   private reading: Promise<void> | undefined;
   private again = false;
+  /** The next reading reads every attempt followed (else only those notified). */
+  private fullWanted = false;
+  /** The attempts whose end a worker notified since the last reading. */
+  private readonly notified = new Set<string>();
   private listening: KeepListening | undefined;
   private queueInstalled: Promise<void> | undefined;
   /** The pools seen: a pool's waiting gauge goes back to 0 when none of its runs waits. */
@@ -201,16 +210,25 @@ export class HandedAttempts {
   }
 
   private start(): void {
-    this.listening ??= new KeepListening(this.o.db, ATTEMPT_END_CHANNEL, () => this.kick(), {
+    this.listening ??= new KeepListening(this.o.db, ATTEMPT_END_CHANNEL, (id) => this.onEnd(id), {
       retryMs: 1_000,
       onDropped: (err) =>
         this.o.logger.warn({ err }, 'worker notifications connection ended; listening again'),
     });
-    this.timer ??= setInterval(() => this.kick(), POLL_MS);
+    this.timer ??= setInterval(() => this.kick(true), POLL_MS);
   }
 
-  /** Reads now, or once more after the reading in progress. */
-  private kick(): void {
+  /** A worker wrote the end of attempt `id` (runId:attempt); undefined: ends may have been missed. */
+  private onEnd(id: string | undefined): void {
+    if (id === undefined) return this.kick(true);
+    if (!this.followed.has(id)) return;
+    this.notified.add(id);
+    this.kick(false);
+  }
+
+  /** Reads now (every attempt followed, or those notified), or once more after the reading in progress. */
+  private kick(full: boolean): void {
+    if (full) this.fullWanted = true;
     if (this.followed.size === 0) {
       for (const pool of this.pools) this.o.metrics?.handedWaiting.set({ pool }, 0);
       if (this.timer) clearInterval(this.timer);
@@ -227,16 +245,21 @@ export class HandedAttempts {
         this.reading = undefined;
         if (this.again) {
           this.again = false;
-          this.kick();
+          this.kick(false);
         }
       });
   }
 
   private async read(): Promise<void> {
     const { db, clock } = this.o;
+    const full = this.fullWanted;
+    this.fullWanted = false;
+    const ids = full ? [...this.followed.keys()] : [...this.notified].filter((id) => this.followed.has(id));
+    this.notified.clear();
+    if (ids.length === 0) return;
     const states = await readHandedAttempts(
       db.readers,
-      [...this.followed.values()].map((f) => f.key),
+      ids.map((id) => this.followed.get(id)!.key),
     );
     const nowMs = clock.now();
     const metrics = this.o.metrics;
@@ -275,7 +298,7 @@ export class HandedAttempts {
         f.resolve({ kind: 'lost', worker: st.worker, why });
       }
     }
-    for (const [pool, n] of waiting) metrics?.handedWaiting.set({ pool }, n);
+    if (full) for (const [pool, n] of waiting) metrics?.handedWaiting.set({ pool }, n);
   }
 }
 

@@ -31,7 +31,7 @@ export interface Db extends Queryable {
    * LISTENs on `channel` on a connection of its own (Postgres only: the embedded
    * store has no other process to hear from). Rejects when it cannot connect.
    */
-  listen?(channel: string, onNotify: () => void): Promise<Subscription>;
+  listen?(channel: string, onNotify: (payload: string | undefined) => void): Promise<Subscription>;
   /**
    * Which of store.url's hosts is the primary, for a URL of several hosts
    * (pg-hosts.ts): the store's connections and the leader lock's share it.

@@ -21,7 +21,8 @@ export class KeepListening {
   constructor(
     private readonly db: Db,
     private readonly channel: string,
-    private readonly onNotify: () => void,
+    /** With the notification's payload; with none after (re)subscribing, when any may have been missed. */
+    private readonly onNotify: (payload: string | undefined) => void,
     private readonly o: KeepListeningOptions,
   ) {
     this.done = this.loop();
@@ -41,7 +42,7 @@ export class KeepListening {
       try {
         this.subscription = await db.listen(this.channel, this.onNotify);
         if (this.closed) break;
-        this.onNotify();
+        this.onNotify(undefined);
         await this.subscription.ended;
         if (!this.closed) this.o.onDropped(undefined);
       } catch (err) {

@@ -112,7 +112,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
         client.on('end', () => resolve());
       });
       client.on('notification', (n) => {
-        if (n.channel === channel) onNotify();
+        if (n.channel === channel) onNotify(n.payload);
       });
       try {
         await client.connect();
