@@ -57,7 +57,14 @@ const WARMUP_MS = 5_000;
 async function handOffRate(url: string): Promise<{ oneAtATime: number; batched: number }> {
   const db = await openPostgres({ url, max: 8 });
   const logger = pino({ level: 'silent' });
-  const handed = new HandedAttempts({ db, url, clock: systemClock, logger, leaseMs: 30_000, hostWaitMs: 60_000 });
+  const handed = new HandedAttempts({
+    db,
+    url,
+    clock: systemClock,
+    logger,
+    leaseMs: 30_000,
+    hostWaitMs: 60_000,
+  });
   try {
     await migrate(db);
     await installQueue(db, url);

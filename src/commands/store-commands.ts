@@ -10,6 +10,7 @@ import {
 } from '../store/run-history.js';
 import { readSuccessFacts } from '../store/last-success.js';
 import { migrate } from '../store/migrate.js';
+import { installQueue } from '../store/queue-schema.js';
 import { clearSnapshots, compactSnapshots, listSnapshots, readSnapshot } from '../store/snapshot-rows.js';
 import { type SlotGapRow, listSlotGaps } from '../store/slot-gaps.js';
 import { describeGapReason } from '../text/slot-labels.js';
@@ -378,8 +379,22 @@ function ms(durationMs: number): string {
 }
 
 export async function migrateCommand(config: Config, opts: { json: boolean }): Promise<number> {
-  const applied = await withStore(config, (db) => migrate(db), { migrate: false });
-  if (opts.json) printJson({ applied });
-  else out(applied.length > 0 ? `applied migration(s) ${applied.join(', ')}\n` : 'schema is up to date\n');
+  const url = config.store.url;
+  // graphile-worker's schema too, with its own migrator, when jobs run on workers (runOn: <pool>).
+  const queue = url !== undefined && config.jobs.some((j) => j.runOn !== undefined);
+  const applied = await withStore(
+    config,
+    async (db) => {
+      const done = await migrate(db);
+      if (queue) await installQueue(db, url);
+      return done;
+    },
+    { migrate: false },
+  );
+  if (opts.json) printJson({ applied, queue });
+  else {
+    out(applied.length > 0 ? `applied migration(s) ${applied.join(', ')}\n` : 'schema is up to date\n');
+    if (queue) out("graphile-worker's schema (the workers' queue) is up to date\n");
+  }
   return EXIT.ok;
 }

@@ -2,7 +2,8 @@
 // real Postgres with a leader and a worker, asserted on the jobs' own output
 // and the ledger: retries are handed again, each attempt run on a worker,
 // and the onFailure hook runs on the leader after the last; an operator's
-// trigger and backfill of a paused pool job run on the worker.
+// trigger and backfill of a paused pool job run on the worker; `cronkeeper
+// migrate` installs the queue's schema when jobs run on workers.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -200,4 +201,29 @@ test("an operator's trigger and backfill of a paused pool job run on the worker,
       ['success', 'alpha'],
     ],
   );
+});
+
+test("cronkeeper migrate installs graphile-worker's schema when jobs run on workers, and only then", async () => {
+  for (const runOn of ['local', 'alpha']) {
+    const db = await h.database();
+    const dir = h.tempDir(`workers-migrate-${runOn}`);
+    const config = writeConfig(
+      dir,
+      db.url,
+      `  j: { ${ONCE.replace('alpha', runOn)}, command: ["/bin/true"] }`,
+    );
+    const r = runCli(['migrate', '--json', '--config', config]);
+    assert.equal(r.status, 0, r.stderr);
+    const queue = runOn !== 'local';
+    assert.equal((JSON.parse(r.stdout) as { queue: boolean }).queue, queue);
+    const schema = await query<{ ns: string | null }>(
+      db.url,
+      "SELECT to_regnamespace('graphile_worker')::text AS ns",
+    );
+    assert.equal(schema[0]!.ns !== null, queue, `graphile_worker schema with runOn: ${runOn}`);
+    if (queue) {
+      const text = runCli(['migrate', '--config', config]);
+      assert.match(text.stdout, /graphile-worker's schema \(the workers' queue\) is up to date/);
+    }
+  }
 });
