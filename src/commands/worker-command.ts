@@ -64,8 +64,10 @@ export async function workerCommand(
   process.on('SIGINT', onStop);
   // Its default would end the worker: a worker reads its config at start only.
   process.on('SIGHUP', () => logger.warn('a worker does not reload its config: restart it to read it again'));
-  // Named so that an operator tells a worker's connections apart in pg_stat_activity.
-  const db = await openPostgres({ url, applicationName: WORKER_APPLICATION });
+  // Named so that an operator tells a worker's connections apart in pg_stat_activity. Each run in
+  // progress takes, records its spawn and its end; the heartbeat and the look for left runs need
+  // theirs: a pool smaller than the concurrency would delay the takes, and the heartbeat behind them.
+  const db = await openPostgres({ url, applicationName: WORKER_APPLICATION, max: concurrency + 2 });
   logger.info({ store: db.kind, location: db.location }, 'store opened');
   try {
     await migrate(db);

@@ -25,6 +25,7 @@ import {
   type HandedAttemptState,
   endLostAttempt,
   handOffAttempts,
+  releaseStaleQueueLocks,
   readHandedAttempts,
 } from '../store/worker-attempts.js';
 import { requestStop } from '../store/worker-stops.js';
@@ -299,6 +300,18 @@ export class HandedAttempts {
       }
     }
     if (full) for (const [pool, n] of waiting) metrics?.handedWaiting.set({ pool }, n);
+    // Untaken long after the hand-off: maybe locked by a queue worker that died before its take.
+    const untaken = states.filter(
+      (st) => st.worker === null && !st.end && nowMs - st.startedAtMs > 2 * this.o.leaseMs,
+    );
+    if (full && untaken.length > 0) {
+      const freed = await releaseStaleQueueLocks(db, untaken, 2 * this.o.leaseMs);
+      if (freed > 0)
+        this.o.logger.warn(
+          { freed, runs: untaken.length },
+          'runs were locked in the queue by a worker that never took them (it died first): freed for the live workers',
+        );
+    }
   }
 }
 

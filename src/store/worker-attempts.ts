@@ -306,6 +306,32 @@ export async function endLostAttempt(
   return true;
 }
 
+/**
+ * Frees the queue jobs of untaken attempts that a queue worker locked more
+ * than `olderThanMs` ago: a worker killed between graphile-worker's lock and
+ * its take in the ledger (which takes milliseconds) leaves the job locked for
+ * graphile-worker's four hours. Everything that queue worker locked is freed
+ * (graphile-worker's force_unlock_workers): a job freed under a live worker
+ * is harmless, as only one worker can take an attempt in the ledger. Returns
+ * how many queue workers were freed.
+ */
+export async function releaseStaleQueueLocks(
+  db: Queryable,
+  keys: readonly AttemptKey[],
+  olderThanMs: number,
+): Promise<number> {
+  if (keys.length === 0) return 0;
+  const rows = await db.query<{ locked_by: string }>(
+    `WITH stale AS (
+       SELECT DISTINCT j.locked_by FROM graphile_worker.jobs j
+       WHERE j.key = ANY($1::text[]) AND j.locked_by IS NOT NULL
+         AND j.locked_at < now() - make_interval(secs => $2::float8 / 1000))
+     SELECT locked_by FROM stale, LATERAL graphile_worker.force_unlock_workers(ARRAY[stale.locked_by]) AS f`,
+    [keys.map(queueJobKey), olderThanMs],
+  );
+  return rows.length;
+}
+
 /** Removes a handed attempt's job from the queue, wherever it is (a dead worker's lock is no matter). */
 export async function removeQueueJob(db: Queryable, key: AttemptKey): Promise<void> {
   await db.query(

@@ -3,7 +3,8 @@
 // killed, again and again while its jobs run, goes on and records every run
 // (every slot once, none interrupted); a job paused while its runs wait in the
 // queue for a worker starts none of them (they end skipped), and runs again
-// once resumed.
+// once resumed; a run locked in the queue by a worker that died before its
+// take is freed for a live worker.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -190,4 +191,46 @@ test('a job paused while its runs wait in the queue: none of them starts, each e
   const resumedAtMs = Date.now();
   await waitFor(() => starts(out).some((s) => s.atMs > resumedAtMs), 30_000, 'a run once resumed');
   await stopAll(leader, worker);
+});
+
+test('a run locked in the queue by a worker that died before it took the run is freed and runs on a live worker, once', async () => {
+  const db = await h.database();
+  const dir = h.tempDir('workers-stale-lock');
+  const out = path.join(dir, 'out.txt');
+  const argv = ['/bin/sh', '-c', `echo "$CRONKEEPER_SCHEDULED_AT \${CRONKEEPER_WORKER}" >> '${out}'`];
+  const config = writeConfig(
+    dir,
+    db.url,
+    `  once: { schedule: "0 0 1 1 *", backfillFrom: "2026-01-01T00:00:00Z", catchupWindow: 3650d, runOn: alpha, command: ${JSON.stringify(argv)} }`,
+  );
+  const leader = h.startDaemon(config);
+  await leader.waitForLog((l) => l.msg === 'run handed to its pool', 30_000);
+  assert.equal(
+    (await query<{ n: number }>(db.url, 'SELECT count(*)::int AS n FROM graphile_worker.jobs'))[0]!.n,
+    1,
+    'the run is in the queue',
+  );
+  // What a worker SIGKILLed between graphile-worker's lock and its take leaves: a job locked by a
+  // queue worker that is gone, for graphile-worker's four hours.
+  await query(
+    db.url,
+    "UPDATE graphile_worker._private_jobs SET locked_at = now(), locked_by = 'worker-killed-before-its-take'",
+  );
+  const worker = h.startWorker(config, 'alpha');
+  await worker.waitForLog((l) => l.msg === WORKER_READY, 30_000);
+  await leader.waitForLog(
+    (l) => typeof l.msg === 'string' && l.msg.startsWith('runs were locked in the queue'),
+    30_000,
+  );
+  await waitFor(
+    async () =>
+      (await query<{ outcome: string | null }>(db.url, 'SELECT outcome FROM cronkeeper_runs'))[0]?.outcome ===
+      'success',
+    30_000,
+    'the run to succeed on the live worker',
+  );
+  await stopAll(leader, worker);
+  assert.equal(starts(out).length, 1, 'it ran once');
+  const jobs = await query<{ n: number }>(db.url, 'SELECT count(*)::int AS n FROM graphile_worker.jobs');
+  assert.equal(jobs[0]!.n, 0, 'nothing left in the queue');
 });
