@@ -14,7 +14,7 @@ import { migrate } from '../store/migrate.js';
 import { openPostgres } from '../store/open-postgres.js';
 import { installQueue } from '../store/queue-schema.js';
 import { createNotifier, watchdogIntervalMs } from '../systemd/sd-notify.js';
-import { WORKER_APPLICATION, WorkerProcess } from '../worker/worker-process.js';
+import { WORKER_APPLICATION, WorkerProcess, workerConnections } from '../worker/worker-process.js';
 import { UsageError, readConfig } from './common.js';
 
 export async function workerCommand(
@@ -64,10 +64,12 @@ export async function workerCommand(
   process.on('SIGINT', onStop);
   // Its default would end the worker: a worker reads its config at start only.
   process.on('SIGHUP', () => logger.warn('a worker does not reload its config: restart it to read it again'));
-  // Named so that an operator tells a worker's connections apart in pg_stat_activity. Each run in
-  // progress takes, records its spawn and its end; the heartbeat and the look for left runs need
-  // theirs: a pool smaller than the concurrency would delay the takes, and the heartbeat behind them.
-  const db = await openPostgres({ url, applicationName: WORKER_APPLICATION, max: concurrency + 2 });
+  // Named so that an operator tells a worker's connections apart in pg_stat_activity.
+  const db = await openPostgres({
+    url,
+    applicationName: WORKER_APPLICATION,
+    max: workerConnections(concurrency),
+  });
   logger.info({ store: db.kind, location: db.location }, 'store opened');
   try {
     await migrate(db);

@@ -55,6 +55,18 @@ export interface WorkerOptions {
 /** The application_name of a worker's connections (its queue's: with " queue"). */
 export const WORKER_APPLICATION = 'cronkeeper worker';
 
+/**
+ * The connections of each of a worker's two pools (the store's, the queue's).
+ * A run holds one only for moments (its take, its spawn, its end; the queue's
+ * fetch and completion), so runs at once share a few; a pool much smaller
+ * than the runs starting together delays their takes, and the heartbeat
+ * behind them. Bounded, so that a worker of `--concurrency 64` does not open
+ * 130 connections.
+ */
+export function workerConnections(concurrency: number): number {
+  return Math.min(concurrency, 8) + 2;
+}
+
 /** How often the stop requests of the runs in progress are read besides their notifications (ms). */
 const STOP_POLL_MS = 2_000;
 
@@ -112,7 +124,12 @@ export class WorkerProcess {
     });
     this.stopPoll = setInterval(() => void this.checkStops(), STOP_POLL_MS);
     const { runTaskList } = await import('graphile-worker');
-    this.queuePool = queuePool(db, this.o.url, this.o.concurrency + 2, `${WORKER_APPLICATION} queue`);
+    this.queuePool = queuePool(
+      db,
+      this.o.url,
+      workerConnections(this.o.concurrency),
+      `${WORKER_APPLICATION} queue`,
+    );
     const log = await queueLogger((level, message) => logger[level]({ queue: 'graphile-worker' }, message));
     this.queue = runTaskList(
       { concurrency: this.o.concurrency, noHandleSignals: true, pollInterval: 1_000, logger: log },
