@@ -10,13 +10,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { PAUSED_BEFORE_START } from '../../src/store/worker-attempts.js';
-import { openPostgres } from '../../src/store/open-postgres.js';
-import { type DaemonProcess, runCli, sleep, waitFor } from '../support/daemon.js';
+import { runCli, sleep, waitFor } from '../support/daemon.js';
 import { createHarness } from '../support/harness.js';
+import { WORKER_READY, query, stopAll } from '../support/workers.js';
 
 const h = createHarness();
-
-const WORKER_READY = 'worker ready: taking the runs of its pool';
 
 /** A job that appends "<scheduledAt> <epoch ms>" to `out` as it starts, then works for `seconds`. */
 function job(name: string, out: string, seconds: number): string {
@@ -54,24 +52,6 @@ function starts(out: string): { slot: string; atMs: number }[] {
       const [slot, at] = l.split(' ');
       return { slot: slot!, atMs: Number(at) };
     });
-}
-
-async function query<R>(url: string, sql: string, params: unknown[] = []): Promise<R[]> {
-  const db = await openPostgres({ url });
-  try {
-    return await db.query<R>(sql, params);
-  } finally {
-    await db.close();
-  }
-}
-
-async function stopAll(...procs: DaemonProcess[]): Promise<void> {
-  for (const p of procs) p.proc.kill('SIGTERM');
-  assert.deepEqual(
-    await Promise.all(procs.map((p) => p.exited)),
-    procs.map(() => 0),
-    'every process stops gracefully',
-  );
 }
 
 test("a worker's database connections killed, three times while its jobs run: it goes on, and every slot runs once and is recorded", async () => {

@@ -8,13 +8,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { openPostgres } from '../../src/store/open-postgres.js';
-import { type DaemonProcess, runCli, waitFor } from '../support/daemon.js';
+import { runCli, waitFor } from '../support/daemon.js';
 import { createHarness } from '../support/harness.js';
+import { WORKER_READY, query, stopAll } from '../support/workers.js';
 
 const h = createHarness();
 
-const WORKER_READY = 'worker ready: taking the runs of its pool';
 const ONCE = 'schedule: "0 0 1 1 *", catchupWindow: 3650d, runOn: alpha';
 
 function writeConfig(dir: string, url: string, jobs: string): string {
@@ -36,23 +35,6 @@ const sh = (line: string) => JSON.stringify(['/bin/sh', '-c', line]);
 
 function lines(file: string): string[] {
   return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
-}
-
-async function query<R>(url: string, sql: string): Promise<R[]> {
-  const db = await openPostgres({ url });
-  try {
-    return await db.query<R>(sql);
-  } finally {
-    await db.close();
-  }
-}
-
-async function stopAll(...procs: DaemonProcess[]): Promise<void> {
-  for (const p of procs) p.proc.kill('SIGTERM');
-  assert.deepEqual(
-    await Promise.all(procs.map((p) => p.exited)),
-    procs.map(() => 0),
-  );
 }
 
 test('retries of a pool job are handed again and run on a worker; the onFailure hook runs on the leader after the last', async () => {

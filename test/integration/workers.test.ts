@@ -12,14 +12,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { openPostgres } from '../../src/store/open-postgres.js';
-import { type DaemonProcess, runCli, sleep, waitFor } from '../support/daemon.js';
+import { runCli, sleep, waitFor } from '../support/daemon.js';
 import { createHarness } from '../support/harness.js';
+import { WORKER_READY, query, stopAll } from '../support/workers.js';
 
 const h = createHarness();
 
 const STANDING_BY = 'another node leads: standing by until the leader lock is free';
-const WORKER_READY = 'worker ready: taking the runs of its pool';
 
 /** A command that appends "<job> <scheduledAt> <worker> <attempt>" to `out`, then works for `seconds`. */
 function recording(out: string, seconds: number, marks?: string): string {
@@ -68,31 +67,12 @@ function readRuns(out: string): Ran[] {
     });
 }
 
-async function query<R>(url: string, sql: string, params: unknown[] = []): Promise<R[]> {
-  const db = await openPostgres({ url });
-  try {
-    return await db.query<R>(sql, params);
-  } finally {
-    await db.close();
-  }
-}
-
 async function workerPools(url: string): Promise<Map<string, string>> {
   const rows = await query<{ worker_id: string; pool: string }>(
     url,
     'SELECT worker_id, pool FROM cronkeeper_workers',
   );
   return new Map(rows.map((r) => [r.worker_id, r.pool]));
-}
-
-async function stopAll(...procs: DaemonProcess[]): Promise<void> {
-  for (const p of procs) p.proc.kill('SIGTERM');
-  const codes = await Promise.all(procs.map((p) => p.exited));
-  assert.deepEqual(
-    codes,
-    procs.map(() => 0),
-    'every process stops gracefully',
-  );
 }
 
 test('per-second jobs on two pools: every slot runs once, on a worker of its pool; a local job stays on the leader', async () => {
