@@ -39,6 +39,65 @@ export function readLedger(url: string): Promise<LedgerRow[]> {
   });
 }
 
+/** One attempt row of a run handed to a worker pool. */
+export interface AttemptRow {
+  runId: number;
+  attempt: number;
+  /** The worker that took it (null: still in the queue). */
+  worker: string | null;
+  outcome: string | null;
+  error: string | null;
+}
+
+/** The attempts handed to worker pools (`runOn`). */
+export function readHandedAttempts(url: string): Promise<AttemptRow[]> {
+  return withClient(url, async (c) => {
+    const res = await c.query<{
+      run_id: string;
+      attempt: number;
+      worker: string | null;
+      outcome: string | null;
+      error: string | null;
+    }>(
+      `SELECT run_id::text, attempt, worker, outcome, error FROM cronkeeper_attempts WHERE pool IS NOT NULL`,
+    );
+    return res.rows.map((r) => ({
+      runId: Number(r.run_id),
+      attempt: r.attempt,
+      worker: r.worker,
+      outcome: r.outcome,
+      error: r.error,
+    }));
+  });
+}
+
+/**
+ * Runs of slots in (fromMs, toMs] with no outcome yet, with what holds each:
+ * its newest attempt (its worker, if one took it) and the queue's job for it
+ * (locked by which graphile-worker, if any).
+ */
+export function readUnsettledRuns(url: string, fromMs: number, toMs: number): Promise<string[]> {
+  return withClient(url, async (c) => {
+    const res = await c.query<{ text: string }>(
+      `SELECT format('%s@%s (run %s, started %s): attempt %s, worker %s, attempt outcome %s; queue job: %s',
+                     r.job, to_char(r.scheduled_at AT TIME ZONE 'UTC', 'HH24:MI:SS'), r.id,
+                     r.started_at IS NOT NULL, a.attempt, coalesce(a.worker, 'none'),
+                     coalesce(a.outcome, 'none'),
+                     coalesce((SELECT format('locked by %s since %s', coalesce(j.locked_by, 'nobody'),
+                                             coalesce(to_char(j.locked_at AT TIME ZONE 'UTC', 'HH24:MI:SS'), '-'))
+                               FROM graphile_worker.jobs j WHERE j.key = 'cronkeeper:' || r.id || ':' || a.attempt),
+                              'none')) AS text
+       FROM cronkeeper_runs r
+       LEFT JOIN LATERAL (SELECT * FROM cronkeeper_attempts a WHERE a.run_id = r.id
+                          ORDER BY a.attempt DESC LIMIT 1) a ON true
+       WHERE r.outcome IS NULL AND r.scheduled_at > $1 AND r.scheduled_at <= $2
+       ORDER BY r.scheduled_at, r.job`,
+      [new Date(fromMs).toISOString(), new Date(toMs).toISOString()],
+    );
+    return res.rows.map((r) => r.text);
+  });
+}
+
 /** The node id in the leader record (the newest epoch's holder), if any. */
 export function readLeader(url: string): Promise<string | null> {
   return withClient(url, async (c) => {

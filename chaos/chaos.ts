@@ -2,7 +2,7 @@
 // Postgres cluster. Prints, for each scenario: cycles run, slots checked,
 // duplicates, misses, crashes; --json FILE writes everything.
 //
-//   node --import tsx chaos/chaos.ts [--only crash,ha,outage,failover,storage] [--kills 100]
+//   node --import tsx chaos/chaos.ts [--only crash,ha,outage,failover,storage,workers] [--kills 100]
 //        [--jobs 1000] [--per-second 10] [--outage 30] [--failovers 10] [--json FILE]
 //
 // What "duplicated" and "missed" mean: chaos/check-slots.ts.
@@ -15,6 +15,7 @@ import { runCrashLoop } from './crash-loop.js';
 import { runOutage } from './db-outage.js';
 import { runDbFailover } from './db-failover.js';
 import { runStorageFaults } from './storage-faults.js';
+import { runWorkersChaos } from './workers-chaos.js';
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -22,7 +23,7 @@ const option = (name: string): string | undefined => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const num = (name: string, fallback: number) => Number(option(name) ?? fallback);
-const only = option('--only')?.split(',') ?? ['crash', 'ha', 'outage', 'failover', 'storage'];
+const only = option('--only')?.split(',') ?? ['crash', 'ha', 'outage', 'failover', 'storage', 'workers'];
 const KILLS = num('--kills', 100);
 const JOBS = num('--jobs', 1000);
 // The issue's "some every second": 50 of the 1,000 (the catch-up outpaces them since its pick became a heap).
@@ -104,6 +105,20 @@ try {
     await guard('storage faults', async () =>
       runStorageFaults({ url: await freshDb(), dir: sub('storage'), log }),
     );
+  }
+  if (only.includes('workers')) {
+    log(
+      `workers: ${KILLS} SIGKILLs of the leader, the standby or one of two workers, ${PER_SECOND} per-second jobs on the workers`,
+    );
+    await guard('workers', async () => [
+      await runWorkersChaos({
+        url: await freshDb(),
+        dir: sub('workers'),
+        kills: KILLS,
+        perSecond: PER_SECOND,
+        log,
+      }),
+    ]);
   }
 } finally {
   cluster.destroy();

@@ -1,5 +1,5 @@
-// The daemons of one chaos run: spawned from one config, each known by its
-// node id, killed on purpose or not. An exit we did not cause is a crash.
+// The daemons (and workers) of one chaos run: spawned from one config, each
+// known by its node id, killed on purpose or not. An exit we did not cause is a crash.
 import { type DaemonProcess, type LogLine, startDaemon } from '../test/support/daemon.js';
 
 export const logTimeMs = (l: LogLine): number =>
@@ -17,8 +17,9 @@ export class DaemonGroup {
     private readonly env: NodeJS.ProcessEnv = {},
   ) {}
 
-  spawn(nodeId: string): DaemonProcess {
-    const d = startDaemon(this.config, { CRONKEEPER_NODE_ID: nodeId, ...this.env });
+  /** Starts `cronkeeper run` as `nodeId`, or with `o`, another command of the CLI (`worker --pool NAME`). */
+  spawn(nodeId: string, o: { command?: 'run' | 'worker'; args?: string[] } = {}): DaemonProcess {
+    const d = startDaemon(this.config, { CRONKEEPER_NODE_ID: nodeId, ...this.env }, o);
     this.nodes.set(nodeId, d);
     this.all.push(d);
     void d.exited.then((code) => {

@@ -74,6 +74,12 @@ export interface FleetConfigOptions {
   outFile: string;
   /** Extra top-level YAML (ha, snapshot, …). */
   extra?: string;
+  /** Each job's command (default: appendLineCommand(outFile)); its line must be appendLineCommand's. */
+  command?: (job: FleetJob, index: number) => string[];
+  /** Extra YAML fields of every job, one per line (`runOn: pool`). */
+  jobFields?: string[];
+  /** Catch-up runs at once (default 16). */
+  catchupConcurrency?: number;
 }
 
 /**
@@ -83,13 +89,17 @@ export interface FleetConfigOptions {
  * recorded `interrupted`, not run again.
  */
 export function writeFleetConfig(file: string, o: FleetConfigOptions): void {
-  const command = JSON.stringify(appendLineCommand(o.outFile));
-  const jobs = o.fleet.map((j) => `  ${j.name}:\n    ${j.schedule}\n    command: ${command}\n`).join('');
+  const command = (j: FleetJob, i: number) =>
+    JSON.stringify(o.command ? o.command(j, i) : appendLineCommand(o.outFile));
+  const fields = (o.jobFields ?? []).map((f) => `    ${f}\n`).join('');
+  const jobs = o.fleet
+    .map((j, i) => `  ${j.name}:\n    ${j.schedule}\n    command: ${command(j, i)}\n${fields}`)
+    .join('');
   fs.writeFileSync(
     file,
     `${o.storeYaml}
 ${o.extra ?? ''}
-catchupConcurrency: 16
+catchupConcurrency: ${o.catchupConcurrency ?? 16}
 shutdownGrace: 10s
 defaults:
   catchup: all
