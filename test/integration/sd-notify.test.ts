@@ -11,6 +11,7 @@ import { after, describe, test, type TestContext } from 'node:test';
 import pino from 'pino';
 import { createNotifier, watchdogIntervalMs } from '../../src/systemd/sd-notify.js';
 import { type DaemonProcess, type LogLine, sleep, startDaemon, tempDir, waitFor } from '../support/daemon.js';
+import { createTestDatabase } from '../support/database.js';
 
 const LISTENER = String.raw`
 import array, json, os, socket, sys, time
@@ -336,6 +337,75 @@ jobs:
       new Set(jobEnv),
       new Set(['unset unset unset']),
       'a job inherited NOTIFY_SOCKET/WATCHDOG_*',
+    );
+  });
+});
+
+describe('a worker speaks sd_notify (cronkeeper-worker@.service: Type=notify, WatchdogSec)', () => {
+  test('READY=1 once it takes runs, WATCHDOG=1, STOPPING=1 on SIGTERM; its jobs see none of it', async (t) => {
+    if (missingTools(t)) return;
+    const db = await createTestDatabase();
+    after(() => db.drop());
+    const l = await startListener('worker');
+    const dir = tempDir('sd-notify-worker');
+    dirs.push(dir);
+    const config = path.join(dir, 'cronkeeper.yaml');
+    const envFile = path.join(dir, 'env.txt');
+    const envRecorder = [
+      '/bin/sh',
+      '-c',
+      `echo "\${NOTIFY_SOCKET:-unset} \${WATCHDOG_USEC:-unset} \${WATCHDOG_PID:-unset}" >> '${envFile}'`,
+    ];
+    fs.writeFileSync(
+      config,
+      `store: { url: "${db.url}" }
+spool: { path: "${path.join(dir, 'spool')}" }
+shutdownGrace: 5s
+jobs:
+  tick:
+    schedule: "* * * * * *"
+    runOn: alpha
+    command: ${JSON.stringify(envRecorder)}
+`,
+    );
+    const leader = startDaemon(config);
+    daemons.push(leader);
+    const w = startDaemon(
+      config,
+      { NOTIFY_SOCKET: l.socket, WATCHDOG_USEC: '2000000' },
+      {
+        command: 'worker',
+        args: ['--pool', 'alpha'],
+      },
+    );
+    daemons.push(w);
+    const readyLog = await w.waitForLog((x) => x.msg === 'worker ready: taking the runs of its pool', 30_000);
+    const ready = await l.waitForField('READY=1', 5_000);
+    assert.ok(Date.parse(String(readyLog.time)) <= ready.at, 'READY=1 once the worker takes runs');
+    assert.ok(
+      ready.fields.some((f) => f.startsWith('STATUS=worker of pool alpha')),
+      JSON.stringify(ready.fields),
+    );
+    const from = l.messages.length;
+    await waitFor(
+      () => l.messages.slice(from).filter((m) => m.fields.includes('WATCHDOG=1')).length >= 2,
+      3_500,
+      'two WATCHDOG=1 within 3.5 s',
+    );
+    await waitFor(() => fs.existsSync(envFile), 15_000, 'a run on the worker');
+
+    const beforeStop = l.messages.length;
+    w.proc.kill('SIGTERM');
+    assert.equal(await w.exited, 0, w.stderr());
+    await l
+      .waitForField('STOPPING=1', 2_000, beforeStop)
+      .catch(() => assert.fail(`no STOPPING=1: ${JSON.stringify(l.messages.slice(beforeStop))}`));
+    leader.proc.kill('SIGTERM');
+    assert.equal(await leader.exited, 0, leader.stderr());
+    assert.deepEqual(
+      new Set(fs.readFileSync(envFile, 'utf8').trim().split('\n')),
+      new Set(['unset unset unset']),
+      "a worker's job inherited NOTIFY_SOCKET/WATCHDOG_*",
     );
   });
 });
