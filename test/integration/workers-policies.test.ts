@@ -2,8 +2,9 @@
 // real Postgres with a leader and a worker, asserted on the jobs' own output
 // and the ledger: retries are handed again, each attempt run on a worker,
 // and the onFailure hook runs on the leader after the last; an operator's
-// trigger and backfill of a paused pool job run on the worker; `cronkeeper
-// migrate` installs the queue's schema when jobs run on workers.
+// trigger and backfill of a paused pool job run on the worker; concurrency.max
+// and overlap: queue hold across two workers; `cronkeeper migrate` installs
+// the queue's schema when jobs run on workers.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -208,4 +209,60 @@ test("cronkeeper migrate installs graphile-worker's schema when jobs run on work
       assert.match(text.stdout, /graphile-worker's schema \(the workers' queue\) is up to date/);
     }
   }
+});
+
+test('concurrency.max and overlap: queue hold across two workers: never more runs at once than the limit, every slot once, in order', async () => {
+  const db = await h.database();
+  const dir = h.tempDir('workers-concurrency');
+  const out = path.join(dir, 'out.txt');
+  // Each run notes its start and end (epoch ms), so the runs at once are counted from the jobs' own output.
+  const run = (name: string) =>
+    sh(
+      `echo "$CRONKEEPER_JOB $CRONKEEPER_SCHEDULED_AT start $(date +%s%3N)" >> '${out}'; sleep 0.8; ` +
+        `echo "$CRONKEEPER_JOB $CRONKEEPER_SCHEDULED_AT end $(date +%s%3N)" >> '${out}'`,
+    );
+  const file = path.join(dir, 'cronkeeper.yaml');
+  fs.writeFileSync(
+    file,
+    `store: { url: "${db.url}" }
+spool: { path: "${path.join(dir, 'spool')}" }
+ha: { lease: 2s }
+concurrency: { max: 2 }
+jobs:
+${['a', 'b', 'c']
+  .map((n) => `  ${n}: { every: 1s, catchup: none, overlap: allow, runOn: alpha, command: ${run(n)} }`)
+  .join('\n')}
+  queued: { every: 1s, catchup: none, overlap: queue, runOn: alpha, command: ${run('queued')} }
+`,
+  );
+  const workers = [h.startWorker(file, 'alpha'), h.startWorker(file, 'alpha')];
+  for (const w of workers) await w.waitForLog((l) => l.msg === WORKER_READY, 30_000);
+  const leader = h.startDaemon(file);
+  await waitFor(() => lines(out).filter((l) => l.includes(' end ')).length >= 12, 60_000, 'runs to end');
+  await stopAll(leader, ...workers);
+
+  const events = lines(out).map((l) => {
+    const [job, slot, kind, at] = l.split(' ');
+    return { job: job!, slot: slot!, kind: kind!, at: Number(at) };
+  });
+  // Sweep the starts and ends in time: the runs in progress never exceed concurrency.max.
+  let now = 0;
+  let most = 0;
+  for (const e of [...events].sort((x, y) => x.at - y.at || (x.kind === 'end' ? -1 : 1))) {
+    now += e.kind === 'start' ? 1 : -1;
+    most = Math.max(most, now);
+  }
+  assert.ok(most <= 2, `runs at once across both workers: ${most}`);
+  assert.equal(most, 2, 'the limit is reached: both workers ran runs');
+  const starts = events.filter((e) => e.kind === 'start');
+  const keys = starts.map((e) => `${e.job} ${e.slot}`);
+  assert.equal(new Set(keys).size, keys.length, 'no slot ran twice');
+  // overlap: queue, across workers: one run of the job at a time, its slots in order.
+  const queued = events.filter((e) => e.job === 'queued');
+  for (let i = 1; i < queued.length; i++) {
+    if (queued[i]!.kind === 'start')
+      assert.equal(queued[i - 1]!.kind, 'end', 'a queued run waits for the last');
+  }
+  const queuedSlots = queued.filter((e) => e.kind === 'start').map((e) => e.slot);
+  assert.deepEqual(queuedSlots, [...queuedSlots].sort(), 'queued slots run in order');
 });
