@@ -25,7 +25,8 @@ import {
   type HandedAttemptState,
   endLostAttempt,
   handOffAttempts,
-  releaseStaleQueueLocks,
+  readStaleQueueLockers,
+  unlockQueueWorkers,
   readHandedAttempts,
 } from '../store/worker-attempts.js';
 import { requestStop } from '../store/worker-stops.js';
@@ -305,12 +306,14 @@ export class HandedAttempts {
       (st) => st.worker === null && !st.end && nowMs - st.startedAtMs > 2 * this.o.leaseMs,
     );
     if (full && untaken.length > 0) {
-      const freed = await releaseStaleQueueLocks(db, untaken, 2 * this.o.leaseMs);
-      if (freed > 0)
+      const lockers = await readStaleQueueLockers(db.readers, untaken, 2 * this.o.leaseMs);
+      if (lockers.length > 0) {
+        await unlockQueueWorkers(db, lockers);
         this.o.logger.warn(
-          { freed, runs: untaken.length },
+          { lockers, untaken: untaken.length },
           'runs were locked in the queue by a worker that never took them (it died first): freed for the live workers',
         );
+      }
     }
   }
 }

@@ -307,29 +307,34 @@ export async function endLostAttempt(
 }
 
 /**
- * Frees the queue jobs of untaken attempts that a queue worker locked more
- * than `olderThanMs` ago: a worker killed between graphile-worker's lock and
- * its take in the ledger (which takes milliseconds) leaves the job locked for
- * graphile-worker's four hours. Everything that queue worker locked is freed
- * (graphile-worker's force_unlock_workers): a job freed under a live worker
- * is harmless, as only one worker can take an attempt in the ledger. Returns
- * how many queue workers were freed.
+ * The queue workers (graphile-worker's ids) that locked the queue jobs of
+ * untaken attempts more than `olderThanMs` ago: a worker killed between
+ * graphile-worker's lock and its take in the ledger (which takes
+ * milliseconds) leaves the job locked for graphile-worker's four hours.
  */
-export async function releaseStaleQueueLocks(
+export async function readStaleQueueLockers(
   db: Queryable,
   keys: readonly AttemptKey[],
   olderThanMs: number,
-): Promise<number> {
-  if (keys.length === 0) return 0;
+): Promise<string[]> {
+  if (keys.length === 0) return [];
   const rows = await db.query<{ locked_by: string }>(
-    `WITH stale AS (
-       SELECT DISTINCT j.locked_by FROM graphile_worker.jobs j
-       WHERE j.key = ANY($1::text[]) AND j.locked_by IS NOT NULL
-         AND j.locked_at < now() - make_interval(secs => $2::float8 / 1000))
-     SELECT locked_by FROM stale, LATERAL graphile_worker.force_unlock_workers(ARRAY[stale.locked_by]) AS f`,
+    `SELECT DISTINCT j.locked_by FROM graphile_worker.jobs j
+     WHERE j.key = ANY($1::text[]) AND j.locked_by IS NOT NULL
+       AND j.locked_at < now() - make_interval(secs => $2::float8 / 1000)`,
     [keys.map(queueJobKey), olderThanMs],
   );
-  return rows.length;
+  return rows.map((r) => r.locked_by);
+}
+
+/**
+ * Frees every queue job those queue workers locked (graphile-worker's
+ * force_unlock_workers). Harmless under a queue worker that lives after all:
+ * only one worker can take an attempt in the ledger.
+ */
+export async function unlockQueueWorkers(db: Queryable, lockers: readonly string[]): Promise<void> {
+  if (lockers.length > 0)
+    await db.query('SELECT graphile_worker.force_unlock_workers($1::text[])', [lockers]);
 }
 
 /** Removes a handed attempt's job from the queue, wherever it is (a dead worker's lock is no matter). */

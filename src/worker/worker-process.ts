@@ -77,7 +77,7 @@ export class WorkerProcess {
   private stopPoll: NodeJS.Timeout | undefined;
   private stops: KeepListening | undefined;
   private readonly running = new Map<string, RunHandle>();
-  /** Each followed run until its end is recorded. */
+  /** Each run followed, and each end being recorded, until it is. */
   private readonly recording = new Set<Promise<void>>();
   private readonly trace: WorkerTrace;
   private readonly home: WorkerHome;
@@ -209,9 +209,11 @@ export class WorkerProcess {
       { job: taken.slot.job, runId: key.runId, attempt: key.attempt, workerId: this.o.workerId },
       "the job is not in this worker's config: recorded as an error",
     );
-    void this.finish(
-      key,
-      toRecord(errorResult(`job '${taken.slot.job}' is not in worker ${this.o.workerId}'s config`)),
+    this.track(
+      this.finish(
+        key,
+        toRecord(errorResult(`job '${taken.slot.job}' is not in worker ${this.o.workerId}'s config`)),
+      ),
     );
     return undefined;
   }
@@ -220,13 +222,17 @@ export class WorkerProcess {
   private follow(key: AttemptKey, handle: RunHandle): Promise<void> {
     const id = `${key.runId}:${key.attempt}`;
     this.running.set(id, handle);
-    const done = handle.result
-      .then((result) => this.finish(key, toRecord(result)))
-      .then(() => handle.release?.().catch(() => {}))
-      .finally(() => {
-        this.running.delete(id);
-        this.recording.delete(done);
-      });
+    return this.track(
+      handle.result
+        .then((result) => this.finish(key, toRecord(result)))
+        .then(() => handle.release?.().catch(() => {}))
+        .finally(() => this.running.delete(id)),
+    );
+  }
+
+  /** Keeps `recording` until it settles: a stop waits for it. */
+  private track(recording: Promise<void>): Promise<void> {
+    const done = recording.finally(() => this.recording.delete(done));
     this.recording.add(done);
     return done;
   }
@@ -288,20 +294,19 @@ export class WorkerProcess {
     if (!job) return;
     // An HTTP request in flight died with its worker, and leaves no trace.
     if (job.action.kind !== 'command')
-      return this.finish(key, interrupted('its worker died while the request was in flight'));
+      return this.track(this.finish(key, interrupted('its worker died while the request was in flight')));
     const found = r.found;
-    if (!found) return this.finish(key, interrupted(`its spool cannot be read: ${r.unreadable}`));
+    if (!found) return this.track(this.finish(key, interrupted(`its spool cannot be read: ${r.unreadable}`)));
     switch (found.kind) {
       case 'never-started':
         // The ledger's evidence (a pid) wins over a spool that is gone.
         if (r.left.jobPid !== null)
-          return this.finish(key, interrupted('its worker died and its spool is gone'));
+          return this.track(this.finish(key, interrupted('its worker died and its spool is gone')));
         await removeSpool(r.paths).catch(() => {});
         return this.runTaken(taken, key);
       case 'lost':
-        return this.finish(
-          key,
-          interrupted('its worker died and its supervisor is gone without an exit status'),
+        return this.track(
+          this.finish(key, interrupted('its worker died and its supervisor is gone without an exit status')),
         );
       case 'running':
       case 'finished': {

@@ -216,11 +216,10 @@ test('concurrency.max and overlap: queue hold across two workers: never more run
   const dir = h.tempDir('workers-concurrency');
   const out = path.join(dir, 'out.txt');
   // Each run notes its start and end (epoch ms), so the runs at once are counted from the jobs' own output.
-  const run = (name: string) =>
-    sh(
-      `echo "$CRONKEEPER_JOB $CRONKEEPER_SCHEDULED_AT start $(date +%s%3N)" >> '${out}'; sleep 0.8; ` +
-        `echo "$CRONKEEPER_JOB $CRONKEEPER_SCHEDULED_AT end $(date +%s%3N)" >> '${out}'`,
-    );
+  const run = sh(
+    `echo "$CRONKEEPER_JOB $CRONKEEPER_SCHEDULED_AT start $(date +%s%3N)" >> '${out}'; sleep 0.8; ` +
+      `echo "$CRONKEEPER_JOB $CRONKEEPER_SCHEDULED_AT end $(date +%s%3N)" >> '${out}'`,
+  );
   const file = path.join(dir, 'cronkeeper.yaml');
   fs.writeFileSync(
     file,
@@ -230,9 +229,9 @@ ha: { lease: 2s }
 concurrency: { max: 2 }
 jobs:
 ${['a', 'b', 'c']
-  .map((n) => `  ${n}: { every: 1s, catchup: none, overlap: allow, runOn: alpha, command: ${run(n)} }`)
+  .map((n) => `  ${n}: { every: 1s, catchup: none, overlap: allow, runOn: alpha, command: ${run} }`)
   .join('\n')}
-  queued: { every: 1s, catchup: none, overlap: queue, runOn: alpha, command: ${run('queued')} }
+  queued: { every: 1s, catchup: none, overlap: queue, runOn: alpha, command: ${run} }
 `,
   );
   const workers = [h.startWorker(file, 'alpha'), h.startWorker(file, 'alpha')];
