@@ -7,17 +7,16 @@
 //
 // The jobs come over a slice at a time, a few ahead, each one taken asking
 // for the next: copying 100,000 jobs in one message held the main thread for
-// most of a second, and left every copied string (the same zone, file and
-// policy names over and over) alive or for the collector. A slice's repeated
-// strings are shared as it arrives (shared-strings.ts), while its copies are
-// still young. Node takes in every message waiting on a port in one go, and
+// most of a second. A slice is written as columns, not copied as objects
+// (job-slices.ts): what jobs repeat comes over once, and is one object or
+// string on the main thread too. Node takes in every message waiting on a port in one go, and
 // the worker keeps up: once a turn's budget is spent, the next slice is asked
 // for only after the event loop has had its turn, or a whole config would
 // arrive in one.
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { loadConfig, type LoadConfigOptions } from './load-config.js';
 import { rememberJobsByName } from './jobs-by-name.js';
-import { SharedStrings } from './shared-strings.js';
+import { type JobSlice, JobSliceReader, JobSliceWriter } from './job-slices.js';
 import { TurnBudget } from '../runtime/turn-budget.js';
 import { type Config, ConfigError, type ConfigProblem, type JobConfig } from './types.js';
 
@@ -25,8 +24,10 @@ type Answer =
   | { ok: true; config: Config; jobCount: number }
   | { ok: false; problems: ConfigProblem[] | undefined; message: string };
 
+type Message = Answer | JobSlice;
+
 /** Jobs per message. */
-const SLICE = 500;
+const SLICE = 2_000;
 /**
  * Slices in flight: the worker copies the next ones while the main thread
  * takes one in (each taken slice asks for one more), and no more wait.
@@ -53,7 +54,7 @@ export function loadConfigOffThread(
     });
     let config: Config | undefined;
     let expected = 0;
-    const shared = new SharedStrings();
+    const slices = new JobSliceReader();
     // Indexed as they come, in the turns they come in, not in one pass after.
     const byName = new Map<string, JobConfig>();
     const turns = new TurnBudget();
@@ -68,11 +69,11 @@ export function loadConfigOffThread(
       void worker.terminate();
       finish();
     };
-    worker.on('message', (message: Answer | JobConfig[]) => {
-      if (Array.isArray(message)) {
+    worker.on('message', (message: Message) => {
+      const isSlice = 'numbers' in message;
+      if (isSlice) {
         if (!config) return;
-        for (const job of message) {
-          shared.shareJob(job);
+        for (const job of slices.read(message)) {
           config.jobs.push(job);
           byName.set(job.name, job);
         }
@@ -88,7 +89,7 @@ export function loadConfigOffThread(
       if (received && received.jobs.length >= expected) {
         rememberJobsByName(received.jobs, byName);
         done(() => resolve(received));
-      } else if (Array.isArray(message)) {
+      } else if (isSlice) {
         if (!turns.spent()) askMore();
         else void turns.yield().then(askMore);
       }
@@ -105,10 +106,12 @@ if (!isMainThread && (workerData as { mark?: string } | null)?.mark === MARK) {
   loadConfig(file, options).then(
     (config) => {
       const { jobs } = config;
+      const writer = new JobSliceWriter();
       let sent = 0;
       const sendSlice = () => {
         if (sent >= jobs.length) return;
-        parentPort!.postMessage(jobs.slice(sent, sent + SLICE));
+        const slice = writer.write(jobs.slice(sent, sent + SLICE));
+        parentPort!.postMessage(slice satisfies Message, [slice.numbers.buffer as ArrayBuffer]);
         sent += SLICE;
       };
       parentPort!.on('message', sendSlice);
