@@ -24,6 +24,13 @@ function job(name: string, schedule: ScheduleSpec, over: Partial<JobConfig> = {}
   } as JobConfig;
 }
 
+test('specHash: the values stored by earlier versions (a changed hash would be a schedule change)', () => {
+  // sha256 of the canonical spec, first 8 bytes as hex, as every release has written them.
+  const every = (everyMs: number, offsetMs = 0): ScheduleSpec => ({ kind: 'every', everyMs, offsetMs });
+  assert.equal(specHash(cron('30 2 * * *', 'Europe/Berlin')), '1f10817292a8bf5e');
+  assert.equal(specHash(every(60_000, 15_000)), '5ffee94726b42396');
+});
+
 test('specHash: what decides the slots, and nothing else', () => {
   assert.equal(specHash(cron('30 2 * * *')), specHash(cron('30  2 * *   *')), 'whitespace is not a change');
   assert.notEqual(specHash(cron('30 2 * * *')), specHash(cron('30 3 * * *')));
