@@ -58,9 +58,12 @@ Runs the jobs of pool POOL (those with runOn: POOL) that the leader hands to
 it, on this host, N at a time (default 4), with the same config and database
 as the leader. Runs, their output and outcomes go to the same ledger; each
 job gets CRONKEEPER_WORKER (its HTTP body, "worker"). SIGTERM/SIGINT stop it
-gracefully: no more runs are taken, those in progress get shutdownGrace. A
-worker silent for two leases (ha.lease) is taken for dead by the leader: its
-runs end as interrupted, and their job's onInterrupted decides.`,
+gracefully: no more runs are taken, those in progress get shutdownGrace.
+Commands run under supervisors in <spool.path>/workers/POOL and outlive the
+worker: the next worker of the pool on this host takes them over. A worker
+silent for two leases (ha.lease) is dead; if no worker of its host takes its
+runs over within ha.hostWait, they end as interrupted, and their job's
+onInterrupted decides.`,
   validate: `Usage: cronkeeper validate [--config FILE] [--json]
 
 Exits 0 if the config is valid; otherwise prints every problem as

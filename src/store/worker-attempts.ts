@@ -283,9 +283,10 @@ export async function readHandedAttempts(
 }
 
 /**
- * The leader ends an attempt whose worker is dead (silent past the bound, or
- * stopped without ending it): interrupted, as a lost supervisor is. Its job
- * leaves the queue. False when it ended meanwhile.
+ * The leader ends an attempt whose worker is dead and that no worker of its
+ * home took over within ha.hostWait (dispatch/worker-liveness.ts):
+ * interrupted, as a lost supervisor is. Its job leaves the queue. False when
+ * it ended, or was taken over, meanwhile.
  */
 export async function endLostAttempt(
   db: Queryable,
