@@ -3,6 +3,7 @@
 // silent for two leases as dead (dispatch/handed-attempts.ts), and status
 // lists them.
 import type { Queryable } from './db.js';
+import { type Fence, fenceCte } from './fence.js';
 
 /** A worker process, as it records itself. */
 export interface WorkerRecord {
@@ -29,6 +30,25 @@ export async function recordWorkerStopped(db: Queryable, workerId: string, atMs:
     workerId,
     new Date(atMs).toISOString(),
   ]);
+}
+
+/**
+ * Deletes the records of workers not heard from since `beforeMs` (the ledger's
+ * retention) that hold no open attempt, fenced: each restart of a worker adds
+ * a record, and status and the metrics read them all. Returns how many.
+ */
+export async function cleanWorkerRecords(db: Queryable, fence: Fence, beforeMs: number): Promise<number> {
+  const rows = await db.query<{ n: number }>(
+    `WITH ${fenceCte(2)}, gone AS (
+       DELETE FROM cronkeeper_workers w
+       WHERE w.heartbeat_at < $1 AND EXISTS (SELECT 1 FROM fence)
+         AND NOT EXISTS (SELECT 1 FROM cronkeeper_attempts a
+                         WHERE a.worker = w.worker_id AND a.pool IS NOT NULL AND a.finished_at IS NULL)
+       RETURNING 1)
+     SELECT count(*)::int AS n FROM gone`,
+    [new Date(beforeMs).toISOString(), fence.epoch],
+  );
+  return rows[0]?.n ?? 0;
 }
 
 /** A worker as status shows it. */

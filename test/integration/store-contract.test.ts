@@ -12,6 +12,7 @@ import { migrate } from '../../src/store/migrate.js';
 import { openEmbedded } from '../../src/store/open-embedded.js';
 import { openPostgres } from '../../src/store/open-postgres.js';
 import { insertSnapshot, listSnapshots } from '../../src/store/snapshot-rows.js';
+import { cleanWorkerRecords, recordWorker } from '../../src/store/worker-records.js';
 import { createTestDatabase } from '../support/database.js';
 import { tempDir } from '../support/daemon.js';
 
@@ -242,6 +243,32 @@ for (const [kind, open] of stores) {
       assert.deepEqual(
         left.map((r) => r.id),
         [claimed[1]!.runId],
+      );
+    });
+
+    test('the cleaner deletes the records of workers gone past the retention, but not one with an open run', async () => {
+      const worker = (workerId: string) => ({ workerId, pool: 'etl', host: 'h', pid: 1, concurrency: 4 });
+      const longAgo = T - 40 * 86_400_000;
+      await recordWorker(db, worker('gone'), longAgo);
+      await recordWorker(db, worker('gone-but-running'), longAgo);
+      await recordWorker(db, worker('alive'), Date.now());
+      const { claimed } = await claimSlots(db, current, [
+        { job: 'etl-job', scheduledAtMs: T, catchup: false },
+      ]);
+      await db.query(
+        `INSERT INTO cronkeeper_attempts (run_id, attempt, epoch, node_id, started_at, pool, worker)
+         VALUES ($1, 1, $2, 'node-b', now(), 'etl', 'gone-but-running')`,
+        [claimed[0]!.runId, current.epoch],
+      );
+      const before = T - 30 * 86_400_000;
+      assert.equal(await cleanWorkerRecords(db, old, before), 0, 'a deposed leader cleans nothing');
+      assert.equal(await cleanWorkerRecords(db, current, before), 1);
+      const left = await db.query<{ worker_id: string }>(
+        'SELECT worker_id FROM cronkeeper_workers ORDER BY worker_id',
+      );
+      assert.deepEqual(
+        left.map((r) => r.worker_id),
+        ['alive', 'gone-but-running'],
       );
     });
   });
