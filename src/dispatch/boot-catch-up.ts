@@ -19,7 +19,7 @@ import type { OnBadRow } from '../store/bad-rows.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { TurnBudget } from '../runtime/turn-budget.js';
 import type { ClaimQueue } from './claim-queue.js';
-import { logConflicts, logPlans } from './plan-log.js';
+import { FirstSeenJobs, logConflicts, logPlans } from './plan-log.js';
 import type { RunDispatcher } from './run-dispatcher.js';
 import { runCatchUp } from './run-catch-up.js';
 import type { SlotPipeline } from './slot-pipeline.js';
@@ -63,17 +63,20 @@ export async function runBootCatchUp(ctx: BootCatchUpContext, nowMs: number): Pr
   // Job by job, giving the event loop (the leader's heartbeat) a turn every 50 ms: 100,000 jobs take a while.
   const turns = new TurnBudget();
   const plans: JobPlan[] = [];
+  const firstSeen = new FirstSeenJobs();
   for (const j of ctx.jobs) {
     if (turns.spent()) await turns.yield();
     const p = planJob(toPlanInput(j.config, j.slots), state.lastExecution.get(j.config.name), nowMs);
     // Only the plans with something to run, record or log are kept: after a restart, 100,000
-    // plans of nothing missed were 100,000 objects held until the catch-up began.
-    if (p.firstSeen || p.missed > 0 || p.expired > 0 || p.gaps.length > 0) plans.push(p);
+    // plans of nothing missed were 100,000 objects held until the catch-up began, and on a
+    // first start, 100,000 plans of jobs seen for the first time.
+    if (p.firstSeen) {
+      state.setBaseline(p.job, p.baselineMs!);
+      firstSeen.add(p);
+    } else if (p.missed > 0 || p.expired > 0 || p.gaps.length > 0) plans.push(p);
   }
   const plan = assemblePlan(plans, nowMs);
-  logPlans(logger, plan.jobs, undefined, ctx.metrics);
-  for (const p of plan.jobs)
-    if (p.firstSeen && p.baselineMs !== undefined) state.setBaseline(p.job, p.baselineMs);
+  logPlans(logger, plan.jobs, firstSeen, ctx.metrics);
   // What the policies leave out is recorded alongside the claims (not in their way: a crowd of jobs
   // catching up `latest` leaves a gap each); the catch-up is not over before it is written.
   const gapsRecorded = recordSlotGaps(

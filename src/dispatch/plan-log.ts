@@ -32,24 +32,44 @@ export function logPlan(logger: Logger, p: JobPlan, msg = 'catch-up plan', metri
 const FIRST_SEEN_LINES = 20;
 
 /**
+ * The jobs a catch-up sees for the first time, counted as they are planned:
+ * only the first few plans are kept for the log. A first start with 100,000
+ * jobs kept 100,000 plans of nothing to run until the pass was over.
+ */
+export class FirstSeenJobs {
+  count = 0;
+  readonly first: JobPlan[] = [];
+
+  add(p: JobPlan): void {
+    this.count++;
+    if (this.first.length < FIRST_SEEN_LINES) this.first.push(p);
+  }
+}
+
+/**
  * Logs the plans of a catch-up: each job's counts, and the jobs seen for the
  * first time — one line for all of them when they are many (a first start with
  * 100,000 jobs must not write 100,000 lines).
  */
-export function logPlans(logger: Logger, plans: readonly JobPlan[], msg?: string, metrics?: Metrics): void {
-  const firstSeen = plans.filter((p) => p.firstSeen);
-  for (const p of plans)
-    if (!p.firstSeen || firstSeen.length <= FIRST_SEEN_LINES) logPlan(logger, p, msg, metrics);
-  if (firstSeen.length > FIRST_SEEN_LINES) {
-    logger.info(
-      {
-        count: firstSeen.length,
-        jobs: firstSeen.slice(0, FIRST_SEEN_LINES).map((p) => p.job),
-        baseline: new Date(firstSeen[0]!.baselineMs!).toISOString(),
-      },
-      `${firstSeen.length} jobs seen for the first time: no catch-up, baseline now`,
-    );
+export function logPlans(
+  logger: Logger,
+  plans: readonly JobPlan[],
+  firstSeen: FirstSeenJobs,
+  metrics?: Metrics,
+): void {
+  for (const p of plans) logPlan(logger, p, undefined, metrics);
+  if (firstSeen.count <= FIRST_SEEN_LINES) {
+    for (const p of firstSeen.first) logPlan(logger, p, undefined, metrics);
+    return;
   }
+  logger.info(
+    {
+      count: firstSeen.count,
+      jobs: firstSeen.first.map((p) => p.job),
+      baseline: new Date(firstSeen.first[0]!.baselineMs!).toISOString(),
+    },
+    `${firstSeen.count} jobs seen for the first time: no catch-up, baseline now`,
+  );
 }
 
 export function logConflicts(logger: Logger, conflicts: readonly SlotClaim[], metrics?: Metrics): void {
