@@ -13,8 +13,8 @@ export function specHash(spec: ScheduleSpec): string {
 /**
  * The first 8 bytes of the SHA-256 of `text`, as hex. By the one-shot crypto.hash where the
  * runtime has it (Node >= 20.12): a Hash object per job was most of the time of a pass.
- * Its 16 characters are a slice of the whole digest's 64, which it keeps alive: the hashes of
- * one pass over the jobs are dropped with it (apply-job-changes.ts).
+ * Its 16 characters are a slice of the whole digest's 64, which it keeps alive: many hashes
+ * are kept as numbers instead (SpecHashList).
  */
 const sha256Prefix: (text: string) => string =
   typeof (crypto as { hash?: unknown }).hash === 'function'
@@ -22,22 +22,57 @@ const sha256Prefix: (text: string) => string =
     : (text) => crypto.createHash('sha256').update(text).digest().toString('hex', 0, 8);
 
 /**
- * specHash over one set of jobs, each distinct spec hashed once: jobs share
- * their patterns, and 100,000 jobs of 1,000 patterns are hashed 1,000 times.
- * Remembered by the raw fields (zone, then pattern): no key string built per job.
+ * The specHash of each job of a list, kept as numbers (two 32-bit words a
+ * job), each distinct spec hashed once: jobs share their patterns, and 100,000
+ * jobs of 1,000 patterns are hashed 1,000 times. A term start holds the hashes
+ * through its reads and writes of the stored specs; as 100,000 strings (each
+ * keeping the digest's 64 characters it was cut from) they were megabytes
+ * alive into the first seconds after ready.
  */
-export class SpecHashes {
-  private readonly byOuter = new Map<string, Map<string | number, string>>();
+export class SpecHashList {
+  private constructor(private readonly words: Uint32Array) {}
 
-  hash(spec: ScheduleSpec): string {
-    const [outer, inner] =
-      spec.kind === 'cron' ? [spec.timezone, spec.pattern] : [`every ${spec.offsetMs}`, spec.everyMs];
-    let byInner = this.byOuter.get(outer);
-    if (byInner === undefined) this.byOuter.set(outer, (byInner = new Map()));
-    let hash = byInner.get(inner);
-    if (hash === undefined) byInner.set(inner, (hash = specHash(spec)));
-    return hash;
+  /** Hashes each job's spec in order, giving the event loop its turns. */
+  static async of(
+    jobs: readonly { schedule: ScheduleSpec }[],
+    turns: Turns = NO_TURNS,
+  ): Promise<SpecHashList> {
+    const words = new Uint32Array(jobs.length * 2);
+    // Which job's words hold a spec's hash: by the raw fields (zone, then pattern), no key built per job.
+    const byOuter = new Map<string, Map<string | number, number>>();
+    for (let i = 0; i < jobs.length; i++) {
+      if (turns.spent()) await turns.yield();
+      const spec = jobs[i]!.schedule;
+      const [outer, inner] =
+        spec.kind === 'cron' ? [spec.timezone, spec.pattern] : [`every ${spec.offsetMs}`, spec.everyMs];
+      let byInner = byOuter.get(outer);
+      if (byInner === undefined) byOuter.set(outer, (byInner = new Map()));
+      const same = byInner.get(inner);
+      if (same !== undefined) {
+        words[2 * i] = words[2 * same]!;
+        words[2 * i + 1] = words[2 * same + 1]!;
+        continue;
+      }
+      byInner.set(inner, i);
+      const hex = specHash(spec);
+      words[2 * i] = parseInt(hex.slice(0, 8), 16);
+      words[2 * i + 1] = parseInt(hex.slice(8, 16), 16);
+    }
+    return new SpecHashList(words);
   }
+
+  get length(): number {
+    return this.words.length / 2;
+  }
+
+  /** The i-th job's specHash. */
+  at(i: number): string {
+    return hexWord(this.words[2 * i]!) + hexWord(this.words[2 * i + 1]!);
+  }
+}
+
+function hexWord(n: number): string {
+  return n.toString(16).padStart(8, '0');
 }
 
 function canonicalSpec(spec: ScheduleSpec): string {
@@ -65,14 +100,14 @@ export function scheduleChanges(
   jobs: readonly JobConfig[],
   stored: ReadonlyMap<string, StoredSpec>,
   describe: (spec: ScheduleSpec) => string,
-  /** Each job's specHash, when the caller has them already. */
-  hashes: readonly string[] = jobs.map((j) => specHash(j.schedule)),
+  /** The i-th job's specHash, when the caller has them already. */
+  hashAt: (i: number) => string = (i) => specHash(jobs[i]!.schedule),
 ): ScheduleChange[] {
   const changes: ScheduleChange[] = [];
   for (let i = 0; i < jobs.length; i++) {
     const job = jobs[i]!;
     const before = stored.get(job.name);
-    if (before && before.hash !== hashes[i]) {
+    if (before && before.hash !== hashAt(i)) {
       changes.push({
         job: job.name,
         from: before.spec,

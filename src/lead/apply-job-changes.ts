@@ -4,7 +4,7 @@
 // decision is logged; nothing is guessed (a rename without formerNames is a
 // new job, and the log says how to carry the old one over).
 import type { Logger } from 'pino';
-import { pendingRenames, possibleRenames, scheduleChanges, SpecHashes } from '../catchup/job-changes.js';
+import { pendingRenames, possibleRenames, scheduleChanges, SpecHashList } from '../catchup/job-changes.js';
 import { COUNT_BUDGET, slotRange } from '../catchup/plan-catch-up.js';
 import type { JobConfig } from '../config/types.js';
 import type { SlotCalculators } from '../schedule/slot-calculator.js';
@@ -79,18 +79,13 @@ export async function applyJobChanges(
   }
 
   // Schedule changes.
-  const hashes: string[] = [];
-  const specHashes = new SpecHashes();
-  for (const j of jobs) {
-    if (turns.spent()) await turns.yield();
-    hashes.push(specHashes.hash(j.schedule));
-  }
+  const hashes = await SpecHashList.of(jobs, turns);
   const { differs, stored } = await readSpecDifferences(db, jobs.length, (i) => ({
     job: jobs[i]!.name,
-    hash: hashes[i]!,
+    hash: hashes.at(i),
   }));
   const gaps: JobSlotGap[] = [];
-  const changes = scheduleChanges(jobs, stored, describeSchedule, hashes);
+  const changes = scheduleChanges(jobs, stored, describeSchedule, (i) => hashes.at(i));
   const byName = jobsByName(jobs);
   for (const c of changes) {
     const job = byName.get(c.job)!;
@@ -118,8 +113,7 @@ export async function applyJobChanges(
   const current = function* () {
     for (let i = 0; i < jobs.length; i++) {
       const j = jobs[i]!;
-      const hash = hashes[i]!;
-      if (differs[i] === 1) yield { job: j.name, hash, spec: describeSchedule(j.schedule) };
+      if (differs[i] === 1) yield { job: j.name, hash: hashes.at(i), spec: describeSchedule(j.schedule) };
     }
   };
   if (changedState) {

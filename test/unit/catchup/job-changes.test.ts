@@ -6,7 +6,7 @@ import {
   pendingRenames,
   possibleRenames,
   scheduleChanges,
-  SpecHashes,
+  SpecHashList,
   specHash,
 } from '../../../src/catchup/job-changes.js';
 import type { JobConfig, ScheduleSpec } from '../../../src/config/types.js';
@@ -45,8 +45,7 @@ test('specHash: what decides the slots, and nothing else', () => {
   assert.match(specHash(every(60_000)), /^[0-9a-f]{16}$/);
 });
 
-test('SpecHashes: the specHash of each spec, one set of jobs sharing their patterns', () => {
-  const hashes = new SpecHashes();
+test('SpecHashList: the specHash of each job, jobs sharing their patterns, hashes with leading zeros', async () => {
   const every = (everyMs: number, offsetMs = 0): ScheduleSpec => ({ kind: 'every', everyMs, offsetMs });
   const specs = [
     cron('30 2 * * *'),
@@ -56,7 +55,17 @@ test('SpecHashes: the specHash of each spec, one set of jobs sharing their patte
     every(60_000, 15_000),
     every(60_000),
   ];
-  for (const spec of specs) assert.equal(hashes.hash(spec), specHash(spec));
+  // Enough distinct specs that some hashes start a word with a zero digit.
+  for (let m = 0; m < 60; m++)
+    for (let h = 0; h < 24; h++) specs.push(cron(`${m} ${h} * * *`, 'Asia/Kolkata'));
+  const hashes = await SpecHashList.of(specs.map((schedule) => ({ schedule })));
+  assert.equal(hashes.length, specs.length);
+  const all = specs.map((spec, i) => [hashes.at(i), specHash(spec)]);
+  for (const [got, want] of all) assert.equal(got, want);
+  assert.ok(
+    all.some(([h]) => h!.startsWith('0') || h![8] === '0'),
+    'a word with a leading zero keeps its digits',
+  );
 });
 
 test('scheduleChanges: a changed spec, with the job rule; unknown and unchanged jobs are not changes', () => {
