@@ -28,51 +28,61 @@ const sha256Prefix: (text: string) => string =
  * through its reads and writes of the stored specs; as 100,000 strings (each
  * keeping the digest's 64 characters it was cut from) they were megabytes
  * alive into the first seconds after ready.
+ *
+ * The jobs are hashed in order as far as asked for, so that a caller reading
+ * the store a batch at a time hashes the next batch while the store compares
+ * the last one.
  */
 export class SpecHashList {
-  private constructor(private readonly words: Uint32Array) {}
+  private readonly words: Uint32Array;
+  private hashed = 0;
+  /** Which job's words hold a spec's hash: by the raw fields (zone, then pattern), no key built per job. */
+  private seen: Map<string, Map<string | number, number>> | undefined = new Map();
 
-  /** Hashes each job's spec in order, giving the event loop its turns. */
-  static async of(
-    jobs: readonly { schedule: ScheduleSpec }[],
-    turns: Turns = NO_TURNS,
-  ): Promise<SpecHashList> {
-    const words = new Uint32Array(jobs.length * 2);
-    // Which job's words hold a spec's hash: by the raw fields (zone, then pattern), no key built per job.
-    const byOuter = new Map<string, Map<string | number, number>>();
-    for (let i = 0; i < jobs.length; i++) {
-      if (turns.spent()) await turns.yield();
-      const spec = jobs[i]!.schedule;
-      const [outer, inner] =
-        spec.kind === 'cron' ? [spec.timezone, spec.pattern] : [`every ${spec.offsetMs}`, spec.everyMs];
-      let byInner = byOuter.get(outer);
-      if (byInner === undefined) byOuter.set(outer, (byInner = new Map()));
-      const same = byInner.get(inner);
-      if (same !== undefined) {
-        words[2 * i] = words[2 * same]!;
-        words[2 * i + 1] = words[2 * same + 1]!;
-        continue;
-      }
+  constructor(private readonly jobs: readonly { schedule: ScheduleSpec }[]) {
+    this.words = new Uint32Array(jobs.length * 2);
+  }
+
+  get length(): number {
+    return this.jobs.length;
+  }
+
+  /** The i-th job's specHash. */
+  at(i: number): string {
+    if (i < 0 || i >= this.jobs.length) throw new RangeError(`no job ${i} of ${this.jobs.length}`);
+    while (this.hashed <= i) this.hashNext();
+    return hexWord(this.words[2 * i]!) + hexWord(this.words[2 * i + 1]!);
+  }
+
+  private hashNext(): void {
+    const i = this.hashed++;
+    const { words } = this;
+    const spec = this.jobs[i]!.schedule;
+    const cron = spec.kind === 'cron';
+    const outer = cron ? spec.timezone : `every ${spec.offsetMs}`;
+    const inner = cron ? spec.pattern : spec.everyMs;
+    const seen = this.seen!;
+    let byInner = seen.get(outer);
+    if (byInner === undefined) seen.set(outer, (byInner = new Map()));
+    const same = byInner.get(inner);
+    if (same !== undefined) {
+      words[2 * i] = words[2 * same]!;
+      words[2 * i + 1] = words[2 * same + 1]!;
+    } else {
       byInner.set(inner, i);
       const hex = specHash(spec);
       words[2 * i] = parseInt(hex.slice(0, 8), 16);
       words[2 * i + 1] = parseInt(hex.slice(8, 16), 16);
     }
-    return new SpecHashList(words);
-  }
-
-  get length(): number {
-    return this.words.length / 2;
-  }
-
-  /** The i-th job's specHash. */
-  at(i: number): string {
-    return hexWord(this.words[2 * i]!) + hexWord(this.words[2 * i + 1]!);
+    if (this.hashed === this.jobs.length) this.seen = undefined; // all hashed: the memo is not needed
   }
 }
 
+const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+/** By bytes from a table: toString(16) and padStart took most of a pass over 100,000 jobs. */
 function hexWord(n: number): string {
-  return n.toString(16).padStart(8, '0');
+  return HEX_BYTE[n >>> 24]! + HEX_BYTE[(n >>> 16) & 255]! + HEX_BYTE[(n >>> 8) & 255]! + HEX_BYTE[n & 255]!;
 }
 
 function canonicalSpec(spec: ScheduleSpec): string {

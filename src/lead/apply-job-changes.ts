@@ -79,8 +79,10 @@ export async function applyJobChanges(
   }
 
   // Schedule changes.
-  const hashes = await SpecHashList.of(jobs, turns);
-  const { differs, stored } = await readSpecDifferences(db, jobs.length, (i) => ({
+  // Hashed a batch at a time as the store compares them, on the readers' connections: a reload's
+  // comparison of 100,000 jobs does not take the claims' connections.
+  const hashes = new SpecHashList(jobs);
+  const { differs, stored } = await readSpecDifferences(db.readers, jobs.length, (i) => ({
     job: jobs[i]!.name,
     hash: hashes.at(i),
   }));

@@ -7,13 +7,18 @@ import { type Fence, assertFence, fenceCte } from './fence.js';
 /** Jobs per statement of readSpecDifferences and saveJobSpecs. */
 const SPEC_ROWS_PER_STATEMENT = 2_000;
 
+/** Statements of readSpecDifferences in flight at once: the next batch is built while the store compares one. */
+const SPEC_STATEMENTS_IN_FLIGHT = 2;
+
 /**
  * Which of `count` jobs (the i-th: `at(i)`) have a recorded spec that differs
  * from theirs by hash, or none recorded (`differs[i]` = 1), and the recorded
  * spec of those that have one, by name. The comparison is the store's, a
  * statement's jobs at a time: reading every job's record into memory to
  * compare (100,000 rows at each start) left tens of megabytes behind, for a
- * result that is usually empty.
+ * result that is usually empty. Two statements go at once, and `at` is asked
+ * for a batch while the one before is compared: one at a time, the start
+ * waited on 50 round trips in turn.
  */
 export async function readSpecDifferences(
   db: Queryable,
@@ -22,7 +27,7 @@ export async function readSpecDifferences(
 ): Promise<{ differs: Uint8Array; stored: Map<string, StoredSpec> }> {
   const differs = new Uint8Array(count);
   const stored = new Map<string, StoredSpec>();
-  for (let from = 0; from < count; from += SPEC_ROWS_PER_STATEMENT) {
+  const compare = async (from: number) => {
     const batch: [string, string][] = [];
     for (let i = from; i < Math.min(count, from + SPEC_ROWS_PER_STATEMENT); i++) {
       const { job, hash } = at(i);
@@ -36,10 +41,22 @@ export async function readSpecDifferences(
       [JSON.stringify(batch)],
     );
     for (const r of rows) {
-      const i = from + r.i;
-      differs[i] = 1;
+      differs[from + r.i] = 1;
       if (r.spec_hash !== null) stored.set(batch[r.i]![0], { hash: r.spec_hash, spec: r.spec ?? '' });
     }
+  };
+  const inFlight: Promise<void>[] = [];
+  try {
+    for (let from = 0; from < count; from += SPEC_ROWS_PER_STATEMENT) {
+      const compared = compare(from);
+      compared.catch(() => {}); // awaited below, in order; not an unhandled rejection meanwhile
+      inFlight.push(compared);
+      if (inFlight.length >= SPEC_STATEMENTS_IN_FLIGHT) await inFlight.shift();
+    }
+    for (const compared of inFlight) await compared;
+  } finally {
+    // A failed statement ends the reading; the others are let finish before the caller goes on.
+    await Promise.allSettled(inFlight);
   }
   return { differs, stored };
 }

@@ -13,6 +13,7 @@ import { openEmbedded } from '../../src/store/open-embedded.js';
 import { openPostgres } from '../../src/store/open-postgres.js';
 import { insertSnapshot, listSnapshots } from '../../src/store/snapshot-rows.js';
 import { cleanWorkerRecords, recordWorker } from '../../src/store/worker-records.js';
+import { readSpecDifferences, saveJobSpecs } from '../../src/store/job-records.js';
 import { createTestDatabase } from '../support/database.js';
 import { tempDir } from '../support/daemon.js';
 
@@ -269,6 +270,42 @@ for (const [kind, open] of stores) {
       assert.deepEqual(
         left.map((r) => r.worker_id),
         ['alive', 'gone-but-running'],
+      );
+    });
+
+    test('the stored specs: which of 5,000 jobs differ, compared two statements at a time', async () => {
+      const hash = (i: number, v = 0) => (i * 7919 + v).toString(16).padStart(16, '0');
+      const job = (i: number) => `spec-job-${String(i).padStart(5, '0')}`;
+      await saveJobSpecs(
+        db,
+        current,
+        Array.from({ length: 4_500 }, (_, i) => ({ job: job(i), hash: hash(i), spec: `spec ${i}` })),
+      );
+      // Changed: a few in every statement's batch; new: the last 500; the rest as stored.
+      const changed = new Set([0, 1_999, 2_000, 3_001, 4_499]);
+      const asked: number[] = [];
+      const { differs, stored } = await readSpecDifferences(db, 5_000, (i) => {
+        asked.push(i);
+        return { job: job(i), hash: hash(i, changed.has(i) ? 1 : 0) };
+      });
+      assert.deepEqual(
+        asked,
+        Array.from({ length: 5_000 }, (_, i) => i),
+        'each job asked for once, in order',
+      );
+      const differing = [...differs.keys()].filter((i) => differs[i] === 1);
+      assert.deepEqual(differing, [...changed, ...Array.from({ length: 500 }, (_, k) => 4_500 + k)]);
+      assert.deepEqual(
+        [...stored].sort(),
+        [...changed].map((i) => [job(i), { hash: hash(i), spec: `spec ${i}` }]),
+        'the recorded spec of each changed job; none for the new ones',
+      );
+      await assert.rejects(
+        readSpecDifferences(db, 5_000, (i) => {
+          if (i === 4_100) throw new Error('no hash for job 4100');
+          return { job: job(i), hash: hash(i) };
+        }),
+        /no hash for job 4100/,
       );
     });
   });

@@ -45,7 +45,7 @@ test('specHash: what decides the slots, and nothing else', () => {
   assert.match(specHash(every(60_000)), /^[0-9a-f]{16}$/);
 });
 
-test('SpecHashList: the specHash of each job, jobs sharing their patterns, hashes with leading zeros', async () => {
+test('SpecHashList: the specHash of each job, jobs sharing their patterns, hashes with leading zeros', () => {
   const every = (everyMs: number, offsetMs = 0): ScheduleSpec => ({ kind: 'every', everyMs, offsetMs });
   const specs = [
     cron('30 2 * * *'),
@@ -58,7 +58,8 @@ test('SpecHashList: the specHash of each job, jobs sharing their patterns, hashe
   // Enough distinct specs that some hashes start a word with a zero digit.
   for (let m = 0; m < 60; m++)
     for (let h = 0; h < 24; h++) specs.push(cron(`${m} ${h} * * *`, 'Asia/Kolkata'));
-  const hashes = await SpecHashList.of(specs.map((schedule) => ({ schedule })));
+  const hashes = new SpecHashList(specs.map((schedule) => ({ schedule })));
+  assert.equal(hashes.at(2), specHash(specs[2]!), 'asked out of order');
   assert.equal(hashes.length, specs.length);
   const all = specs.map((spec, i) => [hashes.at(i), specHash(spec)]);
   for (const [got, want] of all) assert.equal(got, want);
@@ -66,6 +67,7 @@ test('SpecHashList: the specHash of each job, jobs sharing their patterns, hashe
     all.some(([h]) => h!.startsWith('0') || h![8] === '0'),
     'a word with a leading zero keeps its digits',
   );
+  assert.throws(() => hashes.at(specs.length), RangeError);
 });
 
 test('scheduleChanges: a changed spec, with the job rule; unknown and unchanged jobs are not changes', () => {
