@@ -1,6 +1,8 @@
 // The command line: parses the arguments, carries the command out, and maps
 // its errors to an exit status. The same for a shell and for a command the
-// running daemon carries out for a CLI beside it (cli-io.ts).
+// running daemon carries out for a CLI beside it (cli-io.ts). Each command's
+// modules are loaded when it runs: `run` starts reading the config on its
+// thread before the daemon's modules load, and no command waits for another's.
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/types.js';
@@ -9,25 +11,8 @@ import { EXIT, NoConfigError, UsageError, printConfigError, printJson, readConfi
 import { unsafeConfigFile } from '../config/file-permissions.js';
 import { storeHeld } from '../store/store-lock.js';
 import { forwardToDaemon } from './command-client.js';
-import {
-  auditCommand,
-  backfillCommand,
-  pauseCommand,
-  resumeCommand,
-  triggerCommand,
-} from './control-commands.js';
 import { HELP } from './help.js';
-import { importCommand } from './import-command.js';
 import { suggest } from '../text/suggest.js';
-import { calendarCommand, nextCommand } from './next-command.js';
-import { followRuns, logsCommand } from './follow-commands.js';
-import { jobsCommand } from './jobs-command.js';
-import { jobDefinitionsCommand } from './job-definitions.js';
-import { planCommand } from './plan-command.js';
-import { simulateCommand } from './simulate-command.js';
-import { statusCommand } from './status-command.js';
-import { migrateCommand, runsCommand, snapshotsCommand } from './store-commands.js';
-import { initCommand } from './init-command.js';
 
 /** Runs one command line; resolves with its exit status (errors are reported on stderr). */
 export async function runCommandLine(argv: string[]): Promise<number> {
@@ -200,6 +185,7 @@ async function dispatch(argv: string[]): Promise<number> {
   }
   // Needs no config at all.
   if (command === 'calendar') {
+    const { calendarCommand } = await import('./next-command.js');
     return calendarCommand(rest, {
       n: values.n,
       from: values.from,
@@ -212,6 +198,7 @@ async function dispatch(argv: string[]): Promise<number> {
     if (inDaemon()) throw new UsageError('init runs in the CLI, not in the daemon');
     if (values.config !== undefined || values['insecure-config'])
       throw new UsageError('init reads no config: it writes one (DIR/config/cronkeeper.yaml)');
+    const { initCommand } = await import('./init-command.js');
     return initCommand(rest, { json: values.json });
   }
   // Reads a crontab, not the config.
@@ -219,6 +206,7 @@ async function dispatch(argv: string[]): Promise<number> {
     if (inDaemon()) throw new UsageError('import runs in the CLI, not in the daemon');
     if (values.config !== undefined || values['insecure-config'])
       throw new UsageError('import reads no config: it writes one (--out FILE)');
+    const { importCommand } = await import('./import-command.js');
     return importCommand(rest, { out: values.out, json: values.json });
   }
   const daemon = inDaemon();
@@ -247,25 +235,40 @@ async function dispatch(argv: string[]): Promise<number> {
       for (const w of warnings) err(`warning: ${w}\n`);
       return EXIT.ok;
     }
-    case 'plan':
+    case 'plan': {
+      const { planCommand } = await import('./plan-command.js');
       await planCommand(config, { state: values.state, now: values.now, json: values.json });
       return EXIT.ok;
+    }
     case 'snapshots':
-      return snapshotsCommand(config, rest, { json: values.json, keep: values.keep });
+      return (await import('./store-commands.js')).snapshotsCommand(config, rest, {
+        json: values.json,
+        keep: values.keep,
+      });
     case 'jobs':
-      if (values.commands) return jobDefinitionsCommand(config, rest, { json: values.json });
+      if (values.commands)
+        return (await import('./job-definitions.js')).jobDefinitionsCommand(config, rest, {
+          json: values.json,
+        });
       if (rest.length > 0)
         throw new UsageError(`jobs takes job names only with --commands, got '${rest[0]}'`);
-      return jobsCommand(config, { json: values.json });
+      return (await import('./jobs-command.js')).jobsCommand(config, { json: values.json });
     case 'logs':
-      return logsCommand(config, rest, { n: values.n, json: values.json });
+      return (await import('./follow-commands.js')).logsCommand(config, rest, {
+        n: values.n,
+        json: values.json,
+      });
     case 'runs':
       if (values.follow) {
         if (rest.length > 0 || values.from !== undefined || values.to !== undefined)
           throw new UsageError('runs --follow takes --job and --limit only');
-        return followRuns(config, { job: values.job, limit: values.limit, json: values.json });
+        return (await import('./follow-commands.js')).followRuns(config, {
+          job: values.job,
+          limit: values.limit,
+          json: values.json,
+        });
       }
-      return runsCommand(config, rest, {
+      return (await import('./store-commands.js')).runsCommand(config, rest, {
         job: values.job,
         limit: values.limit,
         from: values.from,
@@ -273,28 +276,39 @@ async function dispatch(argv: string[]): Promise<number> {
         json: values.json,
       });
     case 'migrate':
-      return migrateCommand(config, { json: values.json });
+      return (await import('./store-commands.js')).migrateCommand(config, { json: values.json });
     case 'status':
-      return statusCommand(config, { json: values.json });
+      return (await import('./status-command.js')).statusCommand(config, { json: values.json });
     case 'pause':
-      return pauseCommand(config, rest, { json: values.json, reason: values.reason });
+      return (await import('./control-commands.js')).pauseCommand(config, rest, {
+        json: values.json,
+        reason: values.reason,
+      });
     case 'resume':
-      return resumeCommand(config, rest, { json: values.json });
+      return (await import('./control-commands.js')).resumeCommand(config, rest, { json: values.json });
     case 'trigger':
-      return triggerCommand(config, rest, { json: values.json });
+      return (await import('./control-commands.js')).triggerCommand(config, rest, { json: values.json });
     case 'backfill':
-      return backfillCommand(config, rest, {
+      return (await import('./control-commands.js')).backfillCommand(config, rest, {
         json: values.json,
         from: values.from,
         to: values.to,
         dryRun: values['dry-run'],
       });
     case 'next':
-      return nextCommand(config, rest, { json: values.json, n: values.n, from: values.from });
+      return (await import('./next-command.js')).nextCommand(config, rest, {
+        json: values.json,
+        n: values.n,
+        from: values.from,
+      });
     case 'audit':
-      return auditCommand(config, { json: values.json, job: values.job, limit: values.limit });
+      return (await import('./control-commands.js')).auditCommand(config, {
+        json: values.json,
+        job: values.job,
+        limit: values.limit,
+      });
     case 'simulate':
-      return simulateCommand(config, rest, values);
+      return (await import('./simulate-command.js')).simulateCommand(config, rest, values);
   }
   throw new UsageError(`unknown command '${command}'`);
 }

@@ -5,11 +5,9 @@ import type { Config, JobConfig } from '../config/types.js';
 import { suggest } from '../text/suggest.js';
 import { ConfigError, formatProblem } from '../config/types.js';
 import { loadConfigOffThread } from '../config/config-reader-thread.js';
-import { loadConfig } from '../config/load-config.js';
 import type { Db, Queryable } from '../store/db.js';
 import { migrate } from '../store/migrate.js';
 import { parseInstant } from '../schedule/iso-instant.js';
-import { openStore } from '../store/open-store.js';
 import { escapeTerminal } from './terminal-text.js';
 import { StoreLockedError } from '../store/store-lock.js';
 import { err, inDaemon, out } from './cli-io.js';
@@ -47,6 +45,7 @@ export async function readConfig(
     );
   }
   if (options.offThread) return loadConfigOffThread(chosen, { insecure: options.insecure });
+  const { loadConfig } = await import('../config/load-config.js');
   return loadConfig(chosen, { insecure: options.insecure });
 }
 
@@ -66,6 +65,7 @@ export async function withStore<T>(
 ): Promise<T> {
   const daemon = inDaemon();
   if (daemon) return fn(daemon.db);
+  const { openStore } = await import('../store/open-store.js');
   const db = await openStore(config.store).catch((e: unknown) => {
     // Reached only when the daemon holding it did not answer on its command socket.
     if (!(e instanceof StoreLockedError)) throw e;

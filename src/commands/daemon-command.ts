@@ -8,9 +8,6 @@ import { systemClock } from '../runtime/clock.js';
 import { loadConfigOffThread } from '../config/config-reader-thread.js';
 import { ConfigError, formatProblem } from '../config/types.js';
 import type { Config } from '../config/types.js';
-import { runDaemon } from '../daemon.js';
-import { createLogger, flushLog, flushLogSync } from '../runtime/logger.js';
-import { Metrics } from '../metrics/metrics.js';
 import { killAllJobProcessGroups } from '../run/command-run.js';
 import { createNotifier, watchdogIntervalMs } from '../systemd/sd-notify.js';
 import { StoreLockedError } from '../store/store-lock.js';
@@ -22,8 +19,16 @@ export async function daemonCommand(
   opts: { pretty: boolean; insecure: boolean },
 ): Promise<number> {
   // On a worker thread, as a reload: what reading 100,000 jobs allocates is freed with the thread,
-  // not left in the daemon's heap for V8 to collect some day.
-  const config = await readConfig(configFile, { insecure: opts.insecure, offThread: true });
+  // not left in the daemon's heap for V8 to collect some day. Started first: the daemon's own
+  // modules load meanwhile, on this thread.
+  const reading = readConfig(configFile, { insecure: opts.insecure, offThread: true });
+  reading.catch(() => {}); // awaited below, once the modules are loaded
+  const [{ runDaemon }, { createLogger, flushLog, flushLogSync }, { Metrics }] = await Promise.all([
+    import('../daemon.js'),
+    import('../runtime/logger.js'),
+    import('../metrics/metrics.js'),
+  ]);
+  const config = await reading;
   const metrics = new Metrics();
   const logger = createLogger({ pretty: opts.pretty, onDrop: (bytes) => metrics.logDroppedBytes.inc(bytes) });
   logger.info({ config: config.file, jobs: config.jobs.length, pid: process.pid }, 'cronkeeper starting');

@@ -1,5 +1,32 @@
 // The help texts of the command line: 'cronkeeper --help' and 'cronkeeper COMMAND --help'.
-import { SIMULATE_HELP } from './simulate-command.js';
+import { MAX_BACKFILL_SLOTS } from '../catchup/slots-in-range.js';
+
+const SIMULATE_HELP = `Usage: cronkeeper simulate --from ISO --to ISO [--down ISO..ISO]... [--job NAME] [--config FILE] [--json]
+
+Replays the configured schedules from --from to --to (both included) with the
+daemon down in each --down window, and prints what happens to every slot, by
+the daemon's own catch-up planner and each job's catchup, catchupWindow and
+maxCatchup: run (on time), catchup (run when the downtime ends), dropped (by
+maxCatchup), skipped (catchup: latest or none), expired (older than the
+catch-up window when the downtime ends). Reads the config only: no store is
+opened and no job runs. Instants are ISO 8601 with an offset or Z.
+
+  --down A..B   the daemon stops at A and starts again at B (both included):
+                a slot at A is missed, B is the instant it plans its catch-up;
+                windows must lie inside --from..--to and not overlap
+  --job NAME    only this job
+  --json        {"from", "to", "down", "slots": [{"job", "scheduledAt",
+                "local", "outcome", "startsAt", "note"}], "totals": {JOB: {...}}}
+
+Assumptions: the daemon was running at --from, so each job's last execution
+is its slot before --from (backfillFrom, which only applies to a job seen for
+the first time, plays no part); no job is paused; claims take no time. Not
+modeled: run durations, so neither the overlap policy (skip, queue, replace)
+nor retries, nor a catch-up so long that later slots come due before it ends;
+catch-up runs are shown starting at the end of the downtime although they run
+one after another per job, catchupConcurrency at a time.
+A regular run's jitter is shown (catch-up runs have none). At most ${MAX_BACKFILL_SLOTS.toLocaleString('en-US')}
+slots at a time.`;
 
 export const HELP: Record<string, string> = {
   '': `cronkeeper — a cron daemon that never forgets

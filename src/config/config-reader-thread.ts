@@ -13,27 +13,26 @@
 // the worker keeps up: once a turn's budget is spent, the next slice is asked
 // for only after the event loop has had its turn, or a whole config would
 // arrive in one.
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { loadConfig, type LoadConfigOptions } from './load-config.js';
+import { Worker } from 'node:worker_threads';
+import type { LoadConfigOptions } from './load-config.js';
 import { rememberJobsByName } from './jobs-by-name.js';
-import { type JobSlice, JobSliceReader, JobSliceWriter } from './job-slices.js';
+import { type JobSlice, JobSliceReader } from './job-slices.js';
 import { TurnBudget } from '../runtime/turn-budget.js';
 import { type Config, ConfigError, type ConfigProblem, type JobConfig } from './types.js';
 
-type Answer =
+export type Answer =
   | { ok: true; config: Config; jobCount: number }
   | { ok: false; problems: ConfigProblem[] | undefined; message: string };
 
-type Message = Answer | JobSlice;
+export type Message = Answer | JobSlice;
 
 /** Jobs per message. */
-const SLICE = 2_000;
+export const SLICE = 2_000;
 /**
  * Slices in flight: the worker copies the next ones while the main thread
  * takes one in (each taken slice asks for one more), and no more wait.
  */
-const AHEAD = 4;
-const MARK = 'cronkeeper-config-reader';
+export const AHEAD = 4;
 const MORE = 'more';
 
 /** loadConfig(file, options) on a worker thread; the same result, the same ConfigError. */
@@ -42,15 +41,18 @@ export function loadConfigOffThread(
   options: Pick<LoadConfigOptions, 'insecure'> = {},
 ): Promise<Config> {
   return new Promise((resolve, reject) => {
-    // This module is the worker's code. The tests run the TypeScript sources through tsx,
-    // whose hooks a worker does not inherit (Node 20): there it imports itself through tsx.
-    const url = JSON.stringify(import.meta.url);
+    // The worker's code is config-reader-worker, beside this module. The tests run the TypeScript
+    // sources through tsx, whose hooks a worker does not inherit (Node 20): there it is imported
+    // through tsx.
+    const url = JSON.stringify(
+      import.meta.url.replace(/config-reader-thread(\.[jt]s)$/, 'config-reader-worker$1'),
+    );
     const code = import.meta.url.endsWith('.ts')
       ? `import('tsx/esm/api').then(({ tsImport }) => tsImport(${url}, ${url}))`
       : `import(${url})`;
     const worker = new Worker(code, {
       eval: true,
-      workerData: { mark: MARK, file, options },
+      workerData: { file, options },
     });
     let config: Config | undefined;
     let expected = 0;
@@ -99,34 +101,4 @@ export function loadConfigOffThread(
       done(() => reject(new Error(`the config reader thread exited (code ${code})`))),
     );
   });
-}
-
-if (!isMainThread && (workerData as { mark?: string } | null)?.mark === MARK) {
-  const { file, options } = workerData as { file: string; options: LoadConfigOptions };
-  loadConfig(file, options).then(
-    (config) => {
-      const { jobs } = config;
-      const writer = new JobSliceWriter();
-      let sent = 0;
-      const sendSlice = () => {
-        if (sent >= jobs.length) return;
-        const slice = writer.write(jobs.slice(sent, sent + SLICE));
-        parentPort!.postMessage(slice satisfies Message, [slice.numbers.buffer as ArrayBuffer]);
-        sent += SLICE;
-      };
-      parentPort!.on('message', sendSlice);
-      parentPort!.postMessage({
-        ok: true,
-        config: { ...config, jobs: [] },
-        jobCount: jobs.length,
-      } satisfies Answer);
-      for (let i = 0; i < AHEAD; i++) sendSlice();
-    },
-    (err: unknown) =>
-      parentPort!.postMessage({
-        ok: false,
-        problems: err instanceof ConfigError ? err.problems : undefined,
-        message: err instanceof Error ? err.message : String(err),
-      } satisfies Answer),
-  );
 }
