@@ -19,7 +19,8 @@ import { after, describe, it } from 'node:test';
 import { load as loadYaml } from 'js-yaml';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { jobSchema, settingsSchema } from '../../../src/config/schema.js';
-import { codeSpans, readDoc, tables } from './markdown.js';
+import { codeSpans, prose, readDoc, tables } from './markdown.js';
+import { MAX_DEPTH, MAX_EXPANDED_VALUES } from '../../../src/config/read-plain.js';
 
 const DOC = 'docs/configuration.md';
 const JOB = 'jobs.<name>';
@@ -244,5 +245,25 @@ describe('the documented defaults are the loader’s', () => {
         }
       });
     }
+  }
+});
+
+describe('the reading limits, as the README and the reference state them', () => {
+  const values = MAX_EXPANDED_VALUES.toLocaleString('en-US');
+  for (const doc of ['README.md', DOC]) {
+    it(`${doc}: aliases past ${values} values, nesting past ${MAX_DEPTH} levels`, () => {
+      // Lines wrap anywhere: the prose is read as one line.
+      const text = prose(readDoc(doc)).replace(/\s+/g, ' ');
+      assert.match(
+        text,
+        new RegExp(`aliases (that )?expand past ${values} values`),
+        `${doc}: the alias bound`,
+      );
+      assert.match(
+        text,
+        new RegExp(`nest(s|ing) more than ${MAX_DEPTH} levels deep`),
+        `${doc}: the depth bound`,
+      );
+    });
   }
 });
