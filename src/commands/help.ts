@@ -108,17 +108,17 @@ Prints the catch-up runs the daemon would start now, executing nothing.
                 "jobs": [{"job", "catchup", "firstSeen", "runs", "dropped", "skipped",
                 "expired", "exact"}]} (jobs: those with runs or slots left out;
                 exact false: the counts are estimates)`,
-  snapshots: `Usage: cronkeeper snapshots [list] [--json]
-       cronkeeper snapshots show ID [--json]
-       cronkeeper snapshots compact [--keep N] [--json]
-       cronkeeper snapshots clear [--json]
+  snapshots: `Usage: cronkeeper snapshots [list] [--config FILE] [--json]
+       cronkeeper snapshots show ID [--config FILE] [--json]
+       cronkeeper snapshots compact [--keep N] [--config FILE] [--json]
+       cronkeeper snapshots clear [--config FILE] [--json]
 
 list: the stored snapshots, newest first. show: one decoded (or why it cannot
 be). compact: keep the newest N (default snapshot.keep). clear: delete all;
 the next restore replays the run ledger.`,
-  runs: `Usage: cronkeeper runs [list] [--job NAME] [--from ISO] [--to ISO] [--limit N] [--json]
-       cronkeeper runs show RUN_ID [--json]
-       cronkeeper runs --follow [--job NAME] [--limit N] [--json]
+  runs: `Usage: cronkeeper runs [list] [--job NAME] [--from ISO] [--to ISO] [--limit N] [--config FILE] [--json]
+       cronkeeper runs show RUN_ID [--config FILE] [--json]
+       cronkeeper runs --follow [--job NAME] [--limit N] [--config FILE] [--json]
 
 list: the run ledger, newest first (default limit 50), with the slots that
 were never run in between, as ranges and why: older than the catch-up window
