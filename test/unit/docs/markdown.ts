@@ -96,21 +96,9 @@ export function withoutFences(text: string): string {
 
 /** `text` with fenced code blocks and inline code spans blanked out (line numbers kept). */
 export function prose(text: string): string {
-  const lines = text.split('\n');
-  let inFence: string | undefined;
-  return lines
-    .map((line) => {
-      const open = FENCE.exec(line);
-      if (inFence === undefined && open) {
-        inFence = open[2];
-        return '';
-      }
-      if (inFence !== undefined) {
-        if (line.trim().startsWith(inFence) && line.trim().replace(/[`~]/g, '') === '') inFence = undefined;
-        return '';
-      }
-      return line.replace(/`[^`]*`/g, '``');
-    })
+  return withoutFences(text)
+    .split('\n')
+    .map((line) => line.replace(/`[^`]*`/g, '``'))
     .join('\n');
 }
 
