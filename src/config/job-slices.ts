@@ -104,10 +104,9 @@ void everyFieldWritten;
 
 /** Writes jobs as slices, on the reader thread; one per reading. */
 export class JobSliceWriter {
-  private readonly words = new Map<string, number>();
-  private readonly objects = new Map<object, number>();
-  private newWords: string[] = [];
-  private newObjects: object[] = [];
+  /** Repeated texts (zones, files, policy names) and shared objects, each sent once. */
+  private readonly words = new Numbering<string>();
+  private readonly objects = new Numbering<object>();
 
   /** The slice of `jobs`; its numbers' buffer is to be transferred with it. */
   write(jobs: readonly JobConfig[]): JobSlice {
@@ -122,7 +121,7 @@ export class JobSliceWriter {
       numbers[n + COLUMN] = j.source.column;
       if (s.kind === 'cron') {
         numbers[n + KIND] = CRON;
-        numbers[n + ZONE_OR_EVERY] = this.word(s.timezone);
+        numbers[n + ZONE_OR_EVERY] = this.words.ref(s.timezone);
       } else {
         numbers[n + KIND] = EVERY;
         numbers[n + ZONE_OR_EVERY] = s.everyMs;
@@ -138,43 +137,43 @@ export class JobSliceWriter {
       numbers[n + LINE_RATE] = j.logLineRate;
       numbers[n + KEEP_CHILDREN] = j.keepChildren ? 1 : 0;
       numbers[n + MAX_AGE] = 'maxAgeMs' in j ? j.maxAgeMs! : NONE;
-      numbers[n + FILE] = this.word(j.source.file);
-      numbers[n + CATCHUP] = this.word(j.catchup);
-      numbers[n + OVERLAP] = this.word(j.overlap);
-      numbers[n + INTERRUPTED] = this.word(j.onInterrupted);
-      numbers[n + RESUME] = this.word(j.onResume);
-      numbers[n + SCHEDULE_CHANGE] = this.word(j.onScheduleChange);
-      numbers[n + LOG_OUTPUT] = this.word(j.logOutput);
-      numbers[n + RUN_ON] = 'runOn' in j ? this.word(j.runOn!) : NONE;
-      numbers[n + ACTION] = this.object(j.action);
-      numbers[n + RETRIES] = this.object(j.retries);
-      numbers[n + FORMER_NAMES] = this.object(j.formerNames);
-      numbers[n + ON_FAILURE] = j.onFailure ? this.object(j.onFailure) : NONE;
-      numbers[n + ON_SUCCESS] = j.onSuccess ? this.object(j.onSuccess) : NONE;
-      numbers[n + INHERIT_ENV] = 'inheritEnv' in j ? this.object(j.inheritEnv!) : NONE;
+      numbers[n + FILE] = this.words.ref(j.source.file);
+      numbers[n + CATCHUP] = this.words.ref(j.catchup);
+      numbers[n + OVERLAP] = this.words.ref(j.overlap);
+      numbers[n + INTERRUPTED] = this.words.ref(j.onInterrupted);
+      numbers[n + RESUME] = this.words.ref(j.onResume);
+      numbers[n + SCHEDULE_CHANGE] = this.words.ref(j.onScheduleChange);
+      numbers[n + LOG_OUTPUT] = this.words.ref(j.logOutput);
+      numbers[n + RUN_ON] = 'runOn' in j ? this.words.ref(j.runOn!) : NONE;
+      numbers[n + ACTION] = this.objects.ref(j.action);
+      numbers[n + RETRIES] = this.objects.ref(j.retries);
+      numbers[n + FORMER_NAMES] = this.objects.ref(j.formerNames);
+      numbers[n + ON_FAILURE] = j.onFailure ? this.objects.ref(j.onFailure) : NONE;
+      numbers[n + ON_SUCCESS] = j.onSuccess ? this.objects.ref(j.onSuccess) : NONE;
+      numbers[n + INHERIT_ENV] = 'inheritEnv' in j ? this.objects.ref(j.inheritEnv!) : NONE;
     }
-    const slice = { numbers, texts, newWords: this.newWords, newObjects: this.newObjects };
-    this.newWords = [];
-    this.newObjects = [];
-    return slice;
+    return { numbers, texts, newWords: this.words.takeNew(), newObjects: this.objects.takeNew() };
   }
+}
 
-  private word(s: string): number {
-    let ref = this.words.get(s);
+/** Values numbered in the order first seen (the reader's table index); those new since the last take. */
+class Numbering<T> {
+  private readonly refs = new Map<T, number>();
+  private fresh: T[] = [];
+
+  ref(value: T): number {
+    let ref = this.refs.get(value);
     if (ref === undefined) {
-      this.words.set(s, (ref = this.words.size));
-      this.newWords.push(s);
+      this.refs.set(value, (ref = this.refs.size));
+      this.fresh.push(value);
     }
     return ref;
   }
 
-  private object(o: object): number {
-    let ref = this.objects.get(o);
-    if (ref === undefined) {
-      this.objects.set(o, (ref = this.objects.size));
-      this.newObjects.push(o);
-    }
-    return ref;
+  takeNew(): T[] {
+    const fresh = this.fresh;
+    this.fresh = [];
+    return fresh;
   }
 }
 
